@@ -1,0 +1,127 @@
+#include "core/config.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/limits.h"
+#include "core/security/keyring.h"
+
+namespace swim {
+namespace {
+
+absl::Status Bad(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("config: ", field, " ", why));
+}
+
+}  // namespace
+
+Config DefaultLANConfig() { return Config{}; }
+
+Config DefaultWANConfig() {
+  Config c = DefaultLANConfig();
+  c.tcp_timeout = absl::Seconds(30);
+  c.suspicion_mult = 6;
+  c.push_pull_interval = absl::Seconds(60);
+  c.probe_timeout = absl::Seconds(3);
+  c.probe_interval = absl::Seconds(5);
+  c.gossip_nodes = 4;
+  c.gossip_interval = absl::Milliseconds(500);
+  c.gossip_to_the_dead_time = absl::Seconds(60);
+  return c;
+}
+
+Config DefaultLocalConfig() {
+  Config c = DefaultLANConfig();
+  c.tcp_timeout = absl::Seconds(1);
+  c.indirect_checks = 1;
+  c.retransmit_mult = 2;
+  c.suspicion_mult = 3;
+  c.push_pull_interval = absl::Seconds(15);
+  c.probe_timeout = absl::Milliseconds(200);
+  c.gossip_interval = absl::Milliseconds(100);
+  c.gossip_to_the_dead_time = absl::Seconds(15);
+  return c;
+}
+
+absl::Status Config::Validate() const {
+  if (name.empty()) return Bad("name", "must not be empty");
+  if (name.size() > limits::kMaxNodeNameLength) return Bad("name", "is too long");
+  if (protocol_version < limits::kProtocolVersionMin) {
+    return Bad("protocol_version",
+               absl::StrCat(protocol_version, " too low. Must be in range: [",
+                            limits::kProtocolVersionMin, ", ",
+                            limits::kProtocolVersionMax, "]"));
+  }
+  if (protocol_version > limits::kProtocolVersionMax) {
+    return Bad("protocol_version",
+               absl::StrCat(protocol_version, " too high. Must be in range: [",
+                            limits::kProtocolVersionMin, ", ",
+                            limits::kProtocolVersionMax, "]"));
+  }
+  if (bind_port < 0 || bind_port > 65535) return Bad("bind_port", "out of range");
+  if (advertise_port < 0 || advertise_port > 65535) {
+    return Bad("advertise_port", "out of range");
+  }
+  if (!advertise_addr.empty() && !IpAddress::Parse(advertise_addr)) {
+    return Bad("advertise_addr", absl::StrCat("'", advertise_addr, "' is not an IP address"));
+  }
+  if (tcp_timeout <= absl::ZeroDuration()) return Bad("tcp_timeout", "must be > 0");
+  if (indirect_checks < 0 ||
+      indirect_checks > static_cast<int>(limits::kMaxIndirectChecks)) {
+    return Bad("indirect_checks", "must be in [0, 64]");
+  }
+  if (retransmit_mult < 0) return Bad("retransmit_mult", "must be >= 0");
+  if (suspicion_mult < 1) return Bad("suspicion_mult", "must be >= 1");
+  if (suspicion_max_timeout_mult < 1) {
+    return Bad("suspicion_max_timeout_mult", "must be >= 1");
+  }
+  // Zero intervals switch a loop off, as in Go; negative ones are errors.
+  if (push_pull_interval < absl::ZeroDuration()) return Bad("push_pull_interval", "must be >= 0");
+  if (probe_interval < absl::ZeroDuration()) return Bad("probe_interval", "must be >= 0");
+  if (gossip_interval < absl::ZeroDuration()) return Bad("gossip_interval", "must be >= 0");
+  if (probe_interval > absl::ZeroDuration() && probe_timeout <= absl::ZeroDuration()) {
+    return Bad("probe_timeout", "must be > 0 when probing is on");
+  }
+  if (probe_interval > absl::ZeroDuration() && probe_timeout > probe_interval) {
+    return Bad("probe_timeout", "must not exceed probe_interval");
+  }
+  if (awareness_max_multiplier < 1) return Bad("awareness_max_multiplier", "must be >= 1");
+  if (gossip_nodes < 0) return Bad("gossip_nodes", "must be >= 0");
+  if (gossip_to_the_dead_time < absl::ZeroDuration()) {
+    return Bad("gossip_to_the_dead_time", "must be >= 0");
+  }
+  if (!secret_key.empty()) {
+    absl::Status s = security::Keyring::ValidateKey(secret_key);
+    if (!s.ok()) return Bad("secret_key", s.message());
+  }
+  if (delegate_protocol_min > delegate_protocol_max) {
+    return Bad("delegate_protocol_min", "exceeds delegate_protocol_max");
+  }
+  if (delegate_protocol_max != 0 &&
+      (delegate_protocol_version < delegate_protocol_min ||
+       delegate_protocol_version > delegate_protocol_max)) {
+    return Bad("delegate_protocol_version", "outside [min, max]");
+  }
+  if (handoff_queue_depth < 1) return Bad("handoff_queue_depth", "must be >= 1");
+  // Room for a compound header plus a ping; at most one IPv4 UDP payload.
+  if (udp_buffer_size < 128 || udp_buffer_size > 65507) {
+    return Bad("udp_buffer_size", "must be in [128, 65507]");
+  }
+  if (dead_node_reclaim_time < absl::ZeroDuration()) {
+    return Bad("dead_node_reclaim_time", "must be >= 0");
+  }
+  if (weight_interval < absl::ZeroDuration()) return Bad("weight_interval", "must be >= 0");
+  return absl::OkStatus();
+}
+
+absl::Status Config::IPAllowed(const IpAddress& ip) const {
+  if (!IPMustBeChecked()) return absl::OkStatus();
+  for (const IpNetwork& net : cidrs_allowed) {
+    if (net.Contains(ip)) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(ip.ToString(), " is not allowed"));
+}
+
+bool Config::EncryptionEnabled() const {
+  return keyring != nullptr && !keyring->empty();
+}
+
+}  // namespace swim

@@ -1,0 +1,65 @@
+// Counters, gauges and timing samples, named as Go memberlist emits them
+// (e.g. "memberlist.msg.suspect", "memberlist.degraded.probe").
+//
+// The core writes to a Metrics object it owns; net/ and sim/ read it. Names
+// are kept in ordered maps so dumps are deterministic.
+#ifndef SWIM_CORE_METRICS_H_
+#define SWIM_CORE_METRICS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "absl/time/time.h"
+
+namespace swim {
+
+struct TimingStats {
+  uint64_t count = 0;
+  double sum_ms = 0;
+  double max_ms = 0;
+};
+
+class Metrics {
+ public:
+  void Incr(std::string_view name, uint64_t by = 1) {
+    auto it = counters_.find(name);  // no allocation on the hot path
+    if (it == counters_.end()) it = counters_.emplace(name, 0).first;
+    it->second += by;
+  }
+  void SetGauge(std::string_view name, double value) {
+    gauges_[std::string(name)] = value;
+  }
+  void AddTiming(std::string_view name, absl::Duration d) {
+    auto it = timings_.find(name);
+    if (it == timings_.end()) it = timings_.emplace(name, TimingStats{}).first;
+    TimingStats& t = it->second;
+    const double ms = absl::ToDoubleMilliseconds(d);
+    ++t.count;
+    t.sum_ms += ms;
+    if (ms > t.max_ms) t.max_ms = ms;
+  }
+  uint64_t Counter(std::string_view name) const {
+    auto it = counters_.find(std::string(name));
+    return it == counters_.end() ? 0 : it->second;
+  }
+  const std::map<std::string, uint64_t, std::less<>>& counters() const {
+    return counters_;
+  }
+  const std::map<std::string, double, std::less<>>& gauges() const {
+    return gauges_;
+  }
+  const std::map<std::string, TimingStats, std::less<>>& timings() const {
+    return timings_;
+  }
+
+ private:
+  std::map<std::string, uint64_t, std::less<>> counters_;
+  std::map<std::string, double, std::less<>> gauges_;
+  std::map<std::string, TimingStats, std::less<>> timings_;
+};
+
+}  // namespace swim
+
+#endif  // SWIM_CORE_METRICS_H_

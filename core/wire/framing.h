@@ -1,0 +1,68 @@
+// The layers around a message: compression, CRC and encryption for packets
+// (protocol.md §2.1-2.2) and for streams (§2.6), and stream message
+// boundaries.
+//
+// Packet out:  msg -> [9 compress, only if strictly shorter] -> [12 crc, if
+//              the peer's PMax >= 5] -> [encrypt: vsn|nonce|ct|tag, no type
+//              byte, no AAD].
+// Stream out:  msg -> [9 compress, always when on] -> [10][u32be L][vsn|nonce
+//              |ct|tag] with the 5 header bytes as AAD.
+#ifndef SWIM_CORE_WIRE_FRAMING_H_
+#define SWIM_CORE_WIRE_FRAMING_H_
+
+#include <cstdint>
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "core/config.h"
+#include "core/env.h"
+#include "core/security/keyring.h"
+
+namespace swim::wire {
+
+// Fills a buffer with nonce bytes (Env::SecureRandom in the core).
+using NonceSource = std::function<void(absl::Span<uint8_t>)>;
+
+struct OutgoingOptions {
+  bool compress = false;
+  CompressionAlgo algo = CompressionAlgo::kLzw;
+  bool crc = false;  // packets only
+  // Encrypt with the primary key when non-null and non-empty.
+  const security::Keyring* keyring = nullptr;
+  // 0 (PKCS#7 padded) when our protocol version is 1, else 1.
+  uint8_t encryption_version = 1;
+};
+
+Bytes EncodePacket(ByteSpan msg, const OutgoingOptions& opts,
+                   const NonceSource& nonce);
+
+// Undoes encryption and CRC. Returns the message (which may still be a
+// compress or compound message: dispatch handles those). With a keyring:
+// tries every key; if none authenticates, the packet is rejected unless
+// verify_incoming is false, in which case the raw bytes are taken as
+// plaintext (memberlist's upgrade path). Errors: empty packet, bad CRC,
+// no key could decrypt, empty plaintext.
+absl::StatusOr<Bytes> DecodePacket(ByteSpan packet,
+                                   const security::Keyring* keyring,
+                                   bool verify_incoming);
+
+Bytes EncodeStream(ByteSpan msg, const OutgoingOptions& opts,
+                   const NonceSource& nonce);
+
+// One whole stream message -> the plain message, starting with its type
+// byte (decrypted, decompressed). Errors: encrypted stream without keyring,
+// plaintext stream when a keyring is set and verify_incoming is true,
+// length over limits::kMaxStreamBytes, bad key, corrupt compression.
+absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
+                                   const security::Keyring* keyring,
+                                   bool verify_incoming);
+
+// Where the first stream message in `prefix` ends: 0 if more bytes are
+// needed, n if prefix[0..n) is one complete message, an error if the bytes
+// can never form a valid message (unknown type, size over limits).
+// Works on the raw stream (before decryption/decompression).
+absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix);
+
+}  // namespace swim::wire
+
+#endif  // SWIM_CORE_WIRE_FRAMING_H_
