@@ -1,0 +1,41 @@
+#include "core/util.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace swim {
+
+namespace {
+// memberlist's pushPullScaleThreshold.
+constexpr int kPushPullScaleThreshold = 32;
+}  // namespace
+
+int RetransmitLimit(int retransmit_mult, int n) {
+  if (n < 0) n = 0;
+  const double node_scale = std::ceil(std::log10(static_cast<double>(n) + 1));
+  return retransmit_mult * static_cast<int>(node_scale);
+}
+
+absl::Duration SuspicionTimeout(int suspicion_mult, int n,
+                                absl::Duration interval) {
+  const double node_scale = std::max(
+      1.0, std::log10(std::max(1.0, static_cast<double>(n))));
+  // Go: Duration(mult) * Duration(nodeScale*1000) * interval / 1000, all in
+  // int64 nanoseconds, evaluated left to right.
+  const int64_t scale_thousandths = static_cast<int64_t>(node_scale * 1000);
+  const int64_t ns = static_cast<int64_t>(suspicion_mult) * scale_thousandths *
+                     absl::ToInt64Nanoseconds(interval) / 1000;
+  return absl::Nanoseconds(ns);
+}
+
+absl::Duration PushPullScale(absl::Duration interval, int n) {
+  if (n <= kPushPullScaleThreshold) return interval;
+  const double multiplier =
+      std::ceil(std::log2(static_cast<double>(n)) -
+                std::log2(static_cast<double>(kPushPullScaleThreshold))) +
+      1.0;
+  return interval * static_cast<int64_t>(multiplier);
+}
+
+}  // namespace swim
