@@ -1,0 +1,175 @@
+#include "core/broadcast_queue.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "core/check.h"
+#include "core/util.h"
+
+namespace swim {
+
+bool TransmitLimitedQueue::KeyLess(int transmits, int64_t msg_len, int64_t id,
+                                   int o_transmits, int64_t o_msg_len,
+                                   int64_t o_id) {
+  if (transmits != o_transmits) return transmits < o_transmits;
+  if (msg_len != o_msg_len) return msg_len > o_msg_len;
+  return id > o_id;
+}
+
+bool TransmitLimitedQueue::Less::operator()(const Entry* a,
+                                            const Entry* b) const {
+  if (a->transmits != b->transmits) return a->transmits < b->transmits;
+  if (a->msg_len != b->msg_len) return a->msg_len > b->msg_len;
+  if (a->id != b->id) return a->id > b->id;
+  return a->seq > b->seq;
+}
+
+TransmitLimitedQueue::TransmitLimitedQueue(std::function<int()> num_nodes,
+                                           int retransmit_mult)
+    : num_nodes_(std::move(num_nodes)), retransmit_mult_(retransmit_mult) {}
+
+TransmitLimitedQueue::~TransmitLimitedQueue() { Reset(); }
+
+std::unique_ptr<TransmitLimitedQueue::Entry> TransmitLimitedQueue::Remove(
+    Entry* e) {
+  set_.erase(e);
+  if (!e->name.empty()) by_name_.erase(std::string_view(e->name));
+  // At idle there is no reason to let the id generator keep going (Go
+  // resets it whenever the tree empties, even in the middle of a
+  // GetBroadcasts walk).
+  if (set_.empty()) id_gen_ = 0;
+  return std::unique_ptr<Entry>(e);
+}
+
+void TransmitLimitedQueue::Insert(std::unique_ptr<Entry> e) {
+  Entry* raw = e.release();
+  set_.insert(raw);
+  if (!raw->name.empty()) by_name_[std::string_view(raw->name)] = raw;
+}
+
+void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
+                                            int initial_transmits) {
+  SWIM_CHECK(b != nullptr);
+  id_gen_ = id_gen_ == std::numeric_limits<int64_t>::max() ? 1 : id_gen_ + 1;
+
+  auto e = std::make_unique<Entry>();
+  e->transmits = initial_transmits;
+  e->msg_len = static_cast<int64_t>(b->Message().size());
+  e->id = id_gen_;
+  e->seq = ++seq_;
+  e->name = std::string(b->Name());
+  // Go: a named broadcast is never treated as unique.
+  e->unique = e->name.empty() && b->IsUnique();
+  e->b = std::move(b);
+
+  if (!e->name.empty()) {
+    auto it = by_name_.find(std::string_view(e->name));
+    if (it != by_name_.end()) {
+      Entry* old = it->second;
+      old->b->Finished();
+      Remove(old);
+    }
+  } else if (!e->unique) {
+    // Slow path: ask the new broadcast about every unnamed, non-unique
+    // entry, in queue order; Finished in that order, then remove.
+    std::vector<Entry*> invalidated;
+    for (Entry* cur : set_) {
+      if (!cur->name.empty() || cur->unique) continue;
+      if (e->b->Invalidates(*cur->b)) {
+        cur->b->Finished();
+        invalidated.push_back(cur);
+      }
+    }
+    for (Entry* cur : invalidated) Remove(cur);
+  }
+  Insert(std::move(e));
+}
+
+std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
+                                                       size_t limit) {
+  std::vector<Bytes> to_send;
+  if (set_.empty()) return to_send;
+
+  const int transmit_limit = RetransmitLimit(retransmit_mult_, num_nodes_());
+  const int64_t overhead64 = static_cast<int64_t>(
+      std::min<size_t>(overhead, std::numeric_limits<int64_t>::max() / 4));
+  const int64_t limit64 = static_cast<int64_t>(
+      std::min<size_t>(limit, std::numeric_limits<int64_t>::max() / 4));
+  int64_t bytes_used = 0;
+  std::vector<std::unique_ptr<Entry>> reinsert;
+
+  const int min_tr = (*set_.begin())->transmits;
+  const int max_tr = (*set_.rbegin())->transmits;
+  Entry probe;
+  probe.id = std::numeric_limits<int64_t>::max();
+  probe.seq = std::numeric_limits<uint64_t>::max();
+  for (int transmits = min_tr; transmits <= max_tr;) {
+    const int64_t free = limit64 - bytes_used - overhead64;
+    if (free <= 0) break;
+
+    // The first entry of this tier whose length is <= free: with the
+    // longest-first order that is the lower bound of (tier, free, +inf id).
+    probe.transmits = transmits;
+    probe.msg_len = free;
+    Entry* keep = nullptr;
+    for (auto it = set_.lower_bound(&probe);
+         it != set_.end() && (*it)->transmits == transmits; ++it) {
+      // A message whose length changed while queued would break the order;
+      // skip it like Go does rather than overrun the budget.
+      if (static_cast<int64_t>((*it)->b->Message().size()) > free) continue;
+      keep = *it;
+      break;
+    }
+    if (keep == nullptr) {
+      ++transmits;  // nothing more of a fitting size in this tier
+      continue;
+    }
+
+    const ByteSpan msg = keep->b->Message();
+    bytes_used += overhead64 + static_cast<int64_t>(msg.size());
+    to_send.emplace_back(msg.begin(), msg.end());
+
+    std::unique_ptr<Entry> owned = Remove(keep);
+    if (owned->transmits + 1 >= transmit_limit) {
+      owned->b->Finished();
+    } else {
+      // Moving up a tier is in the direction of the walk, so re-insert
+      // only after it, or the message could be picked twice.
+      ++owned->transmits;
+      reinsert.push_back(std::move(owned));
+    }
+  }
+  for (auto& e : reinsert) Insert(std::move(e));
+  return to_send;
+}
+
+void TransmitLimitedQueue::Prune(size_t max_retain) {
+  while (set_.size() > max_retain) {
+    Entry* last = *set_.rbegin();
+    last->b->Finished();
+    Remove(last);
+  }
+}
+
+void TransmitLimitedQueue::Reset() {
+  for (Entry* e : set_) e->b->Finished();
+  std::vector<Entry*> all(set_.begin(), set_.end());
+  set_.clear();
+  by_name_.clear();
+  for (Entry* e : all) delete e;
+  id_gen_ = 0;
+}
+
+std::vector<TransmitLimitedQueue::EntryView> TransmitLimitedQueue::OrderedView(
+    bool reverse) const {
+  std::vector<EntryView> out;
+  out.reserve(set_.size());
+  for (const Entry* e : set_) {
+    out.push_back({e->transmits, e->msg_len, e->id, e->b.get()});
+  }
+  if (reverse) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace swim
