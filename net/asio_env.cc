@@ -1,0 +1,968 @@
+#include "net/asio_env.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/asio.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "core/check.h"
+#include "core/limits.h"
+#include "core/strings.h"
+
+namespace swim::net {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+using boost::system::error_code;
+
+// Go's NetTransport retries a kernel-picked port this many times when the
+// UDP bind fails on the port TCP got.
+constexpr int kPortZeroBindAttempts = 10;
+// Due timers run per wakeup before the loop goes back to I/O.
+constexpr int kMaxTimersPerWakeup = 64;
+// Bytes asked for per stream read.
+constexpr size_t kStreamReadChunk = 64 * 1024;
+// A stream prefix this long that the framing function still calls
+// incomplete is refused: no valid message is longer (plus a header).
+constexpr size_t kMaxStreamPrefix = limits::kMaxStreamBytes + 64;
+// Accept error backoff, as Go's NetTransport.tcpListen.
+constexpr absl::Duration kAcceptBackoffMin = absl::Milliseconds(5);
+constexpr absl::Duration kAcceptBackoffMax = absl::Seconds(1);
+
+asio::ip::address ToAsio(const IpAddress& ip) {
+  if (ip.is_v4()) {
+    asio::ip::address_v4::bytes_type b;
+    std::copy(ip.bytes().begin(), ip.bytes().end(), b.begin());
+    return asio::ip::address_v4(b);
+  }
+  asio::ip::address_v6::bytes_type b{};
+  if (ip.is_v6()) std::copy(ip.bytes().begin(), ip.bytes().end(), b.begin());
+  return asio::ip::address_v6(b);
+}
+
+IpAddress FromAsio(const asio::ip::address& a) {
+  if (a.is_v4()) {
+    const auto b = a.to_v4().to_bytes();
+    return IpAddress::V4(b[0], b[1], b[2], b[3]);
+  }
+  const auto b = a.to_v6().to_bytes();
+  return *IpAddress::FromBytes(absl::MakeConstSpan(b.data(), b.size()));
+}
+
+// The destination as the socket's family can reach it: IPv4 targets from an
+// IPv6 socket go v4-mapped; v4-mapped targets from an IPv4 socket unmapped.
+std::optional<asio::ip::address> ForFamily(const IpAddress& ip,
+                                           bool socket_is_v6) {
+  if (ip.empty()) return std::nullopt;
+  if (socket_is_v6) {
+    if (ip.is_v4()) {
+      return asio::ip::make_address_v6(asio::ip::v4_mapped,
+                                       ToAsio(ip).to_v4());
+    }
+    return ToAsio(ip);
+  }
+  if (ip.IsV4OrMapped()) return ToAsio(ip.Unmapped());
+  return std::nullopt;
+}
+
+std::string EcText(const error_code& ec) {
+  return absl::StrCat(ec.message(), " (", ec.value(), ")");
+}
+
+std::chrono::steady_clock::time_point ToTimePoint(int64_t ns) {
+  return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
+}
+
+void DefaultSink(LogLevel level, std::string_view message) {
+  const std::string_view name = LogLevelName(level);
+  std::fprintf(stderr, "[%.*s] %.*s\n", static_cast<int>(name.size()),
+               name.data(), static_cast<int>(message.size()), message.data());
+}
+
+struct AtomicCounters {
+  std::atomic<uint64_t> udp_packets_received{0};
+  std::atomic<uint64_t> udp_bytes_received{0};
+  std::atomic<uint64_t> udp_receive_errors{0};
+  std::atomic<uint64_t> udp_packets_sent{0};
+  std::atomic<uint64_t> udp_bytes_sent{0};
+  std::atomic<uint64_t> udp_send_errors{0};
+  std::atomic<uint64_t> tcp_accepted{0};
+  std::atomic<uint64_t> tcp_accept_errors{0};
+  std::atomic<uint64_t> tcp_rejected{0};
+  std::atomic<uint64_t> tcp_inbound_messages{0};
+  std::atomic<uint64_t> tcp_inbound_errors{0};
+  std::atomic<uint64_t> stream_exchanges_ok{0};
+  std::atomic<uint64_t> stream_exchanges_failed{0};
+  std::atomic<uint64_t> timers_fired{0};
+  std::atomic<uint64_t> resolve_errors{0};
+};
+
+void Bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
+  c.fetch_add(by, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+// One TCP connection, inbound (read a message, answer, close) or outbound
+// (connect, write, maybe read a reply). Owned by the handlers of its pending
+// operations through shared_ptr; the Impl keeps only a weak registry entry so
+// Stop() can close it. Runs on the loop thread only.
+class StreamConn : public std::enable_shared_from_this<StreamConn> {
+ public:
+  StreamConn(AsioEnv::Impl* impl, uint64_t id, tcp::socket socket)
+      : impl_(impl),
+        id_(id),
+        socket_(std::move(socket)),
+        deadline_(socket_.get_executor()) {}
+
+  uint64_t id() const { return id_; }
+
+  // Inbound: reads one message under `timeout`, hands it to the handler,
+  // writes the reply if any, closes.
+  void StartInbound(Address from, absl::Duration timeout);
+
+  // Outbound: connect, write, then close or read one reply; `done` runs
+  // once unless Stop() drops it.
+  void StartOutbound(tcp::endpoint to, Bytes request, StreamReply reply,
+                     absl::Duration timeout, Env::StreamCallback done);
+
+  // Closes the socket without running any callback (Stop()).
+  void Abandon() {
+    finished_ = true;
+    done_ = nullptr;
+    CloseSocket();
+  }
+
+ private:
+  void ArmDeadline(absl::Duration timeout);
+  void OnDeadline(const error_code& ec);
+  void OnConnect(const error_code& ec);
+  void DoWrite(Bytes bytes);
+  void OnWrite(const error_code& ec);
+  void DoRead();
+  void OnRead(const error_code& ec, size_t n);
+  void OnMessage(size_t size);
+  // Ends the connection: runs the outbound callback or counts the inbound
+  // outcome, closes the socket, leaves the registry. Only the first call
+  // has an effect.
+  void Finish(absl::StatusOr<Bytes> result);
+  void CloseSocket() {
+    error_code ignored;
+    deadline_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  AsioEnv::Impl* const impl_;
+  const uint64_t id_;
+  tcp::socket socket_;
+  asio::steady_timer deadline_;
+  bool inbound_ = false;
+  bool finished_ = false;
+  StreamReply reply_ = StreamReply::kNone;
+  Address peer_;
+  Bytes out_;  // bytes being written; alive until the write completes
+  Bytes in_;   // stream prefix read so far (in_[0..filled_))
+  size_t filled_ = 0;
+  Env::StreamCallback done_;
+};
+
+class AsioEnv::Impl {
+ public:
+  explicit Impl(AsioEnvOptions options)
+      : options_(std::move(options)),
+        work_(asio::make_work_guard(io_)),
+        udp_(io_),
+        acceptor_(io_),
+        wakeup_(io_),
+        accept_backoff_timer_(io_) {
+    if (!options_.log_sink) options_.log_sink = DefaultSink;
+    std::random_device rd;
+    const uint64_t seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+    rng_.seed(seed);
+  }
+
+  ~Impl() { Stop(); }
+
+  // ---- lifecycle -------------------------------------------------------
+
+  absl::Status Start() {
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      if (state_ != State::kNew) {
+        return absl::FailedPreconditionError("AsioEnv already started");
+      }
+    }
+    absl::Status bound = Bind();
+    if (!bound.ok()) {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      state_ = State::kStopped;
+      work_.reset();
+      return bound;
+    }
+    DoReceive();
+    DoAccept();
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      state_ = State::kRunning;
+      thread_ = std::thread([this] { Run(); });
+      loop_thread_id_.store(thread_.get_id());
+    }
+    Log(LogLevel::kInfo, absl::StrCat("net: listening on ",
+                                      local_address().ToString(), " (udp+tcp)"));
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      if (state_ == State::kNew) {
+        // Never started: nothing runs; drop what was queued.
+        state_ = State::kStopped;
+        stopping_ = true;
+        work_.reset();
+        DropEverything();
+        return;
+      }
+      if (state_ != State::kRunning) return;
+      SWIM_CHECK(!InLoopThread());
+      state_ = State::kStopping;
+      // Queued behind every Post/RunSync accepted so far, so those are all
+      // drained (and skipped) before run() returns.
+      asio::post(io_, [this] {
+        stopping_ = true;
+        DropEverything();
+        work_.reset();
+      });
+    }
+    thread_.join();
+    std::lock_guard<std::mutex> lock(state_mu_);
+    state_ = State::kStopped;
+  }
+
+  void Post(std::function<void()> fn) {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (state_ != State::kNew && state_ != State::kRunning) return;
+    asio::post(io_, [this, fn = std::move(fn)] {
+      if (!stopping_) fn();
+    });
+  }
+
+  bool RunSync(std::function<void()> fn) {
+    struct Sync {
+      std::mutex mu;
+      std::condition_variable cv;
+      bool finished = false;
+      bool ran = false;
+    };
+    auto sync = std::make_shared<Sync>();
+    enum class Mode { kInline, kRefuse, kPost } mode = Mode::kPost;
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      if (state_ == State::kNew) {
+        mode = Mode::kInline;
+      } else if (state_ != State::kRunning) {
+        mode = Mode::kRefuse;
+      } else if (InLoopThread()) {
+        mode = stopping_ ? Mode::kRefuse : Mode::kInline;
+      } else {
+        asio::post(io_, [this, sync, fn = std::move(fn)] {
+          const bool run = !stopping_;
+          if (run) fn();
+          std::lock_guard<std::mutex> l(sync->mu);
+          sync->ran = run;
+          sync->finished = true;
+          sync->cv.notify_all();
+        });
+      }
+    }
+    if (mode == Mode::kInline) {
+      fn();
+      return true;
+    }
+    if (mode == Mode::kRefuse) return false;
+    std::unique_lock<std::mutex> lock(sync->mu);
+    sync->cv.wait(lock, [&] { return sync->finished; });
+    return sync->ran;
+  }
+
+  bool InLoopThread() const {
+    return loop_thread_id_.load() == std::this_thread::get_id();
+  }
+
+  uint16_t port() const { return port_.load(); }
+  Address local_address() const {
+    return Address{options_.bind_ip, port(), ""};
+  }
+
+  void SetPacketHandler(PacketHandler h) {
+    RunSync([&] { packet_handler_ = std::move(h); });
+  }
+  void SetStreamHandler(StreamHandler h) {
+    RunSync([&] { stream_handler_ = std::move(h); });
+  }
+
+  AsioEnvCounters counters() const {
+    AsioEnvCounters c;
+    c.udp_packets_received = counters_.udp_packets_received.load();
+    c.udp_bytes_received = counters_.udp_bytes_received.load();
+    c.udp_receive_errors = counters_.udp_receive_errors.load();
+    c.udp_packets_sent = counters_.udp_packets_sent.load();
+    c.udp_bytes_sent = counters_.udp_bytes_sent.load();
+    c.udp_send_errors = counters_.udp_send_errors.load();
+    c.tcp_accepted = counters_.tcp_accepted.load();
+    c.tcp_accept_errors = counters_.tcp_accept_errors.load();
+    c.tcp_rejected = counters_.tcp_rejected.load();
+    c.tcp_inbound_messages = counters_.tcp_inbound_messages.load();
+    c.tcp_inbound_errors = counters_.tcp_inbound_errors.load();
+    c.stream_exchanges_ok = counters_.stream_exchanges_ok.load();
+    c.stream_exchanges_failed = counters_.stream_exchanges_failed.load();
+    c.timers_fired = counters_.timers_fired.load();
+    c.resolve_errors = counters_.resolve_errors.load();
+    return c;
+  }
+
+  // ---- swim::Env ----------------------------------------------------------
+
+  Instant Now() {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch());
+    return Instant::FromNanos(ns.count());
+  }
+
+  TimerId Schedule(absl::Duration delay, std::string_view label,
+                   std::function<void()> fn) {
+    AssertLoopThread();
+    const TimerId id = next_timer_id_++;
+    if (stopping_) return id;  // dropped: it could never run
+    const int64_t now = Now().nanos();
+    int64_t delta = 0;
+    if (delay > absl::ZeroDuration()) {
+      delta = absl::ToInt64Nanoseconds(delay);  // saturates
+    }
+    const int64_t deadline = delta > std::numeric_limits<int64_t>::max() - now
+                                 ? std::numeric_limits<int64_t>::max()
+                                 : now + delta;
+    timers_.emplace(std::make_pair(deadline, id), TimerEntry{label, std::move(fn)});
+    timer_deadlines_.emplace(id, deadline);
+    ArmWakeup();
+    return id;
+  }
+
+  bool Cancel(TimerId id) {
+    AssertLoopThread();
+    auto it = timer_deadlines_.find(id);
+    if (it == timer_deadlines_.end()) return false;
+    timers_.erase(std::make_pair(it->second, id));
+    timer_deadlines_.erase(it);
+    // A wakeup armed for this timer finds nothing due and re-arms.
+    return true;
+  }
+
+  void SendPacket(const Address& to, Bytes packet) {
+    AssertLoopThread();
+    if (stopping_ || !udp_.is_open()) return;
+    const std::optional<asio::ip::address> dest =
+        ForFamily(to.ip, udp_is_v6_);
+    if (!dest) {
+      Bump(counters_.udp_send_errors);
+      Log(LogLevel::kWarn, absl::StrCat("net: cannot send UDP to ",
+                                        to.ToString(), " from this socket"));
+      return;
+    }
+    auto buf = std::make_shared<Bytes>(std::move(packet));
+    udp_.async_send_to(
+        asio::buffer(*buf), udp::endpoint(*dest, to.port),
+        [this, buf, to](const error_code& ec, size_t n) {
+          if (ec) {
+            if (ec == asio::error::operation_aborted) return;
+            Bump(counters_.udp_send_errors);
+            Log(LogLevel::kWarn, absl::StrCat("net: UDP send to ",
+                                              to.ToString(), ": ", EcText(ec)));
+            return;
+          }
+          Bump(counters_.udp_packets_sent);
+          Bump(counters_.udp_bytes_sent, n);
+        });
+  }
+
+  void StreamExchange(const Address& to, Bytes request, StreamReply reply,
+                      absl::Duration timeout, Env::StreamCallback done) {
+    AssertLoopThread();
+    if (stopping_) return;
+    if (to.ip.empty()) {
+      FailLater(std::move(done),
+                absl::InvalidArgumentError("stream to an empty address"));
+      return;
+    }
+    if (reply == StreamReply::kMessage && !options_.framing) {
+      FailLater(std::move(done), absl::FailedPreconditionError(
+                                     "no framing function configured"));
+      return;
+    }
+    const uint64_t id = next_conn_id_++;
+    auto conn = std::make_shared<StreamConn>(this, id, tcp::socket(io_));
+    conns_.emplace(id, conn);
+    conn->StartOutbound(tcp::endpoint(ToAsio(to.ip), to.port),
+                        std::move(request), reply, timeout, std::move(done));
+  }
+
+  void Resolve(const std::string& host, Env::ResolveCallback done) {
+    AssertLoopThread();
+    if (stopping_) return;
+    const uint64_t id = next_resolver_id_++;
+    auto resolver = std::make_shared<tcp::resolver>(io_);
+    resolvers_.emplace(id, PendingResolve{resolver, std::move(done)});
+    resolver->async_resolve(
+        host, "", [this, id, host](const error_code& ec,
+                                   tcp::resolver::results_type results) {
+          auto it = resolvers_.find(id);
+          if (it == resolvers_.end()) return;  // dropped by Stop()
+          Env::ResolveCallback cb = std::move(it->second.done);
+          resolvers_.erase(it);
+          if (stopping_) return;
+          if (ec) {
+            Bump(counters_.resolve_errors);
+            cb(absl::NotFoundError(
+                absl::StrCat("resolve ", host, ": ", EcText(ec))));
+            return;
+          }
+          std::vector<IpAddress> ips;
+          for (const auto& entry : results) {
+            IpAddress ip = FromAsio(entry.endpoint().address());
+            bool seen = false;
+            for (const IpAddress& have : ips) seen = seen || have == ip;
+            if (!seen) ips.push_back(ip);
+          }
+          if (ips.empty()) {
+            Bump(counters_.resolve_errors);
+            cb(absl::NotFoundError(absl::StrCat("no addresses for ", host)));
+            return;
+          }
+          cb(std::move(ips));
+        });
+  }
+
+  uint64_t Random() { return rng_(); }
+
+  void SecureRandom(absl::Span<uint8_t> out) {
+    if (out.empty()) return;
+    SWIM_CHECK(RAND_bytes(out.data(), out.size()) == 1);
+  }
+
+  int64_t UnixMillis() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  void Log(LogLevel level, std::string_view message) {
+    if (level < options_.min_log_level) return;
+    options_.log_sink(level, message);
+  }
+
+  // ---- used by StreamConn ---------------------------------------------------------
+
+  const AsioEnvOptions& options() const { return options_; }
+  AtomicCounters& mutable_counters() { return counters_; }
+  bool stopping() const { return stopping_; }
+  void ForgetConn(uint64_t id, bool inbound) {
+    if (conns_.erase(id) > 0 && inbound) --inbound_active_;
+  }
+  std::optional<Bytes> HandleStream(const Address& from, ByteSpan msg) {
+    if (!stream_handler_) return std::nullopt;
+    return stream_handler_(from, msg);
+  }
+
+ private:
+  enum class State { kNew, kRunning, kStopping, kStopped };
+
+  struct TimerEntry {
+    std::string_view label;
+    std::function<void()> fn;
+  };
+  struct PendingResolve {
+    std::shared_ptr<tcp::resolver> resolver;
+    Env::ResolveCallback done;
+  };
+
+  void Run() {
+    loop_thread_id_.store(std::this_thread::get_id());
+    // Handlers never throw (error_code overloads only), so neither does
+    // run().
+    io_.run();
+  }
+
+  void AssertLoopThread() const {
+    SWIM_DCHECK(loop_thread_id_.load() == std::thread::id() || InLoopThread());
+  }
+
+
+  // Runs on the loop thread during Stop() (or on the caller when never
+  // started): everything pending is closed or dropped unrun.
+  void DropEverything() {
+    error_code ignored;
+    acceptor_.close(ignored);
+    udp_.close(ignored);
+    wakeup_.cancel();
+    accept_backoff_timer_.cancel();
+    timers_.clear();
+    timer_deadlines_.clear();
+    auto conns = std::move(conns_);
+    conns_.clear();
+    for (auto& [id, weak] : conns) {
+      if (auto conn = weak.lock()) conn->Abandon();
+    }
+    inbound_active_ = 0;
+    auto resolvers = std::move(resolvers_);
+    resolvers_.clear();
+    for (auto& [id, pending] : resolvers) pending.resolver->cancel();
+    packet_handler_ = nullptr;
+    stream_handler_ = nullptr;
+  }
+
+  void FailLater(Env::StreamCallback done, absl::Status status) {
+    Bump(counters_.stream_exchanges_failed);
+    asio::post(io_, [this, done = std::move(done), status]() mutable {
+      if (!stopping_) done(status);
+    });
+  }
+
+  // ---- binding --------------------------------------------------------------
+
+  absl::Status Bind() {
+    if (options_.bind_ip.empty()) {
+      return absl::InvalidArgumentError("bind_ip is empty");
+    }
+    const asio::ip::address addr = ToAsio(options_.bind_ip);
+    const int attempts = options_.bind_port == 0 ? kPortZeroBindAttempts : 1;
+    absl::Status last;
+    for (int i = 0; i < attempts; ++i) {
+      last = TryBind(addr, options_.bind_port);
+      if (last.ok()) return last;
+      error_code ignored;
+      acceptor_.close(ignored);
+      udp_.close(ignored);
+    }
+    return last;
+  }
+
+  absl::Status TryBind(const asio::ip::address& addr, uint16_t want_port) {
+    error_code ec;
+    const tcp::endpoint tcp_ep(addr, want_port);
+    if (acceptor_.open(tcp_ep.protocol(), ec); ec) {
+      return absl::UnavailableError(absl::StrCat("tcp open: ", EcText(ec)));
+    }
+    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (acceptor_.bind(tcp_ep, ec); ec) {
+      return absl::UnavailableError(absl::StrCat(
+          "tcp bind ", tcp_ep.address().to_string(), ":", want_port, ": ",
+          EcText(ec)));
+    }
+    if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
+      return absl::UnavailableError(absl::StrCat("tcp listen: ", EcText(ec)));
+    }
+    const tcp::endpoint bound = acceptor_.local_endpoint(ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat("tcp local: ", EcText(ec)));
+    }
+    const udp::endpoint udp_ep(addr, bound.port());
+    if (udp_.open(udp_ep.protocol(), ec); ec) {
+      return absl::UnavailableError(absl::StrCat("udp open: ", EcText(ec)));
+    }
+    if (udp_.bind(udp_ep, ec); ec) {
+      return absl::UnavailableError(absl::StrCat(
+          "udp bind ", udp_ep.address().to_string(), ":", bound.port(), ": ",
+          EcText(ec)));
+    }
+    SetReceiveBuffer();
+    udp_is_v6_ = addr.is_v6();
+    port_.store(bound.port());
+    return absl::OkStatus();
+  }
+
+  void SetReceiveBuffer() {
+    for (int size = options_.udp_recv_buffer_bytes; size > 0; size /= 2) {
+      error_code ec;
+      udp_.set_option(asio::socket_base::receive_buffer_size(size), ec);
+      if (!ec) return;
+    }
+    Log(LogLevel::kWarn, "net: could not set any UDP receive buffer size");
+  }
+
+  // ---- UDP ------------------------------------------------------------------
+
+  void DoReceive() {
+    udp_.async_receive_from(
+        asio::buffer(packet_buf_), sender_,
+        [this](const error_code& ec, size_t n) { OnReceive(ec, n); });
+  }
+
+  void OnReceive(const error_code& ec, size_t n) {
+    if (stopping_ || ec == asio::error::operation_aborted) return;
+    const Instant received = Now();
+    if (ec) {
+      Bump(counters_.udp_receive_errors);
+      Log(LogLevel::kWarn, absl::StrCat("net: UDP receive: ", EcText(ec)));
+    } else if (n == 0) {
+      Bump(counters_.udp_receive_errors);
+      Log(LogLevel::kWarn, "net: empty UDP packet");
+    } else {
+      Bump(counters_.udp_packets_received);
+      Bump(counters_.udp_bytes_received, n);
+      if (packet_handler_) {
+        const Address from{FromAsio(sender_.address()), sender_.port(), ""};
+        packet_handler_(from, ByteSpan(packet_buf_.data(), n), received);
+      }
+    }
+    if (!stopping_) DoReceive();
+  }
+
+  // ---- TCP accept -----------------------------------------------------------
+
+  void DoAccept() {
+    acceptor_.async_accept(
+        [this](const error_code& ec, tcp::socket socket) {
+          OnAccept(ec, std::move(socket));
+        });
+  }
+
+  void OnAccept(const error_code& ec, tcp::socket socket) {
+    if (stopping_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      Bump(counters_.tcp_accept_errors);
+      accept_backoff_ = accept_backoff_ == absl::ZeroDuration()
+                            ? kAcceptBackoffMin
+                            : std::min(accept_backoff_ * 2, kAcceptBackoffMax);
+      Log(LogLevel::kError, absl::StrCat("net: TCP accept: ", EcText(ec),
+                                         "; retrying in ",
+                                         absl::FormatDuration(accept_backoff_)));
+      accept_backoff_timer_.expires_after(
+          std::chrono::nanoseconds(absl::ToInt64Nanoseconds(accept_backoff_)));
+      accept_backoff_timer_.async_wait([this](const error_code& wait_ec) {
+        if (stopping_ || wait_ec) return;
+        DoAccept();
+      });
+      return;
+    }
+    accept_backoff_ = absl::ZeroDuration();
+    Bump(counters_.tcp_accepted);
+    error_code peer_ec;
+    const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+    if (peer_ec || !options_.framing ||
+        inbound_active_ >= options_.max_inbound_streams) {
+      Bump(counters_.tcp_rejected);
+      Log(LogLevel::kWarn,
+          peer_ec ? absl::StrCat("net: TCP peer gone: ", EcText(peer_ec))
+          : !options_.framing
+              ? std::string("net: no framing function; closing stream")
+              : absl::StrCat("net: over ", options_.max_inbound_streams,
+                             " inbound streams; closing ",
+                             peer.address().to_string()));
+      error_code ignored;
+      socket.close(ignored);
+    } else {
+      const uint64_t id = next_conn_id_++;
+      auto conn = std::make_shared<StreamConn>(this, id, std::move(socket));
+      conns_.emplace(id, conn);
+      ++inbound_active_;
+      conn->StartInbound(Address{FromAsio(peer.address()), peer.port(), ""},
+                         options_.tcp_timeout);
+    }
+    DoAccept();
+  }
+
+  // ---- timers ---------------------------------------------------------------
+
+  // Makes sure a wakeup is pending no later than the earliest deadline.
+  void ArmWakeup() {
+    if (timers_.empty() || stopping_) return;
+    const int64_t earliest = timers_.begin()->first.first;
+    if (wakeup_armed_ && wakeup_deadline_ <= earliest) return;
+    const uint64_t generation = ++wakeup_generation_;
+    wakeup_armed_ = true;
+    wakeup_deadline_ = earliest;
+    // Re-arming cancels the previous wait; its handler sees an old
+    // generation and does nothing.
+    wakeup_.expires_at(ToTimePoint(earliest));
+    wakeup_.async_wait([this, generation](const error_code& ec) {
+      if (generation != wakeup_generation_) return;
+      wakeup_armed_ = false;
+      if (ec || stopping_) return;
+      OnWakeup();
+    });
+  }
+
+  void OnWakeup() {
+    const int64_t now = Now().nanos();
+    for (int i = 0; i < kMaxTimersPerWakeup && !timers_.empty() && !stopping_;
+         ++i) {
+      auto it = timers_.begin();
+      if (it->first.first > now) break;
+      std::function<void()> fn = std::move(it->second.fn);
+      timer_deadlines_.erase(it->first.second);
+      timers_.erase(it);
+      Bump(counters_.timers_fired);
+      fn();
+    }
+    ArmWakeup();
+  }
+
+  AsioEnvOptions options_;
+  // Declared first so it is destroyed last: sockets and timers below
+  // are destroyed while their service still exists.
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+
+  std::mutex state_mu_;
+  State state_ = State::kNew;  // guarded by state_mu_
+  std::thread thread_;
+  std::atomic<std::thread::id> loop_thread_id_{};
+  std::atomic<uint16_t> port_{0};
+  AtomicCounters counters_;
+
+  // Loop thread only from here on.
+  bool stopping_ = false;
+  std::mt19937_64 rng_;
+  PacketHandler packet_handler_;
+  StreamHandler stream_handler_;
+
+  udp::socket udp_;
+  bool udp_is_v6_ = false;
+  udp::endpoint sender_;
+  std::array<uint8_t, limits::kMaxPacketSize> packet_buf_;
+
+  tcp::acceptor acceptor_;
+  absl::Duration accept_backoff_ = absl::ZeroDuration();
+  size_t inbound_active_ = 0;
+  uint64_t next_conn_id_ = 1;
+  std::map<uint64_t, std::weak_ptr<StreamConn>> conns_;
+
+  uint64_t next_resolver_id_ = 1;
+  std::map<uint64_t, PendingResolve> resolvers_;
+
+  // Timer queue ordered by (deadline, id): ids grow, so equal deadlines fire
+  // in scheduling order. One steady_timer wakes the loop for the earliest.
+  std::map<std::pair<int64_t, TimerId>, TimerEntry> timers_;
+  std::map<TimerId, int64_t> timer_deadlines_;
+  TimerId next_timer_id_ = 1;
+  asio::steady_timer wakeup_;
+  bool wakeup_armed_ = false;
+  int64_t wakeup_deadline_ = 0;
+  uint64_t wakeup_generation_ = 0;
+  asio::steady_timer accept_backoff_timer_;
+};
+
+// ---- StreamConn -------------------------------------------------------------------
+
+void StreamConn::StartInbound(Address from, absl::Duration timeout) {
+  inbound_ = true;
+  peer_ = std::move(from);
+  ArmDeadline(timeout);
+  DoRead();
+}
+
+void StreamConn::StartOutbound(tcp::endpoint to, Bytes request, StreamReply reply,
+                         absl::Duration timeout, Env::StreamCallback done) {
+  inbound_ = false;
+  reply_ = reply;
+  done_ = std::move(done);
+  peer_ = Address{FromAsio(to.address()), to.port(), ""};
+  out_ = std::move(request);
+  ArmDeadline(timeout);
+  socket_.async_connect(to, [self = shared_from_this()](const error_code& ec) {
+    self->OnConnect(ec);
+  });
+}
+
+void StreamConn::ArmDeadline(absl::Duration timeout) {
+  if (timeout < absl::ZeroDuration()) timeout = absl::ZeroDuration();
+  deadline_.expires_after(
+      std::chrono::nanoseconds(absl::ToInt64Nanoseconds(timeout)));
+  deadline_.async_wait([self = shared_from_this()](const error_code& ec) {
+    self->OnDeadline(ec);
+  });
+}
+
+void StreamConn::OnDeadline(const error_code& ec) {
+  if (ec || finished_ || impl_->stopping()) return;
+  Finish(absl::DeadlineExceededError(
+      absl::StrCat(inbound_ ? "inbound stream from " : "stream to ",
+                   peer_.ToString(), ": timed out")));
+}
+
+void StreamConn::OnConnect(const error_code& ec) {
+  if (finished_ || impl_->stopping()) return;
+  if (ec) {
+    Finish(absl::UnavailableError(absl::StrCat(
+        "connect to ", peer_.ToString(), ": ", EcText(ec))));
+    return;
+  }
+  DoWrite(std::move(out_));
+}
+
+void StreamConn::DoWrite(Bytes bytes) {
+  out_ = std::move(bytes);
+  asio::async_write(socket_, asio::buffer(out_),
+                    [self = shared_from_this()](const error_code& ec, size_t) {
+                      self->OnWrite(ec);
+                    });
+}
+
+void StreamConn::OnWrite(const error_code& ec) {
+  if (finished_ || impl_->stopping()) return;
+  if (ec) {
+    Finish(absl::AbortedError(absl::StrCat("write to ", peer_.ToString(), ": ",
+                                           EcText(ec))));
+    return;
+  }
+  if (inbound_ || reply_ == StreamReply::kNone) {
+    Finish(Bytes());
+    return;
+  }
+  DoRead();
+}
+
+void StreamConn::DoRead() {
+  const size_t want = std::min(kStreamReadChunk, kMaxStreamPrefix - filled_);
+  if (in_.size() < filled_ + want) in_.resize(filled_ + want);
+  socket_.async_read_some(
+      asio::buffer(in_.data() + filled_, want),
+      [self = shared_from_this()](const error_code& ec, size_t n) {
+        self->OnRead(ec, n);
+      });
+}
+
+void StreamConn::OnRead(const error_code& ec, size_t n) {
+  if (finished_ || impl_->stopping()) return;
+  if (ec) {
+    Finish(absl::AbortedError(absl::StrCat(
+        "read from ", peer_.ToString(), " after ", filled_, " bytes: ",
+        ec == asio::error::eof ? std::string("early EOF") : EcText(ec))));
+    return;
+  }
+  filled_ += n;
+  absl::StatusOr<size_t> size =
+      impl_->options().framing(ByteSpan(in_.data(), filled_));
+  if (!size.ok()) {
+    Finish(absl::Status(size.status().code(),
+                        absl::StrCat("stream from ", peer_.ToString(), ": ",
+                                     size.status().message())));
+    return;
+  }
+  if (*size > 0 && *size <= filled_) {
+    OnMessage(*size);
+    return;
+  }
+  if (filled_ >= kMaxStreamPrefix) {
+    Finish(absl::ResourceExhaustedError(absl::StrCat(
+        "stream from ", peer_.ToString(), ": no message in ", filled_,
+        " bytes")));
+    return;
+  }
+  DoRead();
+}
+
+void StreamConn::OnMessage(size_t size) {
+  in_.resize(size);
+  if (!inbound_) {
+    Finish(std::move(in_));
+    return;
+  }
+  Bump(impl_->mutable_counters().tcp_inbound_messages);
+  std::optional<Bytes> reply = impl_->HandleStream(peer_, ByteSpan(in_));
+  if (finished_ || impl_->stopping()) return;  // the handler stopped us
+  if (!reply || reply->empty()) {
+    Finish(Bytes());
+    return;
+  }
+  DoWrite(std::move(*reply));
+}
+
+void StreamConn::Finish(absl::StatusOr<Bytes> result) {
+  if (finished_) return;
+  finished_ = true;
+  CloseSocket();
+  impl_->ForgetConn(id_, inbound_);
+  AtomicCounters& c = impl_->mutable_counters();
+  if (inbound_) {
+    if (!result.ok()) {
+      Bump(c.tcp_inbound_errors);
+      impl_->Log(LogLevel::kWarn,
+                 absl::StrCat("net: ", result.status().ToString()));
+    }
+    return;
+  }
+  Bump(result.ok() ? c.stream_exchanges_ok : c.stream_exchanges_failed);
+  Env::StreamCallback done = std::move(done_);
+  done_ = nullptr;
+  if (done) done(std::move(result));
+}
+
+// ---- AsioEnv ----------------------------------------------------------------
+
+AsioEnv::AsioEnv(AsioEnvOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+AsioEnv::~AsioEnv() { impl_->Stop(); }
+
+absl::Status AsioEnv::Start() { return impl_->Start(); }
+void AsioEnv::Stop() { impl_->Stop(); }
+uint16_t AsioEnv::port() const { return impl_->port(); }
+Address AsioEnv::local_address() const { return impl_->local_address(); }
+void AsioEnv::SetPacketHandler(PacketHandler handler) {
+  impl_->SetPacketHandler(std::move(handler));
+}
+void AsioEnv::SetStreamHandler(StreamHandler handler) {
+  impl_->SetStreamHandler(std::move(handler));
+}
+void AsioEnv::Post(std::function<void()> fn) { impl_->Post(std::move(fn)); }
+bool AsioEnv::RunSync(std::function<void()> fn) {
+  return impl_->RunSync(std::move(fn));
+}
+bool AsioEnv::InLoopThread() const { return impl_->InLoopThread(); }
+AsioEnvCounters AsioEnv::counters() const { return impl_->counters(); }
+
+Instant AsioEnv::Now() { return impl_->Now(); }
+TimerId AsioEnv::Schedule(absl::Duration delay, std::string_view label,
+                          std::function<void()> fn) {
+  return impl_->Schedule(delay, label, std::move(fn));
+}
+bool AsioEnv::Cancel(TimerId id) { return impl_->Cancel(id); }
+void AsioEnv::SendPacket(const Address& to, Bytes packet) {
+  impl_->SendPacket(to, std::move(packet));
+}
+void AsioEnv::StreamExchange(const Address& to, Bytes request,
+                             StreamReply reply, absl::Duration timeout,
+                             StreamCallback done) {
+  impl_->StreamExchange(to, std::move(request), reply, timeout,
+                        std::move(done));
+}
+void AsioEnv::Resolve(const std::string& host, ResolveCallback done) {
+  impl_->Resolve(host, std::move(done));
+}
+uint64_t AsioEnv::Random() { return impl_->Random(); }
+void AsioEnv::SecureRandom(absl::Span<uint8_t> out) {
+  impl_->SecureRandom(out);
+}
+int64_t AsioEnv::UnixMillis() { return impl_->UnixMillis(); }
+void AsioEnv::Log(LogLevel level, std::string_view message) {
+  impl_->Log(level, message);
+}
+
+}  // namespace swim::net
