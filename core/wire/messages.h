@@ -12,7 +12,14 @@
 //
 // Addresses: in AddressMode::kBinary an address field holds the raw 4/16 IP
 // bytes (upstream); in kText it holds the textual IP (go-doudou fork).
-// An empty IpAddress encodes as nil and nil decodes to an empty IpAddress.
+// An empty IpAddress encodes as nil in kBinary (Go's nil net.IP) and as ""
+// in kText (the fork's empty string field); nil and "" decode to an empty
+// IpAddress in both modes. Other lengths (kBinary) and non-IP text such as
+// hostnames (kText) are decode errors. kText writes IPv4-mapped addresses
+// in dotted form, so they decode as 4-byte addresses.
+//
+// Decoders read one value and ignore trailing bytes, as Go does. A Vsn of
+// any length but 0 or 6 is an error (it would crash a Go node, §6.13).
 #ifndef SWIM_CORE_WIRE_MESSAGES_H_
 #define SWIM_CORE_WIRE_MESSAGES_H_
 

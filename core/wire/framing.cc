@@ -1,0 +1,220 @@
+#include "core/wire/framing.h"
+
+#include <array>
+
+#include "absl/strings/str_cat.h"
+#include "core/check.h"
+#include "core/limits.h"
+#include "core/status_macros.h"
+#include "core/security/aead.h"
+#include "core/wire/messages.h"
+#include "core/wire/msgpack.h"
+
+namespace swim::wire {
+
+namespace {
+
+constexpr size_t kStreamHeaderSize = 5;  // [10][u32be L]
+
+bool Encrypting(const OutgoingOptions& opts) {
+  return opts.keyring != nullptr && !opts.keyring->empty();
+}
+
+Bytes Encrypt(ByteSpan msg, const OutgoingOptions& opts, const NonceSource& nonce,
+              ByteSpan aad, Bytes out) {
+  std::array<uint8_t, security::kNonceSize> n{};
+  nonce(absl::MakeSpan(n));
+  absl::Status st = security::EncryptPayload(opts.encryption_version,
+                                             opts.keyring->GetPrimaryKey(), n, msg, aad, &out);
+  // The keyring only holds validated keys and the version is 0 or 1.
+  SWIM_CHECK(st.ok());
+  return out;
+}
+
+uint32_t ReadU32BE(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
+         static_cast<uint32_t>(p[2]) << 8 | p[3];
+}
+
+}  // namespace
+
+Bytes EncodePacket(ByteSpan msg, const OutgoingOptions& opts, const NonceSource& nonce) {
+  // Go 0.2.2 indexes buf[0] of whatever it receives: never send nothing.
+  SWIM_CHECK(!msg.empty());
+  Bytes body(msg.begin(), msg.end());
+  if (opts.compress) {
+    Bytes c = CompressMessage(msg, opts.algo);
+    if (c.size() < body.size()) body = std::move(c);
+  }
+  if (opts.crc) body = AddCrc(body);
+  if (!Encrypting(opts)) return body;
+  Bytes out;
+  out.reserve(security::EncryptedLength(opts.encryption_version, body.size()));
+  return Encrypt(body, opts, nonce, ByteSpan(), std::move(out));
+}
+
+absl::StatusOr<Bytes> DecodePacket(ByteSpan packet, const security::Keyring* keyring,
+                                   bool verify_incoming) {
+  if (packet.empty()) return absl::InvalidArgumentError("packet too short");
+  Bytes plain;
+  ByteSpan buf = packet;
+  if (keyring != nullptr && !keyring->empty()) {
+    absl::StatusOr<Bytes> dec = security::DecryptPayload(*keyring, packet, ByteSpan());
+    if (dec.ok()) {
+      plain = *std::move(dec);
+      buf = plain;
+    } else if (verify_incoming) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Decrypt packet failed: ", dec.status().message()));
+    }
+  }
+  if (buf.size() >= 5 && buf[0] == static_cast<uint8_t>(MessageType::kHasCrc)) {
+    const uint32_t expected = ReadU32BE(buf.data() + 1);
+    const uint32_t crc = Crc32(buf.subspan(5));
+    if (crc != expected) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid checksum: ", absl::Hex(crc), " != ", absl::Hex(expected)));
+    }
+    buf.remove_prefix(5);
+  }
+  if (buf.empty()) return absl::InvalidArgumentError("missing message type byte");
+  if (buf.data() == plain.data()) return plain;  // whole plaintext, no copy
+  return Bytes(buf.begin(), buf.end());
+}
+
+Bytes EncodeStream(ByteSpan msg, const OutgoingOptions& opts, const NonceSource& nonce) {
+  SWIM_CHECK(!msg.empty());
+  Bytes body;
+  if (opts.compress) {
+    body = CompressMessage(msg, opts.algo);  // always, as Go does on streams
+  } else {
+    body.assign(msg.begin(), msg.end());
+  }
+  if (!Encrypting(opts)) return body;
+  const size_t blob_len = security::EncryptedLength(opts.encryption_version, body.size());
+  SWIM_CHECK(blob_len <= 0xffffffffu);
+  Bytes out;
+  out.reserve(kStreamHeaderSize + blob_len);
+  out.push_back(static_cast<uint8_t>(MessageType::kEncrypt));
+  for (int i = 3; i >= 0; --i) out.push_back(static_cast<uint8_t>(blob_len >> (8 * i)));
+  const Bytes aad(out.begin(), out.end());
+  return Encrypt(body, opts, nonce, aad, std::move(out));
+}
+
+absl::StatusOr<Bytes> DecodeStream(ByteSpan stream, const security::Keyring* keyring,
+                                   bool verify_incoming) {
+  if (stream.empty()) return absl::InvalidArgumentError("empty stream message");
+  const bool encryption = keyring != nullptr && !keyring->empty();
+  Bytes msg;
+  if (stream[0] == static_cast<uint8_t>(MessageType::kEncrypt)) {
+    if (!encryption) {
+      return absl::FailedPreconditionError(
+          "Remote state is encrypted and encryption is not configured");
+    }
+    if (stream.size() < kStreamHeaderSize) {
+      return absl::InvalidArgumentError("truncated encrypted stream header");
+    }
+    const uint32_t len = ReadU32BE(stream.data() + 1);
+    if (len > limits::kMaxStreamBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Remote node state is larger than limit (", len, ")"));
+    }
+    if (stream.size() - kStreamHeaderSize < len) {
+      return absl::InvalidArgumentError("truncated encrypted stream");
+    }
+    ASSIGN_OR_RETURN(msg, security::DecryptPayload(*keyring,
+                                                   stream.subspan(kStreamHeaderSize, len),
+                                                   stream.first(kStreamHeaderSize)));
+    if (msg.empty()) return absl::InvalidArgumentError("decrypted stream message is empty");
+  } else {
+    if (encryption && verify_incoming) {
+      return absl::FailedPreconditionError(
+          "Encryption is configured but remote state is not encrypted");
+    }
+    if (stream.size() > limits::kMaxStreamBytes) {
+      return absl::InvalidArgumentError("stream message larger than the limit");
+    }
+    msg.assign(stream.begin(), stream.end());
+  }
+  if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
+    return DecompressMessage(ByteSpan(msg).subspan(1), limits::kMaxDecompressedBytes);
+  }
+  return msg;
+}
+
+absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix) {
+  if (prefix.empty()) return size_t{0};
+  const uint8_t type = prefix[0];
+  const size_t limit = limits::kMaxStreamBytes;
+  if (type == static_cast<uint8_t>(MessageType::kEncrypt)) {
+    if (prefix.size() < kStreamHeaderSize) return size_t{0};
+    const uint32_t len = ReadU32BE(prefix.data() + 1);
+    if (len > limit) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Remote node state is larger than limit (", len, ")"));
+    }
+    const size_t total = kStreamHeaderSize + len;
+    return prefix.size() >= total ? total : size_t{0};
+  }
+  // One msgpack value after the type byte; `pos` is where it starts.
+  auto value_end = [&](size_t pos) -> absl::StatusOr<size_t> {
+    ASSIGN_OR_RETURN(size_t n, msgpack::ValueSize(prefix.subspan(pos), limit - pos));
+    return n == 0 ? size_t{0} : pos + n;
+  };
+  // Raw bytes after the msgpack part: complete at `end`, if within limits.
+  auto with_raw = [&](size_t end, int64_t raw) -> absl::StatusOr<size_t> {
+    const uint64_t n = raw > 0 ? static_cast<uint64_t>(raw) : 0;  // Go ignores <= 0
+    if (n > limit - end) {
+      return absl::InvalidArgumentError("stream message larger than the limit");
+    }
+    const size_t total = end + static_cast<size_t>(n);
+    return prefix.size() >= total ? total : size_t{0};
+  };
+  switch (static_cast<MessageType>(type)) {
+    case MessageType::kPing:
+    case MessageType::kAck:
+    case MessageType::kErr:
+    case MessageType::kCompress:
+      return value_end(1);
+    case MessageType::kUser: {
+      ASSIGN_OR_RETURN(size_t end, value_end(1));
+      if (end == 0) return size_t{0};
+      static constexpr std::array<std::string_view, 1> kDecl = {"UserMsgLen"};
+      msgpack::Reader r(prefix.subspan(1, end - 1));
+      int64_t len = 0;
+      msgpack::DecodeStruct(r, kDecl, [&](size_t) { return r.ReadInt(&len); });
+      RETURN_IF_ERROR(r.status());
+      return with_raw(end, len);
+    }
+    case MessageType::kPushPull: {
+      ASSIGN_OR_RETURN(size_t end, value_end(1));
+      if (end == 0) return size_t{0};
+      static constexpr std::array<std::string_view, 3> kDecl = {"Nodes", "UserStateLen",
+                                                                "Join"};
+      msgpack::Reader r(prefix.subspan(1, end - 1));
+      int64_t nodes = 0;
+      int64_t user_len = 0;
+      bool join = false;
+      msgpack::DecodeStruct(r, kDecl, [&](size_t i) {
+        switch (i) {
+          case 0: return r.ReadInt(&nodes);
+          case 1: return r.ReadInt(&user_len);
+          default: return r.ReadBool(&join);
+        }
+      });
+      RETURN_IF_ERROR(r.status());
+      if (nodes < 0 || static_cast<uint64_t>(nodes) > limits::kMaxPushPullNodes) {
+        return absl::InvalidArgumentError(absl::StrCat("push/pull: bad node count ", nodes));
+      }
+      for (int64_t i = 0; i < nodes; ++i) {
+        ASSIGN_OR_RETURN(end, value_end(end));
+        if (end == 0) return size_t{0};
+      }
+      return with_raw(end, user_len);
+    }
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("invalid stream message type ", type));
+  }
+}
+
+}  // namespace swim::wire

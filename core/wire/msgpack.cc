@@ -1,0 +1,429 @@
+#include "core/wire/msgpack.h"
+
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
+namespace swim::wire::msgpack {
+
+namespace {
+
+void PutBE(Bytes* out, uint64_t v, int n) {
+  for (int i = n - 1; i >= 0; --i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+void ContainerHeader(Bytes* out, uint8_t fix, uint8_t b16, uint8_t b32, uint32_t n) {
+  if (n < 16) {
+    out->push_back(static_cast<uint8_t>(fix | n));
+  } else if (n <= 0xffff) {
+    out->push_back(b16);
+    PutBE(out, n, 2);
+  } else {
+    out->push_back(b32);
+    PutBE(out, n, 4);
+  }
+}
+
+enum class SkipResult { kOk, kNeedMore, kError };
+
+// Skips one value starting at in[*pos]. On kOk, *pos is just past it. A
+// value that cannot end within max_size bytes of the buffer start is an
+// error; one that ends past in.size() but could fit is kNeedMore.
+SkipResult SkipValue(ByteSpan in, size_t* pos, size_t max_size, const char** err) {
+  // pending[d]: values still to skip at nesting depth d.
+  uint64_t pending[kMaxNesting + 1];
+  int depth = 0;
+  pending[0] = 1;
+  size_t p = *pos;
+  auto need = [&](size_t n) -> SkipResult {
+    if (n > max_size || p > max_size - n) {
+      *err = "msgpack value larger than the limit";
+      return SkipResult::kError;
+    }
+    if (n > in.size() || p > in.size() - n) return SkipResult::kNeedMore;
+    return SkipResult::kOk;
+  };
+  auto be = [&](size_t n) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v = v << 8 | in[p + i];
+    p += n;
+    return v;
+  };
+  while (depth >= 0) {
+    if (pending[depth] == 0) {
+      --depth;
+      continue;
+    }
+    --pending[depth];
+    if (SkipResult r = need(1); r != SkipResult::kOk) return r;
+    const uint8_t b = in[p++];
+    uint64_t payload = 0;    // raw bytes to skip
+    uint64_t children = 0;   // nested values to skip
+    bool container = false;
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+      // single byte
+    } else if (b >= 0x80 && b <= 0x8f) {
+      container = true;
+      children = 2 * static_cast<uint64_t>(b & 0x0f);
+    } else if (b >= 0x90 && b <= 0x9f) {
+      container = true;
+      children = b & 0x0f;
+    } else if (b >= 0xa0 && b <= 0xbf) {
+      payload = b & 0x1f;
+    } else {
+      size_t len_bytes = 0;
+      switch (b) {
+        case 0xcc: case 0xd0: payload = 1; break;
+        case 0xcd: case 0xd1: payload = 2; break;
+        case 0xce: case 0xd2: case 0xca: payload = 4; break;
+        case 0xcf: case 0xd3: case 0xcb: payload = 8; break;
+        case 0xd4: payload = 2; break;
+        case 0xd5: payload = 3; break;
+        case 0xd6: payload = 5; break;
+        case 0xd7: payload = 9; break;
+        case 0xd8: payload = 17; break;
+        case 0xc4: case 0xd9: case 0xc7: len_bytes = 1; break;
+        case 0xc5: case 0xda: case 0xc8: case 0xdc: case 0xde: len_bytes = 2; break;
+        case 0xc6: case 0xdb: case 0xc9: case 0xdd: case 0xdf: len_bytes = 4; break;
+        default:
+          *err = "invalid msgpack type byte";
+          return SkipResult::kError;
+      }
+      if (len_bytes > 0) {
+        if (SkipResult r = need(len_bytes); r != SkipResult::kOk) return r;
+        const uint64_t n = be(len_bytes);
+        if (b == 0xdc || b == 0xdd) {
+          container = true;
+          children = n;
+        } else if (b == 0xde || b == 0xdf) {
+          container = true;
+          children = 2 * n;
+        } else {
+          payload = n + ((b >= 0xc7 && b <= 0xc9) ? 1 : 0);  // ext type byte
+        }
+      }
+    }
+    if (container) {
+      if (children == 0) continue;
+      // Every nested value takes at least one byte.
+      if (SkipResult r = need(children); r == SkipResult::kError) return r;
+      if (depth + 1 > kMaxNesting) {
+        *err = "msgpack nesting too deep";
+        return SkipResult::kError;
+      }
+      pending[++depth] = children;
+      continue;
+    }
+    if (SkipResult r = need(payload); r != SkipResult::kOk) return r;
+    p += payload;
+  }
+  *pos = p;
+  return SkipResult::kOk;
+}
+
+}  // namespace
+
+// --- Writer -----------------------------------------------------------------
+
+void Writer::MapHeader(uint32_t n) { ContainerHeader(out_, 0x80, 0xde, 0xdf, n); }
+
+void Writer::ArrayHeader(uint32_t n) { ContainerHeader(out_, 0x90, 0xdc, 0xdd, n); }
+
+void Writer::Uint(uint64_t v) {
+  if (v <= 0x7f) {
+    out_->push_back(static_cast<uint8_t>(v));
+  } else if (v <= 0xff) {
+    out_->push_back(0xcc);
+    out_->push_back(static_cast<uint8_t>(v));
+  } else if (v <= 0xffff) {
+    out_->push_back(0xcd);
+    PutBE(out_, v, 2);
+  } else if (v <= 0xffffffffu) {
+    out_->push_back(0xce);
+    PutBE(out_, v, 4);
+  } else {
+    out_->push_back(0xcf);
+    PutBE(out_, v, 8);
+  }
+}
+
+void Writer::Int(int64_t v) {
+  if (v >= 0) {
+    Uint(static_cast<uint64_t>(v));
+  } else if (v >= -32) {
+    out_->push_back(static_cast<uint8_t>(v));
+  } else if (v >= std::numeric_limits<int8_t>::min()) {
+    out_->push_back(0xd0);
+    out_->push_back(static_cast<uint8_t>(v));
+  } else if (v >= std::numeric_limits<int16_t>::min()) {
+    out_->push_back(0xd1);
+    PutBE(out_, static_cast<uint64_t>(v), 2);
+  } else if (v >= std::numeric_limits<int32_t>::min()) {
+    out_->push_back(0xd2);
+    PutBE(out_, static_cast<uint64_t>(v), 4);
+  } else {
+    out_->push_back(0xd3);
+    PutBE(out_, static_cast<uint64_t>(v), 8);
+  }
+}
+
+void Writer::RawHeader(size_t n) {
+  if (n < 32) {
+    out_->push_back(static_cast<uint8_t>(0xa0 | n));
+  } else if (n <= 0xffff) {
+    out_->push_back(0xda);  // old spec: no str8
+    PutBE(out_, n, 2);
+  } else {
+    out_->push_back(0xdb);
+    PutBE(out_, n, 4);
+  }
+}
+
+void Writer::Raw(std::string_view s) {
+  RawHeader(s.size());
+  out_->insert(out_->end(), s.begin(), s.end());
+}
+
+// --- Reader -----------------------------------------------------------------
+
+absl::Status Reader::status() const {
+  if (error_ == nullptr) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("msgpack decode error at byte ", pos_, ": ", error_));
+}
+
+uint64_t Reader::BigEndian(size_t n) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v = v << 8 | in_[pos_ + i];
+  pos_ += n;
+  return v;
+}
+
+bool Reader::RawPayload(size_t n, std::string_view* out) {
+  if (!Need(n)) return false;
+  *out = std::string_view(reinterpret_cast<const char*>(in_.data() + pos_), n);
+  pos_ += n;
+  return true;
+}
+
+bool Reader::ReadStructHeader(StructHeader* h) {
+  if (!ok() || !Need(1)) return false;
+  const uint8_t b = Byte();
+  uint64_t n = 0;
+  if (b >= 0x80 && b <= 0x8f) {
+    h->kind = StructHeader::kMap;
+    n = b & 0x0f;
+  } else if (b >= 0x90 && b <= 0x9f) {
+    h->kind = StructHeader::kArray;
+    n = b & 0x0f;
+  } else if (b == 0xde || b == 0xdc) {
+    if (!Need(2)) return false;
+    h->kind = b == 0xde ? StructHeader::kMap : StructHeader::kArray;
+    n = BigEndian(2);
+  } else if (b == 0xdf || b == 0xdd) {
+    if (!Need(4)) return false;
+    h->kind = b == 0xdf ? StructHeader::kMap : StructHeader::kArray;
+    n = BigEndian(4);
+  } else if (b == 0xc0) {
+    h->kind = StructHeader::kNil;
+    n = 0;
+  } else {
+    --pos_;
+    return Fail("expected a msgpack map or array for a struct");
+  }
+  // Each entry takes at least one (array) or two (map) bytes: reject
+  // impossible counts before anyone loops over them.
+  const uint64_t min_bytes = h->kind == StructHeader::kMap ? 2 * n : n;
+  if (min_bytes > in_.size() - pos_) return Fail("truncated msgpack container");
+  h->count = static_cast<uint32_t>(n);
+  return true;
+}
+
+bool Reader::ReadKey(std::string_view* key) {
+  if (!ok() || !Need(1)) return false;
+  const uint8_t b = Byte();
+  size_t n = 0;
+  if (b >= 0xa0 && b <= 0xbf) {
+    n = b & 0x1f;
+  } else if (b == 0xd9 || b == 0xda || b == 0xdb) {
+    const size_t w = b == 0xd9 ? 1 : b == 0xda ? 2 : 4;
+    if (!Need(w)) return false;
+    n = BigEndian(w);
+  } else if (b == 0xc0) {
+    *key = {};
+    return true;
+  } else {
+    --pos_;
+    return Fail("expected a string map key");
+  }
+  return RawPayload(n, key);
+}
+
+bool Reader::ReadUint(uint64_t max, uint64_t* v) {
+  if (!ok() || !Need(1)) return false;
+  const uint8_t b = Byte();
+  uint64_t u = 0;
+  if (b <= 0x7f) {
+    u = b;
+  } else if (b >= 0xe0) {
+    return Fail("negative value for an unsigned field");
+  } else if (b == 0xc0) {
+    u = 0;
+  } else if (b >= 0xcc && b <= 0xcf) {
+    const size_t n = size_t{1} << (b - 0xcc);
+    if (!Need(n)) return false;
+    u = BigEndian(n);
+  } else if (b >= 0xd0 && b <= 0xd3) {
+    const size_t n = size_t{1} << (b - 0xd0);
+    if (!Need(n)) return false;
+    const uint64_t raw = BigEndian(n);
+    if ((raw >> (8 * n - 1)) & 1) return Fail("negative value for an unsigned field");
+    u = raw;
+  } else {
+    --pos_;
+    return Fail("expected an integer");
+  }
+  if (u > max) return Fail("integer overflows its field");
+  *v = u;
+  return true;
+}
+
+bool Reader::ReadInt(int64_t* v) {
+  if (!ok() || !Need(1)) return false;
+  const uint8_t b = Byte();
+  int64_t i = 0;
+  if (b <= 0x7f) {
+    i = b;
+  } else if (b >= 0xe0) {
+    i = static_cast<int8_t>(b);
+  } else if (b == 0xc0) {
+    i = 0;
+  } else if (b >= 0xcc && b <= 0xcf) {
+    const size_t n = size_t{1} << (b - 0xcc);
+    if (!Need(n)) return false;
+    const uint64_t u = BigEndian(n);
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return Fail("integer overflows its field");
+    }
+    i = static_cast<int64_t>(u);
+  } else if (b >= 0xd0 && b <= 0xd3) {
+    const size_t n = size_t{1} << (b - 0xd0);
+    if (!Need(n)) return false;
+    const uint64_t raw = BigEndian(n);
+    switch (n) {
+      case 1: i = static_cast<int8_t>(raw); break;
+      case 2: i = static_cast<int16_t>(raw); break;
+      case 4: i = static_cast<int32_t>(raw); break;
+      default: i = static_cast<int64_t>(raw); break;
+    }
+  } else {
+    --pos_;
+    return Fail("expected an integer");
+  }
+  *v = i;
+  return true;
+}
+
+bool Reader::ReadBool(bool* v) {
+  if (!ok() || !Need(1)) return false;
+  const uint8_t b = Byte();
+  switch (b) {
+    case 0xc2: case 0x00: case 0xc0: *v = false; return true;
+    case 0xc3: case 0x01: *v = true; return true;
+    default:
+      --pos_;
+      return Fail("expected a bool");
+  }
+}
+
+bool Reader::ReadString(std::string* v) {
+  if (!ok() || !Need(1)) return false;
+  const uint8_t b = in_[pos_];
+  if (b == 0xc0) {
+    ++pos_;
+    v->clear();
+    return true;
+  }
+  if (!(b >= 0xa0 && b <= 0xbf) && b != 0xd9 && b != 0xda && b != 0xdb) {
+    return Fail("expected a string");
+  }
+  std::string_view s;
+  if (!ReadKey(&s)) return false;
+  v->assign(s.data(), s.size());
+  return true;
+}
+
+bool Reader::ReadBytes(std::optional<std::string>* v) {
+  if (!ok() || !Need(1)) return false;
+  const uint8_t b = Byte();
+  size_t n = 0;
+  if (b == 0xc0) {
+    v->reset();
+    return true;
+  }
+  if (b >= 0xa0 && b <= 0xbf) {
+    n = b & 0x1f;
+  } else if (b == 0xd9 || b == 0xc4) {
+    if (!Need(1)) return false;
+    n = BigEndian(1);
+  } else if (b == 0xda || b == 0xc5) {
+    if (!Need(2)) return false;
+    n = BigEndian(2);
+  } else if (b == 0xdb || b == 0xc6) {
+    if (!Need(4)) return false;
+    n = BigEndian(4);
+  } else if ((b >= 0x90 && b <= 0x9f) || b == 0xdc || b == 0xdd) {
+    // []byte from an array of small integers (Go's kSlice).
+    --pos_;
+    StructHeader h;
+    if (!ReadStructHeader(&h)) return false;
+    std::string out;
+    out.reserve(h.count);  // bounded: ReadStructHeader checked the input
+    for (uint32_t i = 0; i < h.count; ++i) {
+      uint64_t e = 0;
+      if (!ReadUint(0xff, &e)) return false;
+      out.push_back(static_cast<char>(e));
+    }
+    *v = std::move(out);
+    return true;
+  } else {
+    --pos_;
+    return Fail("expected bytes");
+  }
+  std::string_view s;
+  if (!RawPayload(n, &s)) return false;
+  v->emplace(s.data(), s.size());
+  return true;
+}
+
+bool Reader::Skip() {
+  if (!ok()) return false;
+  const char* err = "truncated msgpack value";
+  size_t p = pos_;
+  switch (SkipValue(in_, &p, in_.size(), &err)) {
+    case SkipResult::kOk:
+      pos_ = p;
+      return true;
+    case SkipResult::kNeedMore:
+      return Fail("truncated msgpack value");
+    case SkipResult::kError:
+      return Fail(err);
+  }
+  return Fail(err);
+}
+
+absl::StatusOr<size_t> ValueSize(ByteSpan prefix, size_t max_size) {
+  size_t p = 0;
+  const char* err = "";
+  switch (SkipValue(prefix, &p, max_size, &err)) {
+    case SkipResult::kOk:
+      return p;
+    case SkipResult::kNeedMore:
+      return size_t{0};
+    case SkipResult::kError:
+      break;
+  }
+  return absl::InvalidArgumentError(err);
+}
+
+}  // namespace swim::wire::msgpack
