@@ -372,6 +372,15 @@ EventId World::PostStreamOutcome(uint64_t handle, swim::Instant when,
   return queue_.Push(std::max(when, now_), std::move(ev));
 }
 
+void World::ConnectFailed(uint64_t handle, swim::Instant when) {
+  // Nobody answers the SYN: the dial fails at min(connect timeout, the
+  // exchange's timeout) as "could not connect", which replaces the timeout.
+  Stream* s = FindStream(handle);
+  queue_.Cancel(s->timeout);
+  s->timeout = PostStreamOutcome(handle, when, absl::StatusCode::kUnavailable,
+                                 {});
+}
+
 void World::OpenStream(NodeId from, const swim::Address& to,
                        swim::Bytes request, swim::StreamReply reply,
                        absl::Duration timeout,
@@ -408,15 +417,13 @@ void World::OpenStream(NodeId from, const swim::Address& to,
   Trace(TraceKind::kStreamOpen, from, dst.value_or(kWorldOwner), size, {});
   if (!dst) {
     RecordDrop(from, kWorldOwner, DropCause::kNoRoute, size, true);
-    PostStreamOutcome(handle, connect_fail, absl::StatusCode::kUnavailable,
-                      {});
+    ConnectFailed(handle, connect_fail);
     return;
   }
   streams_[slot].server = *dst;
   if (network_.Blocked(from, *dst) || network_.Blocked(*dst, from)) {
     RecordDrop(from, *dst, DropCause::kPartition, size, true);
-    PostStreamOutcome(handle, connect_fail, absl::StatusCode::kUnavailable,
-                      {});
+    ConnectFailed(handle, connect_fail);
     return;
   }
   if (nodes_[*dst].state == NodeState::kCrashed ||

@@ -304,6 +304,7 @@ class World {
   EventId PostStreamOutcome(uint64_t handle, swim::Instant when,
                             absl::StatusCode code, swim::Bytes data);
   absl::Duration SampleLatency(NodeId from, NodeId to);
+  void ConnectFailed(uint64_t handle, swim::Instant when);
   Stream* FindStream(uint64_t handle);
   void FreeStream(uint64_t handle);
   int64_t TransferNanos(NodeId sender, size_t bytes) const;

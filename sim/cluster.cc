@@ -1,0 +1,221 @@
+#include "sim/cluster.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/check.h"
+
+namespace sim {
+
+std::string_view ClusterEventKindName(ClusterEvent::Kind kind) {
+  switch (kind) {
+    case ClusterEvent::Kind::kJoin:
+      return "join";
+    case ClusterEvent::Kind::kLeave:
+      return "leave";
+    case ClusterEvent::Kind::kUpdate:
+      return "update";
+    case ClusterEvent::Kind::kSuspect:
+      return "suspect";
+    case ClusterEvent::Kind::kAlive:
+      return "alive";
+    case ClusterEvent::Kind::kWeight:
+      return "weight";
+  }
+  return "?";
+}
+
+// One cluster member: the World's Host for node `id`, forwarding to the
+// Memberlist, and its EventDelegate, recording into the cluster.
+struct Cluster::Member final : public Host, public swim::EventDelegate {
+  Cluster* cluster = nullptr;
+  NodeId id = 0;
+  int index = 0;
+  std::unique_ptr<swim::Memberlist> ml;
+
+  void OnPacket(const swim::Address& from, swim::ByteSpan data,
+                swim::Instant received) override {
+    if (ml) ml->HandlePacket(from, data, received);
+  }
+  std::optional<swim::Bytes> OnStream(const swim::Address& from,
+                                      swim::ByteSpan request) override {
+    if (!ml) return std::nullopt;
+    return ml->HandleStream(from, request);
+  }
+  void NotifyJoin(const swim::Node& n) override {
+    cluster->Record(id, ClusterEvent::Kind::kJoin, n);
+  }
+  void NotifyLeave(const swim::Node& n) override {
+    cluster->Record(id, ClusterEvent::Kind::kLeave, n);
+  }
+  void NotifyUpdate(const swim::Node& n) override {
+    cluster->Record(id, ClusterEvent::Kind::kUpdate, n);
+  }
+  void NotifyWeight(const swim::Node& n) override {
+    cluster->Record(id, ClusterEvent::Kind::kWeight, n);
+  }
+  void NotifySuspectSateChange(const swim::Node& n) override {
+    cluster->Record(id,
+                    n.state == swim::NodeState::kSuspect
+                        ? ClusterEvent::Kind::kSuspect
+                        : ClusterEvent::Kind::kAlive,
+                    n);
+  }
+};
+
+Cluster::Cluster(const WorldOptions& options, ConfigFn config_fn)
+    : world_(options), config_fn_(std::move(config_fn)) {
+  world_.SetRestartHook([this](NodeId id) {
+    for (auto& m : members_) {
+      if (m->id == id) Build(m->index);
+    }
+  });
+}
+
+Cluster::~Cluster() {
+  // Memberlists first: their destructors cancel timers on the World's envs.
+  for (auto& m : members_) m->ml.reset();
+}
+
+swim::Memberlist* Cluster::node(int i) { return members_[i]->ml.get(); }
+const swim::Memberlist* Cluster::node(int i) const { return members_[i]->ml.get(); }
+NodeId Cluster::world_id(int i) const { return members_[i]->id; }
+
+std::string Cluster::NodeName(int i) { return absl::StrCat("node-", i); }
+
+void Cluster::Record(NodeId observer, ClusterEvent::Kind kind,
+                     const swim::Node& n) {
+  ClusterEvent e{world_.Now(), observer, kind, n.name, n.state, n.incarnation};
+  if (record_events_) events_.push_back(e);
+  if (listener_) listener_(e);
+}
+
+void Cluster::Build(int i) {
+  Member& m = *members_[i];
+  m.ml.reset();
+  swim::Config c = config_fn_(i);
+  c.name = NodeName(i);
+  c.events = &m;
+  c.bind_port = world_.address(m.id).port;
+  absl::StatusOr<std::unique_ptr<swim::Memberlist>> ml =
+      swim::Memberlist::Create(std::move(c), &world_.env(m.id), world_.address(m.id));
+  SWIM_CHECK(ml.ok());
+  m.ml = std::move(*ml);
+}
+
+int Cluster::AddNode() {
+  auto m = std::make_unique<Member>();
+  m->cluster = this;
+  m->index = static_cast<int>(members_.size());
+  m->id = world_.AddNode();
+  world_.SetHost(m->id, m.get());
+  members_.push_back(std::move(m));
+  join_results_.emplace_back();
+  Build(static_cast<int>(members_.size()) - 1);
+  return static_cast<int>(members_.size()) - 1;
+}
+
+absl::Status Cluster::Start(int i) { return members_[i]->ml->Start(); }
+
+void Cluster::Join(int i, const std::vector<int>& seeds) {
+  std::vector<std::string> addrs;
+  for (int s : seeds) addrs.push_back(world_.address(members_[s]->id).ToString());
+  join_results_[i].reset();
+  swim::Memberlist* ml = members_[i]->ml.get();
+  if (ml == nullptr) return;
+  ml->Join(addrs, [this, i](int, absl::Status s) { join_results_[i] = s; });
+}
+
+void Cluster::CreateAndJoin(int n, absl::Duration stagger) {
+  const int first = size();
+  for (int k = 0; k < n; ++k) AddNode();
+  for (int k = first; k < first + n; ++k) SWIM_CHECK(Start(k).ok());
+  for (int k = first; k < first + n; ++k) {
+    if (k == 0) continue;
+    if (stagger > absl::ZeroDuration()) {
+      world_.After(stagger * (k - first), "join", [this, k] { Join(k, {0}); });
+    } else {
+      Join(k, {0});
+    }
+  }
+}
+
+bool Cluster::is_up(int i) const {
+  return members_[i]->ml != nullptr &&
+         world_.state(members_[i]->id) != NodeState::kCrashed &&
+         !members_[i]->ml->HasLeft();
+}
+
+void Cluster::Crash(int i) {
+  world_.Crash(members_[i]->id);
+  members_[i]->ml.reset();
+}
+
+void Cluster::Restart(int i, std::vector<int> seeds) {
+  world_.Restart(members_[i]->id);  // calls Build through the hook
+  if (members_[i]->ml == nullptr) Build(i);
+  SWIM_CHECK(Start(i).ok());
+  if (seeds.empty()) seeds.push_back(i == 0 ? 1 : 0);
+  Join(i, seeds);
+}
+
+void Cluster::Leave(int i, absl::Duration timeout) {
+  if (members_[i]->ml) members_[i]->ml->Leave(timeout, [](absl::Status) {});
+}
+
+std::optional<swim::NodeState> Cluster::StateOf(int observer, int subject) const {
+  const swim::Memberlist* ml = members_[observer]->ml.get();
+  if (ml == nullptr) return std::nullopt;
+  std::optional<swim::Node> n = ml->GetNode(NodeName(subject));
+  if (!n) return std::nullopt;
+  return n->state;
+}
+
+bool Cluster::Converged() const {
+  for (int o = 0; o < size(); ++o) {
+    if (!is_up(o)) continue;
+    for (int s = 0; s < size(); ++s) {
+      std::optional<swim::NodeState> st = StateOf(o, s);
+      if (is_up(s)) {
+        if (st != swim::NodeState::kAlive) return false;
+      } else if (st == swim::NodeState::kAlive || st == swim::NodeState::kSuspect) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool Cluster::AllSee(int subject, swim::NodeState state, bool accept_left) const {
+  for (int o = 0; o < size(); ++o) {
+    if (!is_up(o) || o == subject) continue;
+    std::optional<swim::NodeState> st = StateOf(o, subject);
+    if (st == state) continue;
+    if (accept_left && state == swim::NodeState::kDead &&
+        st == swim::NodeState::kLeft) {
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+std::string Cluster::DebugString() const {
+  std::string out;
+  for (int o = 0; o < size(); ++o) {
+    absl::StrAppend(&out, NodeName(o), is_up(o) ? "" : " (down)", ":");
+    const swim::Memberlist* ml = node(o);
+    if (ml != nullptr) {
+      for (const swim::Node& n : ml->AllNodes()) {
+        absl::StrAppend(&out, " ", n.name, "=", std::string(swim::NodeStateName(n.state)),
+                        "/", n.incarnation);
+      }
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+bool Cluster::RunUntil(const std::function<bool()>& pred, absl::Duration timeout) {
+  return world_.RunUntil(pred, world_.Now() + timeout);
+}
+
+}  // namespace sim
