@@ -22,6 +22,7 @@
 #include "core/check.h"
 #include "core/limits.h"
 #include "core/strings.h"
+#include "core/wire/framing.h"
 
 namespace swim::net {
 namespace {
@@ -193,6 +194,7 @@ class AsioEnv::Impl {
         wakeup_(io_),
         accept_backoff_timer_(io_) {
     if (!options_.log_sink) options_.log_sink = DefaultSink;
+    if (!options_.framing) options_.framing = wire::StreamMessageSize;
     std::random_device rd;
     const uint64_t seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     rng_.seed(seed);
@@ -409,11 +411,6 @@ class AsioEnv::Impl {
     if (to.ip.empty()) {
       FailLater(std::move(done),
                 absl::InvalidArgumentError("stream to an empty address"));
-      return;
-    }
-    if (reply == StreamReply::kMessage && !options_.framing) {
-      FailLater(std::move(done), absl::FailedPreconditionError(
-                                     "no framing function configured"));
       return;
     }
     const uint64_t id = next_conn_id_++;
@@ -665,16 +662,13 @@ class AsioEnv::Impl {
     Bump(counters_.tcp_accepted);
     error_code peer_ec;
     const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
-    if (peer_ec || !options_.framing ||
-        inbound_active_ >= options_.max_inbound_streams) {
+    if (peer_ec || inbound_active_ >= options_.max_inbound_streams) {
       Bump(counters_.tcp_rejected);
       Log(LogLevel::kWarn,
           peer_ec ? absl::StrCat("net: TCP peer gone: ", EcText(peer_ec))
-          : !options_.framing
-              ? std::string("net: no framing function; closing stream")
-              : absl::StrCat("net: over ", options_.max_inbound_streams,
-                             " inbound streams; closing ",
-                             peer.address().to_string()));
+                  : absl::StrCat("net: over ", options_.max_inbound_streams,
+                                 " inbound streams; closing ",
+                                 peer.address().to_string()));
       error_code ignored;
       socket.close(ignored);
     } else {

@@ -76,9 +76,8 @@ struct AsioEnvOptions {
   // (memberlist's TCPTimeout).
   absl::Duration tcp_timeout = absl::Seconds(10);
   // Message boundaries on streams, for inbound streams and for replies to
-  // StreamExchange(kMessage). The node passes wire::StreamMessageSize. When
-  // unset, inbound streams are closed unread and kMessage exchanges fail
-  // with kFailedPrecondition.
+  // StreamExchange(kMessage). Unset means wire::StreamMessageSize (memberlist
+  // framing); tests inject simpler ones.
   FramingFn framing;
   // Concurrent inbound stream connections; more are closed at once
   // (memberlist's maxPushPulls).

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
+#include "core/wire/messages.h"
 #include "gtest/gtest.h"
 
 namespace swim::net {
@@ -174,6 +175,33 @@ TEST(AsioEnv, SendOnlyStreamDeliversMessageAndCompletesEmpty) {
   auto future = got.get_future();
   ASSERT_EQ(future.wait_for(kWait), std::future_status::ready);
   EXPECT_EQ(future.get(), "user message");
+}
+
+// Without an injected framing function the Env finds memberlist message
+// boundaries itself (wire::StreamMessageSize).
+TEST(AsioEnv, DefaultFramingCarriesMemberlistStreamMessages) {
+  AsioEnvOptions o = TestOptions();
+  o.framing = nullptr;
+  auto server = StartedEnv(o);
+  auto client = StartedEnv(o);
+  Bytes request;
+  wire::EncodeUserStream("user payload", &request);
+  Bytes reply;
+  wire::Encode(wire::AckResp{7, std::string("ack payload")}, &reply);
+  std::promise<Bytes> got;
+  server->SetStreamHandler(
+      [&](const Address&, ByteSpan msg) -> std::optional<Bytes> {
+        got.set_value(Bytes(msg.begin(), msg.end()));
+        return reply;
+      });
+  absl::StatusOr<Bytes> r = Exchange(*client, server->local_address(),
+                                     request, StreamReply::kMessage,
+                                     absl::Seconds(2));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, reply);
+  auto f = got.get_future();
+  ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(f.get(), request);
 }
 
 TEST(AsioEnv, PortZeroBindsOneFreePortForUdpAndTcp) {
