@@ -41,7 +41,8 @@ enum class EventKind : uint8_t {
   kCall,           // run `fn` (world event or a node's timer/callback)
   kPacket,         // deliver `data` from node `from` to node `owner`
   kStreamRequest,  // deliver a stream request (`aux` = stream slot)
-  kStreamReply,    // deliver a stream reply to the client (`aux`)
+  kStreamReply,    // complete a client's exchange (`aux`); `from` holds the
+                   // absl::StatusCode of the outcome, `data` the reply
 };
 
 struct Event {

@@ -10,6 +10,8 @@ namespace sim {
 SimEnv::SimEnv(World* world, NodeId id, uint64_t seed)
     : world_(world), id_(id), rng_(seed) {}
 
+const swim::Address& SimEnv::address() const { return world_->address(id_); }
+
 swim::Instant SimEnv::LocalAt(swim::Instant world_now) const {
   const int64_t elapsed = (world_now - world_anchor_) / absl::Nanoseconds(1);
   const __int128 adjust =

@@ -55,6 +55,8 @@ class SimEnv final : public swim::Env {
 
   NodeId id() const { return id_; }
   World& world() { return *world_; }
+  // The node's bound address (what peers see as the source of its packets).
+  const swim::Address& address() const;
   // The node's random stream (e.g. to compare a final draw between runs).
   swim::Rng& rng() { return rng_; }
   int64_t drift_ppm() const { return drift_ppm_; }

@@ -21,6 +21,21 @@
 // a text sink is set); with a sink each record is also written as one text
 // line. Same seed and same binary -> same hash.
 //
+// Streams (SimEnv::StreamExchange) are modelled as whole messages, never
+// parsed or framed: the request reaches the server's Host::OnStream one
+// one-way latency (+ transfer time at the sender's bandwidth) after the
+// call; with kMessage the reply reaches the client one more one-way latency
+// later (so one RTT + transfer); with kNone the client completes when the
+// request is delivered. Failures: destination unknown or partitioned in
+// either direction -> kUnavailable at min(connect_timeout, timeout);
+// destination crashed -> kUnavailable after one RTT ("refused"); server
+// crashed before the request arrives, link reset (LinkParams::stream_reset)
+// or server returning nullopt -> kAborted; reply lost to a partition or a
+// paused server -> kDeadlineExceeded at the timeout. The callback runs
+// exactly once, on the client's side of the event loop, unless the client
+// crashes first (then it is dropped, as a destroyed Env would drop it).
+// Streams do not use the egress packet queue and are not subject to loss.
+//
 // No process-wide state: many Worlds may exist in one process (each used
 // from one thread at a time).
 //
