@@ -107,6 +107,11 @@ struct Config {
   // --- this implementation ----------------------------------------------------
   CompressionAlgo compression_algo = CompressionAlgo::kLzw;
 
+  // Simulator negative scenarios only: a PlantedBug bit mask (see
+  // core/memberlist.h). Ignored unless the binary was built from
+  // //core:memberlist_planted_bugs.
+  uint32_t planted_bugs = 0;
+
   // Checks every field and combination; returns InvalidArgument naming the
   // first problem found.
   absl::Status Validate() const;
