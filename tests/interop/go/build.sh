@@ -6,6 +6,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-"$here/bin/peer"}
+case $out in /*) ;; *) out="$PWD/$out" ;; esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # GOPATH mode wants the package under $GOPATH/src.
