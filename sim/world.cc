@@ -205,6 +205,16 @@ void World::Dispatch(EventId id) {
         return;
       }
       if (n.state == NodeState::kPaused) {
+        if (ev.kind == EventKind::kPacket) {
+          const uint64_t limit = options_.paused_rx_buffer_bytes;
+          if (limit > 0 && n.parked_rx_bytes + ev.data.size() > limit) {
+            Event dropped = queue_.Take(id);
+            RecordDrop(dropped.from, dropped.owner, DropCause::kQueue,
+                       dropped.data.size(), false);
+            return;
+          }
+          n.parked_rx_bytes += ev.data.size();
+        }
         n.parked.push_back(id);
         return;
       }
@@ -554,6 +564,7 @@ void World::Crash(NodeId node) {
   // count as crash drops, stream requests fail.
   std::vector<EventId> parked = std::move(n.parked);
   n.parked.clear();
+  n.parked_rx_bytes = 0;
   for (EventId id : parked) queue_.Requeue(id, now_);
 }
 
@@ -581,6 +592,7 @@ void World::Resume(NodeId node) {
   RecordFault(FaultKind::kResume, node);
   std::vector<EventId> parked = std::move(n.parked);
   n.parked.clear();
+  n.parked_rx_bytes = 0;
   for (EventId id : parked) queue_.Requeue(id, now_);
 }
 
@@ -642,6 +654,19 @@ void World::RecordDrop(NodeId from, NodeId to, DropCause cause, size_t bytes,
                                 static_cast<uint32_t>(bytes)});
   }
   Trace(TraceKind::kDrop, from, to, bytes, DropCauseName(cause));
+}
+
+std::vector<DropRecord> World::DropsInvolving(NodeId node,
+                                             swim::Instant since,
+                                             swim::Instant until) const {
+  auto first = std::lower_bound(
+      drops_.begin(), drops_.end(), since,
+      [](const DropRecord& d, swim::Instant t) { return d.at < t; });
+  std::vector<DropRecord> out;
+  for (auto it = first; it != drops_.end() && it->at <= until; ++it) {
+    if (it->from == node || it->to == node) out.push_back(*it);
+  }
+  return out;
 }
 
 void World::RecordFault(FaultKind kind, NodeId node) {

@@ -19,7 +19,8 @@
 // packet, stream step, timer firing and fault is folded into trace_hash(), a
 // rolling 64-bit hash of the trace record's fields (the same whether or not
 // a text sink is set); with a sink each record is also written as one text
-// line. Same seed and same binary -> same hash.
+// line. Log lines from SimEnv::Log go to the sink only (not the hash, so the
+// log level does not change it). Same seed and same binary -> same hash.
 //
 // Streams (SimEnv::StreamExchange) are modelled as whole messages, never
 // parsed or framed: the request reaches the server's Host::OnStream one
@@ -139,6 +140,9 @@ struct WorldOptions {
   swim::LogLevel log_level = swim::LogLevel::kInfo;
   // Keep the DropRecord log (costs memory in long lossy runs).
   bool record_drops = true;
+  // Datagrams a paused node can hold (its socket receive buffer), in bytes;
+  // datagrams beyond it are dropped (DropCause::kQueue). 0: unlimited.
+  uint64_t paused_rx_buffer_bytes = 0;
 };
 
 class World {
@@ -255,7 +259,11 @@ class World {
   // Adds a harness-defined record to the trace (and the hash).
   void TraceNote(std::string_view text);
 
+  // Every drop in time order (when WorldOptions::record_drops).
   const std::vector<DropRecord>& drop_log() const { return drops_; }
+  // The drops with `node` as sender or receiver in [since, until].
+  std::vector<DropRecord> DropsInvolving(NodeId node, swim::Instant since,
+                                         swim::Instant until) const;
   const std::vector<FaultRecord>& fault_log() const { return faults_; }
 
   // The World's own random stream (network sampling). Harnesses may draw
@@ -272,6 +280,7 @@ class World {
     NodeState state = NodeState::kUp;
     uint32_t epoch = 1;
     std::vector<EventId> parked;  // events deferred while paused
+    uint64_t parked_rx_bytes = 0;  // datagram bytes among them
     int64_t egress_busy_until = 0;  // ns, bandwidth model
     NodeStats stats;
   };

@@ -83,6 +83,28 @@ TEST(Pause, DeliveriesQueueUpUntilResume) {
   EXPECT_EQ(c.hosts[1]->packets[0].at, Ms(500));
 }
 
+TEST(Pause, ReceiveBufferOverflowDropsWhilePaused) {
+  WorldOptions o;
+  o.paused_rx_buffer_bytes = 250;
+  World w(o);
+  RecordingHost a(&w), b(&w);
+  w.SetHost(w.AddNode(), &a);
+  w.SetHost(w.AddNode(), &b);
+  w.Pause(1);
+  for (int i = 0; i < 5; ++i) {
+    w.env(0).SendPacket(w.address(1), swim::Bytes(100, 'x'));
+  }
+  w.RunFor(absl::Seconds(1));
+  w.Resume(1);
+  w.RunFor(absl::Seconds(1));
+  EXPECT_EQ(b.packets.size(), 2u);
+  EXPECT_EQ(w.stats(1).drops_in[static_cast<size_t>(DropCause::kQueue)], 3u);
+  // After the resume the buffer is empty again.
+  w.env(0).SendPacket(w.address(1), swim::Bytes(100, 'x'));
+  w.RunFor(absl::Seconds(1));
+  EXPECT_EQ(b.packets.size(), 3u);
+}
+
 TEST(Pause, CancelStillWorksOnADeferredTimer) {
   Cluster c(1);
   bool fired = false;
@@ -108,6 +130,9 @@ TEST(Crash, DropsTimersAndInboundPackets) {
   EXPECT_EQ(c.w.stats(1).drops_in[static_cast<size_t>(DropCause::kCrash)], 1u);
   ASSERT_EQ(c.w.drop_log().size(), 1u);
   EXPECT_EQ(c.w.drop_log()[0].cause, DropCause::kCrash);
+  EXPECT_EQ(c.w.DropsInvolving(1, Ms(0), Ms(1000)).size(), 1u);
+  EXPECT_EQ(c.w.DropsInvolving(0, Ms(0), Ms(5)).size(), 0u);  // dropped at 10
+  EXPECT_EQ(c.w.DropsInvolving(0, Ms(5), Ms(1000)).size(), 1u);
   // Whatever a crashed node still "sends" goes nowhere.
   c.Send(1, 0, "ghost");
   c.w.RunFor(absl::Seconds(1));
