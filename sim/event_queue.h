@@ -1,4 +1,4 @@
-// The simulator's event queue: a binary min-heap of pending events keyed by
+// The simulator's event queue: a 4-ary min-heap of pending events keyed by
 // (deadline, sequence number), so events with equal deadlines run in the
 // order they were pushed. Push, Cancel and PopEarliest are O(log n)
 // (Cancel is O(1): lazy deletion, the stale heap entry is skipped later; the
@@ -112,10 +112,13 @@ class EventQueue {
     uint32_t slot;
     uint32_t gen;
   };
-  static bool Later(const Entry& a, const Entry& b) {
-    if (a.deadline != b.deadline) return a.deadline > b.deadline;
-    return a.seq > b.seq;
+  static bool Earlier(const Entry& a, const Entry& b) {
+    if (a.deadline != b.deadline) return a.deadline < b.deadline;
+    return a.seq < b.seq;
   }
+  void SiftUp(size_t i);
+  void SiftDown(size_t i);
+  void PopTop();
   static uint32_t SlotOf(EventId id) { return static_cast<uint32_t>(id); }
   static uint32_t GenOf(EventId id) { return static_cast<uint32_t>(id >> 32); }
   bool EntryLive(const Entry& e) const {

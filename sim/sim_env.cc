@@ -13,7 +13,10 @@ SimEnv::SimEnv(World* world, NodeId id, uint64_t seed)
 const swim::Address& SimEnv::address() const { return world_->address(id_); }
 
 swim::Instant SimEnv::LocalAt(swim::Instant world_now) const {
-  const int64_t elapsed = (world_now - world_anchor_) / absl::Nanoseconds(1);
+  const int64_t elapsed = world_now.nanos() - world_anchor_.nanos();
+  if (drift_ppm_ == 0) {
+    return swim::Instant::FromNanos(local_anchor_.nanos() + elapsed);
+  }
   const __int128 adjust =
       static_cast<__int128>(elapsed) * drift_ppm_ / 1000000;
   return swim::Instant::FromNanos(local_anchor_.nanos() + elapsed +
