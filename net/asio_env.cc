@@ -163,6 +163,11 @@ class StreamConn : public std::enable_shared_from_this<StreamConn> {
   // outcome, closes the socket, leaves the registry. Only the first call
   // has an effect.
   void Finish(absl::StatusOr<Bytes> result);
+  // Go's net package turns Nagle off on every TCP connection; so do we.
+  void SetNoDelay() {
+    error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
+  }
   void CloseSocket() {
     error_code ignored;
     deadline_.cancel();
@@ -767,6 +772,7 @@ class AsioEnv::Impl {
 
 void StreamConn::StartInbound(Address from, absl::Duration timeout) {
   inbound_ = true;
+  SetNoDelay();
   peer_ = std::move(from);
   ArmDeadline(timeout);
   DoRead();
@@ -808,6 +814,7 @@ void StreamConn::OnConnect(const error_code& ec) {
         "connect to ", peer_.ToString(), ": ", EcText(ec))));
     return;
   }
+  SetNoDelay();
   DoWrite(std::move(out_));
 }
 

@@ -186,7 +186,8 @@ TEST(AsioEnvGo, UdpUserMessageReachesTheGoDelegate) {
   auto env = StartedEnv();
   Bytes packet;
   wire::EncodeUserPacket("hello go over udp", &packet);
-  env->Post([&, to = go->address()] { env->SendPacket(to, packet); });
+  // By value: only the network orders this send before the test's end.
+  env->Post([&env, packet, to = go->address()] { env->SendPacket(to, packet); });
   EXPECT_TRUE(go->WaitForUserMessage("hello go over udp"));
 }
 
@@ -227,7 +228,7 @@ TEST(AsioEnvGo, UdpPingIsAckedToTheBoundPort) {
   Bytes ping;
   wire::Encode(wire::Ping{4242, "go1", {}, 0, ""}, AddressMode::kBinary,
                &ping);
-  env->Post([&, to = go->address()] { env->SendPacket(to, ping); });
+  env->Post([&env, ping, to = go->address()] { env->SendPacket(to, ping); });
   auto f = acked.get_future();
   ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
   EXPECT_EQ(f.get().seq_no, 4242u);
