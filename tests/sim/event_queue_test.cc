@@ -1,8 +1,10 @@
 #include "sim/event_queue.h"
 
+#include <map>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
 
 namespace sim {
 namespace {
@@ -106,6 +108,74 @@ TEST(EventQueue, ParkedEventCanBeRequeuedOrCancelled) {
   EXPECT_EQ(q.PeekDeadline(), Instant::FromNanos(100));
   EXPECT_EQ(Drain(q), (std::vector<uint64_t>{1}));
   EXPECT_EQ(q.PeekDeadline(), Instant::Max());
+}
+
+}  // namespace
+}  // namespace sim
+
+namespace sim {
+namespace {
+
+// Random push / cancel / pop / park-requeue sequences against a simple
+// ordered model: the queue must pop exactly what the model says.
+RC_GTEST_PROP(EventQueueProperty, MatchesAnOrderedModel,
+              (const std::vector<std::pair<uint8_t, uint16_t>>& ops)) {
+  EventQueue q;
+  // model: (deadline, order) -> (id, tag); order increases per push/requeue.
+  std::map<std::pair<int64_t, uint64_t>, std::pair<EventId, uint64_t>> model;
+  std::vector<EventId> ids;
+  uint64_t order = 0, tag = 0;
+  int64_t now = 0;
+  for (const auto& [op, arg] : ops) {
+    switch (op % 4) {
+      case 0:
+      case 1: {  // push
+        const int64_t deadline = now + arg % 50;
+        const EventId id =
+            q.Push(swim::Instant::FromNanos(deadline), Tagged(++tag));
+        model[{deadline, ++order}] = {id, tag};
+        ids.push_back(id);
+        break;
+      }
+      case 2: {  // cancel some earlier id (maybe already gone)
+        if (ids.empty()) break;
+        const EventId id = ids[arg % ids.size()];
+        bool in_model = false;
+        for (auto it = model.begin(); it != model.end(); ++it) {
+          if (it->second.first == id) {
+            model.erase(it);
+            in_model = true;
+            break;
+          }
+        }
+        RC_ASSERT(q.Cancel(id) == in_model);
+        break;
+      }
+      case 3: {  // pop; every other pop parks and requeues later
+        swim::Instant t;
+        const EventId id = q.PopEarliest(&t);
+        if (model.empty()) {
+          RC_ASSERT(id == 0u);
+          break;
+        }
+        const auto first = model.begin();
+        RC_ASSERT(id == first->second.first);
+        RC_ASSERT(t.nanos() == first->first.first);
+        now = t.nanos();
+        const auto entry = first->second;
+        model.erase(first);
+        if (arg % 2 == 0) {
+          RC_ASSERT(q.Take(id).aux == entry.second);
+        } else {
+          const int64_t later = now + arg % 7;
+          RC_ASSERT(q.Requeue(id, swim::Instant::FromNanos(later)));
+          model[{later, ++order}] = entry;
+        }
+        break;
+      }
+    }
+    RC_ASSERT(q.size() == model.size());
+  }
 }
 
 }  // namespace
