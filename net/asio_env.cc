@@ -23,6 +23,7 @@
 #include "core/limits.h"
 #include "core/strings.h"
 #include "core/wire/framing.h"
+#include "net/cpu_idle.h"
 
 namespace swim::net {
 namespace {
@@ -223,6 +224,7 @@ class AsioEnv::Impl {
       work_.reset();
       return bound;
     }
+    cpu_idle_.Sample();  // so the first CpuIdlePercent() has a baseline
     DoReceive();
     DoAccept();
     {
@@ -462,6 +464,11 @@ class AsioEnv::Impl {
   }
 
   uint64_t Random() { return rng_(); }
+
+  std::optional<double> CpuIdlePercent() {
+    AssertLoopThread();
+    return cpu_idle_.Sample();
+  }
 
   void SecureRandom(absl::Span<uint8_t> out) {
     if (out.empty()) return;
@@ -739,6 +746,7 @@ class AsioEnv::Impl {
   // Loop thread only from here on.
   bool stopping_ = false;
   std::mt19937_64 rng_;
+  CpuIdleSampler cpu_idle_;
   PacketHandler packet_handler_;
   StreamHandler stream_handler_;
 
@@ -958,6 +966,9 @@ void AsioEnv::Resolve(const std::string& host, ResolveCallback done) {
   impl_->Resolve(host, std::move(done));
 }
 uint64_t AsioEnv::Random() { return impl_->Random(); }
+std::optional<double> AsioEnv::CpuIdlePercent() {
+  return impl_->CpuIdlePercent();
+}
 void AsioEnv::SecureRandom(absl::Span<uint8_t> out) {
   impl_->SecureRandom(out);
 }

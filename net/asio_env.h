@@ -162,6 +162,9 @@ class AsioEnv : public Env {
                       absl::Duration timeout, StreamCallback done) override;
   void Resolve(const std::string& host, ResolveCallback done) override;
   uint64_t Random() override;
+  // System-wide idle % since the previous call (the first call: since
+  // Start()), from /proc/stat via CpuIdleSampler. nullopt if unreadable.
+  std::optional<double> CpuIdlePercent() override;
   void SecureRandom(absl::Span<uint8_t> out) override;
   int64_t UnixMillis() override;
   void Log(LogLevel level, std::string_view message) override;

@@ -561,6 +561,15 @@ TEST(AsioEnv, SecureRandomFillsDistinctBytes) {
   EXPECT_NE(a, std::vector<uint8_t>(32, 0));
 }
 
+TEST(AsioEnv, CpuIdlePercentIsAvailableFromTheFirstCall) {
+  auto env = StartedEnv(TestOptions());
+  std::optional<double> idle;
+  env->RunSync([&] { idle = env->CpuIdlePercent(); });
+  ASSERT_TRUE(idle.has_value());
+  EXPECT_GE(*idle, 0.0);
+  EXPECT_LE(*idle, 100.0);
+}
+
 TEST(AsioEnv, LogSinkFiltersByLevel) {
   AsioEnvOptions o = TestOptions();
   std::vector<std::string> lines;
