@@ -1641,7 +1641,21 @@ void Memberlist::ProbeTimeoutReached(uint64_t probe_id) {
 void Memberlist::ProbeDeadline(uint64_t probe_id) {
   if (!probe_.has_value() || probe_->id != probe_id) return;
   probe_->deadline_passed = true;
-  if (probe_->tcp_pending) return;  // its completion calls us again
+  if (probe_->tcp_pending) {
+    // The fallback's own deadline is the probe's, so its completion (which
+    // calls us again) is due now. Guard against an Env that never reports
+    // it: after a grace of ProbeTimeout, count it as no contact.
+    if (!probe_->tcp_grace_started) {
+      probe_->tcp_grace_started = true;
+      After(config_.probe_timeout, "probe_tcp_grace", [this, probe_id] {
+        if (!probe_.has_value() || probe_->id != probe_id) return;
+        metrics_.Incr("memberlist.probe.tcp_fallback_lost");
+        probe_->tcp_pending = false;
+        ProbeDeadline(probe_id);
+      });
+    }
+    return;
+  }
   if (probe_->tcp_contacted) {
     Log(LogLevel::kWarn,
         absl::StrCat("was able to connect to ", probe_->target,

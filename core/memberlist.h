@@ -173,6 +173,7 @@ class Memberlist {
     bool tcp_pending = false;
     bool tcp_contacted = false;
     bool deadline_passed = false;
+    bool tcp_grace_started = false;
     TimerId probe_timeout_timer = 0;
   };
 
