@@ -656,6 +656,28 @@ void World::RecordDrop(NodeId from, NodeId to, DropCause cause, size_t bytes,
   Trace(TraceKind::kDrop, from, to, bytes, DropCauseName(cause));
 }
 
+NodeStats World::TotalStats() const {
+  NodeStats t;
+  for (const Node& n : nodes_) {
+    const NodeStats& s = n.stats;
+    t.packets_sent += s.packets_sent;
+    t.bytes_sent += s.bytes_sent;
+    t.packets_received += s.packets_received;
+    t.bytes_received += s.bytes_received;
+    t.streams_opened += s.streams_opened;
+    t.streams_accepted += s.streams_accepted;
+    t.streams_failed += s.streams_failed;
+    t.stream_bytes_sent += s.stream_bytes_sent;
+    t.stream_bytes_received += s.stream_bytes_received;
+    t.timers_fired += s.timers_fired;
+    for (size_t c = 0; c < kNumDropCauses; ++c) {
+      t.drops_out[c] += s.drops_out[c];
+      t.drops_in[c] += s.drops_in[c];
+    }
+  }
+  return t;
+}
+
 std::vector<DropRecord> World::DropsInvolving(NodeId node,
                                              swim::Instant since,
                                              swim::Instant until) const {

@@ -177,6 +177,8 @@ class World {
   Host* host(NodeId node) const { return nodes_[node].host; }
   NodeState state(NodeId node) const { return nodes_[node].state; }
   const NodeStats& stats(NodeId node) const { return nodes_[node].stats; }
+  // Sum of every node's stats (e.g. for msgs/bytes per node per second).
+  NodeStats TotalStats() const;
 
   // Name table for SimEnv::Resolve.
   void AddName(const std::string& host, std::vector<swim::IpAddress> ips);

@@ -129,6 +129,9 @@ TEST(Network, LossRateMatchesTheConfiguredProbability) {
   EXPECT_EQ(lost + c.Got(1), static_cast<uint64_t>(n));
   EXPECT_EQ(c.w.stats(1).drops_in[static_cast<size_t>(DropCause::kLoss)], lost);
   ASSERT_EQ(c.w.drop_log().size(), lost);
+  const NodeStats total = c.w.TotalStats();
+  EXPECT_EQ(total.packets_sent, static_cast<uint64_t>(n));
+  EXPECT_EQ(total.packets_received + lost, static_cast<uint64_t>(n));
   EXPECT_EQ(c.w.drop_log()[0].cause, DropCause::kLoss);
   EXPECT_EQ(c.w.drop_log()[0].from, 0u);
   EXPECT_EQ(c.w.drop_log()[0].to, 1u);
