@@ -11,6 +11,9 @@
 // Cancel, SendPacket, StreamExchange, Resolve, Random, SecureRandom, Log) must
 // be called from it too (debug builds check this once the loop runs; calls
 // made before Start() are allowed and take effect when the loop starts).
+// Timers live in the Env's own queue ordered by (deadline, schedule order)
+// and woken by one steady_timer, so Cancel() is exact: true means the
+// callback will never run.
 // Other threads reach the loop with Post() and RunSync(), which are the only
 // thread-safe members besides counters(), port() and Stop().
 //
@@ -132,9 +135,10 @@ class AsioEnv : public Env {
   // The bound address: bind_ip with port().
   Address local_address() const;
 
-  // Where inbound datagrams and stream messages go. Set before Start() or
-  // from the loop thread. Without a handler, datagrams are counted and
-  // dropped and streams are closed after reading.
+  // Where inbound datagrams and stream messages go. Thread-safe: the handler
+  // is swapped on the loop thread (through RunSync); ignored once Stop() has
+  // begun. Without a handler, datagrams are counted and dropped and streams
+  // are closed after reading.
   void SetPacketHandler(PacketHandler handler);
   void SetStreamHandler(StreamHandler handler);
 
