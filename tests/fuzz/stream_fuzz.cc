@@ -1,0 +1,9 @@
+// libFuzzer target: see fuzz_entries.h (FuzzStream).
+#include <cstddef>
+#include <cstdint>
+
+#include "tests/fuzz/fuzz_entries.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return swim::fuzz::FuzzStream(data, size);
+}

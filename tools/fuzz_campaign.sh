@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the wire codec's libFuzzer targets with clang-14 (--config=fuzz) and
+# runs each for N seconds, seeded with the Go golden vectors. Prints one line
+# per target: executions, corpus size, crashes. Exits 1 if anything crashed;
+# crashing inputs are left in fuzz-corpus/<target>/crashes/ (replay with the
+# gcc build: bazel-bin/tests/fuzz/<target> FILE).
+#
+# usage: tools/fuzz_campaign.sh [seconds-per-target, default 60]
+#
+# The fuzz build uses its own Bazel output base so that switching the C++
+# toolchain to clang does not invalidate the main build's cache.
+set -euo pipefail
+secs="${1:-60}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+base="${SWIM_FUZZ_OUTPUT_BASE:-$HOME/.cache/bazel-swim-fuzz}"
+targets=(packet compound compressed encrypted stream)
+
+./bazelw --output_base="$base" build --config=fuzz //tests/fuzz/... >&2
+bin="$(./bazelw --output_base="$base" info --config=fuzz bazel-bin 2>/dev/null)/tests/fuzz"
+
+# Seed corpus: every golden vector, whole and without its type byte.
+seeds="$root/fuzz-corpus/seeds"
+mkdir -p "$seeds"
+i=0
+while read -r name hex; do
+  printf '%s' "$hex" | xxd -r -p > "$seeds/$i" 2>/dev/null ||
+    python3 -c "import sys;sys.stdout.buffer.write(bytes.fromhex('$hex'))" > "$seeds/$i"
+  tail -c +2 "$seeds/$i" > "$seeds/$i.body"
+  i=$((i + 1))
+done < tests/wire/testdata/golden_vectors.txt
+
+printf '%-12s %12s %10s %8s\n' target executions corpus crashes
+status=0
+for t in "${targets[@]}"; do
+  dir="$root/fuzz-corpus/$t"
+  mkdir -p "$dir/corpus" "$dir/crashes"
+  log="$dir/last_run.log"
+  set +e
+  ASAN_OPTIONS=detect_leaks=1 "$bin/${t}_fuzz" "$dir/corpus" "$seeds" \
+    -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+    -print_final_stats=1 -artifact_prefix="$dir/crashes/" > "$log" 2>&1
+  set -e
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+  corpus=$(find "$dir/corpus" -type f | wc -l)
+  crashes=$(find "$dir/crashes" -type f | wc -l)
+  printf '%-12s %12s %10s %8s\n' "$t" "$execs" "$corpus" "$crashes"
+  [ "$crashes" -eq 0 ] || status=1
+done
+exit $status
