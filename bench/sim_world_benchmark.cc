@@ -5,11 +5,12 @@
 #include <memory>
 #include <vector>
 
-#include "absl/time/time.h"
-#include "benchmark/benchmark.h"
 #include "sim/event_queue.h"
 #include "sim/testing/toy_host.h"
 #include "sim/world.h"
+
+#include "absl/time/time.h"
+#include "benchmark/benchmark.h"
 
 namespace {
 
@@ -47,12 +48,16 @@ void BM_PingCluster(benchmark::State& state) {
     hosts.clear();
     state.ResumeTiming();
   }
-  state.counters["events/s"] =
-      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events),
+                                                  benchmark::Counter::kIsRate);
   state.counters["virtual_s/s"] =
       benchmark::Counter(virtual_seconds, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_PingCluster)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PingCluster)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond);
 
 // Push/pop with a steady backlog of `range` events.
 void BM_EventQueuePushPop(benchmark::State& state) {

@@ -17,9 +17,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/rng.h"
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
-#include "core/rng.h"
 
 namespace sim {
 

@@ -17,8 +17,7 @@ swim::Instant SimEnv::LocalAt(swim::Instant world_now) const {
   if (drift_ppm_ == 0) {
     return swim::Instant::FromNanos(local_anchor_.nanos() + elapsed);
   }
-  const __int128 adjust =
-      static_cast<__int128>(elapsed) * drift_ppm_ / 1000000;
+  const __int128 adjust = static_cast<__int128>(elapsed) * drift_ppm_ / 1000000;
   return swim::Instant::FromNanos(local_anchor_.nanos() + elapsed +
                                   static_cast<int64_t>(adjust));
 }

@@ -25,6 +25,7 @@
 #include "core/env.h"
 #include "core/rng.h"
 #include "core/time.h"
+
 #include "sim/network.h"
 
 namespace sim {

@@ -50,9 +50,8 @@ namespace {
 
 std::string_view TraceKindName(int kind) {
   static constexpr std::string_view kNames[] = {
-      "deliver",     "drop",       "dup",         "timer",
-      "timer-drop",  "call",       "stream-open", "stream-req",
-      "stream-done", "fault",      "note"};
+      "deliver",     "drop",       "dup",         "timer", "timer-drop", "call",
+      "stream-open", "stream-req", "stream-done", "fault", "note"};
   return kNames[kind];
 }
 
@@ -71,11 +70,12 @@ absl::Status StreamError(absl::StatusCode code) {
 
 }  // namespace
 
-World::World(uint64_t seed) : World([seed] {
-  WorldOptions o;
-  o.seed = seed;
-  return o;
-}()) {}
+World::World(uint64_t seed)
+    : World([seed] {
+        WorldOptions o;
+        o.seed = seed;
+        return o;
+      }()) {}
 
 World::World(const WorldOptions& options)
     : options_(options), rng_(swim::DeriveSeed(options.seed, 0xFFFFFFFFull)) {}
@@ -84,8 +84,7 @@ World::~World() = default;
 
 uint64_t World::V4Key(const swim::Address& a) {
   const auto b = a.ip.bytes();
-  return (uint64_t{1} << 48) |
-         (static_cast<uint64_t>(b[0]) << 40) |
+  return (uint64_t{1} << 48) | (static_cast<uint64_t>(b[0]) << 40) |
          (static_cast<uint64_t>(b[1]) << 32) |
          (static_cast<uint64_t>(b[2]) << 24) |
          (static_cast<uint64_t>(b[3]) << 16) | a.port;
@@ -113,8 +112,8 @@ NodeId World::AddNode(const swim::Address& address) {
   }
   Node node;
   node.address = address;
-  node.env = std::make_unique<SimEnv>(this, id,
-                                      swim::DeriveSeed(options_.seed, id));
+  node.env =
+      std::make_unique<SimEnv>(this, id, swim::DeriveSeed(options_.seed, id));
   nodes_.push_back(std::move(node));
   network_.AddNode();
   return id;
@@ -131,8 +130,7 @@ std::optional<NodeId> World::FindNode(const swim::Address& address) const {
   return it->second;
 }
 
-void World::AddName(const std::string& host,
-                    std::vector<swim::IpAddress> ips) {
+void World::AddName(const std::string& host, std::vector<swim::IpAddress> ips) {
   names_[host] = std::move(ips);
 }
 
@@ -150,8 +148,7 @@ EventId World::At(swim::Instant when, std::string_view label,
 
 EventId World::After(absl::Duration delay, std::string_view label,
                      std::function<void()> fn) {
-  return At(now_ + std::max(delay, absl::ZeroDuration()), label,
-            std::move(fn));
+  return At(now_ + std::max(delay, absl::ZeroDuration()), label, std::move(fn));
 }
 
 bool World::Step() {
@@ -278,8 +275,8 @@ absl::Duration World::SampleLatency(NodeId from, NodeId to) {
 int64_t World::TransferNanos(NodeId sender, size_t bytes) const {
   const uint64_t bps = network_.bandwidth(sender).bytes_per_second;
   if (bps == 0) return 0;
-  return static_cast<int64_t>(
-      static_cast<unsigned __int128>(bytes) * 1000000000u / bps);
+  return static_cast<int64_t>(static_cast<unsigned __int128>(bytes) *
+                              1000000000u / bps);
 }
 
 void World::Send(NodeId from, const swim::Address& to, swim::Bytes data) {
@@ -298,9 +295,9 @@ void World::Send(NodeId from, const swim::Address& to, swim::Bytes data) {
   const BandwidthLimit& bw = network_.bandwidth(from);
   if (bw.bytes_per_second > 0) {
     const int64_t busy = std::max(src.egress_busy_until, depart);
-    const uint64_t backlog = static_cast<uint64_t>(
-        static_cast<unsigned __int128>(busy - depart) * bw.bytes_per_second /
-        1000000000u);
+    const uint64_t backlog =
+        static_cast<uint64_t>(static_cast<unsigned __int128>(busy - depart) *
+                              bw.bytes_per_second / 1000000000u);
     if (backlog + size > bw.max_queue_bytes) {
       RecordDrop(from, *dst, DropCause::kQueue, size, false);
       return;
@@ -387,14 +384,13 @@ void World::ConnectFailed(uint64_t handle, swim::Instant when) {
   // exchange's timeout) as "could not connect", which replaces the timeout.
   Stream* s = FindStream(handle);
   queue_.Cancel(s->timeout);
-  s->timeout = PostStreamOutcome(handle, when, absl::StatusCode::kUnavailable,
-                                 {});
+  s->timeout =
+      PostStreamOutcome(handle, when, absl::StatusCode::kUnavailable, {});
 }
 
 void World::OpenStream(NodeId from, const swim::Address& to,
                        swim::Bytes request, swim::StreamReply reply,
-                       absl::Duration timeout,
-                       swim::Env::StreamCallback done) {
+                       absl::Duration timeout, swim::Env::StreamCallback done) {
   Node& src = nodes_[from];
   if (src.state == NodeState::kCrashed) return;
   const size_t size = request.size();
@@ -678,9 +674,8 @@ NodeStats World::TotalStats() const {
   return t;
 }
 
-std::vector<DropRecord> World::DropsInvolving(NodeId node,
-                                             swim::Instant since,
-                                             swim::Instant until) const {
+std::vector<DropRecord> World::DropsInvolving(NodeId node, swim::Instant since,
+                                              swim::Instant until) const {
   auto first = std::lower_bound(
       drops_.begin(), drops_.end(), since,
       [](const DropRecord& d, swim::Instant t) { return d.at < t; });
@@ -734,12 +729,12 @@ void World::Trace(TraceKind kind, uint32_t a, uint32_t b, uint64_t x,
   char na[16], nb[16];
   node(a, na, sizeof(na));
   node(b, nb, sizeof(nb));
-  const int len = std::snprintf(
-      buf, sizeof(buf), "%lld.%09lld %s %s %s %llu ",
-      static_cast<long long>(now_.nanos() / 1000000000),
-      static_cast<long long>(now_.nanos() % 1000000000),
-      std::string(TraceKindName(static_cast<int>(kind))).c_str(), na, nb,
-      static_cast<unsigned long long>(x));
+  const int len =
+      std::snprintf(buf, sizeof(buf), "%lld.%09lld %s %s %s %llu ",
+                    static_cast<long long>(now_.nanos() / 1000000000),
+                    static_cast<long long>(now_.nanos() % 1000000000),
+                    std::string(TraceKindName(static_cast<int>(kind))).c_str(),
+                    na, nb, static_cast<unsigned long long>(x));
   std::string line(buf, static_cast<size_t>(std::max(len, 0)));
   line.append(label);
   sink_(line);

@@ -56,17 +56,19 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/status/status.h"
-#include "absl/time/time.h"
 #include "core/address.h"
 #include "core/env.h"
 #include "core/rng.h"
 #include "core/time.h"
+
 #include "sim/event_queue.h"
 #include "sim/host.h"
 #include "sim/network.h"
 #include "sim/sim_env.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace sim {
 
@@ -281,8 +283,8 @@ class World {
     std::unique_ptr<SimEnv> env;
     NodeState state = NodeState::kUp;
     uint32_t epoch = 1;
-    std::vector<EventId> parked;  // events deferred while paused
-    uint64_t parked_rx_bytes = 0;  // datagram bytes among them
+    std::vector<EventId> parked;    // events deferred while paused
+    uint64_t parked_rx_bytes = 0;   // datagram bytes among them
     int64_t egress_busy_until = 0;  // ns, bandwidth model
     NodeStats stats;
   };

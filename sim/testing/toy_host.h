@@ -9,9 +9,10 @@
 #include <cstdint>
 #include <optional>
 
-#include "absl/time/time.h"
 #include "sim/host.h"
 #include "sim/world.h"
+
+#include "absl/time/time.h"
 
 namespace sim::testing {
 
@@ -64,7 +65,8 @@ class PingHost : public Host {
       swim::Bytes ping(16, 0);
       ping[0] = 'P';
       const uint64_t seq = ++pings_sent;
-      for (int i = 0; i < 8; ++i) ping[8 + i] = static_cast<uint8_t>(seq >> (8 * i));
+      for (int i = 0; i < 8; ++i)
+        ping[8 + i] = static_cast<uint8_t>(seq >> (8 * i));
       env.SendPacket(world_->address(peer), std::move(ping));
     }
     env.Schedule(interval_, "ping", [this] { Tick(); });

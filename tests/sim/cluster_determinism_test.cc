@@ -6,8 +6,9 @@
 #include <utility>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "sim/cluster.h"
+
+#include "gtest/gtest.h"
 
 namespace sim {
 namespace {
@@ -26,13 +27,13 @@ RunResult RunScenario(uint64_t seed, std::vector<std::string>* text) {
   Cluster c(o, [](int) { return swim::DefaultLocalConfig(); });
   World& w = c.world();
   LinkParams link;
-  link.latency = LatencyModel::Normal(absl::Milliseconds(2),
-                                      absl::Milliseconds(1),
-                                      absl::Microseconds(200));
+  link.latency = LatencyModel::Normal(
+      absl::Milliseconds(2), absl::Milliseconds(1), absl::Microseconds(200));
   link.loss = 0.02;
   link.reorder = 0.02;
   w.network().SetDefaultLink(link);
-  if (text) w.SetTraceSink([text](std::string_view l) { text->emplace_back(l); });
+  if (text)
+    w.SetTraceSink([text](std::string_view l) { text->emplace_back(l); });
   c.CreateAndJoin(8, absl::Milliseconds(50));
   w.RunFor(absl::Seconds(5));
   w.Pause(2);

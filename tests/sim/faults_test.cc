@@ -3,8 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "sim/world.h"
+
+#include "gtest/gtest.h"
 #include "tests/sim/recording_host.h"
 
 namespace sim {
@@ -35,20 +36,21 @@ struct Cluster {
   void Stream(NodeId from, NodeId to, const std::string& req,
               swim::StreamReply reply, absl::Duration timeout,
               absl::StatusOr<swim::Bytes>* out, Instant* at) {
-    w.env(from).StreamExchange(
-        w.address(to), B(req), reply, timeout,
-        [this, out, at](absl::StatusOr<swim::Bytes> r) {
-          *out = std::move(r);
-          *at = w.Now();
-          ++completions;
-        });
+    w.env(from).StreamExchange(w.address(to), B(req), reply, timeout,
+                               [this, out, at](absl::StatusOr<swim::Bytes> r) {
+                                 *out = std::move(r);
+                                 *at = w.Now();
+                                 ++completions;
+                               });
   }
   World w;
   std::vector<std::unique_ptr<RecordingHost>> hosts;
   int completions = 0;
 };
 
-std::string Str(const swim::Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string Str(const swim::Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
 
 TEST(Pause, TimersFireLateOnResumeInOriginalOrder) {
   Cluster c(1);

@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "sim/world.h"
+
+#include "gtest/gtest.h"
 #include "tests/sim/recording_host.h"
 
 namespace sim {
@@ -67,15 +68,15 @@ TEST(LatencyModel, NormalHasItsMeanAndRespectsTheFloor) {
     sum += absl::ToDoubleMilliseconds(d);
   }
   EXPECT_EQ(lo, absl::Milliseconds(5));  // clamped samples exist
-  EXPECT_NEAR(sum / n, 10.0, 0.2);        // the floor lifts the mean a little
+  EXPECT_NEAR(sum / n, 10.0, 0.2);       // the floor lifts the mean a little
 }
 
 TEST(LatencyModel, LongTailsHaveFloorsMediansAndTails) {
   swim::Rng rng(5);
-  const LatencyModel ln = LatencyModel::LogNormal(
-      absl::Milliseconds(1), absl::Milliseconds(4), 1.0);
-  const LatencyModel pa = LatencyModel::Pareto(
-      absl::Milliseconds(1), absl::Milliseconds(2), 1.5);
+  const LatencyModel ln = LatencyModel::LogNormal(absl::Milliseconds(1),
+                                                  absl::Milliseconds(4), 1.0);
+  const LatencyModel pa =
+      LatencyModel::Pareto(absl::Milliseconds(1), absl::Milliseconds(2), 1.5);
   for (const LatencyModel* m : {&ln, &pa}) {
     std::vector<double> v;
     for (int i = 0; i < 20001; ++i) {
@@ -278,8 +279,7 @@ TEST(Bandwidth, QueueOverflowTailDrops) {
   c.w.RunFor(absl::Seconds(10));
   // 3000 bytes of queue: three packets fit, the rest are tail-dropped.
   ASSERT_EQ(c.Got(1), 3u);
-  EXPECT_EQ(c.w.stats(0).drops_out[static_cast<size_t>(DropCause::kQueue)],
-            7u);
+  EXPECT_EQ(c.w.stats(0).drops_out[static_cast<size_t>(DropCause::kQueue)], 7u);
   // Serialised at 1000 B/s, then 10 ms on the wire.
   EXPECT_EQ(c.hosts[1]->packets[0].at, Ms(1010));
   EXPECT_EQ(c.hosts[1]->packets[1].at, Ms(2010));

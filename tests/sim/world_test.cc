@@ -4,8 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "sim/testing/toy_host.h"
+
+#include "gtest/gtest.h"
 #include "tests/sim/recording_host.h"
 
 namespace sim {
@@ -90,13 +91,14 @@ TEST(SimEnv, ScheduleNeverRunsInsideTheCall) {
   SimEnv& env = w.env(a);
   std::vector<std::string> order;
   w.At(Ms(1), "outer", [&] {
-    env.Schedule(absl::ZeroDuration(), "zero", [&] { order.push_back("zero"); });
-    env.Schedule(absl::Milliseconds(-5), "neg", [&] { order.push_back("neg"); });
+    env.Schedule(absl::ZeroDuration(), "zero",
+                 [&] { order.push_back("zero"); });
+    env.Schedule(absl::Milliseconds(-5), "neg",
+                 [&] { order.push_back("neg"); });
     order.push_back("after-schedule");
   });
   w.RunFor(absl::Milliseconds(1));
-  EXPECT_EQ(order,
-            (std::vector<std::string>{"after-schedule", "zero", "neg"}));
+  EXPECT_EQ(order, (std::vector<std::string>{"after-schedule", "zero", "neg"}));
 }
 
 TEST(SimEnv, TimersWithEqualDeadlinesFireInScheduleOrder) {
@@ -214,11 +216,11 @@ TEST(World, AllocatedAddressesAreDistinctAndFindable) {
   swim::Address other = w.address(3);
   other.port = 1;
   EXPECT_FALSE(w.FindNode(other).has_value());
-  const NodeId v6 = w.AddNode(swim::Address{
-      *swim::IpAddress::Parse("fd00::1"), 7946, "six"});
-  EXPECT_EQ(w.FindNode(swim::Address{*swim::IpAddress::Parse("fd00::1"),
-                                     7946, ""}),
-            v6);
+  const NodeId v6 =
+      w.AddNode(swim::Address{*swim::IpAddress::Parse("fd00::1"), 7946, "six"});
+  EXPECT_EQ(
+      w.FindNode(swim::Address{*swim::IpAddress::Parse("fd00::1"), 7946, ""}),
+      v6);
 }
 
 // Runs a cluster of ping hosts with some loss and jitter; returns the trace
@@ -227,17 +229,19 @@ std::pair<uint64_t, uint64_t> RunPingCluster(uint64_t seed,
                                              std::vector<std::string>* text) {
   World w(seed);
   LinkParams link;
-  link.latency = LatencyModel::Uniform(absl::Milliseconds(1),
-                                       absl::Milliseconds(5));
+  link.latency =
+      LatencyModel::Uniform(absl::Milliseconds(1), absl::Milliseconds(5));
   link.loss = 0.05;
   link.duplicate = 0.01;
   link.reorder = 0.05;
   w.network().SetDefaultLink(link);
-  if (text) w.SetTraceSink([text](std::string_view l) { text->emplace_back(l); });
+  if (text)
+    w.SetTraceSink([text](std::string_view l) { text->emplace_back(l); });
   std::vector<std::unique_ptr<PingHost>> hosts;
   for (int i = 0; i < 20; ++i) {
     const NodeId id = w.AddNode();
-    hosts.push_back(std::make_unique<PingHost>(&w, id, absl::Milliseconds(100)));
+    hosts.push_back(
+        std::make_unique<PingHost>(&w, id, absl::Milliseconds(100)));
     w.SetHost(id, hosts.back().get());
     hosts.back()->Start();
   }
