@@ -106,6 +106,14 @@ struct Config {
 
   // --- this implementation ----------------------------------------------------
   CompressionAlgo compression_algo = CompressionAlgo::kLzw;
+  // After a successful Join, run one more (non-join) push/pull with a seed
+  // that answered, after a random delay in [0.5, 1] x probe_interval. When
+  // many nodes join at once, the seed has meanwhile learned all of them, so
+  // this second exchange hands every joiner the whole table: a mass join
+  // converges in about one probe interval instead of waiting for gossip's
+  // limited retransmits and the periodic push/pull. Costs one stream per
+  // join; Go peers see an ordinary anti-entropy exchange.
+  bool join_sync = true;
 
   // Simulator negative scenarios only: a PlantedBug bit mask (see
   // core/memberlist.h). Ignored unless the binary was built from

@@ -51,8 +51,10 @@
 //   destination node and its PMax >= 5, which every 0.2.2 peer accepts.
 // * Join contacts all seeds concurrently instead of one after another.
 // * After a successful Join, a joining node gossips its own alive
-//   immediately (instead of waiting up to one GossipInterval) and the seed's
-//   reply already holds the whole table: this is what makes a mass join fast.
+//   immediately (instead of waiting up to one GossipInterval), and runs one
+//   more push/pull with its seed about one probe interval later
+//   (Config::join_sync): this is what makes a mass join converge in about a
+//   second instead of a minute.
 // * Weight messages (fork) use their own queue and go only to peers known to
 //   read them (Config::gossip_weights + delegate version), never to upstream
 //   Go nodes, which would log and drop them.
@@ -1885,10 +1887,21 @@ void Memberlist::Join(const std::vector<std::string>& seeds, JoinCallback done) 
   };
   auto push_pull = [this, st, finish_one](const Address& addr) {
     ++st->pending;
-    PushPullWith(addr, /*join=*/true, [st, addr, finish_one](absl::Status s) {
+    PushPullWith(addr, /*join=*/true, [this, st, addr, finish_one](absl::Status s) {
       --st->pending;
       if (s.ok()) {
         ++st->contacted;
+        if (st->contacted == 1 && config_.join_sync && !shutdown_ &&
+            config_.probe_interval > absl::ZeroDuration()) {
+          // See Config::join_sync.
+          const int64_t half = absl::ToInt64Nanoseconds(config_.probe_interval) / 2;
+          const absl::Duration delay = absl::Nanoseconds(
+              half + static_cast<int64_t>(env_->Random() % static_cast<uint64_t>(half + 1)));
+          After(delay, "join_sync", [this, addr] {
+            metrics_.Incr("memberlist.join_sync");
+            PushPullWith(addr, /*join=*/false, [](absl::Status) {});
+          });
+        }
       } else {
         st->errors.push_back(absl::StrCat("Failed to join ", addr.ToString(), ": ",
                                           std::string(s.message())));

@@ -193,6 +193,13 @@ bool Cluster::AllSee(int subject, swim::NodeState state, bool accept_left) const
         st == swim::NodeState::kLeft) {
       continue;
     }
+    // A dead (or left) node is reaped after GossipToTheDeadTime: absence
+    // after having been declared dead is still "dead".
+    if (!st.has_value() &&
+        (state == swim::NodeState::kDead || state == swim::NodeState::kLeft) &&
+        members_[o]->ml != nullptr) {
+      continue;
+    }
     return false;
   }
   return true;

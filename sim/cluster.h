@@ -82,7 +82,8 @@ class Cluster {
   // the others (crashed or left) as absent, dead or left.
   bool Converged() const;
   // True if every up node sees `subject` in `state` (dead counts for left
-  // too when state is kDead and accept_left is true).
+  // too when state is kDead and accept_left is true; for kDead and kLeft,
+  // an entry already reaped counts as well).
   bool AllSee(int subject, swim::NodeState state, bool accept_left = true) const;
   // Runs until pred() or `timeout` of virtual time; returns pred().
   bool RunUntil(const std::function<bool()>& pred, absl::Duration timeout);

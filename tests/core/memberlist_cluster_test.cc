@@ -68,7 +68,7 @@ TEST_P(ClusterTest, CrashIsDetectedByEveryone) {
   // towards min. Each node probes the dead one within a round (5 s) too.
   ASSERT_TRUE(c.RunUntil([&] { return c.AllSee(4, NodeState::kDead); },
                          absl::Seconds(30)))
-      << "seed=" << seed;
+      << "seed=" << seed << "\n" << c.DebugString();
   EXPECT_LT(c.world().Now() - crash_at, absl::Seconds(30));
   EXPECT_TRUE(c.Converged()) << "seed=" << seed;
 }
