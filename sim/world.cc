@@ -627,6 +627,11 @@ void World::Isolate(NodeId node) {
   RecordFault(FaultKind::kPartition, node);
 }
 
+void World::Unisolate(NodeId node) {
+  network_.Unisolate(node);
+  RecordFault(FaultKind::kHeal, node);
+}
+
 void World::BlockOneWay(const std::vector<NodeId>& from,
                         const std::vector<NodeId>& to) {
   network_.BlockOneWay(from, to);

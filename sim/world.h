@@ -245,6 +245,7 @@ class World {
   void Partition(const std::vector<std::vector<NodeId>>& groups);
   void SplitBrain();
   void Isolate(NodeId node);
+  void Unisolate(NodeId node);
   void BlockOneWay(const std::vector<NodeId>& from,
                    const std::vector<NodeId>& to);
   void Heal();

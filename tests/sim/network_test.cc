@@ -256,7 +256,7 @@ TEST(Partition, SplitBrainIsolateAndHeal) {
       }
     }
   }
-  c.w.Heal();
+  c.w.Unisolate(2);
   r = Reachability(c);
   for (int a = 0; a < 4; ++a) {
     for (int b = 0; b < 4; ++b) {
@@ -266,6 +266,8 @@ TEST(Partition, SplitBrainIsolateAndHeal) {
     }
   }
   ASSERT_EQ(c.w.fault_log().size(), 4u);
+  EXPECT_EQ(c.w.fault_log()[3].kind, FaultKind::kHeal);
+  EXPECT_EQ(c.w.fault_log()[3].node, 2u);
   EXPECT_EQ(c.w.fault_log()[1].kind, FaultKind::kHeal);
 }
 
