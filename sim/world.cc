@@ -492,7 +492,8 @@ void World::DeliverStreamRequest(Event& ev) {
     RecordDrop(server, client, DropCause::kPartition, reply_size, true);
     return;
   }
-  dst.stats.stream_bytes_sent += reply_size;
+  // (Not `dst`: the host may have added nodes, moving nodes_.)
+  nodes_[server].stats.stream_bytes_sent += reply_size;
   PostStreamOutcome(ev.aux,
                     now_ + SampleLatency(server, client) +
                         absl::Nanoseconds(TransferNanos(server, reply_size)),
