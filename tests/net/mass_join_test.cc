@@ -1,0 +1,66 @@
+// How long a mass join takes on loopback: N net::Memberlist nodes in one
+// process all join node 0 at once; we time until every node sees all N.
+// Prints numbers; manual (SWIM_MASS_JOIN_SIZES="10,50,100,200").
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "net/memberlist.h"
+#include "tests/net/test_util.h"
+
+namespace swim::net {
+namespace {
+
+TEST(MassJoin, EveryNodeSeesAll) {
+  const char* env = std::getenv("SWIM_MASS_JOIN_SIZES");
+  std::vector<int> sizes;
+  for (absl::string_view s : absl::StrSplit(env ? env : "10,50", ',')) {
+    int n = 0;
+    if (absl::SimpleAtoi(s, &n)) sizes.push_back(n);
+  }
+  for (int n : sizes) {
+    std::vector<std::unique_ptr<Memberlist>> nodes;
+    for (int i = 0; i < n; ++i) {
+      Config c = DefaultLocalConfig();
+      c.name = absl::StrCat("m", i);
+      c.bind_addr = "127.0.0.1";
+      c.bind_port = 0;
+      auto ml = Memberlist::Create(c);
+      ASSERT_TRUE(ml.ok()) << ml.status();
+      nodes.push_back(std::move(*ml));
+    }
+    const std::string seed = nodes[0]->AdvertiseAddress().ToString();
+    const absl::Time start = absl::Now();
+    std::vector<std::thread> joiners;
+    for (int i = 1; i < n; ++i) {
+      joiners.emplace_back([&, i] { EXPECT_TRUE(nodes[i]->Join({seed}).ok()); });
+    }
+    for (auto& t : joiners) t.join();
+    const absl::Duration joined = absl::Now() - start;
+    const bool ok = testing::WaitFor(
+        [&] {
+          for (auto& m : nodes) {
+            if (m->NumMembers() != n) return false;
+          }
+          return true;
+        },
+        absl::Seconds(120));
+    const absl::Duration all = absl::Now() - start;
+    EXPECT_TRUE(ok);
+    std::printf("mass join n=%d: joins returned after %.0f ms, all see %d after %.0f ms%s\n",
+                n, absl::ToDoubleMilliseconds(joined), n,
+                absl::ToDoubleMilliseconds(all), ok ? "" : " (NOT CONVERGED)");
+    std::fflush(stdout);
+    for (auto& m : nodes) m->Shutdown();
+  }
+}
+
+}  // namespace
+}  // namespace swim::net
