@@ -22,6 +22,12 @@
 // line. Log lines from SimEnv::Log go to the sink only (not the hash, so the
 // log level does not change it). Same seed and same binary -> same hash.
 //
+// Datagrams: the sender's egress queue (bandwidth), partitions and loss are
+// decided when a packet is sent (one already in flight when a partition
+// starts still arrives); the receiver's state is checked on arrival (crashed
+// -> dropped, paused -> held until resume). Every drop is counted per node
+// and cause and, optionally, logged with its cause (drop_log()).
+//
 // Streams (SimEnv::StreamExchange) are modelled as whole messages, never
 // parsed or framed: the request reaches the server's Host::OnStream one
 // one-way latency (+ transfer time at the sender's bandwidth) after the
