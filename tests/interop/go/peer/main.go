@@ -14,6 +14,10 @@
 //	broadcast-user X           queue X as a user broadcast (GetBroadcasts)
 //	set-state X                what LocalState returns in push/pulls
 //	health                     print {"event":"health","score":N}
+//	add-key HEX / use-key HEX / remove-key HEX
+//	                           keyring operations (needs -key at start);
+//	                           print {"event":"key_done","op":...}
+//	keys                       print {"event":"keys","keys":[HEX...]}
 //	quit                       Shutdown and exit 0
 //
 // Every event carries name, addr, port, meta, pmin/pmax/pcur and "state".
@@ -44,6 +48,10 @@ import (
 )
 
 var (
+	// keyring is the node's keyring when started with -key (memberlist
+	// 0.2.2 has no accessor; the Config shares this pointer).
+	keyring *memberlist.Keyring
+
 	outMu sync.Mutex
 	out   = json.NewEncoder(os.Stdout)
 )
@@ -193,7 +201,13 @@ func main() {
 			fmt.Fprintf(os.Stderr, "peer: bad -key: %v\n", err)
 			os.Exit(2)
 		}
-		cfg.SecretKey = key
+		ring, err := memberlist.NewKeyring(nil, key)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "peer: bad -key: %v\n", err)
+			os.Exit(2)
+		}
+		cfg.Keyring = ring
+		keyring = ring
 	}
 	if *probeInterval > 0 {
 		cfg.ProbeInterval = *probeInterval
@@ -349,6 +363,39 @@ func command(list *memberlist.Memberlist, d *delegate, line string) bool {
 	case "health":
 		emit(map[string]interface{}{"event": "health",
 			"score": list.GetHealthScore()})
+	case "add-key", "use-key", "remove-key":
+		ring := keyring
+		if ring == nil {
+			fail(fmt.Errorf("no keyring: start with -key"))
+			return false
+		}
+		key, err := hex.DecodeString(rest)
+		if err != nil {
+			fail(err)
+			return false
+		}
+		switch verb {
+		case "add-key":
+			err = ring.AddKey(key)
+		case "use-key":
+			err = ring.UseKey(key)
+		default:
+			err = ring.RemoveKey(key)
+		}
+		if err != nil {
+			fail(err)
+			return false
+		}
+		emit(map[string]interface{}{"event": "key_done", "op": verb})
+	case "keys":
+		ring := keyring
+		var keys []string
+		if ring != nil {
+			for _, k := range ring.GetKeys() {
+				keys = append(keys, hex.EncodeToString(k))
+			}
+		}
+		emit(map[string]interface{}{"event": "keys", "keys": keys})
 	case "quit":
 		return true
 	default:
