@@ -1,5 +1,6 @@
 #include "core/wire/messages.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>
@@ -471,11 +472,14 @@ absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode) {
     return absl::InvalidArgumentError(
         absl::StrCat("push/pull: node count ", nodes, " over the limit"));
   }
-  // Every state takes at least one byte: never reserve for more than that.
+  // Every state takes at least one byte (a nil), so a count beyond the
+  // input is a lie; and the reservation assumes a realistic state size
+  // (>= 16 bytes) so a claimed count never reserves much more than the
+  // input backs. Vector growth covers the rest.
   if (static_cast<uint64_t>(nodes) > r.rest().size()) {
     return absl::InvalidArgumentError("push/pull: node count beyond the input");
   }
-  m.nodes.reserve(static_cast<size_t>(nodes));
+  m.nodes.reserve(std::min<size_t>(static_cast<size_t>(nodes), r.rest().size() / 16));
   for (int64_t i = 0; i < nodes; ++i) {
     PushNodeState& s = m.nodes.emplace_back();
     if (!DecodePushNodeState(r, mode, &s)) return r.status();
