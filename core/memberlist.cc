@@ -268,30 +268,64 @@ bool Memberlist::Bug(PlantedBug b) const {
 // The table
 // ---------------------------------------------------------------------------
 
+const std::string& Memberlist::CompactNode::meta() const {
+  static const std::string* const kEmpty = new std::string();
+  return meta_ptr ? *meta_ptr : *kEmpty;
+}
+
+size_t Memberlist::NameHash::operator()(std::string_view s) const {
+  return absl::Hash<std::string_view>{}(s);
+}
+size_t Memberlist::NameHash::operator()(const NodeRecord* r) const {
+  return (*this)(std::string_view(r->node.name));
+}
+
 Memberlist::NodeRecord* Memberlist::Find(std::string_view name) {
   auto it = node_map_.find(name);
-  return it == node_map_.end() ? nullptr : it->second;
+  return it == node_map_.end() ? nullptr : *it;
 }
 
 const Memberlist::NodeRecord* Memberlist::Find(std::string_view name) const {
   auto it = node_map_.find(name);
-  return it == node_map_.end() ? nullptr : it->second;
+  return it == node_map_.end() ? nullptr : *it;
 }
 
-Memberlist::NodeRecord* Memberlist::InsertNode(Node node) {
-  auto rec = std::make_unique<NodeRecord>();
-  rec->node = std::move(node);
+Node Memberlist::ToNode(const NodeRecord& r) const {
+  Node n;
+  n.name = r.node.name;
+  n.addr = r.node.addr;
+  n.port = r.node.port;
+  n.meta = r.node.meta();
+  n.state = r.node.state;
+  n.incarnation = r.node.incarnation;
+  n.vsn = r.node.vsn;
+  if (!weights_.empty()) {
+    auto it = weights_.find(r.node.name);
+    if (it != weights_.end()) n.weight = it->second.weight;
+  }
+  return n;
+}
+
+Memberlist::NodeRecord* Memberlist::InsertNode(const std::string& name) {
+  NodeRecord* rec;
+  if (!free_records_.empty()) {
+    rec = free_records_.back();
+    free_records_.pop_back();
+  } else {
+    rec = &slab_.emplace_back();
+  }
+  rec->node = CompactNode{};
+  rec->node.name = name;
   rec->node.state = NodeState::kDead;
   rec->state_change = env_->Now();
-  NodeRecord* raw = rec.get();
   // Append, then swap with a random position (memberlist does the same), so
   // a new node does not always wait for the end of the probe round.
   const size_t n = nodes_.size();
   const size_t offset = static_cast<size_t>(Rng(env_->Random()).Uniform(n + 1));
-  nodes_.push_back(std::move(rec));
+  nodes_.push_back(rec);
   if (offset < n) std::swap(nodes_[offset], nodes_[n]);
-  node_map_.emplace(std::string_view(raw->node.name), raw);
-  return raw;
+  node_map_.insert(rec);
+  return rec;
 }
 
 VersionVector Memberlist::OwnVsn() const {
@@ -324,9 +358,12 @@ void Memberlist::ResetNodes() {
   }
   const size_t keep = n - num_dead;
   for (size_t i = keep; i < n; ++i) {
-    const std::string& name = nodes_[i]->node.name;
-    suspicions_.erase(std::string_view(name));
-    node_map_.erase(std::string_view(name));
+    NodeRecord* rec = nodes_[i];
+    suspicions_.erase(std::string_view(rec->node.name));
+    node_map_.erase(rec);
+    weights_.erase(rec->node.name);
+    rec->node = CompactNode{};  // frees the name and meta heap, if any
+    free_records_.push_back(rec);
     metrics_.Incr("memberlist.reaped");
   }
   nodes_.resize(keep);
@@ -342,7 +379,7 @@ std::vector<Memberlist::NodeRecord*> Memberlist::KRandomNodes(
   out.reserve(static_cast<size_t>(k));
   Rng rng(env_->Random());
   for (size_t i = 0; i < 3 * n && out.size() < static_cast<size_t>(k); ++i) {
-    NodeRecord* cand = nodes_[static_cast<size_t>(rng.Uniform(n))].get();
+    NodeRecord* cand = nodes_[static_cast<size_t>(rng.Uniform(n))];
     if (exclude(*cand)) continue;
     if (std::find(out.begin(), out.end(), cand) != out.end()) continue;
     out.push_back(cand);
@@ -353,7 +390,7 @@ std::vector<Memberlist::NodeRecord*> Memberlist::KRandomNodes(
 std::vector<Node> Memberlist::Members() const {
   std::vector<Node> out;
   for (const auto& r : nodes_) {
-    if (!DeadOrLeft(r->node.state)) out.push_back(r->node);
+    if (!DeadOrLeft(r->node.state)) out.push_back(ToNode(*r));
   }
   return out;
 }
@@ -369,19 +406,19 @@ int Memberlist::NumMembers() const {
 std::vector<Node> Memberlist::AllNodes() const {
   std::vector<Node> out;
   out.reserve(nodes_.size());
-  for (const auto& r : nodes_) out.push_back(r->node);
+  for (const NodeRecord* r : nodes_) out.push_back(ToNode(*r));
   return out;
 }
 
 std::optional<Node> Memberlist::GetNode(const std::string& name) const {
   const NodeRecord* r = Find(name);
   if (r == nullptr) return std::nullopt;
-  return r->node;
+  return ToNode(*r);
 }
 
 Node Memberlist::LocalNode() const {
   const NodeRecord* r = Find(config_.name);
-  if (r != nullptr) return r->node;
+  if (r != nullptr) return ToNode(*r);
   Node n;
   n.name = config_.name;
   n.addr = advertise_.ip;
@@ -401,11 +438,11 @@ void Memberlist::CheckInvariants() const {
 #if SWIM_SIM_ASSERTS_ENABLED
   for (const auto& r : nodes_) {
     auto it = node_map_.find(std::string_view(r->node.name));
-    SWIM_SIM_ASSERT(it != node_map_.end() && it->second == r.get());
+    SWIM_SIM_ASSERT(it != node_map_.end() && *it == r);
     if (r->node.state != NodeState::kSuspect) {
       SWIM_SIM_ASSERT(!suspicions_.contains(std::string_view(r->node.name)));
     }
-    SWIM_SIM_ASSERT(r->node.meta.size() <= limits::kMetaMaxSize);
+    SWIM_SIM_ASSERT(r->node.meta().size() <= limits::kMetaMaxSize);
   }
   for (const auto& [name, s] : suspicions_) {
     const NodeRecord* r = Find(name);
@@ -491,13 +528,11 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
       metrics_.Incr("memberlist.malformed.alive_name");
       return;
     }
-    Node n;
-    n.name = a.node;
-    n.addr = a.addr;
-    n.port = a.port;
-    n.meta = a.meta.value_or("");
-    if (a.vsn.has_value()) n.vsn = *a.vsn;
-    state = InsertNode(std::move(n));
+    state = InsertNode(a.node);
+    state->node.addr = a.addr;
+    state->node.port = a.port;
+    state->node.set_meta(a.meta.value_or(""));
+    if (a.vsn.has_value()) state->node.vsn = *a.vsn;
   } else if (!(state->node.addr == a.addr) || state->node.port != a.port) {
     // 5. Same name, different address: a reclaim of a left (or long dead)
     //    name, or a conflict.
@@ -527,7 +562,7 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
         other.addr = a.addr;
         other.port = a.port;
         other.meta = a.meta.value_or("");
-        config_.conflict->NotifyConflict(state->node, other);
+        config_.conflict->NotifyConflict(ToNode(*state), other);
       }
       return;
     }
@@ -546,13 +581,13 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
   suspicions_.erase(std::string_view(state->node.name));
 
   const NodeState old_state = state->node.state;
-  const std::string old_meta = state->node.meta;
+  const std::string old_meta = state->node.meta();
   const std::string meta = a.meta.value_or("");
 
   if (!bootstrap && is_local) {
     // 8. About ourselves: refute unless it is exactly what we said.
     const VersionVector mine = state->node.vsn;
-    if (a.incarnation == state->node.incarnation && meta == state->node.meta &&
+    if (a.incarnation == state->node.incarnation && meta == state->node.meta() &&
         a.vsn.has_value() && *a.vsn == mine) {
       return;
     }
@@ -568,7 +603,7 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
     if (is_local) {
       SWIM_CHECK(a.incarnation <= incarnation_);
     }
-    state->node.meta = meta;
+    state->node.set_meta(meta);
     state->node.addr = a.addr;
     state->node.port = a.port;
     if (state->node.state != NodeState::kAlive) {
@@ -582,12 +617,12 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
   // 10. Events. The fork adds suspect -> alive as its own event, which then
   //     replaces NotifyUpdate.
   if (old_state == NodeState::kDead || old_state == NodeState::kLeft) {
-    NotifyJoin(state->node);
+    NotifyJoin(ToNode(*state));
   } else if (old_state == NodeState::kSuspect &&
              state->node.state == NodeState::kAlive) {
-    NotifySuspect(state->node);
-  } else if (old_meta != state->node.meta) {
-    NotifyUpdate(state->node);
+    NotifySuspect(ToNode(*state));
+  } else if (old_meta != state->node.meta()) {
+    NotifyUpdate(ToNode(*state));
   }
 }
 
@@ -607,7 +642,7 @@ void Memberlist::Refute(NodeRecord* me, uint32_t accused_inc) {
   a.node = me->node.name;
   a.addr = me->node.addr;
   a.port = me->node.port;
-  if (!me->node.meta.empty()) a.meta = me->node.meta;
+  if (!me->node.meta().empty()) a.meta = me->node.meta();
   a.vsn = me->node.vsn;
   Bytes msg;
   wire::Encode(a, config_.address_mode, &msg);
@@ -660,7 +695,7 @@ void Memberlist::SuspectNode(const wire::Suspect& s) {
   const absl::Duration max = config_.suspicion_max_timeout_mult * min;
 
   if (Bug(kBugSkipSuspicion)) {
-    NotifySuspect(state->node);
+    NotifySuspect(ToNode(*state));
     wire::Dead d{state->node.incarnation, state->node.name, config_.name};
     DeadNode(d);
     return;
@@ -673,7 +708,7 @@ void Memberlist::SuspectNode(const wire::Suspect& s) {
       [this, name, change_time, k](int confirmations) {
         OnSuspicionTimeout(name, change_time, k, confirmations);
       });
-  NotifySuspect(state->node);
+  NotifySuspect(ToNode(*state));
 }
 
 void Memberlist::OnSuspicionTimeout(const std::string& name, Instant change_time,
@@ -726,7 +761,7 @@ void Memberlist::DeadNode(const wire::Dead& d) {
   state->node.incarnation = d.incarnation;
   state->node.state = d.node == d.from ? NodeState::kLeft : NodeState::kDead;
   state->state_change = env_->Now();
-  NotifyLeave(state->node);
+  NotifyLeave(ToNode(*state));
 }
 
 // ---------------------------------------------------------------------------
@@ -848,13 +883,13 @@ void Memberlist::WeightTick() {
   const int h = awareness_.GetHealthScore();
   const double raw = (m - h) * 0.6 + m * (*idle / 100.0) * 0.4;
   const int64_t weight = static_cast<int64_t>(std::round(raw));  // half away from zero
-  NodeRecord* me = Find(config_.name);
-  if (me == nullptr) return;
-  me->node.weight = weight;
-  me->weight_at = env_->UnixMillis();
+  if (Find(config_.name) == nullptr) return;
+  WeightInfo& mine = weights_[config_.name];
+  mine.weight = weight;
+  mine.weight_at = env_->UnixMillis();
   metrics_.SetGauge("memberlist.weight", static_cast<double>(weight));
   if (!config_.gossip_weights) return;
-  wire::Weight w{incarnation_, config_.name, config_.name, weight, me->weight_at};
+  wire::Weight w{incarnation_, config_.name, config_.name, weight, mine.weight_at};
   Bytes msg;
   wire::Encode(w, &msg);
   weight_broadcasts_.QueueBroadcast(
@@ -864,8 +899,12 @@ void Memberlist::WeightTick() {
 void Memberlist::WeightNode(const wire::Weight& w) {
   NodeRecord* state = Find(w.node);
   if (state == nullptr || w.incarnation < state->node.incarnation ||
-      state->node.state != NodeState::kAlive || w.node == config_.name ||
-      w.weight_at <= state->weight_at) {
+      state->node.state != NodeState::kAlive || w.node == config_.name) {
+    metrics_.Incr("memberlist.dropped.weight_stale");
+    return;
+  }
+  WeightInfo& info = weights_[state->node.name];
+  if (w.weight_at <= info.weight_at) {
     metrics_.Incr("memberlist.dropped.weight_stale");
     return;
   }
@@ -874,11 +913,11 @@ void Memberlist::WeightNode(const wire::Weight& w) {
   wire::Encode(w, &msg);
   weight_broadcasts_.QueueBroadcast(
       std::make_unique<WeightBroadcast>(w.node, std::move(msg)));
-  state->weight_at = w.weight_at;
+  info.weight_at = w.weight_at;
   metrics_.Incr("memberlist.msg.weight");
-  if (state->node.weight != w.weight) {
-    state->node.weight = w.weight;
-    if (config_.events != nullptr) config_.events->NotifyWeight(state->node);
+  if (info.weight != w.weight) {
+    info.weight = w.weight;
+    if (config_.events != nullptr) config_.events->NotifyWeight(ToNode(*state));
   }
 }
 
@@ -888,23 +927,30 @@ std::optional<Node> Memberlist::PickWeighted() {
   // from the winner. Ties go to the first in name order, so the sequence is
   // a function of the member list alone (not of the probe order).
   std::vector<NodeRecord*> alive;
-  for (const auto& r : nodes_) {
-    if (r->node.state == NodeState::kAlive) alive.push_back(r.get());
+  for (NodeRecord* r : nodes_) {
+    if (r->node.state == NodeState::kAlive) alive.push_back(r);
   }
   if (alive.empty()) return std::nullopt;
   std::sort(alive.begin(), alive.end(), [](const NodeRecord* a, const NodeRecord* b) {
     return a->node.name < b->node.name;
   });
+  // Create missing entries first: inserting may rehash and move entries.
+  for (NodeRecord* r : alive) weights_.try_emplace(r->node.name);
   int64_t total = 0;
-  NodeRecord* best = nullptr;
+  WeightInfo* best = nullptr;
+  NodeRecord* best_rec = nullptr;
   for (NodeRecord* r : alive) {
-    const int64_t w = r->node.weight > 0 ? r->node.weight : 1;
-    r->wrr_current += w;
+    WeightInfo& info = weights_.find(r->node.name)->second;
+    const int64_t w = info.weight > 0 ? info.weight : 1;
+    info.wrr_current += w;
     total += w;
-    if (best == nullptr || r->wrr_current > best->wrr_current) best = r;
+    if (best == nullptr || info.wrr_current > best->wrr_current) {
+      best = &info;
+      best_rec = r;
+    }
   }
   best->wrr_current -= total;
-  return best->node;
+  return ToNode(*best_rec);
 }
 
 // ---------------------------------------------------------------------------
@@ -1433,7 +1479,7 @@ wire::PushPull Memberlist::LocalState(bool join) const {
     s.name = r->node.name;
     s.addr = r->node.addr;
     s.port = r->node.port;
-    if (!r->node.meta.empty()) s.meta = r->node.meta;
+    if (!r->node.meta().empty()) s.meta = r->node.meta();
     s.incarnation = r->node.incarnation;
     s.state = static_cast<int64_t>(r->node.state);
     s.vsn = r->node.vsn;  // always 6 bytes: a missing Vsn fails Go's merge
@@ -1487,7 +1533,7 @@ void Memberlist::ProbeTick() {
       ++num_check;
       continue;
     }
-    NodeRecord* node = nodes_[probe_index_].get();
+    NodeRecord* node = nodes_[probe_index_];
     ++probe_index_;
     if (node->node.name == config_.name || DeadOrLeft(node->node.state)) {
       ++num_check;
@@ -1552,7 +1598,7 @@ void Memberlist::ProbeAcked(uint64_t probe_id, Instant received,
   if (!probe_.has_value() || probe_->id != probe_id) return;
   if (config_.ping != nullptr) {
     if (const NodeRecord* r = Find(probe_->target); r != nullptr) {
-      config_.ping->NotifyPingComplete(r->node, received - probe_->sent,
+      config_.ping->NotifyPingComplete(ToNode(*r), received - probe_->sent,
                                        payload.value_or(""));
     }
   }

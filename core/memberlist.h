@@ -23,6 +23,7 @@
 #define SWIM_CORE_MEMBERLIST_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/awareness.h"
@@ -147,11 +149,61 @@ class Memberlist {
   void CheckInvariants() const;
 
  private:
+  // A member as the table keeps it: compact, because the simulator holds
+  // 10,000 tables of 10,000 entries (about 80 bytes each plus 16 of index).
+  // The public Node is built from it on demand (ToNode).
+  struct CompactNode {
+    std::string name;  // names of up to 15 bytes need no heap (SSO)
+    IpAddress addr;
+    uint16_t port = 0;
+    NodeState state = NodeState::kAlive;
+    VersionVector vsn{};
+    uint32_t incarnation = 0;
+    std::unique_ptr<std::string> meta_ptr;  // null when empty
+
+    const std::string& meta() const;
+    void set_meta(std::string m) {
+      if (m.empty()) {
+        meta_ptr.reset();
+      } else {
+        meta_ptr = std::make_unique<std::string>(std::move(m));
+      }
+    }
+    uint8_t pmin() const { return vsn[0]; }
+    uint8_t pmax() const { return vsn[1]; }
+    uint8_t pcur() const { return vsn[2]; }
+    uint8_t dmin() const { return vsn[3]; }
+    uint8_t dmax() const { return vsn[4]; }
+    uint8_t dcur() const { return vsn[5]; }
+    Address address() const { return Address{addr, port, name}; }
+  };
   struct NodeRecord {
-    Node node;
+    CompactNode node;
     Instant state_change;
-    int64_t weight_at = 0;      // fork: WeightAt of the stored weight
-    int64_t wrr_current = 0;    // smooth weighted round-robin state
+  };
+  // Fork: weights live beside the table; most clusters never gossip them.
+  struct WeightInfo {
+    int64_t weight = 0;
+    int64_t weight_at = 0;    // WeightAt of the stored weight
+    int64_t wrr_current = 0;  // smooth weighted round-robin state
+  };
+  // node_map_ is a set of record pointers looked up by name.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const;
+    size_t operator()(const NodeRecord* r) const;
+  };
+  struct NameEq {
+    using is_transparent = void;
+    bool operator()(const NodeRecord* a, const NodeRecord* b) const {
+      return a->node.name == b->node.name;
+    }
+    bool operator()(const NodeRecord* a, std::string_view b) const {
+      return a->node.name == b;
+    }
+    bool operator()(std::string_view a, const NodeRecord* b) const {
+      return a == b->node.name;
+    }
   };
 
   struct AckHandler {
@@ -182,7 +234,8 @@ class Memberlist {
   // --- table -------------------------------------------------------------------
   NodeRecord* Find(std::string_view name);
   const NodeRecord* Find(std::string_view name) const;
-  NodeRecord* InsertNode(Node node);  // at a random position, state kDead
+  NodeRecord* InsertNode(const std::string& name);  // random position, kDead
+  Node ToNode(const NodeRecord& r) const;
   VersionVector OwnVsn() const;
   bool AnyAlive() const;
   void ResetNodes();  // reap old dead nodes, shuffle
@@ -276,10 +329,14 @@ class Memberlist {
   TransmitLimitedQueue weight_broadcasts_;
   uint8_t encryption_version_;
 
-  // The table: nodes_ is the probe order (shuffled each round); node_map_
+  // The table: records live in slab_ (stable addresses, freed slots
+  // reused); nodes_ is the probe order (shuffled each round); node_map_
   // indexes it by name (lookup only, never iterated for behaviour).
-  std::vector<std::unique_ptr<NodeRecord>> nodes_;
-  absl::flat_hash_map<std::string_view, NodeRecord*> node_map_;
+  std::deque<NodeRecord> slab_;
+  std::vector<NodeRecord*> free_records_;
+  std::vector<NodeRecord*> nodes_;
+  absl::flat_hash_set<NodeRecord*, NameHash, NameEq> node_map_;
+  absl::flat_hash_map<std::string, WeightInfo> weights_;
   absl::flat_hash_map<std::string_view, std::unique_ptr<Suspicion>> suspicions_;
   absl::flat_hash_map<uint32_t, AckHandler> ack_handlers_;
 
