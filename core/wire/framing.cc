@@ -179,30 +179,14 @@ absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix) {
     case MessageType::kUser: {
       ASSIGN_OR_RETURN(size_t end, value_end(1));
       if (end == 0) return size_t{0};
-      static constexpr std::array<std::string_view, 1> kDecl = {"UserMsgLen"};
-      msgpack::Reader r(prefix.subspan(1, end - 1));
-      int64_t len = 0;
-      msgpack::DecodeStruct(r, kDecl, [&](size_t) { return r.ReadInt(&len); });
-      RETURN_IF_ERROR(r.status());
-      return with_raw(end, len);
+      ASSIGN_OR_RETURN(const UserMsgHeader h, DecodeUserMsgHeader(prefix.subspan(1, end - 1)));
+      return with_raw(end, h.user_msg_len);
     }
     case MessageType::kPushPull: {
       ASSIGN_OR_RETURN(size_t end, value_end(1));
       if (end == 0) return size_t{0};
-      static constexpr std::array<std::string_view, 3> kDecl = {"Nodes", "UserStateLen",
-                                                                "Join"};
-      msgpack::Reader r(prefix.subspan(1, end - 1));
-      int64_t nodes = 0;
-      int64_t user_len = 0;
-      bool join = false;
-      msgpack::DecodeStruct(r, kDecl, [&](size_t i) {
-        switch (i) {
-          case 0: return r.ReadInt(&nodes);
-          case 1: return r.ReadInt(&user_len);
-          default: return r.ReadBool(&join);
-        }
-      });
-      RETURN_IF_ERROR(r.status());
+      ASSIGN_OR_RETURN(const PushPullHeader h, DecodePushPullHeader(prefix.subspan(1, end - 1)));
+      const int64_t nodes = h.nodes;
       if (nodes < 0 || static_cast<uint64_t>(nodes) > limits::kMaxPushPullNodes) {
         return absl::InvalidArgumentError(absl::StrCat("push/pull: bad node count ", nodes));
       }
@@ -210,7 +194,7 @@ absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix) {
         ASSIGN_OR_RETURN(end, value_end(end));
         if (end == 0) return size_t{0};
       }
-      return with_raw(end, user_len);
+      return with_raw(end, h.user_state_len);
     }
     default:
       return absl::InvalidArgumentError(absl::StrCat("invalid stream message type ", type));

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/check.h"
+#include "core/status_macros.h"
 #include "core/wire/lzw.h"
 #include "core/wire/msgpack.h"
 #include "snappy.h"
@@ -452,20 +453,29 @@ void Encode(const PushPull& m, AddressMode mode, Bytes* out) {
   out->insert(out->end(), m.user_state.begin(), m.user_state.end());
 }
 
-absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode) {
+absl::StatusOr<PushPullHeader> DecodePushPullHeader(ByteSpan body) {
   static constexpr std::array<std::string_view, 3> kDecl = {"Nodes", "UserStateLen", "Join"};
   Reader r(body);
-  PushPull m;
-  int64_t nodes = 0;
-  int64_t user_state_len = 0;
+  PushPullHeader h;
   DecodeStruct(r, kDecl, [&](size_t i) {
     switch (i) {
-      case 0: return r.ReadInt(&nodes);
-      case 1: return r.ReadInt(&user_state_len);
-      default: return r.ReadBool(&m.join);
+      case 0: return r.ReadInt(&h.nodes);
+      case 1: return r.ReadInt(&h.user_state_len);
+      default: return r.ReadBool(&h.join);
     }
   });
   if (!r.ok()) return r.status();
+  h.consumed = r.pos();
+  return h;
+}
+
+absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode) {
+  ASSIGN_OR_RETURN(const PushPullHeader h, DecodePushPullHeader(body));
+  const int64_t nodes = h.nodes;
+  const int64_t user_state_len = h.user_state_len;
+  Reader r(body.subspan(h.consumed));
+  PushPull m;
+  m.join = h.join;
   // A negative count panics a Go node; an absurd one exhausts its memory.
   if (nodes < 0) return absl::InvalidArgumentError("push/pull: negative node count");
   if (static_cast<uint64_t>(nodes) > limits::kMaxPushPullNodes) {
@@ -512,14 +522,21 @@ void EncodeUserStream(std::string_view msg, Bytes* out) {
   out->insert(out->end(), msg.begin(), msg.end());
 }
 
-absl::StatusOr<std::string> DecodeUserStream(ByteSpan body) {
+absl::StatusOr<UserMsgHeader> DecodeUserMsgHeader(ByteSpan body) {
   static constexpr std::array<std::string_view, 1> kDecl = {"UserMsgLen"};
   Reader r(body);
-  int64_t len = 0;
-  DecodeStruct(r, kDecl, [&](size_t) { return r.ReadInt(&len); });
+  UserMsgHeader h;
+  DecodeStruct(r, kDecl, [&](size_t) { return r.ReadInt(&h.user_msg_len); });
   if (!r.ok()) return r.status();
+  h.consumed = r.pos();
+  return h;
+}
+
+absl::StatusOr<std::string> DecodeUserStream(ByteSpan body) {
+  ASSIGN_OR_RETURN(const UserMsgHeader h, DecodeUserMsgHeader(body));
+  const int64_t len = h.user_msg_len;
   if (len <= 0) return std::string();  // Go: no message, no error
-  const ByteSpan rest = r.rest();
+  const ByteSpan rest = body.subspan(h.consumed);
   if (static_cast<uint64_t>(len) > rest.size()) {
     return absl::InvalidArgumentError("user message beyond the input");
   }

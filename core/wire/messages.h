@@ -183,6 +183,23 @@ absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode);
 // Stream user message body -> the raw message.
 absl::StatusOr<std::string> DecodeUserStream(ByteSpan body);
 
+// The msgpack headers in front of raw stream bytes, raw as on the wire (Go
+// treats lengths <= 0 as "none"; a negative node count would panic it).
+// `consumed` is the header's size in `body`. Used by DecodePushPull,
+// DecodeUserStream and StreamMessageSize.
+struct PushPullHeader {
+  bool join = false;
+  int64_t nodes = 0;
+  int64_t user_state_len = 0;
+  size_t consumed = 0;
+};
+absl::StatusOr<PushPullHeader> DecodePushPullHeader(ByteSpan body);
+struct UserMsgHeader {
+  int64_t user_msg_len = 0;
+  size_t consumed = 0;
+};
+absl::StatusOr<UserMsgHeader> DecodeUserMsgHeader(ByteSpan body);
+
 // --- compound (type 7) -----------------------------------------------------
 // Builds [7][n][len_1..len_n][msg_1..msg_n].
 // REQUIRES: 1 <= parts.size() <= limits::kMaxCompoundParts, every part
