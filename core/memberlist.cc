@@ -416,6 +416,12 @@ std::optional<Node> Memberlist::GetNode(const std::string& name) const {
   return ToNode(*r);
 }
 
+std::optional<NodeState> Memberlist::StateOf(std::string_view name) const {
+  const NodeRecord* r = Find(name);
+  if (r == nullptr) return std::nullopt;
+  return r->node.state;
+}
+
 Node Memberlist::LocalNode() const {
   const NodeRecord* r = Find(config_.name);
   if (r != nullptr) return ToNode(*r);

@@ -124,6 +124,9 @@ class Memberlist {
   // Every entry of the table, whatever its state (for tests and the simulator).
   std::vector<Node> AllNodes() const;
   std::optional<Node> GetNode(const std::string& name) const;
+  // The state of `name` in our table without copying the node (nullopt if
+  // unknown). Cheap: for checkers that poll every table.
+  std::optional<NodeState> StateOf(std::string_view name) const;
   Node LocalNode() const;
   int GetHealthScore() const { return awareness_.GetHealthScore(); }
   uint8_t ProtocolVersion() const { return config_.protocol_version; }

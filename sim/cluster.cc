@@ -28,6 +28,7 @@ std::string_view ClusterEventKindName(ClusterEvent::Kind kind) {
 struct Cluster::Member final : public Host, public swim::EventDelegate {
   Cluster* cluster = nullptr;
   NodeId id = 0;
+  std::string name;
   int index = 0;
   std::unique_ptr<swim::Memberlist> ml;
 
@@ -106,6 +107,7 @@ int Cluster::AddNode() {
   m->cluster = this;
   m->index = static_cast<int>(members_.size());
   m->id = world_.AddNode();
+  m->name = NodeName(m->index);
   world_.SetHost(m->id, m.get());
   members_.push_back(std::move(m));
   join_results_.emplace_back();
@@ -164,9 +166,7 @@ void Cluster::Leave(int i, absl::Duration timeout) {
 std::optional<swim::NodeState> Cluster::StateOf(int observer, int subject) const {
   const swim::Memberlist* ml = members_[observer]->ml.get();
   if (ml == nullptr) return std::nullopt;
-  std::optional<swim::Node> n = ml->GetNode(NodeName(subject));
-  if (!n) return std::nullopt;
-  return n->state;
+  return ml->StateOf(members_[subject]->name);
 }
 
 bool Cluster::Converged() const {
@@ -222,7 +222,16 @@ std::string Cluster::DebugString() const {
 }
 
 bool Cluster::RunUntil(const std::function<bool()>& pred, absl::Duration timeout) {
-  return world_.RunUntil(pred, world_.Now() + timeout);
+  // Checking after every event costs O(events x pred); whole-cluster
+  // predicates are O(n^2), so poll once per check_interval_ of virtual time.
+  const swim::Instant deadline = world_.Now() + timeout;
+  while (true) {
+    if (pred()) return true;
+    if (world_.Now() >= deadline) return false;
+    swim::Instant next = world_.Now() + check_interval_;
+    if (next > deadline) next = deadline;
+    world_.RunUntil(next);
+  }
 }
 
 }  // namespace sim

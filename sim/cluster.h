@@ -85,7 +85,11 @@ class Cluster {
   // too when state is kDead and accept_left is true; for kDead and kLeft,
   // an entry already reaped counts as well).
   bool AllSee(int subject, swim::NodeState state, bool accept_left = true) const;
-  // Runs until pred() or `timeout` of virtual time; returns pred().
+  // Runs until pred() or `timeout` of virtual time; returns pred(). The
+  // predicate is polled every check_interval() of virtual time (default
+  // 1 ms), so times measured with it are exact to that quantum.
+  void set_check_interval(absl::Duration d) { check_interval_ = d; }
+  absl::Duration check_interval() const { return check_interval_; }
   bool RunUntil(const std::function<bool()>& pred, absl::Duration timeout);
 
   // Every node's view of every other, one line per observer, for failure
@@ -115,6 +119,7 @@ class Cluster {
   std::vector<std::optional<absl::Status>> join_results_;
   std::function<void(const ClusterEvent&)> listener_;
   bool record_events_ = true;
+  absl::Duration check_interval_ = absl::Milliseconds(1);
 };
 
 }  // namespace sim
