@@ -98,9 +98,14 @@ struct Config {
   // Period of the weight computation and gossip; 0 disables it.
   absl::Duration weight_interval = absl::ZeroDuration();
   AddressMode address_mode = AddressMode::kBinary;
-  // Weight messages (type 14) are unknown to upstream Go nodes. They are sent
-  // only when this is true AND the peer's delegate protocol max is at least
-  // weight_min_delegate_version (see docs; fork clusters set both).
+  // Weight messages (type 14) are unknown to upstream Go nodes (they log and
+  // drop them). They are sent only when gossip_weights is true AND the
+  // peer advertises DMax >= max(1, weight_min_delegate_version). Fork nodes
+  // therefore set delegate_protocol_max >= 1 and keep
+  // delegate_protocol_version at a value every node's [DMin, DMax] admits
+  // (0 in a cluster with upstream nodes): Go's push/pull merge check rejects
+  // a DCur outside any node's range. Weights are still computed (and shown
+  // in LocalNode) when gossip is off.
   bool gossip_weights = false;
   uint8_t weight_min_delegate_version = 0;
 

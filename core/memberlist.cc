@@ -49,6 +49,10 @@
 // * CRC towards known peers. Go adds the CRC header to pings/acks only when a
 //   peer's name equals its IP (a lookup quirk); we add it whenever we know the
 //   destination node and its PMax >= 5, which every 0.2.2 peer accepts.
+// * CIDR allow-list (CIDRsAllowed): as the fork's latest version, every
+//   inbound packet and stream from a disallowed source is dropped (0.2.2
+//   checked only alive messages), besides the alive/address checks Go does.
+//   So a node outside the allowed networks can no longer join either.
 // * Join contacts all seeds concurrently instead of one after another.
 // * After a successful Join, a joining node gossips its own alive
 //   immediately (instead of waiting up to one GossipInterval), and runs one
@@ -1135,6 +1139,10 @@ void Memberlist::HandlePacket(const Address& from, ByteSpan packet,
   if (shutdown_) return;
   metrics_.Incr("memberlist.udp.received", packet.size());
   metrics_.Incr("memberlist.udp.packets_received");
+  if (config_.IPMustBeChecked() && !config_.IPAllowed(from.ip).ok()) {
+    metrics_.Incr("memberlist.dropped.cidr");
+    return;
+  }
   const security::Keyring* ring =
       config_.EncryptionEnabled() ? config_.keyring.get() : nullptr;
   absl::StatusOr<Bytes> msg =
@@ -1399,6 +1407,10 @@ std::optional<Bytes> Memberlist::HandleStream(const Address& from,
   if (shutdown_) return std::nullopt;
   metrics_.Incr("memberlist.tcp.accept");
   metrics_.Incr("memberlist.tcp.received", stream.size());
+  if (config_.IPMustBeChecked() && !config_.IPAllowed(from.ip).ok()) {
+    metrics_.Incr("memberlist.dropped.cidr");
+    return std::nullopt;
+  }
   const security::Keyring* ring =
       config_.EncryptionEnabled() ? config_.keyring.get() : nullptr;
   absl::StatusOr<Bytes> msg =

@@ -243,3 +243,98 @@ TEST(Cluster, EncryptedClusterWorksAndOutsiderIsRejected) {
 
 }  // namespace
 }  // namespace swim
+
+namespace swim {
+namespace {
+
+// Go's TestMemberlist_JoinDifferentNetworksUniqueMask / MultiMasks, with the
+// fork's stricter rule (every packet and stream is filtered): a node outside
+// the allowed networks is refused, and nobody lists it.
+TEST(Cluster, CidrAllowListKeepsOutsidersOut) {
+  Cluster c(Opts(11), [](int i) {
+    Config cfg = DefaultLocalConfig();
+    // The World puts node i at 10.0.0.(i+1); nodes 0-2 allow only
+    // 10.0.0.0/30 (10.0.0.0-3): node 3 at 10.0.0.4 is outside.
+    if (i < 3) {
+      EXPECT_TRUE(ParseCIDRs({"10.0.0.0/30"}, &cfg.cidrs_allowed).ok());
+    }
+    return cfg;
+  });
+  for (int i = 0; i < 4; ++i) c.AddNode();
+  ASSERT_EQ(c.node(3)->AdvertiseAddr().ip.ToString(), "10.0.0.4");
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(c.Start(i).ok());
+  c.Join(1, {0});
+  c.Join(2, {0});
+  c.Join(3, {0});
+  c.world().RunFor(absl::Seconds(20));
+  EXPECT_EQ(c.node(0)->NumMembers(), 3);
+  EXPECT_FALSE(c.node(0)->GetNode("node-3").has_value());
+  ASSERT_TRUE(c.join_results()[3].has_value());
+  EXPECT_FALSE(c.join_results()[3]->ok());
+  EXPECT_GT(c.node(0)->metrics().Counter("memberlist.dropped.cidr"), 0u);
+}
+
+// Fork: NotifySuspectSateChange fires on alive -> suspect and back, for a
+// node that stalls briefly and refutes.
+TEST(Cluster, SuspectStateEventsForAPausedNode) {
+  int total_suspect = 0;
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    Cluster c(Opts(seed), [](int) { return DefaultLANConfig(); });
+    c.CreateAndJoin(5);
+    ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, absl::Seconds(40)));
+    // 3.5 s: long enough to be probed (each peer probes one of 4 others per
+    // second) and suspected, shorter than the 4 s minimum suspicion timeout.
+    c.world().Pause(c.world_id(2));
+    c.world().RunFor(absl::Milliseconds(3500));
+    c.world().Resume(c.world_id(2));
+    ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, absl::Seconds(20)))
+        << "seed=" << seed;
+    int suspect = 0, unsuspect = 0;
+    for (const auto& e : c.events()) {
+      if (e.subject != "node-2") continue;
+      suspect += e.kind == sim::ClusterEvent::Kind::kSuspect;
+      unsuspect += e.kind == sim::ClusterEvent::Kind::kAlive;
+      EXPECT_NE(e.kind, sim::ClusterEvent::Kind::kLeave) << "seed=" << seed;
+    }
+    // Every observer that suspected node-2 saw it come back.
+    EXPECT_EQ(suspect, unsuspect) << "seed=" << seed;
+    total_suspect += suspect;
+  }
+  EXPECT_GT(total_suspect, 0);  // the pause did cause suspicions
+}
+
+// Fork weights go only to peers that can read them: a node that does not
+// advertise the fork's delegate version (like an upstream Go node) never
+// receives a weight message.
+TEST(Cluster, WeightsNeverReachPeersThatCannotReadThem) {
+  Cluster c(Opts(12), [](int i) {
+    Config cfg = DefaultLocalConfig();
+    cfg.weight_interval = absl::Milliseconds(500);
+    if (i != 2) {
+      cfg.gossip_weights = true;
+      // Advertise the capability in DMax only: Go's merge check needs every
+      // DCur within every node's [DMin, DMax], so DCur stays 0.
+      cfg.delegate_protocol_max = 1;
+      cfg.delegate_protocol_version = 0;
+      cfg.weight_min_delegate_version = 1;
+    }
+    // Node 2 advertises delegate versions [0, 0], as upstream nodes do.
+    return cfg;
+  });
+  for (int i = 0; i < 4; ++i) {
+    c.AddNode();
+    c.world().SetCpuIdle(c.world_id(i), 50.0 + 10 * i);
+  }
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(c.Start(i).ok());
+  for (int i = 1; i < 4; ++i) c.Join(i, {0});
+  c.world().RunFor(absl::Seconds(20));
+  ASSERT_EQ(c.node(2)->NumMembers(), 4) << c.DebugString();
+  EXPECT_EQ(c.node(2)->metrics().Counter("memberlist.msg.weight"), 0u);
+  EXPECT_EQ(c.node(2)->metrics().Counter("memberlist.dropped.weight_stale"), 0u);
+  // The others did exchange weights.
+  EXPECT_GT(c.node(1)->metrics().Counter("memberlist.msg.weight"), 0u);
+  EXPECT_GT(c.node(1)->GetNode("node-3")->weight, 0);
+}
+
+}  // namespace
+}  // namespace swim
