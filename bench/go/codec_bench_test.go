@@ -144,6 +144,29 @@ func BenchmarkDecompressLzwPushPull100(b *testing.B) {
 	}
 }
 
+// A gossip-sized packet: a compound of 5 alive messages.
+func smallCompound() []byte {
+	return makeCompoundMessage(compoundParts()[:5]).Bytes()
+}
+
+func BenchmarkCompressLzwCompound5(b *testing.B) {
+	msg := smallCompound()
+	b.SetBytes(int64(len(msg)))
+	for i := 0; i < b.N; i++ {
+		compressPayload(msg)
+	}
+}
+
+func BenchmarkDecompressLzwCompound5(b *testing.B) {
+	msg := smallCompound()
+	c, _ := compressPayload(msg)
+	body := c.Bytes()[1:]
+	b.SetBytes(int64(len(msg)))
+	for i := 0; i < b.N; i++ {
+		decompressPayload(body)
+	}
+}
+
 var benchKey = []byte("0123456789abcdef")
 
 func BenchmarkAesGcmSeal1K(b *testing.B) {

@@ -1,9 +1,9 @@
 #include "core/wire/lzw.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 
 namespace swim::wire {
 
@@ -11,114 +11,77 @@ namespace {
 
 constexpr uint32_t kLitWidth = 8;
 constexpr uint32_t kClear = 1u << kLitWidth;  // 256
-constexpr uint32_t kEof = kClear + 1;          // 257
+constexpr uint32_t kEof = kClear + 1;         // 257
 constexpr uint32_t kMaxWidth = 12;
 
-// --- writer (Go's writer.go) --------------------------------------------------
+// --- writer (behaviour of Go's writer.go)
+// -------------------------------------
+//
+// The dictionary maps (prefix code, next byte) -> code exactly as Go's does;
+// only its hash table differs (sized to the input and hashed
+// multiplicatively), which changes no output byte: a lookup either finds the
+// one entry for a key or finds none.
 
-constexpr uint32_t kMaxCode = (1u << 12) - 1;
-constexpr uint32_t kInvalidCode = 0xffffffffu;
-constexpr uint32_t kTableSize = 4 * (1u << 12);
-constexpr uint32_t kTableMask = kTableSize - 1;
-constexpr uint32_t kInvalidEntry = 0;
+constexpr uint32_t kMaxCode = (1u << kMaxWidth) - 1;
+// Never more than kMaxCode - kEof live entries; the table is at most half
+// full at its largest size.
+constexpr uint32_t kMaxTableBits = 13;
+constexpr uint32_t kMinTableBits = 6;
+constexpr uint32_t kInvalidEntry = 0;  // a stored entry has a code >= 258
 
-class LzwWriter {
+// Appends LSB-first codes to a buffer that was sized for the worst case.
+class BitSink {
  public:
-  explicit LzwWriter(Bytes* out) : out_(out) { table_.fill(kInvalidEntry); }
-
-  void Write(ByteSpan p) {
-    if (p.empty()) return;
-    uint32_t code = saved_code_;
-    size_t i = 0;
-    if (code == kInvalidCode) {
-      Emit(kClear);
-      code = p[0];
-      i = 1;
+  explicit BitSink(uint8_t* dst) : dst_(dst) {}
+  void Put(uint32_t code, uint32_t width) {
+    bits_ |= static_cast<uint64_t>(code) << n_bits_;
+    n_bits_ += width;
+    if (n_bits_ >= 32) {
+      const uint32_t w = static_cast<uint32_t>(bits_);
+      dst_[0] = static_cast<uint8_t>(w);
+      dst_[1] = static_cast<uint8_t>(w >> 8);
+      dst_[2] = static_cast<uint8_t>(w >> 16);
+      dst_[3] = static_cast<uint8_t>(w >> 24);
+      dst_ += 4;
+      bits_ >>= 32;
+      n_bits_ -= 32;
     }
-    for (; i < p.size(); ++i) {
-      const uint32_t literal = p[i];
-      const uint32_t key = code << 8 | literal;
-      uint32_t hash = (key >> 12 ^ key) & kTableMask;
-      bool found = false;
-      for (uint32_t h = hash, t = table_[hash]; t != kInvalidEntry;) {
-        if (key == t >> 12) {
-          code = t & kMaxCode;
-          found = true;
-          break;
-        }
-        h = (h + 1) & kTableMask;
-        t = table_[h];
-      }
-      if (found) continue;
-      Emit(code);
-      code = literal;
-      if (IncHi()) continue;  // out of codes: table was cleared
-      while (true) {
-        if (table_[hash] == kInvalidEntry) {
-          table_[hash] = (key << 12) | hi_;
-          break;
-        }
-        hash = (hash + 1) & kTableMask;
-      }
-    }
-    saved_code_ = code;
   }
-
-  void Close() {
-    if (saved_code_ != kInvalidCode) {
-      Emit(saved_code_);
-      IncHi();
-    } else {
-      Emit(kClear);
+  // Writes the remaining bits, the last byte zero-padded. Returns the end.
+  uint8_t* Finish() {
+    while (n_bits_ > 0) {
+      *dst_++ = static_cast<uint8_t>(bits_);
+      bits_ >>= 8;
+      n_bits_ = n_bits_ > 8 ? n_bits_ - 8 : 0;
     }
-    Emit(kEof);
-    if (n_bits_ > 0) out_->push_back(static_cast<uint8_t>(bits_));
+    return dst_;
   }
 
  private:
-  void Emit(uint32_t c) {
-    bits_ |= c << n_bits_;
-    n_bits_ += width_;
-    while (n_bits_ >= 8) {
-      out_->push_back(static_cast<uint8_t>(bits_));
-      bits_ >>= 8;
-      n_bits_ -= 8;
-    }
-  }
-
-  // Returns true for Go's errOutOfCodes (a CLEAR was written).
-  bool IncHi() {
-    ++hi_;
-    if (hi_ == overflow_) {
-      ++width_;
-      overflow_ <<= 1;
-    }
-    if (hi_ == kMaxCode) {
-      Emit(kClear);
-      width_ = kLitWidth + 1;
-      hi_ = kClear + 1;
-      overflow_ = kClear << 1;
-      table_.fill(kInvalidEntry);
-      return true;
-    }
-    return false;
-  }
-
-  Bytes* out_;
-  uint32_t bits_ = 0;
+  uint8_t* dst_;
+  uint64_t bits_ = 0;
   uint32_t n_bits_ = 0;
-  uint32_t width_ = kLitWidth + 1;
-  uint32_t hi_ = kClear + 1;
-  uint32_t overflow_ = 1u << (kLitWidth + 1);
-  uint32_t saved_code_ = kInvalidCode;
-  std::array<uint32_t, kTableSize> table_;
 };
 
-// --- reader (Go's reader.go) --------------------------------------------------
+// An upper bound on the compressed size of n input bytes: at most one code
+// per input byte, plus CLEAR codes (one per kMaxCode - kEof new codes and
+// one at the start), the pending code and EOF, all at most 12 bits.
+size_t MaxCompressedSize(size_t n) {
+  const size_t codes = n + n / (kMaxCode - kEof - 1) + 4;
+  return (codes * kMaxWidth + 7) / 8 + 4;
+}
+
+// --- reader (behaviour of Go's reader.go)
+// -------------------------------------
 
 constexpr uint16_t kDecoderInvalidCode = 0xffff;
 constexpr size_t kFlushBuffer = 1u << kMaxWidth;
 
+// Reused across calls on a thread (zeroed once). Every entry a stream reads
+// was written earlier in the same stream (entries [258, hi) are always
+// set before hi passes them), so stale entries from an earlier call are
+// never observed; and every stored prefix is smaller than its own code, so
+// even a chain walk cannot loop or leave `output`.
 struct LzwReaderState {
   std::array<uint8_t, 1u << kMaxWidth> suffix{};
   std::array<uint16_t, 1u << kMaxWidth> prefix{};
@@ -128,16 +91,87 @@ struct LzwReaderState {
 }  // namespace
 
 void LzwCompress(ByteSpan in, Bytes* out) {
-  auto w = std::make_unique<LzwWriter>(out);
-  w->Write(in);
-  w->Close();
+  const size_t start = out->size();
+  out->resize(start + MaxCompressedSize(in.size()));
+  BitSink sink(out->data() + start);
+
+  // Distinct keys alive at once: at most one per input byte and at most
+  // the codes between two CLEARs.
+  const size_t live = std::min<size_t>(in.size(), kMaxCode - kEof);
+  uint32_t table_bits = kMinTableBits;
+  while ((size_t{1} << table_bits) < 2 * live && table_bits < kMaxTableBits)
+    ++table_bits;
+  const uint32_t table_size = 1u << table_bits;
+  const uint32_t mask = table_size - 1;
+  const uint32_t shift = 32 - table_bits;
+  std::array<uint32_t, 1u << kMaxTableBits> table;  // first table_size used
+  std::fill_n(table.begin(), table_size, kInvalidEntry);
+
+  uint32_t width = kLitWidth + 1;
+  uint32_t hi = kClear + 1;
+  uint32_t overflow = 1u << (kLitWidth + 1);
+
+  sink.Put(kClear, width);
+  if (in.empty()) {
+    sink.Put(kEof, width);
+    out->resize(static_cast<size_t>(sink.Finish() - out->data()));
+    return;
+  }
+  // Go's incHi: the next code; true when codes ran out and a CLEAR was
+  // written (the table starts over).
+  auto inc_hi = [&]() -> bool {
+    ++hi;
+    if (hi == overflow) {
+      ++width;
+      overflow <<= 1;
+    }
+    if (hi == kMaxCode) {
+      sink.Put(kClear, width);
+      width = kLitWidth + 1;
+      hi = kClear + 1;
+      overflow = kClear << 1;
+      std::fill_n(table.begin(), table_size, kInvalidEntry);
+      return true;
+    }
+    return false;
+  };
+
+  const uint8_t* p = in.data();
+  const uint8_t* const end = p + in.size();
+  uint32_t code = *p++;
+  for (; p != end; ++p) {
+    const uint32_t literal = *p;
+    const uint32_t key = code << 8 | literal;
+    uint32_t h = (key * 0x9E3779B1u) >> shift;
+    uint32_t t = table[h];
+    bool found = false;
+    while (t != kInvalidEntry) {
+      if ((t >> 12) == key) {
+        code = t & kMaxCode;
+        found = true;
+        break;
+      }
+      h = (h + 1) & mask;
+      t = table[h];
+    }
+    if (found) continue;
+    // h is now the empty slot where the key belongs.
+    sink.Put(code, width);
+    code = literal;
+    if (inc_hi()) continue;
+    table[h] = (key << 12) | hi;
+  }
+  sink.Put(code, width);
+  inc_hi();
+  sink.Put(kEof, width);
+  out->resize(static_cast<size_t>(sink.Finish() - out->data()));
 }
 
 absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
-  auto st = std::make_unique<LzwReaderState>();
-  auto& suffix = st->suffix;
-  auto& prefix = st->prefix;
-  auto& output = st->output;
+  thread_local LzwReaderState st;
+  auto& suffix = st.suffix;
+  auto& prefix = st.prefix;
+  auto& output = st.output;
   size_t in_pos = 0;
   uint32_t bits = 0;
   uint32_t n_bits = 0;
@@ -149,6 +183,8 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
   uint16_t last = kDecoderInvalidCode;
   size_t o = 0;
   size_t produced = 0;
+  // LZW rarely beats 4:1 on our messages; a guess that avoids most regrowth.
+  out->reserve(out->size() + std::min(max_out, in.size() * 4));
 
   auto flush = [&]() -> bool {
     produced += o;
@@ -157,8 +193,10 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
     o = 0;
     return true;
   };
-  const absl::Status too_big = absl::ResourceExhaustedError(
-      "lzw: decompressed data exceeds the limit");
+  const auto too_big = [] {
+    return absl::ResourceExhaustedError(
+        "lzw: decompressed data exceeds the limit");
+  };
 
   while (true) {
     // readLSB
@@ -186,7 +224,7 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
       last = kDecoderInvalidCode;
       continue;
     } else if (code == eof) {
-      if (!flush()) return too_big;
+      if (!flush()) return too_big();
       return absl::OkStatus();
     } else if (code <= hi) {
       uint16_t c = code;
@@ -228,7 +266,7 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
       }
     }
     if (o >= kFlushBuffer) {
-      if (!flush()) return too_big;
+      if (!flush()) return too_big();
     }
   }
 }
