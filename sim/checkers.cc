@@ -1,0 +1,437 @@
+#include "sim/checkers.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/check.h"
+#include "core/util.h"
+#include "sim/scenario.h"
+
+namespace sim {
+namespace {
+
+constexpr size_t kMaxExamples = 8;
+
+std::string Secs(absl::Duration d) {
+  return absl::StrCat(absl::ToDoubleMilliseconds(d) / 1000.0, "s");
+}
+std::string At(swim::Instant t) { return absl::StrCat("t=", Secs(t - swim::Instant())); }
+
+}  // namespace
+
+Bounds Bounds::From(const swim::Config& c, int n) {
+  Bounds b;
+  b.suspicion_min_floor = c.suspicion_mult * c.probe_interval;
+  const absl::Duration min_n = swim::SuspicionTimeout(c.suspicion_mult, std::max(n, 1),
+                                                      c.probe_interval);
+  b.suspicion_max = c.suspicion_max_timeout_mult * min_n;
+  const absl::Duration pp = c.push_pull_interval > absl::ZeroDuration()
+                                ? swim::PushPullScale(c.push_pull_interval, n)
+                                : c.gossip_to_the_dead_time;
+  b.convergence = b.suspicion_max + 2 * pp + 10 * c.probe_interval;
+  b.crash_detection = 12 * c.probe_interval + b.suspicion_max;
+  b.cause_window = b.suspicion_max + 5 * c.probe_interval;
+  return b;
+}
+
+Monitor::Monitor(Cluster* cluster, const swim::Config& config, int max_nodes,
+                 const Bounds& bounds, bool track_views)
+    : cluster_(cluster),
+      config_(config),
+      max_nodes_(max_nodes),
+      bounds_(bounds),
+      track_(track_views) {
+  if (track_) cells_.resize(static_cast<size_t>(max_nodes) * max_nodes);
+  up_.assign(max_nodes, false);
+  exists_.assign(max_nodes, false);
+  row_mismatch_.assign(max_nodes, 0);
+  started_at_.assign(max_nodes, swim::Instant());
+  episodes_.resize(max_nodes);
+  for (const std::string& name : KnownCheckers()) results_[name].name = name;
+}
+
+int Monitor::IndexOf(const std::string& name) {
+  if (name.size() < 6 || name.compare(0, 5, "node-") != 0) return -1;
+  int i = 0;
+  if (!absl::SimpleAtoi(name.substr(5), &i)) return -1;
+  return i;
+}
+
+bool Monitor::Mismatch(int o, int s) const {
+  if (!up_[o] || o == s) return false;
+  const View v = cells_[static_cast<size_t>(o) * max_nodes_ + s].view;
+  if (up_[s]) return v != View::kAlive;
+  return v == View::kAlive || v == View::kSuspect;
+}
+
+void Monitor::SetCell(int o, int s, View v, uint32_t inc) {
+  const bool before = Mismatch(o, s);
+  Cell& c = cell(o, s);
+  if (c.view != v) c.since = cluster_->world().Now();
+  c.view = v;
+  c.inc = inc;
+  const bool after = Mismatch(o, s);
+  if (before != after && up_[o]) {
+    const int d = after ? 1 : -1;
+    const bool was_ok = row_mismatch_[o] == 0;
+    row_mismatch_[o] += d;
+    total_mismatch_ += d;
+    const bool is_ok = row_mismatch_[o] == 0;
+    if (was_ok && !is_ok) --rows_ok_;
+    if (!was_ok && is_ok) ++rows_ok_;
+  }
+}
+
+// Recomputes everything that depends on up_[s] (column s and row s).
+void Monitor::RecountColumn(int s) {
+  if (!track_) return;
+  total_mismatch_ = 0;
+  rows_ok_ = 0;
+  up_count_ = 0;
+  for (int o = 0; o < max_nodes_; ++o) {
+    if (!up_[o]) {
+      row_mismatch_[o] = 0;
+      continue;
+    }
+    ++up_count_;
+    int m = 0;
+    for (int t = 0; t < max_nodes_; ++t) m += Mismatch(o, t) ? 1 : 0;
+    row_mismatch_[o] = m;
+    total_mismatch_ += m;
+    if (m == 0) ++rows_ok_;
+  }
+}
+
+void Monitor::ResetRow(int o) {
+  if (!track_) return;
+  for (int s = 0; s < max_nodes_; ++s) cell(o, s) = Cell{};
+}
+
+void Monitor::NodeStarted(int i) {
+  const swim::Instant now = cluster_->world().Now();
+  const bool restart = exists_[i];
+  exists_[i] = true;
+  up_[i] = true;
+  started_at_[i] = now;
+  ResetRow(i);
+  if (restart) episodes_[i] = Episode{};
+  RecountColumn(i);
+  if (!track_) up_count_ += 1;
+}
+
+void Monitor::NodeCrashed(int i) {
+  up_[i] = false;
+  ResetRow(i);
+  RecountColumn(i);
+  CrashTiming c;
+  c.node = i;
+  c.at = cluster_->world().Now();
+  crashes_.push_back(c);
+  crash_checked_.push_back(false);
+}
+
+void Monitor::NodeLeft(int i) {
+  up_[i] = false;
+  RecountColumn(i);
+}
+
+double Monitor::AgreementFraction() const {
+  if (up_count_ == 0) return 1.0;
+  return static_cast<double>(rows_ok_) / up_count_;
+}
+
+void Monitor::Violation(const std::string& checker, std::string text) {
+  CheckerResult& r = results_[checker];
+  ++r.violations;
+  if (r.examples.size() < kMaxExamples) r.examples.push_back(std::move(text));
+}
+
+bool Monitor::PausedDuring(int node, swim::Instant a, swim::Instant b) const {
+  bool paused = false;
+  for (const FaultRecord& f : cluster_->world().fault_log()) {
+    if (f.node != static_cast<NodeId>(node)) continue;
+    if (f.at > b) break;
+    if (f.kind == FaultKind::kPause) {
+      if (f.at >= a) return true;
+      paused = true;
+    } else if (f.kind == FaultKind::kResume) {
+      if (f.at >= a && paused) return true;
+      paused = false;
+    }
+  }
+  return paused;
+}
+
+bool Monitor::PartitionDuring(swim::Instant a, swim::Instant b) const {
+  bool active = false;
+  for (const FaultRecord& f : cluster_->world().fault_log()) {
+    if (f.at > b) break;
+    if (f.kind == FaultKind::kPartition) {
+      if (f.at >= a) return true;
+      active = true;
+    } else if (f.kind == FaultKind::kHeal) {
+      if (f.at >= a && active) return true;
+      active = false;
+    }
+  }
+  return active;
+}
+
+bool Monitor::DriftOn(int node) const {
+  for (const FaultRecord& f : cluster_->world().fault_log()) {
+    if (f.kind == FaultKind::kClock && f.node == static_cast<NodeId>(node)) return true;
+  }
+  return false;
+}
+
+std::string Monitor::Explain(int observer, int subject, swim::Instant t) const {
+  const swim::Instant a = t - bounds_.cause_window;
+  std::vector<std::string> parts;
+  if (PausedDuring(subject, a, t)) {
+    parts.push_back(absl::StrCat("subject ", Cluster::NodeName(subject), " was paused"));
+  }
+  if (PausedDuring(observer, a, t)) {
+    parts.push_back(absl::StrCat("accuser ", Cluster::NodeName(observer), " was paused"));
+  }
+  if (PartitionDuring(a, t)) parts.push_back("a partition/isolation was in force");
+  if (DriftOn(subject) || DriftOn(observer)) parts.push_back("clock drift on subject/accuser");
+  const std::vector<DropRecord> drops =
+      cluster_->world().DropsInvolving(static_cast<NodeId>(subject), a, t);
+  if (!drops.empty()) {
+    std::array<uint64_t, kNumDropCauses> by_cause{};
+    std::map<NodeId, uint64_t> by_peer;
+    for (const DropRecord& d : drops) {
+      ++by_cause[static_cast<size_t>(d.cause)];
+      ++by_peer[d.from == static_cast<NodeId>(subject) ? d.to : d.from];
+    }
+    std::vector<std::pair<uint64_t, NodeId>> peers;
+    for (auto& [p, n] : by_peer) peers.emplace_back(n, p);
+    std::sort(peers.begin(), peers.end(),
+              [](auto& x, auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+    std::string s = absl::StrCat(drops.size(), " packets to/from the subject dropped (");
+    bool first = true;
+    for (size_t c = 0; c < kNumDropCauses; ++c) {
+      if (by_cause[c] == 0) continue;
+      absl::StrAppend(&s, first ? "" : ", ", std::string(DropCauseName(static_cast<DropCause>(c))), " ",
+                      by_cause[c]);
+      first = false;
+    }
+    absl::StrAppend(&s, "; links:");
+    for (size_t k = 0; k < peers.size() && k < 3; ++k) {
+      absl::StrAppend(&s, " ", Cluster::NodeName(static_cast<int>(peers[k].second)), " x",
+                      peers[k].first);
+    }
+    absl::StrAppend(&s, ")");
+    parts.push_back(s);
+  }
+  if (parts.empty()) return "no fault in the window: unexplained";
+  return absl::StrJoin(parts, "; ");
+}
+
+void Monitor::OnEvent(const ClusterEvent& e) {
+  const int o = static_cast<int>(e.observer);
+  const int s = IndexOf(e.subject);
+  if (o < 0 || o >= max_nodes_ || s < 0 || s >= max_nodes_ || o == s) return;
+  const swim::Instant now = e.at;
+  View v = View::kAlive;
+  switch (e.state) {
+    case swim::NodeState::kAlive: v = View::kAlive; break;
+    case swim::NodeState::kSuspect: v = View::kSuspect; break;
+    case swim::NodeState::kDead: v = View::kDead; break;
+    case swim::NodeState::kLeft: v = View::kLeft; break;
+  }
+  const char* kInc = "incarnation";
+  const char* kSusp = "suspicion_bounds";
+
+  // (c) incarnations, against this observer's previous view.
+  if (track_) {
+    const Cell& c = cell(o, s);
+    if (c.view != View::kUnknown) {
+      const bool gone = c.view == View::kDead || c.view == View::kLeft;
+      const bool reaped_ok = gone && now - c.since >= config_.gossip_to_the_dead_time;
+      if (e.incarnation < c.inc && !reaped_ok) {
+        Violation(kInc, absl::StrCat(At(now), ": ", Cluster::NodeName(o), " saw ", e.subject,
+                                     "'s incarnation go down ", c.inc, " -> ", e.incarnation));
+      } else if (v == View::kAlive && c.view != View::kAlive && e.incarnation <= c.inc &&
+                 !reaped_ok) {
+        Violation(kInc, absl::StrCat(At(now), ": ", Cluster::NodeName(o), " brought ", e.subject,
+                                     " back from ",
+                                     c.view == View::kSuspect ? "suspect" : "dead/left",
+                                     " to alive at the same incarnation ", e.incarnation,
+                                     " (needs a higher one)"));
+      }
+    }
+  }
+
+  // (d) suspicion timing.
+  Episode& ep = episodes_[s];
+  if (e.incarnation > ep.inc) ep = Episode{e.incarnation};
+  if (v == View::kSuspect && e.incarnation == ep.inc && !ep.suspected) {
+    ep.suspected = true;
+    ep.first_suspect = now;
+  }
+  if (v == View::kDead) {
+    if (e.incarnation == ep.inc && !ep.dead_declared) {
+      ep.dead_declared = true;
+      if (!ep.suspected) {
+        Violation(kSusp, absl::StrCat(At(now), ": ", e.subject, " declared dead (incarnation ",
+                                      e.incarnation, ", by ", Cluster::NodeName(o),
+                                      ") without any node suspecting it first"));
+      } else if (now - ep.first_suspect < bounds_.suspicion_min_floor * 0.99) {
+        Violation(kSusp,
+                  absl::StrCat(At(now), ": ", e.subject, " declared dead ",
+                               Secs(now - ep.first_suspect),
+                               " after the first suspicion, below Lifeguard's minimum ",
+                               Secs(bounds_.suspicion_min_floor)));
+      }
+    }
+    if (track_) {
+      const Cell& c = cell(o, s);
+      if (c.view == View::kSuspect) {
+        const absl::Duration took = now - c.suspect_since;
+        if (took > bounds_.suspicion_max + 2 * config_.probe_interval &&
+            !PausedDuring(o, c.suspect_since, now) && !DriftOn(o)) {
+          Violation(kSusp, absl::StrCat(At(now), ": ", Cluster::NodeName(o), " took ", Secs(took),
+                                        " from suspecting ", e.subject,
+                                        " to declaring it dead, above the maximum ",
+                                        Secs(bounds_.suspicion_max)));
+        }
+      }
+    }
+  }
+
+  // (a) false positives.
+  if (v == View::kDead && up_[s]) {
+    FalsePositive fp;
+    fp.at = now;
+    fp.observer = o;
+    fp.subject = s;
+    fp.incarnation = e.incarnation;
+    fp.causes = Explain(o, s, now);
+    Violation("false_positives",
+              absl::StrCat(At(now), ": ", Cluster::NodeName(o), " declared live ", e.subject,
+                           " dead (incarnation ", e.incarnation, "); why: ", fp.causes));
+    fps_.push_back(std::move(fp));
+  }
+
+  // Crash timings.
+  for (CrashTiming& c : crashes_) {
+    if (c.node != s || c.full_detection.has_value()) continue;
+    if (v == View::kSuspect && !c.first_suspicion) c.first_suspicion = now - c.at;
+    if ((v == View::kDead || v == View::kLeft) && !c.first_detection) {
+      c.first_detection = now - c.at;
+    }
+  }
+
+  if (track_) {
+    Cell& c = cell(o, s);
+    if (v == View::kSuspect && c.view != View::kSuspect) c.suspect_since = now;
+    SetCell(o, s, v, e.incarnation);
+    if (v == View::kDead || v == View::kLeft) {
+      for (CrashTiming& ct : crashes_) {
+        if (ct.node != s || ct.full_detection.has_value() || up_[s]) continue;
+        bool all = true;
+        for (int k = 0; k < max_nodes_ && all; ++k) all = !Mismatch(k, s);
+        if (all) ct.full_detection = now - ct.at;
+      }
+    }
+    if (total_mismatch_ == 0) OnConverged();
+  }
+}
+
+void Monitor::OnConverged() {
+  if (!cluster_->Converged()) return;  // the event view missed something
+  const swim::Instant now = cluster_->world().Now();
+  if (!initial_) initial_ = now - swim::Instant();
+  for (auto& [idx, t0] : conv_pending_) conv_after_[idx] = now - t0;
+  conv_pending_.clear();
+  if (quiet_at_ && !quiet_agree_ && now >= *quiet_at_) quiet_agree_ = now - *quiet_at_;
+}
+
+void Monitor::Poll() {
+  if (!track_) return;
+  if (total_mismatch_ == 0 &&
+      (!initial_ || !conv_pending_.empty() || (quiet_at_ && !quiet_agree_))) {
+    OnConverged();
+  }
+}
+
+void Monitor::WatchConvergence(int event_index) {
+  conv_after_[event_index] = std::nullopt;
+  conv_pending_[event_index] = cluster_->world().Now();
+  Poll();
+}
+
+void Monitor::ScheduleQuiet(swim::Instant t) {
+  quiet_at_ = t;
+  Poll();
+}
+
+void Monitor::CheckCrashDeadline(size_t ci) {
+  if (ci >= crashes_.size() || crash_checked_[ci]) return;
+  crash_checked_[ci] = true;
+  const CrashTiming& c = crashes_[ci];
+  const swim::Instant now = cluster_->world().Now();
+  if (started_at_[c.node] > c.at) return;  // restarted before the deadline
+  if (PartitionDuring(c.at, now)) return;  // a side could not hear of it
+  if (cluster_->AllSee(c.node, swim::NodeState::kDead)) return;
+  std::vector<std::string> believers;
+  for (int o = 0; o < cluster_->size(); ++o) {
+    if (!cluster_->is_up(o) || o == c.node) continue;
+    std::optional<swim::NodeState> st = cluster_->StateOf(o, c.node);
+    if (st == swim::NodeState::kAlive || st == swim::NodeState::kSuspect) {
+      if (believers.size() < 5) {
+        believers.push_back(absl::StrCat(Cluster::NodeName(o), "=",
+                                         std::string(swim::NodeStateName(*st))));
+      }
+    }
+  }
+  Violation("crash_detection",
+            absl::StrCat(Cluster::NodeName(c.node), " crashed at ", At(c.at),
+                         " but is not seen dead by every live node within ",
+                         Secs(bounds_.crash_detection), " (", absl::StrJoin(believers, " "),
+                         ")"));
+}
+
+void Monitor::CheckConvergenceDeadline() {
+  if (quiet_checked_ || !quiet_at_) return;
+  quiet_checked_ = true;
+  if (quiet_agree_) return;
+  if (cluster_->Converged()) {
+    quiet_agree_ = cluster_->world().Now() - *quiet_at_;
+    return;
+  }
+  std::vector<std::string> diffs;
+  for (int o = 0; o < cluster_->size() && diffs.size() < 5; ++o) {
+    if (!cluster_->is_up(o)) continue;
+    for (int s = 0; s < cluster_->size() && diffs.size() < 5; ++s) {
+      if (s == o) continue;
+      std::optional<swim::NodeState> st = cluster_->StateOf(o, s);
+      const bool bad = cluster_->is_up(s)
+                           ? st != swim::NodeState::kAlive
+                           : (st == swim::NodeState::kAlive || st == swim::NodeState::kSuspect);
+      if (bad) {
+        diffs.push_back(absl::StrCat(Cluster::NodeName(o), " sees ", Cluster::NodeName(s), " ",
+                                     st ? std::string(swim::NodeStateName(*st)) : "absent",
+                                     cluster_->is_up(s) ? " (it is up)" : " (it is down)"));
+      }
+    }
+  }
+  Violation("convergence",
+            absl::StrCat("after the last action at ", At(*quiet_at_),
+                         ", the live nodes did not agree within ", Secs(bounds_.convergence),
+                         ": ", absl::StrJoin(diffs, "; ")));
+}
+
+void Monitor::Finish() { Poll(); }
+
+std::vector<CheckerResult> Monitor::Results() const {
+  std::vector<CheckerResult> out;
+  for (const std::string& name : KnownCheckers()) out.push_back(results_.at(name));
+  return out;
+}
+
+}  // namespace sim

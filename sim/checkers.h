@@ -1,0 +1,206 @@
+// sim::Monitor: watches a sim::Cluster during a scenario run, keeps every
+// node's view of every other (from the membership events), measures
+// detection and agreement times, and runs the invariant checkers.
+//
+// The checkers (names as used in a scenario's expect_fail / disable):
+//
+//  false_positives  A node declares a live node dead (a NotifyLeave with
+//                   state dead whose subject is not crashed and has not
+//                   left). Each one is recorded with the ground truth of
+//                   why, from the World's drop and fault logs in the window
+//                   [t - W, t], W = max suspicion timeout + 5 probe
+//                   intervals: packets lost on the subject's links (by
+//                   cause and peer), partitions, pauses of the subject or
+//                   the accuser, clock drift. A paused node counts as live:
+//                   declaring it dead is a false positive explained by the
+//                   pause.
+//  convergence      After the schedule's last action (the last heal, resume,
+//                   restart, ...), every live node agrees on the membership
+//                   (Cluster::Converged) within
+//                     bound = SuspicionMax(n) + 2 * PushPullScale(pp, n)
+//                             + 10 * probe_interval
+//                   where SuspicionMax(n) = suspicion_max_timeout_mult *
+//                   suspicion_mult * max(1, log10 n) * probe_interval: an
+//                   outstanding suspicion has to run out, and a side that
+//                   declared the other dead re-learns it through a push/pull
+//                   (at most one scaled interval away, twice for the refute
+//                   to come back), plus slack for probing and gossip.
+//                   [expect] convergence_bound overrides it.
+//  incarnation      Per (observer, subject), the incarnation never goes
+//                   down, and a suspect or dead subject becomes alive again
+//                   only with a strictly higher incarnation (memberlist's
+//                   aliveNode rule). Exceptions: the observer restarted (its
+//                   table is new), or the subject was dead/left for at least
+//                   gossip_to_the_dead_time (the entry may have been reaped).
+//  suspicion_bounds Lifeguard's timer: for each (subject, incarnation) the
+//                   first dead declaration comes at least
+//                   suspicion_mult * probe_interval (the smallest possible
+//                   min timeout, n <= 10) after the first suspicion of that
+//                   incarnation, minus 1% for clock drift, and never without
+//                   a suspicion; and per observer, suspect -> dead takes at
+//                   most SuspicionMax(n) + 2 probe intervals unless the
+//                   observer was paused meanwhile.
+//  crash_detection  Every crashed node is seen dead (or left, or reaped) by
+//                   every live node within
+//                     bound = 10 * probe_interval + SuspicionMax(n)
+//                             + 2 * probe_interval
+//                   (ten probe intervals: the chance that no node probes it
+//                   in one interval is about 1/e, so ~e^-10 for ten; then
+//                   the longest suspicion, then gossip), unless it restarted
+//                   first or a partition was in force; [expect]
+//                   crash_detection_bound overrides it.
+//
+// Single-threaded, on the World's thread.
+#ifndef SWIM_SIM_CHECKERS_H_
+#define SWIM_SIM_CHECKERS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "core/config.h"
+#include "core/time.h"
+#include "sim/cluster.h"
+
+namespace sim {
+
+struct CheckerResult {
+  std::string name;
+  bool enabled = true;
+  uint64_t violations = 0;
+  std::vector<std::string> examples;  // the first few, human-readable
+  bool failed() const { return violations > 0; }
+};
+
+struct FalsePositive {
+  swim::Instant at;
+  int observer = 0;
+  int subject = 0;
+  uint32_t incarnation = 0;
+  std::string causes;  // "subject paused 4.1s; loss: 12 pkts (node-3 9, ...)"
+};
+
+// Bounds derived from a config and cluster size (see the header comment).
+struct Bounds {
+  absl::Duration suspicion_min_floor;  // suspicion_mult * probe_interval
+  absl::Duration suspicion_max;        // for the largest n
+  absl::Duration convergence;
+  absl::Duration crash_detection;
+  absl::Duration cause_window;
+  static Bounds From(const swim::Config& c, int n);
+};
+
+// Per-crash measurements (virtual time from the crash).
+struct CrashTiming {
+  int node = 0;
+  swim::Instant at;
+  std::optional<absl::Duration> first_suspicion;
+  std::optional<absl::Duration> first_detection;  // first dead declaration
+  std::optional<absl::Duration> full_detection;   // every live node agrees
+};
+
+class Monitor {
+ public:
+  // `max_nodes`: every node index that will ever exist is below it.
+  Monitor(Cluster* cluster, const swim::Config& config, int max_nodes,
+          const Bounds& bounds, bool track_views = true);
+
+  // Feed from Cluster::set_event_listener.
+  void OnEvent(const ClusterEvent& e);
+
+  // Ground truth changes made by the runner (call right after doing them).
+  void NodeStarted(int i);   // added+started, or restarted
+  void NodeCrashed(int i);
+  void NodeLeft(int i);      // after Leave was called
+  // An action ended the disturbance: start a convergence measurement for
+  // scheduled event `event_index` now.
+  void WatchConvergence(int event_index);
+  // The schedule is over at `t`: the convergence checker's clock starts.
+  void ScheduleQuiet(swim::Instant t);
+
+  // Cheap: fraction of live nodes whose view matches the truth.
+  double AgreementFraction() const;
+  bool ViewsConverged() const { return total_mismatch_ == 0; }
+  // Call periodically (and after ground-truth changes): notices convergence.
+  void Poll();
+
+  // Deadline checks (the runner schedules them as World events).
+  void CheckCrashDeadline(size_t crash_index);
+  void CheckConvergenceDeadline();
+
+  // Ends the run: pending deadlines that never came are evaluated as of now.
+  void Finish();
+
+  const std::vector<FalsePositive>& false_positives() const { return fps_; }
+  const std::vector<CrashTiming>& crashes() const { return crashes_; }
+  // Time from the start to the first full convergence (nullopt: never).
+  std::optional<absl::Duration> initial_convergence() const { return initial_; }
+  // Per scheduled event index: time until the next full convergence.
+  const std::map<int, std::optional<absl::Duration>>& convergence_after() const {
+    return conv_after_;
+  }
+  std::optional<absl::Duration> agreement_after_quiet() const { return quiet_agree_; }
+  const Bounds& bounds() const { return bounds_; }
+  std::vector<CheckerResult> Results() const;
+
+ private:
+  enum class View : uint8_t { kUnknown, kAlive, kSuspect, kDead, kLeft };
+  struct Cell {
+    View view = View::kUnknown;
+    uint32_t inc = 0;
+    swim::Instant since;          // when `view` began
+    swim::Instant suspect_since;  // start of the current suspicion
+  };
+  struct Episode {  // per subject: the current incarnation's suspicion story
+    uint32_t inc = 0;
+    bool suspected = false;
+    swim::Instant first_suspect;
+    bool dead_declared = false;
+  };
+
+  Cell& cell(int o, int s) { return cells_[static_cast<size_t>(o) * max_nodes_ + s]; }
+  bool Mismatch(int o, int s) const;
+  void SetCell(int o, int s, View v, uint32_t inc);
+  void RecountColumn(int s);
+  void ResetRow(int o);
+  void Violation(const std::string& checker, std::string text);
+  std::string Explain(int observer, int subject, swim::Instant t) const;
+  bool PausedDuring(int node, swim::Instant a, swim::Instant b) const;
+  bool PartitionDuring(swim::Instant a, swim::Instant b) const;
+  bool DriftOn(int node) const;
+  void OnConverged();
+  static int IndexOf(const std::string& name);
+
+  Cluster* cluster_;
+  swim::Config config_;
+  int max_nodes_;
+  Bounds bounds_;
+  bool track_;
+  std::vector<Cell> cells_;
+  std::vector<bool> up_;
+  std::vector<bool> exists_;
+  std::vector<int> row_mismatch_;
+  std::vector<swim::Instant> started_at_;
+  std::vector<Episode> episodes_;
+  int64_t total_mismatch_ = 0;
+  int up_count_ = 0;
+  int rows_ok_ = 0;
+
+  std::vector<FalsePositive> fps_;
+  std::vector<CrashTiming> crashes_;
+  std::vector<bool> crash_checked_;
+  std::optional<absl::Duration> initial_;
+  std::map<int, std::optional<absl::Duration>> conv_after_;
+  std::map<int, swim::Instant> conv_pending_;
+  std::optional<swim::Instant> quiet_at_;
+  std::optional<absl::Duration> quiet_agree_;
+  bool quiet_checked_ = false;
+  std::map<std::string, CheckerResult> results_;
+};
+
+}  // namespace sim
+
+#endif  // SWIM_SIM_CHECKERS_H_

@@ -1,0 +1,62 @@
+// sim report: what a scenario's runs measured, as a terminal summary, JSON
+// and hand-written SVG plots.
+//
+// Aggregation across seeds pools every seed's samples (runner.h) and reads
+// the metric named in [expect]: "*_p50/_p99/_max" are nearest-rank
+// percentiles of the pooled samples (a crash never detected counts as +inf),
+// counts are summed, rates and one-per-run times take the worst seed. Each
+// expectation remembers the seed that did worst on it, so a failure can
+// print a replay command for that seed.
+#ifndef SWIM_SIM_REPORT_H_
+#define SWIM_SIM_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "sim/runner.h"
+#include "sim/scenario.h"
+
+namespace sim {
+
+struct ExpectationOutcome {
+  Expectation expectation;
+  double value = 0;        // aggregated over the seeds
+  bool held = false;
+  uint64_t worst_seed = 0;
+};
+
+// Value of `metric` over the given runs (see above). NaN if no sample.
+double MetricValue(const std::string& metric, const std::vector<const RunResult*>& runs);
+std::vector<ExpectationOutcome> EvaluateExpectations(const Scenario& sc,
+                                                     const std::vector<RunResult>& runs);
+// Nearest-rank percentile (q in [0, 1]) of `v`; NaN if empty.
+double Percentile(std::vector<double> v, double q);
+
+// One screen for a human: what ran, what happened, the checkers and
+// expectations, the verdict. `replay_prefix` is the command a failure line
+// suggests ("./bazelw run //sim:swimsim -- --scenario X").
+std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& runs,
+                           const std::vector<ExpectationOutcome>& outcomes,
+                           const std::string& replay_prefix);
+
+nlohmann::json JsonReport(const Scenario& sc, const std::vector<RunResult>& runs,
+                          const std::vector<ExpectationOutcome>& outcomes);
+
+// Writes <dir>/<name>.agreement.svg (fraction of live nodes that agree over
+// virtual time: one faint line per seed, the median bold, actions marked)
+// and <dir>/<name>.detection.svg (histogram and CDF of crash detection
+// times, or of convergence times after actions when nothing crashed).
+// Creates `dir` if needed. Returns the paths written.
+absl::StatusOr<std::vector<std::string>> WriteSvgs(const std::string& dir, const Scenario& sc,
+                                                   const std::vector<RunResult>& runs);
+
+// The SVG texts themselves (for tests).
+std::string AgreementSvg(const Scenario& sc, const std::vector<RunResult>& runs);
+std::string DetectionSvg(const Scenario& sc, const std::vector<RunResult>& runs);
+
+}  // namespace sim
+
+#endif  // SWIM_SIM_REPORT_H_

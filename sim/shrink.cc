@@ -1,0 +1,160 @@
+#include "sim/shrink.h"
+
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "absl/strings/str_cat.h"
+#include "sim/report.h"
+#include "sim/runner.h"
+
+namespace sim {
+
+absl::StatusOr<bool> FailsWithSeed(const Scenario& sc, uint64_t seed) {
+  absl::StatusOr<RunResult> r = RunScenario(sc, seed);
+  if (!r.ok()) return r.status();
+  if (!r->passed) return true;
+  std::vector<RunResult> one;
+  one.push_back(std::move(*r));
+  for (const ExpectationOutcome& e : EvaluateExpectations(sc, one)) {
+    if (!e.held) return true;
+  }
+  return false;
+}
+
+namespace {
+
+std::string Serialize(const toml::table& t) {
+  std::stringstream ss;
+  ss << t;
+  return ss.str();
+}
+
+class Shrinker {
+ public:
+  Shrinker(const Scenario& sc, uint64_t seed,
+           const std::function<void(const std::string&)>& progress)
+      : path_(sc.path), seed_(seed), progress_(progress) {}
+
+  // Tries `candidate`; keeps it (as doc_) if it still fails.
+  bool Try(const toml::table& candidate, const std::string& what) {
+    const std::string text = Serialize(candidate);
+    absl::StatusOr<Scenario> sc = ParseScenario(text, path_);
+    if (!sc.ok()) return false;
+    ++runs_;
+    absl::StatusOr<bool> fails = FailsWithSeed(*sc, seed_);
+    if (!fails.ok() || !*fails) return false;
+    doc_ = candidate;
+    if (progress_) progress_(absl::StrCat("  shrink: ", what, " -> still fails"));
+    return true;
+  }
+
+  absl::StatusOr<ShrinkResult> Go(const Scenario& sc) {
+    try {
+      doc_ = toml::parse(sc.source, path_);
+    } catch (const toml::parse_error& e) {
+      return absl::InvalidArgumentError(std::string(e.description()));
+    }
+    // Pin the seed.
+    if (toml::table* c = doc_["cluster"].as_table()) {
+      c->erase("seeds");
+      c->insert_or_assign("seed", static_cast<int64_t>(seed_));
+    } else {
+      toml::table fresh;
+      fresh.insert_or_assign("seed", static_cast<int64_t>(seed_));
+      doc_.insert_or_assign("cluster", std::move(fresh));
+    }
+    ShrinkResult res;
+    res.size_before = sc.size;
+    {
+      absl::StatusOr<Scenario> pinned = ParseScenario(Serialize(doc_), path_);
+      if (!pinned.ok()) return pinned.status();
+      absl::StatusOr<bool> f = FailsWithSeed(*pinned, seed_);
+      if (!f.ok()) return f.status();
+      if (!*f) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("the scenario does not fail with seed ", seed_, ": nothing to shrink"));
+      }
+    }
+    // 1. Events, last first.
+    if (toml::array* ev = doc_["event"].as_array()) {
+      for (size_t i = ev->size(); i-- > 0;) {
+        toml::table cand = doc_;
+        toml::array* a = cand["event"].as_array();
+        if (i >= a->size()) continue;
+        a->erase(a->begin() + static_cast<std::ptrdiff_t>(i));
+        if (a->empty()) cand.erase("event");
+        if (Try(cand, absl::StrCat("dropped event #", i))) ++res.removed_events;
+      }
+    }
+    // 2. Cluster size.
+    auto size_of = [this]() -> int64_t {
+      return doc_["cluster"]["size"].value_or<int64_t>(3);
+    };
+    auto with_size = [this](int64_t n) {
+      toml::table cand = doc_;
+      cand["cluster"].as_table()->insert_or_assign("size", n);
+      return cand;
+    };
+    while (size_of() > 2 && Try(with_size(size_of() / 2 + (size_of() / 2 < 2 ? 1 : 0)),
+                                absl::StrCat("size ", size_of(), " -> ", size_of() / 2))) {
+    }
+    for (int tries = 0; tries < 8 && size_of() > 2; ++tries) {
+      if (!Try(with_size(size_of() - 1), absl::StrCat("size -> ", size_of() - 1))) break;
+    }
+    res.size_after = static_cast<int>(size_of());
+    // 3. Network.
+    if (toml::table* net = doc_["network"].as_table()) {
+      for (const char* key : {"latency", "duplicate", "reorder", "stream_reset", "bandwidth"}) {
+        if (!net->contains(key)) continue;
+        toml::table cand = doc_;
+        cand["network"].as_table()->erase(key);
+        Try(cand, absl::StrCat("removed network.", key));
+      }
+      if (doc_["network"]["loss"].is_value()) {
+        toml::table cand = doc_;
+        cand["network"].as_table()->erase("loss");
+        if (!Try(cand, "loss -> 0")) {
+          for (int k = 0; k < 4; ++k) {
+            const double loss = doc_["network"]["loss"].value_or(0.0);
+            toml::table c2 = doc_;
+            c2["network"].as_table()->insert_or_assign("loss", loss / 2);
+            if (!Try(c2, absl::StrCat("loss -> ", loss / 2))) break;
+          }
+        }
+      }
+    }
+    // 4. Duration.
+    for (int k = 0; k < 4; ++k) {
+      absl::StatusOr<Scenario> cur = ParseScenario(Serialize(doc_), path_);
+      if (!cur.ok()) break;
+      const absl::Duration half = cur->duration / 2;
+      if (half < absl::Seconds(1)) break;
+      toml::table cand = doc_;
+      cand["cluster"].as_table()->insert_or_assign("duration", absl::FormatDuration(half));
+      if (!Try(cand, absl::StrCat("duration -> ", absl::FormatDuration(half)))) break;
+    }
+    res.runs = runs_;
+    res.toml = absl::StrCat("# Shrunk by swimsim --shrink from ", path_, " (seed ", seed_, ", ",
+                            runs_, " candidate runs). Fails with this seed.\n",
+                            Serialize(doc_), "\n");
+    return res;
+  }
+
+ private:
+  std::string path_;
+  uint64_t seed_;
+  const std::function<void(const std::string&)>& progress_;
+  toml::table doc_;
+  int runs_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<ShrinkResult> Shrink(const Scenario& sc, uint64_t seed,
+                                    const std::function<void(const std::string&)>& progress) {
+  Shrinker s(sc, seed, progress);
+  return s.Go(sc);
+}
+
+}  // namespace sim

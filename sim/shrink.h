@@ -1,0 +1,41 @@
+// sim::Shrink: reduces a failing scenario (for one seed) to a smaller one
+// that still fails with that seed.
+//
+// Greedy, on the TOML document: drop [[event]] entries one at a time (last
+// first), then shrink [cluster] size (halving, then one by one), then
+// network loss (to 0, else halved), latency (to the default), duplication
+// and reordering, and the run's duration (halved while every event still
+// fits). A candidate is kept when it still parses and RunScenario with the
+// same seed still fails (a checker not as expected, or an [expect] line not
+// held on that seed). Each candidate costs one run.
+//
+// Single-threaded.
+#ifndef SWIM_SIM_SHRINK_H_
+#define SWIM_SIM_SHRINK_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "sim/scenario.h"
+
+namespace sim {
+
+struct ShrinkResult {
+  std::string toml;       // the minimal scenario, seed pinned
+  int runs = 0;           // candidates tried
+  int removed_events = 0;
+  int size_before = 0, size_after = 0;
+};
+
+// True if `sc` fails with `seed` (see above). Errors from the run propagate.
+absl::StatusOr<bool> FailsWithSeed(const Scenario& sc, uint64_t seed);
+
+// FailedPrecondition if the original does not fail with `seed`.
+absl::StatusOr<ShrinkResult> Shrink(const Scenario& sc, uint64_t seed,
+                                    const std::function<void(const std::string&)>& progress);
+
+}  // namespace sim
+
+#endif  // SWIM_SIM_SHRINK_H_

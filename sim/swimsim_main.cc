@@ -1,0 +1,216 @@
+// swimsim: runs a scenario (scenarios/*.toml) through the deterministic
+// simulator and prints what the cluster did.
+//
+//   ./bazelw run //sim:swimsim -- --scenario scenarios/quickstart.toml
+//   ... --seeds 1..50 --json out.json --svg plots/
+//   ... --seed 7 --trace t.txt          (every packet, timer and fault)
+//   ... --seed 7 --replay               (run twice, compare trace hashes)
+//   ... --seed 7 --shrink               (minimal scenario that still fails)
+//
+// Exit code 0 iff every checker behaved as expected and every [expect] line
+// held (2 for usage/scenario errors). Relative paths are resolved against
+// $BUILD_WORKING_DIRECTORY under `bazel run`.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "sim/report.h"
+#include "sim/runner.h"
+#include "sim/scenario.h"
+#include "sim/shrink.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::string Resolve(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (wd == nullptr || *wd == '\0') return path;
+  return absl::StrCat(wd, "/", path);
+}
+
+std::string BinaryTarget() {
+  return sim::PlantedBugsLinked() ? "//sim:swimsim_planted_bugs" : "//sim:swimsim";
+}
+
+int Main(int argc, char** argv) {
+  po::options_description desc(
+      "swimsim: run a SWIM/Lifeguard scenario in the deterministic simulator\nOptions");
+  std::string scenario_path, seeds_text, trace_path, json_path, svg_dir;
+  uint64_t seed = 0;
+  desc.add_options()("help,h", "this help")(
+      "scenario", po::value<std::string>(&scenario_path), "scenario TOML file (required)")(
+      "seed", po::value<uint64_t>(&seed), "run this one seed")(
+      "seeds", po::value<std::string>(&seeds_text), "run seeds A..B (or \"1,5,9\")")(
+      "trace", po::value<std::string>(&trace_path),
+      "write the full event trace of the (single) run to FILE")(
+      "json", po::value<std::string>(&json_path), "write the report as JSON to FILE")(
+      "svg", po::value<std::string>(&svg_dir), "write SVG plots into DIR")(
+      "replay", "run the seed twice and compare trace hashes (determinism check)")(
+      "shrink", "for a failing seed: minimise the scenario, write <name>.shrunk.toml")(
+      "quiet,q", "print only the verdict line and failures");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "swimsim: " << e.what() << "\n" << desc << "\n";
+    return 2;
+  }
+  if (vm.count("help") || scenario_path.empty()) {
+    std::cout << desc << "\nExample: ./bazelw run //sim:swimsim -- --scenario "
+                         "scenarios/quickstart.toml\n";
+    return vm.count("help") ? 0 : 2;
+  }
+  const std::string path = Resolve(scenario_path);
+  absl::StatusOr<sim::Scenario> sc = sim::LoadScenario(path);
+  if (!sc.ok()) {
+    std::cerr << "swimsim: " << sc.status().message() << "\n";
+    return 2;
+  }
+  absl::Status supported = sim::CheckScenarioSupported(*sc);
+  if (!supported.ok()) {
+    std::cerr << "swimsim: " << supported.message() << "\n";
+    return 2;
+  }
+  std::vector<uint64_t> seeds = sc->seeds;
+  if (vm.count("seed")) seeds = {seed};
+  if (!seeds_text.empty()) {
+    absl::StatusOr<std::vector<uint64_t>> s = sim::ParseSeedRange(seeds_text);
+    if (!s.ok()) {
+      std::cerr << "swimsim: --seeds: " << s.status().message() << "\n";
+      return 2;
+    }
+    seeds = *s;
+  }
+  const std::string replay_prefix =
+      absl::StrCat("./bazelw run ", BinaryTarget(), " -- --scenario ", scenario_path);
+
+  if (vm.count("shrink")) {
+    if (seeds.size() != 1) {
+      std::cerr << "swimsim: --shrink needs one seed (--seed N)\n";
+      return 2;
+    }
+    std::cerr << "swimsim: shrinking " << sc->name << " with seed " << seeds[0] << "\n";
+    absl::StatusOr<sim::ShrinkResult> r = sim::Shrink(
+        *sc, seeds[0], [](const std::string& line) { std::cerr << line << "\n"; });
+    if (!r.ok()) {
+      std::cerr << "swimsim: " << r.status().message() << "\n";
+      return 2;
+    }
+    std::string out = path;
+    if (out.size() > 5 && out.substr(out.size() - 5) == ".toml") out.resize(out.size() - 5);
+    out += ".shrunk.toml";
+    std::ofstream f(out, std::ios::binary);
+    f << r->toml;
+    std::cout << r->toml;
+    std::cout << absl::StrFormat(
+        "# %d candidate runs; removed %d events; size %d -> %d\n# written to %s\n", r->runs,
+        r->removed_events, r->size_before, r->size_after, out);
+    return f ? 1 : 2;  // the shrunk scenario fails by construction
+  }
+
+  if (vm.count("replay")) {
+    if (seeds.size() != 1) {
+      std::cerr << "swimsim: --replay needs one seed (--seed N)\n";
+      return 2;
+    }
+    uint64_t h[2] = {0, 0};
+    for (int k = 0; k < 2; ++k) {
+      absl::StatusOr<sim::RunResult> r = sim::RunScenario(*sc, seeds[0]);
+      if (!r.ok()) {
+        std::cerr << "swimsim: " << r.status().message() << "\n";
+        return 2;
+      }
+      h[k] = r->trace_hash;
+    }
+    std::cout << absl::StrFormat("replay seed %d: trace hash %016x then %016x: %s\n", seeds[0],
+                                 h[0], h[1], h[0] == h[1] ? "identical" : "DIFFERENT");
+    return h[0] == h[1] ? 0 : 1;
+  }
+
+  std::unique_ptr<std::ofstream> trace;
+  if (!trace_path.empty()) {
+    if (seeds.size() != 1) {
+      std::cerr << "swimsim: --trace needs one seed (--seed N)\n";
+      return 2;
+    }
+    trace = std::make_unique<std::ofstream>(Resolve(trace_path), std::ios::binary);
+    if (!*trace) {
+      std::cerr << "swimsim: cannot write " << trace_path << "\n";
+      return 2;
+    }
+  }
+  std::vector<sim::RunResult> runs;
+  const bool progress = seeds.size() > 1;
+  for (size_t k = 0; k < seeds.size(); ++k) {
+    sim::RunOptions opt;
+    if (trace) {
+      std::ofstream* t = trace.get();
+      opt.trace_sink = [t](std::string_view line) {
+        t->write(line.data(), static_cast<std::streamsize>(line.size()));
+        t->put('\n');
+      };
+    }
+    absl::StatusOr<sim::RunResult> r = sim::RunScenario(*sc, seeds[k], opt);
+    if (!r.ok()) {
+      std::cerr << "swimsim: " << r.status().message() << "\n";
+      return 2;
+    }
+    if (!r->passed) {
+      for (const std::string& p : r->problems) {
+        std::cerr << "seed " << r->seed << ": " << p << "\n";
+      }
+      std::cerr << "  replay: " << replay_prefix << " --seed " << r->seed << " --trace t.txt\n";
+    }
+    runs.push_back(std::move(*r));
+    if (progress) {
+      int failed = 0;
+      for (const sim::RunResult& x : runs) failed += x.passed ? 0 : 1;
+      std::cerr << absl::StrFormat("\r[%zu/%zu] seed %d  failed so far: %d   ", k + 1,
+                                   seeds.size(), seeds[k], failed);
+      if (k + 1 == seeds.size()) std::cerr << "\n";
+    }
+  }
+  const std::vector<sim::ExpectationOutcome> outcomes = sim::EvaluateExpectations(*sc, runs);
+  bool pass = true;
+  for (const sim::RunResult& r : runs) pass = pass && r.passed;
+  for (const sim::ExpectationOutcome& e : outcomes) pass = pass && e.held;
+  const std::string report = sim::TerminalReport(*sc, runs, outcomes, replay_prefix);
+  if (vm.count("quiet")) {
+    std::cout << report.substr(report.rfind("RESULT:"));
+  } else {
+    std::cout << report;
+  }
+  if (trace) std::cout << "trace written to " << trace_path << "\n";
+  if (!json_path.empty()) {
+    std::ofstream f(Resolve(json_path), std::ios::binary);
+    f << sim::JsonReport(*sc, runs, outcomes).dump(2) << "\n";
+    if (!f) {
+      std::cerr << "swimsim: cannot write " << json_path << "\n";
+      return 2;
+    }
+    std::cout << "JSON report written to " << json_path << "\n";
+  }
+  if (!svg_dir.empty()) {
+    absl::StatusOr<std::vector<std::string>> w = sim::WriteSvgs(Resolve(svg_dir), *sc, runs);
+    if (!w.ok()) {
+      std::cerr << "swimsim: " << w.status().message() << "\n";
+      return 2;
+    }
+    for (const std::string& p : *w) std::cout << "plot written to " << p << "\n";
+  }
+  return pass ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Main(argc, argv); }

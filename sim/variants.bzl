@@ -1,0 +1,65 @@
+"""The simulator's scenario stack, built once per protocol core variant.
+
+The production core (//core:memberlist) ignores Config::planted_bugs; the
+planted-bugs core honours it. Everything that links a core (Cluster, the
+scenario runner, swimsim) exists in both flavours, so one binary never links
+two copies of memberlist.cc.
+"""
+
+load("//bazel:copts.bzl", "SWIM_DEFAULT_COPTS")
+
+# toml++ from Debian is a compiled library (see its pkg-config file).
+TOML_DEFINES = [
+    "TOML_HEADER_ONLY=0",
+    "TOML_SHARED_LIB=1",
+]
+
+def swim_sim_variant(suffix, core, local_defines = []):
+    """Defines cluster<suffix>, scenario_runner<suffix>, swimsim<suffix>."""
+    native.cc_library(
+        name = "cluster" + suffix,
+        srcs = ["cluster.cc"],
+        hdrs = ["cluster.h"],
+        copts = SWIM_DEFAULT_COPTS,
+        deps = [
+            ":sim",
+            core,
+        ],
+    )
+    native.cc_library(
+        name = "scenario_runner" + suffix,
+        srcs = [
+            "checkers.cc",
+            "report.cc",
+            "runner.cc",
+            "scenario.cc",
+            "shrink.cc",
+        ],
+        hdrs = [
+            "checkers.h",
+            "report.h",
+            "runner.h",
+            "scenario.h",
+            "shrink.h",
+        ],
+        copts = SWIM_DEFAULT_COPTS,
+        defines = TOML_DEFINES,
+        local_defines = local_defines,
+        deps = [
+            ":cluster" + suffix,
+            ":sim",
+            "//core:util",
+            "@system//:absl",
+            "@system//:tomlplusplus",
+        ],
+    )
+    native.cc_binary(
+        name = "swimsim" + suffix,
+        srcs = ["swimsim_main.cc"],
+        copts = SWIM_DEFAULT_COPTS,
+        deps = [
+            ":scenario_runner" + suffix,
+            "@system//:absl",
+            "@system//:boost_program_options",
+        ],
+    )
