@@ -2020,26 +2020,39 @@ void Memberlist::Leave(absl::Duration timeout, StatusCallback done) {
     done(absl::OkStatus());
     return;
   }
+  const wire::Dead d{me->node.incarnation, me->node.name, me->node.name};
+  BroadcastAndWait(timeout, "leave", std::move(done),
+                   [this, &d](std::function<void()> notify) {
+                     leave_notify_ = std::move(notify);
+                     DeadNode(d);
+                     leave_notify_ = nullptr;
+                   });
+}
+
+void Memberlist::BroadcastAndWait(
+    absl::Duration timeout, const char* what, StatusCallback done,
+    const std::function<void(std::function<void()>)>& queue) {
   auto shared_done = std::make_shared<StatusCallback>(std::move(done));
   auto timer = std::make_shared<TimerId>(0);
+  // Wait only if someone is there to hear it (Go's anyAlive).
   const bool wait = AnyAlive();
+  std::function<void()> notify;
   if (wait) {
-    leave_notify_ = [this, shared_done, timer] {
+    notify = [this, shared_done, timer] {
       CancelTimer(*timer);
       if (*shared_done) std::exchange(*shared_done, nullptr)(absl::OkStatus());
     };
   }
-  DeadNode(wire::Dead{me->node.incarnation, me->node.name, me->node.name});
-  leave_notify_ = nullptr;
+  queue(std::move(notify));
   if (!wait) {
     (*shared_done)(absl::OkStatus());
     return;
   }
   if (timeout > absl::ZeroDuration() && *shared_done) {
-    *timer = After(timeout, "leave_timeout", [shared_done] {
+    *timer = After(timeout, "broadcast_wait_timeout", [shared_done, what] {
       if (*shared_done) {
-        std::exchange(*shared_done, nullptr)(
-            absl::DeadlineExceededError("timeout waiting for leave broadcast"));
+        std::exchange(*shared_done, nullptr)(absl::DeadlineExceededError(
+            absl::StrCat("timeout waiting for ", what, " broadcast")));
       }
     });
   }
@@ -2072,30 +2085,10 @@ void Memberlist::UpdateNode(absl::Duration timeout, StatusCallback done) {
   a.port = me->node.port;
   if (!meta.empty()) a.meta = meta;
   a.vsn = OwnVsn();
-  auto shared_done = std::make_shared<StatusCallback>(std::move(done));
-  auto timer = std::make_shared<TimerId>(0);
-  const bool wait = AnyAlive();
-  std::function<void()> notify;
-  if (wait) {
-    notify = [this, shared_done, timer] {
-      CancelTimer(*timer);
-      if (*shared_done) std::exchange(*shared_done, nullptr)(absl::OkStatus());
-    };
-  }
-  AliveNode(a, std::move(notify), /*bootstrap=*/true);
-  if (!wait) {
-    (*shared_done)(absl::OkStatus());
-    return;
-  }
-  if (timeout > absl::ZeroDuration() && *shared_done) {
-    *timer = After(timeout, "update_timeout", [shared_done] {
-      if (*shared_done) {
-        std::exchange(*shared_done, nullptr)(
-            absl::DeadlineExceededError("timeout waiting for update broadcast"));
-      }
-    });
-  }
-  CheckInvariants();
+  BroadcastAndWait(timeout, "update", std::move(done),
+                   [this, &a](std::function<void()> notify) {
+                     AliveNode(a, std::move(notify), /*bootstrap=*/true);
+                   });
 }
 
 }  // namespace swim

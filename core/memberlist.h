@@ -141,6 +141,23 @@ class Memberlist {
   Metrics& mutable_metrics() { return metrics_; }
   // Broadcasts waiting in our queue.
   size_t NumQueuedBroadcasts() const { return broadcasts_.NumQueued(); }
+  // Sizes of the node's growable collections, so tests can check that no
+  // input makes them grow without bound (sim/hostile.h).
+  struct Usage {
+    size_t table = 0;              // member records, any state
+    size_t broadcasts = 0;         // queued gossip
+    size_t weight_broadcasts = 0;  // queued weight gossip (fork)
+    size_t ack_handlers = 0;       // probes and indirect pings in flight
+    size_t suspicions = 0;
+    size_t weights = 0;
+    size_t timers = 0;  // our pending Env timers
+  };
+  Usage ResourceUsage() const {
+    return {nodes_.size(),         broadcasts_.NumQueued(),
+            weight_broadcasts_.NumQueued(), ack_handlers_.size(),
+            suspicions_.size(),    weights_.size(),
+            timers_.size()};
+  }
 
   // Smooth weighted round-robin over alive members by their gossiped
   // weight (go-doudou fork). Members with weight <= 0 count as weight 1.
@@ -308,6 +325,12 @@ class Memberlist {
   void PushPullWith(const Address& addr, bool join,
                     std::function<void(absl::Status)> done);
   wire::PushPull LocalState(bool join) const;
+  // Leave/UpdateNode: `queue(notify)` queues a broadcast whose Finished()
+  // calls notify; `done` then gets OK, or DeadlineExceeded after `timeout`.
+  // With no other live member there is nobody to wait for: done at once.
+  void BroadcastAndWait(absl::Duration timeout, const char* what,
+                        StatusCallback done,
+                        const std::function<void(std::function<void()>)>& queue);
 
   // --- helpers ------------------------------------------------------------------------------
   // Schedules fn on the Env, tracked in timers_ and skipped after Shutdown.
