@@ -153,14 +153,18 @@ inline std::string ToString(const Delivery& d) {
 }
 
 inline void showValue(Via v, std::ostream& os) {
-  os << (v == Via::kPacket ? "packet" : v == Via::kCompound ? "compound" : "push/pull");
+  os << (v == Via::kPacket     ? "packet"
+         : v == Via::kCompound ? "compound"
+                               : "push/pull");
 }
 inline void showValue(MsgKind k, std::ostream& os) {
   static const char* const names[] = {"alive", "suspect", "dead", "left"};
   os << names[static_cast<int>(k)];
 }
 inline void showValue(const Msg& m, std::ostream& os) { os << ToString(m); }
-inline void showValue(const Delivery& d, std::ostream& os) { os << ToString(d); }
+inline void showValue(const Delivery& d, std::ostream& os) {
+  os << ToString(d);
+}
 
 // --- generators --------------------------------------------------------------
 
@@ -177,8 +181,9 @@ struct MsgSpace {
 };
 
 namespace internal {
-inline Msg MakeMsg(const MsgSpace& s, MsgKind kind, std::string node, uint32_t inc,
-                   std::string from, int meta_choice, uint8_t addr) {
+inline Msg MakeMsg(const MsgSpace& s, MsgKind kind, std::string node,
+                   uint32_t inc, std::string from, int meta_choice,
+                   uint8_t addr) {
   Msg m;
   m.kind = kind;
   m.node = std::move(node);
@@ -216,28 +221,32 @@ inline rc::Gen<MsgKind> GenKind() {
 inline constexpr int kFullSize = 100;
 
 inline rc::Gen<Msg> GenMsg(const MsgSpace& s = MsgSpace()) {
-  return rc::gen::resize(kFullSize, rc::gen::apply(
-      [s](MsgKind kind, std::string node, uint32_t inc, std::string from,
-          int meta, uint8_t addr) {
-        return internal::MakeMsg(s, kind, std::move(node), inc, std::move(from),
-                                 meta, addr);
-      },
-      GenKind(), rc::gen::elementOf(s.names),
-      rc::gen::inRange<uint32_t>(0, s.max_incarnation + 1),
-      rc::gen::elementOf(FromPool()), rc::gen::inRange(0, 4),
-      rc::gen::weightedElement<uint8_t>({{8, 0}, {1, 1}, {1, 2}})));
+  return rc::gen::resize(
+      kFullSize,
+      rc::gen::apply(
+          [s](MsgKind kind, std::string node, uint32_t inc, std::string from,
+              int meta, uint8_t addr) {
+            return internal::MakeMsg(s, kind, std::move(node), inc,
+                                     std::move(from), meta, addr);
+          },
+          GenKind(), rc::gen::elementOf(s.names),
+          rc::gen::inRange<uint32_t>(0, s.max_incarnation + 1),
+          rc::gen::elementOf(FromPool()), rc::gen::inRange(0, 4),
+          rc::gen::weightedElement<uint8_t>({{8, 0}, {1, 1}, {1, 2}})));
 }
 
 // One accusation (suspect, dead or left) about `node`.
 inline rc::Gen<Msg> GenAccusation(const std::string& node,
                                   const MsgSpace& s = MsgSpace()) {
-  return rc::gen::resize(kFullSize, rc::gen::apply(
-      [s, node](MsgKind kind, uint32_t inc, std::string from) {
-        return internal::MakeMsg(s, kind, node, inc, std::move(from), 0, 0);
-      },
-      rc::gen::element(MsgKind::kSuspect, MsgKind::kDead, MsgKind::kLeft),
-      rc::gen::inRange<uint32_t>(0, s.max_incarnation + 1),
-      rc::gen::elementOf(FromPool())));
+  return rc::gen::resize(
+      kFullSize,
+      rc::gen::apply(
+          [s, node](MsgKind kind, uint32_t inc, std::string from) {
+            return internal::MakeMsg(s, kind, node, inc, std::move(from), 0, 0);
+          },
+          rc::gen::element(MsgKind::kSuspect, MsgKind::kDead, MsgKind::kLeft),
+          rc::gen::inRange<uint32_t>(0, s.max_incarnation + 1),
+          rc::gen::elementOf(FromPool())));
 }
 
 // Keeps the first entry per node: a push/pull carries a table.
@@ -251,40 +260,44 @@ inline std::vector<Msg> DistinctNodes(std::vector<Msg> msgs) {
 }
 
 inline rc::Gen<Delivery> GenDelivery(const MsgSpace& s = MsgSpace()) {
-  return rc::gen::resize(kFullSize, rc::gen::mapcat(
-      rc::gen::weightedElement<Via>(
-          {{6, Via::kPacket}, {2, Via::kCompound}, {2, Via::kPushPull}}),
-      [s](Via via) -> rc::Gen<Delivery> {
-        size_t lo = 1, hi = 2;
-        if (via == Via::kCompound) hi = 5;
-        if (via == Via::kPushPull) lo = 0, hi = 6;
-        return rc::gen::apply(
-            [via](std::vector<Msg> msgs, bool join) {
-              Delivery d;
-              d.via = via;
-              d.join = via == Via::kPushPull && join;
-              d.msgs = via == Via::kPushPull ? DistinctNodes(std::move(msgs))
-                                             : std::move(msgs);
-              return d;
-            },
-            rc::gen::mapcat(rc::gen::inRange(lo, hi),
-                            [s](size_t n) {
-                              return rc::gen::container<std::vector<Msg>>(
-                                  n, GenMsg(s));
-                            }),
-            rc::gen::arbitrary<bool>());
-      }));
+  return rc::gen::resize(
+      kFullSize,
+      rc::gen::mapcat(
+          rc::gen::weightedElement<Via>(
+              {{6, Via::kPacket}, {2, Via::kCompound}, {2, Via::kPushPull}}),
+          [s](Via via) -> rc::Gen<Delivery> {
+            size_t lo = 1, hi = 2;
+            if (via == Via::kCompound) hi = 5;
+            if (via == Via::kPushPull) lo = 0, hi = 6;
+            return rc::gen::apply(
+                [via](std::vector<Msg> msgs, bool join) {
+                  Delivery d;
+                  d.via = via;
+                  d.join = via == Via::kPushPull && join;
+                  d.msgs = via == Via::kPushPull
+                               ? DistinctNodes(std::move(msgs))
+                               : std::move(msgs);
+                  return d;
+                },
+                rc::gen::mapcat(rc::gen::inRange(lo, hi),
+                                [s](size_t n) {
+                                  return rc::gen::container<std::vector<Msg>>(
+                                      n, GenMsg(s));
+                                }),
+                rc::gen::arbitrary<bool>());
+          }));
 }
 
 // About 0..max_len deliveries: the bound grows with rapidcheck's size from
 // max_len/6 to max_len. Shrinks by dropping deliveries.
-inline rc::Gen<std::vector<Delivery>> GenDeliveries(const MsgSpace& s = MsgSpace(),
-                                                    int max_len = 24) {
+inline rc::Gen<std::vector<Delivery>> GenDeliveries(
+    const MsgSpace& s = MsgSpace(), int max_len = 24) {
   // rapidcheck draws a container's length in [0, k*k/100] at size k.
   const int k_max = static_cast<int>(std::sqrt(100.0 * max_len)) + 1;
   return rc::gen::withSize([s, k_max](int size) {
     const int k = k_max * 2 / 5 + (k_max * 3 / 5) * std::min(size, 100) / 100;
-    return rc::gen::resize(k, rc::gen::container<std::vector<Delivery>>(GenDelivery(s)));
+    return rc::gen::resize(
+        k, rc::gen::container<std::vector<Delivery>>(GenDelivery(s)));
   });
 }
 
@@ -292,7 +305,8 @@ inline rc::Gen<std::vector<Delivery>> GenDeliveries(const MsgSpace& s = MsgSpace
 // identity).
 inline rc::Gen<std::vector<size_t>> GenPermutation(size_t n) {
   return rc::gen::map(
-      rc::gen::container<std::vector<uint32_t>>(n, rc::gen::arbitrary<uint32_t>()),
+      rc::gen::container<std::vector<uint32_t>>(n,
+                                                rc::gen::arbitrary<uint32_t>()),
       [](const std::vector<uint32_t>& keys) {
         std::vector<size_t> idx(keys.size());
         for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
@@ -331,7 +345,8 @@ inline rc::Gen<ConsistentScenario> GenConsistentScenario() {
         ConsistentScenario c;
         for (const std::string& name : s.names) {
           Delivery d;
-          d.msgs.push_back(internal::MakeMsg(s, MsgKind::kAlive, name, 1, "", 0, 0));
+          d.msgs.push_back(
+              internal::MakeMsg(s, MsgKind::kAlive, name, 1, "", 0, 0));
           c.prelude.push_back(std::move(d));
         }
         for (Delivery& d : ds) {
@@ -341,24 +356,26 @@ inline rc::Gen<ConsistentScenario> GenConsistentScenario() {
             m.incarnation = j[i];
             if (m.kind == MsgKind::kSuspect) continue;
             const int k = death_kind[i];
-            const MsgKind kind =
-                k == 0 ? MsgKind::kDead : k == 1 ? MsgKind::kLeft : MsgKind::kSuspect;
+            const MsgKind kind = k == 0   ? MsgKind::kDead
+                                 : k == 1 ? MsgKind::kLeft
+                                          : MsgKind::kSuspect;
             m = internal::MakeMsg(s, kind, m.node, m.incarnation, m.from, 0, 0);
           }
         }
         c.deliveries = std::move(ds);
         return c;
       },
-      rc::gen::resize(kFullSize,
-                      rc::gen::container<std::vector<uint32_t>>(
-                          s.names.size(),
-                          rc::gen::inRange<uint32_t>(0, s.max_incarnation + 1))),
+      rc::gen::resize(
+          kFullSize, rc::gen::container<std::vector<uint32_t>>(
+                         s.names.size(),
+                         rc::gen::inRange<uint32_t>(0, s.max_incarnation + 1))),
       rc::gen::resize(kFullSize, rc::gen::container<std::vector<int>>(
                                      s.names.size(), rc::gen::inRange(0, 3))),
       GenDeliveries(s));
 }
 
-// --- encoding -------------------------------------------------------------------
+// --- encoding
+// -------------------------------------------------------------------
 
 inline wire::Alive ToAlive(const Msg& m) {
   const Address a = AddressOf(m.node, m.addr);

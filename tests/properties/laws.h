@@ -26,12 +26,14 @@
 
 #include "core/config.h"
 #include "core/memberlist.h"
+
 #include "tests/core/fake_env.h"
 #include "tests/properties/generators.h"
 
 namespace swim::props {
 
-// --- one node under test ------------------------------------------------------
+// --- one node under test
+// ------------------------------------------------------
 
 // What the laws compare about one table entry.
 struct Entry {
@@ -44,8 +46,9 @@ struct Entry {
 using Table = std::map<std::string, Entry>;
 
 inline std::string ToString(const Entry& e) {
-  return std::string(NodeStateName(e.state)) + "@" + std::to_string(e.incarnation) +
-         " meta=\"" + e.meta + "\" addr=" + e.addr.ToString();
+  return std::string(NodeStateName(e.state)) + "@" +
+         std::to_string(e.incarnation) + " meta=\"" + e.meta +
+         "\" addr=" + e.addr.ToString();
 }
 inline std::string ToString(const Table& t) {
   std::string s = "{";
@@ -117,7 +120,8 @@ class Replica {
   Table Snapshot() const {
     Table t;
     for (const Node& n : ml_->AllNodes()) {
-      t[n.name] = Entry{n.state, n.incarnation, n.meta, Address{n.addr, n.port, ""}};
+      t[n.name] =
+          Entry{n.state, n.incarnation, n.meta, Address{n.addr, n.port, ""}};
     }
     return t;
   }
@@ -136,23 +140,41 @@ inline std::vector<std::pair<Msg, Via>> Flatten(const std::vector<Delivery>& ds,
   std::vector<std::pair<Msg, Via>> out;
   for (const Delivery& d : ds) {
     for (const Msg& m : d.msgs) {
-      out.emplace_back(d.via == Via::kPushPull ? PushPullAsGossip(m, self_name) : m,
-                       d.via);
+      out.emplace_back(
+          d.via == Via::kPushPull ? PushPullAsGossip(m, self_name) : m, d.via);
     }
   }
   return out;
 }
 
-// --- A1: agreement on consistent histories -------------------------------------
+// Draws (inside a property) a delivery order for n deliveries: every index
+// at least once, some twice or more (duplicates), in any order.
+inline std::vector<size_t> DrawOrderWithDuplicates(size_t n) {
+  std::vector<size_t> idx(n);
+  for (size_t i = 0; i < n; ++i) idx[i] = i;
+  if (n > 0) {
+    const auto extra = *rc::gen::resize(
+        30, rc::gen::container<std::vector<size_t>>(
+                rc::gen::resize(kFullSize, rc::gen::inRange<size_t>(0, n))));
+    idx.insert(idx.end(), extra.begin(), extra.end());
+  }
+  const auto perm = *GenPermutation(idx.size());
+  std::vector<size_t> order;
+  for (size_t p : perm) order.push_back(idx[p]);
+  return order;
+}
+
+// --- A1: agreement on consistent histories
+// -------------------------------------
 //
 // Two nodes given the same prelude and then the same deliveries in two
-// different orders end with the same (state, incarnation, address) for
-// every other member, and the same meta for alive members. Both equal the
-// model: with A the newest alive and J the accusation incarnation, Alive@A
-// if A > J, else Dead@J if a gossiped death arrived, Left@J if a leave did,
-// Suspect@J otherwise.
+// different orders (the second with duplicates) end with the same (state,
+// incarnation, address) for every other member, and the same meta for alive
+// members. Both equal the model: with A the newest alive and J the accusation
+// incarnation, Alive@A if A > J, else Dead@J if a gossiped death arrived,
+// Left@J if a leave did, Suspect@J otherwise.
 inline void LawAgreementConsistent(uint32_t bugs, const ConsistentScenario& c) {
-  const auto order = *GenPermutation(c.deliveries.size());
+  const auto order = DrawOrderWithDuplicates(c.deliveries.size());
   Replica r1(kSelf, bugs, 1), r2(kSelf, bugs, 2);
   r1.DeliverAll(c.prelude);
   r2.DeliverAll(c.prelude);
@@ -189,21 +211,24 @@ inline void LawAgreementConsistent(uint32_t bugs, const ConsistentScenario& c) {
                                : NodeState::kSuspect;
       want.incarnation = *j;
     }
-    const std::string ctx = "\n  member " + name + ": in order " + ToString(e1) +
-                            ", permuted " + ToString(e2) + ", model " +
-                            ToString(want) + "\n  table in order: " +
-                            ToString(t1) + "\n  table permuted: " + ToString(t2);
+    const std::string ctx = "\n  member " + name + ": in order " +
+                            ToString(e1) + ", permuted " + ToString(e2) +
+                            ", model " + ToString(want) +
+                            "\n  table in order: " + ToString(t1) +
+                            "\n  table permuted: " + ToString(t2);
     Require(e1.state == e2.state && e1.incarnation == e2.incarnation &&
                 e1.addr == e2.addr,
             "A1 agreement: (state, incarnation, address) differ" + ctx);
     if (e1.state == NodeState::kAlive) {
-      Require(e1.meta == e2.meta, "A1 agreement: meta of an alive member differs" + ctx);
+      Require(e1.meta == e2.meta,
+              "A1 agreement: meta of an alive member differs" + ctx);
     }
     Require(e1.state == want.state && e1.incarnation == want.incarnation &&
                 e1.addr == want.addr,
             "A1 agreement: differs from the model" + ctx);
     if (want.state == NodeState::kAlive) {
-      Require(e1.meta == want.meta, "A1 agreement: alive meta differs from the model" + ctx);
+      Require(e1.meta == want.meta,
+              "A1 agreement: alive meta differs from the model" + ctx);
     }
     accused += want.state != NodeState::kAlive;
   }
@@ -211,14 +236,16 @@ inline void LawAgreementConsistent(uint32_t bugs, const ConsistentScenario& c) {
   RC_CLASSIFY(accused == 0, "A1: every member ends alive");
 }
 
-// --- A2: agreement where the newest alive dominates ---------------------------------
+// --- A2: agreement where the newest alive dominates
+// ---------------------------------
 //
-// For ANY deliveries in any two orders (no prelude): a member whose alives
-// all carry its home address, whose newest alive A >= 1 is newer than every
-// accusation about it, and whose alives at A agree on meta, ends Alive@A
-// with that meta on both nodes.
-inline void LawAgreementAliveDominant(uint32_t bugs, const std::vector<Delivery>& ds) {
-  const auto order = *GenPermutation(ds.size());
+// For ANY deliveries in any two orders, duplicates included (no prelude): a
+// member whose alives all carry its home address, whose newest alive A >= 1 is
+// newer than every accusation about it, and whose alives at A agree on meta,
+// ends Alive@A with that meta on both nodes.
+inline void LawAgreementAliveDominant(uint32_t bugs,
+                                      const std::vector<Delivery>& ds) {
+  const auto order = DrawOrderWithDuplicates(ds.size());
   Replica r1(kSelf, bugs, 1), r2(kSelf, bugs, 2);
   r1.DeliverAll(ds);
   r2.DeliverInOrder(ds, order);
@@ -243,15 +270,16 @@ inline void LawAgreementAliveDominant(uint32_t bugs, const std::vector<Delivery>
     std::optional<std::string> meta;
     bool metas_agree = true;
     for (const auto& [m, via] : msgs) {
-      if (m.node != name || m.kind != MsgKind::kAlive || m.incarnation != a) continue;
+      if (m.node != name || m.kind != MsgKind::kAlive || m.incarnation != a)
+        continue;
       const std::string mm = m.meta.value_or("");
       if (meta.has_value() && *meta != mm) metas_agree = false;
       meta = mm;
     }
     if (!metas_agree) continue;
     const Entry want{NodeState::kAlive, a, *meta, AddressOf(name)};
-    const std::string ctx = "\n  member " + name + " should be " + ToString(want) +
-                            "\n  deliveries:" + ToString(ds) +
+    const std::string ctx = "\n  member " + name + " should be " +
+                            ToString(want) + "\n  deliveries:" + ToString(ds) +
                             "\n  table in order: " + ToString(t1) +
                             "\n  table permuted: " + ToString(t2);
     Require(t1.count(name) && t1.at(name) == want,
@@ -265,7 +293,8 @@ inline void LawAgreementAliveDominant(uint32_t bugs, const std::vector<Delivery>
   RC_CLASSIFY(contested > 0, "A2: checked a member that was also accused");
 }
 
-// --- P: provenance --------------------------------------------------------------------
+// --- P: provenance
+// --------------------------------------------------------------------
 //
 // For any deliveries: every entry about another member was said by some
 // delivered message (state and incarnation by one message, meta and address
@@ -280,15 +309,17 @@ inline void LawProvenance(uint32_t bugs, const std::vector<Delivery>& ds) {
     const std::string ctx = "\n  entry " + name + ": " + ToString(e) +
                             "\n  deliveries:" + ToString(ds);
     if (name == kSelf) {
-      Require(e.state == NodeState::kAlive && e.incarnation == r.ml().Incarnation(),
-              "P provenance: own entry is not Alive at our incarnation" + ctx);
+      Require(
+          e.state == NodeState::kAlive && e.incarnation == r.ml().Incarnation(),
+          "P provenance: own entry is not Alive at our incarnation" + ctx);
       continue;
     }
     bool state_said = false, meta_addr_said = false;
     for (const auto& [m, via] : msgs) {
       if (m.node != name) continue;
       if (m.kind == MsgKind::kAlive) {
-        if (m.meta.value_or("") == e.meta && AddressOf(name, m.addr) == e.addr) {
+        if (m.meta.value_or("") == e.meta &&
+            AddressOf(name, m.addr) == e.addr) {
           meta_addr_said = true;
           if (e.state == NodeState::kAlive && e.incarnation == m.incarnation) {
             state_said = true;
@@ -307,12 +338,15 @@ inline void LawProvenance(uint32_t bugs, const std::vector<Delivery>& ds) {
         state_said = true;
       }
     }
-    Require(meta_addr_said, "P provenance: meta/address said by no alive" + ctx);
-    Require(state_said, "P provenance: state@incarnation said by no message" + ctx);
+    Require(meta_addr_said,
+            "P provenance: meta/address said by no alive" + ctx);
+    Require(state_said,
+            "P provenance: state@incarnation said by no message" + ctx);
   }
 }
 
-// --- I: idempotence ------------------------------------------------------------------------
+// --- I: idempotence
+// ------------------------------------------------------------------------
 //
 // Delivering a packet, or a push/pull, a second time right after the first
 // changes nothing: not the table, not our incarnation, not the broadcast
@@ -334,19 +368,22 @@ inline void LawIdempotence(uint32_t bugs, const std::vector<Delivery>& ds) {
     const size_t queued = r.ml().NumQueuedBroadcasts();
     r.Deliver(d);
     const Table after = r.Snapshot();
-    const std::string ctx = "\n  repeated " + ToString(d) + " after" +
-                            ToString(std::vector<Delivery>(ds.begin(), ds.begin() + i)) +
-                            "\n  before: " + ToString(before) +
-                            "\n  after:  " + ToString(after);
+    const std::string ctx =
+        "\n  repeated " + ToString(d) + " after" +
+        ToString(std::vector<Delivery>(ds.begin(), ds.begin() + i)) +
+        "\n  before: " + ToString(before) + "\n  after:  " + ToString(after);
     Require(before == after, "I idempotence: the table changed" + ctx);
-    Require(inc == r.ml().Incarnation(), "I idempotence: our incarnation changed" + ctx);
+    Require(inc == r.ml().Incarnation(),
+            "I idempotence: our incarnation changed" + ctx);
     Require(queued == r.ml().NumQueuedBroadcasts(),
             "I idempotence: something new was queued for broadcast" + ctx);
   }
-  RC_CLASSIFY(effective >= 3, "I: >= 3 deliveries changed the table the first time");
+  RC_CLASSIFY(effective >= 3,
+              "I: >= 3 deliveries changed the table the first time");
 }
 
-// --- M: monotonicity -----------------------------------------------------------------------
+// --- M: monotonicity
+// -----------------------------------------------------------------------
 //
 // Between any two deliveries, for every member already known:
 //  * it stays in the table (frozen time: nothing is reaped);
@@ -367,12 +404,14 @@ inline void LawMonotonicity(uint32_t bugs, const std::vector<Delivery>& ds) {
     r.Deliver(ds[i]);
     const Table after = r.Snapshot();
     const std::string ctx =
-        "\n  after" + ToString(std::vector<Delivery>(ds.begin(), ds.begin() + i + 1)) +
+        "\n  after" +
+        ToString(std::vector<Delivery>(ds.begin(), ds.begin() + i + 1)) +
         "\n  before: " + ToString(before) + "\n  after:  " + ToString(after);
     for (const auto& [name, b] : before) {
       Require(after.count(name), "M monotonicity: " + name + " vanished" + ctx);
       const Entry& a = after.at(name);
-      const std::string who = " (" + name + ": " + ToString(b) + " -> " + ToString(a) + ")";
+      const std::string who =
+          " (" + name + ": " + ToString(b) + " -> " + ToString(a) + ")";
       if (name == kSelf) continue;
       // A leave and the reclaim may both be inside this one delivery.
       bool left_now = b.state == NodeState::kLeft;
@@ -391,23 +430,26 @@ inline void LawMonotonicity(uint32_t bugs, const std::vector<Delivery>& ds) {
       }
       Require(a.addr == b.addr,
               "M monotonicity: address changed without a reclaim" + who + ctx);
-      Require(Rank(a) >= Rank(b),
-              "M monotonicity: (incarnation, state) went backwards" + who + ctx);
+      Require(
+          Rank(a) >= Rank(b),
+          "M monotonicity: (incarnation, state) went backwards" + who + ctx);
       Require(Rank(a) != Rank(b) || a == b,
               "M monotonicity: entry changed at equal rank" + who + ctx);
       if (Precedence(b.state) == 2 && a.state == NodeState::kAlive) {
         Require(a.incarnation > b.incarnation,
                 "M monotonicity: dead member alive again without a higher "
-                "incarnation" + who + ctx);
+                "incarnation" +
+                    who + ctx);
         revived = true;
       }
     }
     const uint32_t now_own = r.ml().Incarnation();
     Require(now_own >= own, "M monotonicity: our incarnation decreased" + ctx);
     refuted |= now_own > own;
-    Require(after.count(kSelf) && after.at(kSelf).state == NodeState::kAlive &&
-                after.at(kSelf).incarnation == now_own,
-            "M monotonicity: our own entry is not Alive at our incarnation" + ctx);
+    Require(
+        after.count(kSelf) && after.at(kSelf).state == NodeState::kAlive &&
+            after.at(kSelf).incarnation == now_own,
+        "M monotonicity: our own entry is not Alive at our incarnation" + ctx);
     own = now_own;
     before = after;
   }
@@ -416,18 +458,19 @@ inline void LawMonotonicity(uint32_t bugs, const std::vector<Delivery>& ds) {
   RC_CLASSIFY(refuted, "M: we refuted");
 }
 
-// --- R: refutation ------------------------------------------------------------------------------
+// --- R: refutation
+// ------------------------------------------------------------------------------
 //
 // A live node X that hears any suspicion or death about itself (among any
 // other deliveries) ends Alive with an incarnation above every accusation
 // it heard. An observer Y that heard the same deliveries (in another order,
-// after knowing X as alive at 1) takes X's refutation: both as an alive
-// gossiped from X's own record and as X's real push/pull reply, Y ends with
-// X Alive at X's incarnation and meta -- unless some alive claimed X's name
-// from another address (then a leave about X lets the impostor reclaim the
+// with duplicates, after knowing X as alive at 1) takes X's refutation: both as
+// an alive gossiped from X's own record and as X's real push/pull reply, Y ends
+// with X Alive at X's incarnation and meta -- unless some alive claimed X's
+// name from another address (then a leave about X lets the impostor reclaim the
 // name at Y, and X's alive is a conflict there: Go's §6.7).
 inline void LawRefutation(uint32_t bugs, const std::vector<Delivery>& ds) {
-  const auto order = *GenPermutation(ds.size());
+  const auto order = DrawOrderWithDuplicates(ds.size());
   uint32_t accused = 0;
   bool any = false;
   for (const auto& [m, via] : Flatten(ds, kSelf)) {
@@ -440,9 +483,10 @@ inline void LawRefutation(uint32_t bugs, const std::vector<Delivery>& ds) {
   Replica x(kSelf, bugs, 6);
   x.DeliverAll(ds);
   const Node me = x.ml().LocalNode();
-  const std::string ctx = "\n  X (" + kSelf + ") heard:" + ToString(ds) +
-                          "\n  X's table: " + ToString(x.Snapshot()) +
-                          "\n  highest accusation about X: " + std::to_string(accused);
+  const std::string ctx =
+      "\n  X (" + kSelf + ") heard:" + ToString(ds) +
+      "\n  X's table: " + ToString(x.Snapshot()) +
+      "\n  highest accusation about X: " + std::to_string(accused);
   Require(me.state == NodeState::kAlive, "R refutation: X is not alive" + ctx);
   Require(me.incarnation == x.ml().Incarnation(),
           "R refutation: X's record and counter disagree" + ctx);
@@ -456,7 +500,8 @@ inline void LawRefutation(uint32_t bugs, const std::vector<Delivery>& ds) {
     impostor |= m.node == kSelf && m.kind == MsgKind::kAlive && m.addr != 0;
     leave |= m.node == kSelf && m.kind == MsgKind::kLeft;
   }
-  RC_CLASSIFY(impostor && leave, "R: impostor may reclaim X's name (observer half skipped)");
+  RC_CLASSIFY(impostor && leave,
+              "R: impostor may reclaim X's name (observer half skipped)");
   if (impostor && leave) return;
 
   Delivery intro;
@@ -466,7 +511,8 @@ inline void LawRefutation(uint32_t bugs, const std::vector<Delivery>& ds) {
   hello.incarnation = 1;
   hello.meta = std::string("");
   intro.msgs.push_back(hello);
-  const Entry want{NodeState::kAlive, me.incarnation, me.meta, AddressOf(kSelf)};
+  const Entry want{NodeState::kAlive, me.incarnation, me.meta,
+                   AddressOf(kSelf)};
 
   // Y1: X's alive as gossip.
   {
@@ -498,8 +544,8 @@ inline void LawRefutation(uint32_t bugs, const std::vector<Delivery>& ds) {
     y.DeliverInOrder(ds, order);
     Delivery ask;
     ask.via = Via::kPushPull;
-    std::optional<Bytes> reply = x.ml().HandleStream(AddressOf("observer"),
-                                                     EncodeDelivery(ask));
+    std::optional<Bytes> reply =
+        x.ml().HandleStream(AddressOf("observer"), EncodeDelivery(ask));
     Require(reply.has_value(), "R refutation: X sent no push/pull reply");
     y.DeliverStream(*reply);
     const Table t = y.Snapshot();
@@ -530,12 +576,14 @@ inline std::vector<Delivery> DrawAliveDominantHistory() {
   return *GenDeliveries(s);
 }
 
-// --- S: push/pull is sequential gossip ---------------------------------------------------------
+// --- S: push/pull is sequential gossip
+// ---------------------------------------------------------
 //
 // After any history, merging a push/pull leaves exactly the state (table,
 // our incarnation, broadcast queue length) that gossiping its entries one
 // by one, in order, mapped per §6.8, leaves.
-inline void LawPushPullIsSequential(uint32_t bugs, const std::vector<Delivery>& prefix,
+inline void LawPushPullIsSequential(uint32_t bugs,
+                                    const std::vector<Delivery>& prefix,
                                     const Delivery& pp) {
   Replica merged(kSelf, bugs, 9), gossiped(kSelf, bugs, 9);
   merged.DeliverAll(prefix);
@@ -555,8 +603,9 @@ inline void LawPushPullIsSequential(uint32_t bugs, const std::vector<Delivery>& 
   Require(tm == tg, "S push/pull: table differs from one-by-one gossip" + ctx);
   Require(merged.ml().Incarnation() == gossiped.ml().Incarnation(),
           "S push/pull: our incarnation differs" + ctx);
-  Require(merged.ml().NumQueuedBroadcasts() == gossiped.ml().NumQueuedBroadcasts(),
-          "S push/pull: broadcast queues differ" + ctx);
+  Require(
+      merged.ml().NumQueuedBroadcasts() == gossiped.ml().NumQueuedBroadcasts(),
+      "S push/pull: broadcast queues differ" + ctx);
 }
 
 }  // namespace swim::props

@@ -99,12 +99,14 @@ RC_GTEST_PROP(MergeLaws, SPushPullIsGossipOneByOne, ()) {
 }
 
 #if SWIM_PROPERTIES_BUGS == 0
-// --- Go's order dependence, pinned -------------------------------------------------
-// The strong laws fail on these inputs in Go 0.2.2 too (state.go, checked
-// against a Go node: docs/merge-laws.md). They fail here if the core ever
-// departs from Go in the direction of "order never matters".
+// --- Go's order dependence, pinned
+// ------------------------------------------------- The strong laws fail on
+// these inputs in Go 0.2.2 too: go/check_go_order.sh runs Go's own
+// aliveNode/suspectNode/deadNode on the same inputs and gets the same states
+// (docs/merge-laws.md). These tests fail if the core ever departs from Go here.
 
-Msg M(MsgKind kind, const std::string& node, uint32_t inc, std::string from = "x") {
+Msg M(MsgKind kind, const std::string& node, uint32_t inc,
+      std::string from = "x") {
   Msg m;
   m.kind = kind;
   m.node = node;
@@ -129,7 +131,8 @@ Entry Final(const std::vector<Msg>& msgs, const std::string& name) {
 
 TEST(GoOrderDependence, SecondAccusationDoesNotRaiseIncarnation) {
   const Msg intro = M(MsgKind::kAlive, "a", 1);
-  const Msg s1 = M(MsgKind::kSuspect, "a", 1), s3 = M(MsgKind::kSuspect, "a", 3);
+  const Msg s1 = M(MsgKind::kSuspect, "a", 1),
+            s3 = M(MsgKind::kSuspect, "a", 3);
   const Msg alive2 = M(MsgKind::kAlive, "a", 2);
   const Entry one = Final({intro, s1, s3, alive2}, "a");
   const Entry other = Final({intro, s3, s1, alive2}, "a");
@@ -140,7 +143,8 @@ TEST(GoOrderDependence, SecondAccusationDoesNotRaiseIncarnation) {
 }
 
 TEST(GoOrderDependence, AccusationBeforeIntroductionIsDropped) {
-  const Msg alive1 = M(MsgKind::kAlive, "a", 1), dead2 = M(MsgKind::kDead, "a", 2);
+  const Msg alive1 = M(MsgKind::kAlive, "a", 1),
+            dead2 = M(MsgKind::kDead, "a", 2);
   EXPECT_EQ(Final({alive1, dead2}, "a").state, NodeState::kDead);
   EXPECT_EQ(Final({dead2, alive1}, "a").state, NodeState::kAlive);
 }
@@ -154,7 +158,8 @@ TEST(GoOrderDependence, DeadAndLeftAtOneIncarnationFirstWins) {
 
 TEST(GoOrderDependence, AccusedMemberKeepsTheMetaThatCameFirst) {
   const Msg intro = M(MsgKind::kAlive, "a", 1);
-  const Msg alive2 = M(MsgKind::kAlive, "a", 2), s3 = M(MsgKind::kSuspect, "a", 3);
+  const Msg alive2 = M(MsgKind::kAlive, "a", 2),
+            s3 = M(MsgKind::kSuspect, "a", 3);
   EXPECT_EQ(Final({intro, alive2, s3}, "a").meta, CanonicalMeta("a", 2));
   EXPECT_EQ(Final({intro, s3, alive2}, "a").meta, CanonicalMeta("a", 1));
 }
@@ -185,10 +190,18 @@ TEST(GoOrderDependence, LeftNameReclaimedAtLowerIncarnation) {
   EXPECT_EQ(e.addr, AddressOf("a", 1));
 }
 
+TEST(GoOrderDependence, AliveAtIncarnationZeroLeavesADeadStub) {
+  const Entry e = Final({M(MsgKind::kAlive, "a", 0)}, "a");
+  EXPECT_EQ(e.state, NodeState::kDead);
+  EXPECT_EQ(e.incarnation, 0u);
+  EXPECT_EQ(e.meta, CanonicalMeta("a", 0));
+}
+
 TEST(Generators, SelfAdvertisesTheVersionVectorMessagesCarry) {
   Replica r(kSelf, 0, 1);
   EXPECT_EQ(r.ml().LocalNode().vsn, kVsn);
-  EXPECT_EQ(r.ml().LocalNode().address().ToString(), AddressOf(kSelf).ToString());
+  EXPECT_EQ(r.ml().LocalNode().address().ToString(),
+            AddressOf(kSelf).ToString());
 }
 #endif
 

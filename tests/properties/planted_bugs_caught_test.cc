@@ -35,8 +35,10 @@ std::string ExpectFalsified(const std::string& name, Property property,
   std::ostringstream os;
   rc::detail::printResultMessage(result, os);
   rc::detail::FailureResult failure;
-  EXPECT_TRUE(result.match(failure)) << name << " was not falsified:\n" << os.str();
-  std::cout << "==== " << name << " (seed " << seed << ") ====\n" << os.str() << "\n";
+  EXPECT_TRUE(result.match(failure)) << name << " was not falsified:\n"
+                                     << os.str();
+  std::cout << "==== " << name << " (seed " << seed << ") ====\n"
+            << os.str() << "\n";
   return os.str();
 }
 
@@ -80,8 +82,7 @@ TEST(PlantedBugs, StaleAliveBreaksAgreement) {
 TEST(PlantedBugs, IgnoreRefuteBreaksRefutation) {
   const std::string report = ExpectFalsified(
       "refutation with kBugIgnoreRefute",
-      [] { LawRefutation(kBugIgnoreRefute, DrawAccusedHistory()); },
-      1);
+      [] { LawRefutation(kBugIgnoreRefute, DrawAccusedHistory()); }, 1);
   EXPECT_NE(report.find("R refutation"), std::string::npos) << report;
   EXPECT_LE(CountDeliveries(CounterExample(report)), 2) << report;
 }
