@@ -338,7 +338,7 @@ void Monitor::OnEvent(const ClusterEvent& e) {
         if (all) ct.full_detection = now - ct.at;
       }
     }
-    if (total_mismatch_ == 0) OnConverged();
+    if (total_mismatch_ == 0) Poll();
   }
 }
 

@@ -72,6 +72,7 @@ bool Settles(ActionKind a) {
     case ActionKind::kResume:
     case ActionKind::kHeal:
     case ActionKind::kMetaUpdate:
+    case ActionKind::kRejoin:
       return true;
     default:
       return false;
@@ -412,6 +413,11 @@ class Run {
         break;
       case ActionKind::kClockDrift:
         for (NodeId id : Ids(e.nodes)) w.SetClockDrift(id, e.ppm);
+        break;
+      case ActionKind::kRejoin:
+        for (int i : e.nodes) {
+          if (cluster_.is_up(i)) cluster_.Join(i, e.seeds);
+        }
         break;
     }
     if (Settles(e.action)) mon_.WatchConvergence(k);

@@ -36,6 +36,7 @@ std::string_view ActionKindName(ActionKind kind) {
     case ActionKind::kMetaUpdate: return "meta_update";
     case ActionKind::kBroadcast: return "broadcast";
     case ActionKind::kClockDrift: return "clock_drift";
+    case ActionKind::kRejoin: return "rejoin";
   }
   return "?";
 }
@@ -388,13 +389,14 @@ absl::StatusOr<ActionKind> ParseAction(const Parser& p, const toml::node& n) {
       {"meta_update", ActionKind::kMetaUpdate},
       {"broadcast", ActionKind::kBroadcast},
       {"clock_drift", ActionKind::kClockDrift},
+      {"rejoin", ActionKind::kRejoin},
   };
   auto it = kNames.find(s);
   if (it == kNames.end()) {
     return p.Err(n, absl::StrCat("unknown action \"", s,
                                  "\" (known: join, leave, crash, restart, pause, resume, "
                                  "partition, heal, isolate, one_way, loss, latency, "
-                                 "meta_update, broadcast, clock_drift)"));
+                                 "meta_update, broadcast, clock_drift, rejoin)"));
   }
   return it->second;
 }
@@ -471,6 +473,7 @@ absl::StatusOr<ScheduledEvent> ParseEvent(const Parser& p, const toml::table& t)
     case ActionKind::kMetaUpdate:
     case ActionKind::kBroadcast:
     case ActionKind::kClockDrift:
+    case ActionKind::kRejoin:
       if (!have_nodes || e.nodes.empty()) {
         return p.Err(t, absl::StrCat(act, " needs \"nodes\" (e.g. nodes = [3])"));
       }
@@ -734,6 +737,7 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
   // Node indexes must exist at the time of each event.
   int n = sc.size;
   for (ScheduledEvent& e : sc.events) {
+    if (e.action == ActionKind::kRejoin && e.seeds.empty()) e.seeds = {0};
     if (e.action == ActionKind::kJoin) {
       if (e.seeds.empty()) e.seeds = {0};
       for (int s : e.seeds) RETURN_IF_ERROR(CheckIndex(p, e, s, n));

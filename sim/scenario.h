@@ -60,6 +60,7 @@ enum class ActionKind : uint8_t {
   kMetaUpdate,  // nodes bump their incarnation (UpdateNode)
   kBroadcast,   // nodes send a best-effort user message to every member
   kClockDrift,  // nodes' clocks drift by `ppm`
+  kRejoin,      // running nodes Join `seeds` again (as Serf's reconnect does)
 };
 std::string_view ActionKindName(ActionKind kind);
 
