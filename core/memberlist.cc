@@ -66,6 +66,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -637,6 +638,17 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
 }
 
 void Memberlist::Refute(NodeRecord* me, uint32_t accused_inc) {
+  // An accusation at (or our own incarnation already at) 2^32-1 cannot be
+  // outbid: the next incarnation would wrap to 0 and lose everywhere (Go
+  // wraps and broadcasts that losing alive). Count it and keep our state;
+  // one hostile packet must not be able to trip the check below.
+  if (accused_inc == std::numeric_limits<uint32_t>::max() ||
+      incarnation_ == std::numeric_limits<uint32_t>::max()) {
+    metrics_.Incr("memberlist.refute_exhausted");
+    Log(LogLevel::kError,
+        "cannot refute: incarnation space exhausted (accused at 4294967295)");
+    return;
+  }
   uint32_t inc = NextIncarnation();
   if (accused_inc >= inc) {
     incarnation_ = accused_inc + 1;
