@@ -481,6 +481,8 @@ void World::DeliverStreamRequest(Event& ev) {
       dst.host->OnStream(nodes_[client].address, ev.data);
   if (ev.flags != static_cast<uint8_t>(swim::StreamReply::kMessage)) return;
   if (FindStream(ev.aux) == nullptr) return;  // client gave up already
+  // A stalling server never answers: the client's timeout event decides.
+  if (nodes_[server].stall_streams) return;
   if (!reply) {
     PostStreamOutcome(ev.aux, now_ + SampleLatency(server, client),
                       absl::StatusCode::kAborted, {});
@@ -550,6 +552,12 @@ void World::LogFor(NodeId node, swim::LogLevel level,
 }
 
 // ---------------- Faults ----------------
+
+void World::SetStreamStall(NodeId node, bool stall) {
+  if (nodes_[node].stall_streams == stall) return;
+  nodes_[node].stall_streams = stall;
+  TraceNote(stall ? "stream-stall on" : "stream-stall off");
+}
 
 void World::Crash(NodeId node) {
   Node& n = nodes_[node];

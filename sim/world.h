@@ -246,6 +246,13 @@ class World {
   void StepClock(NodeId node, absl::Duration jump);
   // What the node's CpuIdlePercent() returns from now on.
   void SetCpuIdle(NodeId node, std::optional<double> percent);
+  // While on, streams served by `node` stall after their request is
+  // delivered: its Host still sees the request, but no reply (or reset)
+  // ever goes back, so a client that asked for a reply times out. Models a
+  // peer that accepts connections and then never answers (slow-loris
+  // server). Not a fault record; traced as a note.
+  void SetStreamStall(NodeId node, bool stall);
+  bool stream_stall(NodeId node) const { return nodes_[node].stall_streams; }
 
   // Partitions (see Network for semantics); recorded as faults.
   void Partition(const std::vector<std::vector<NodeId>>& groups);
@@ -290,6 +297,7 @@ class World {
     std::unique_ptr<SimEnv> env;
     NodeState state = NodeState::kUp;
     uint32_t epoch = 1;
+    bool stall_streams = false;
     std::vector<EventId> parked;    // events deferred while paused
     uint64_t parked_rx_bytes = 0;   // datagram bytes among them
     int64_t egress_busy_until = 0;  // ns, bandwidth model
