@@ -405,6 +405,16 @@ struct Plot {
   double Y(double y) const { return h - b - (y - y0) / (y1 - y0) * (h - t - b); }
 };
 
+// The smallest 1, 2 or 5 x 10^k at or above x (> 0).
+double NiceCeil(double x) {
+  if (!(x > 0)) return 1;
+  const double e = std::pow(10.0, std::floor(std::log10(x)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (m * e >= x * 0.999999) return m * e;
+  }
+  return 10 * e;
+}
+
 std::string Header(const Plot& p, const std::string& title) {
   return absl::StrFormat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
@@ -451,8 +461,7 @@ std::string Axes(const Plot& p, const std::string& xlabel, const std::string& yl
 
 std::string AgreementSvg(const Scenario& sc, const std::vector<RunResult>& runs) {
   Plot p;
-  p.x1 = absl::ToDoubleSeconds(sc.duration);
-  if (p.x1 <= 0) p.x1 = 1;
+  p.x1 = NiceCeil(absl::ToDoubleSeconds(sc.duration));
   std::string s = Header(p, absl::StrCat(sc.name, ": live nodes whose view is exactly right (",
                                          runs.size(), runs.size() == 1 ? " seed" : " seeds", ")"));
   absl::StrAppend(&s, Axes(p, "virtual time (s)", "agreeing nodes", 10, 4, true));
@@ -516,7 +525,7 @@ std::string DetectionSvg(const Scenario& sc, const std::vector<RunResult>& runs)
   }
   Plot p;
   std::sort(v.begin(), v.end());
-  p.x1 = v.empty() ? 1 : std::max(v.back() * 1.05, 0.001);
+  p.x1 = v.empty() ? 1 : NiceCeil(std::max(v.back() * 1.02, 0.001));
   const int bins = 30;
   std::vector<int> count(bins, 0);
   for (double x : v) count[std::min(bins - 1, static_cast<int>(x / p.x1 * bins))]++;
@@ -545,8 +554,9 @@ std::string DetectionSvg(const Scenario& sc, const std::vector<RunResult>& runs)
       const double x = Percentile(v, q);
       absl::StrAppend(&s, absl::StrFormat(
                               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c35\"/>"
-                              "<text x=\"%.1f\" y=\"%.1f\" fill=\"#c35\">p%.0f %s</text>\n",
-                              p.X(x), p.Y(0), p.X(x), p.t, p.X(x) + 3, p.t + 14 + (q > 0.6 ? 14 : 0),
+                              "<text x=\"%.1f\" y=\"%.1f\" fill=\"#c35\" "
+                              "text-anchor=\"end\">p%.0f %s</text>\n",
+                              p.X(x), p.Y(0), p.X(x), p.t, p.X(x) - 3, p.t + 14 + (q > 0.6 ? 14 : 0),
                               q * 100, Fmt(x, true)));
     }
   }

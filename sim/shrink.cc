@@ -1,5 +1,7 @@
 #include "sim/shrink.h"
 
+#include <cmath>
+#include <set>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -10,16 +12,19 @@
 
 namespace sim {
 
-absl::StatusOr<bool> FailsWithSeed(const Scenario& sc, uint64_t seed) {
+absl::StatusOr<std::set<std::string>> FailuresWithSeed(const Scenario& sc, uint64_t seed) {
   absl::StatusOr<RunResult> r = RunScenario(sc, seed);
   if (!r.ok()) return r.status();
-  if (!r->passed) return true;
+  std::set<std::string> out;
+  for (const CheckerOutcome& c : r->checkers) {
+    if (c.problem()) out.insert(absl::StrCat("checker:", c.result.name));
+  }
   std::vector<RunResult> one;
   one.push_back(std::move(*r));
   for (const ExpectationOutcome& e : EvaluateExpectations(sc, one)) {
-    if (!e.held) return true;
+    if (!e.held && !std::isnan(e.value)) out.insert(absl::StrCat("expect:", e.expectation.metric));
   }
-  return false;
+  return out;
 }
 
 namespace {
@@ -42,8 +47,11 @@ class Shrinker {
     absl::StatusOr<Scenario> sc = ParseScenario(text, path_);
     if (!sc.ok()) return false;
     ++runs_;
-    absl::StatusOr<bool> fails = FailsWithSeed(*sc, seed_);
-    if (!fails.ok() || !*fails) return false;
+    absl::StatusOr<std::set<std::string>> fails = FailuresWithSeed(*sc, seed_);
+    if (!fails.ok()) return false;
+    bool same = false;
+    for (const std::string& f : *fails) same = same || original_.count(f) > 0;
+    if (!same) return false;
     doc_ = candidate;
     if (progress_) progress_(absl::StrCat("  shrink: ", what, " -> still fails"));
     return true;
@@ -69,9 +77,10 @@ class Shrinker {
     {
       absl::StatusOr<Scenario> pinned = ParseScenario(Serialize(doc_), path_);
       if (!pinned.ok()) return pinned.status();
-      absl::StatusOr<bool> f = FailsWithSeed(*pinned, seed_);
+      absl::StatusOr<std::set<std::string>> f = FailuresWithSeed(*pinned, seed_);
       if (!f.ok()) return f.status();
-      if (!*f) {
+      original_ = *f;
+      if (original_.empty()) {
         return absl::FailedPreconditionError(
             absl::StrCat("the scenario does not fail with seed ", seed_, ": nothing to shrink"));
       }
@@ -135,8 +144,12 @@ class Shrinker {
       if (!Try(cand, absl::StrCat("duration -> ", absl::FormatDuration(half)))) break;
     }
     res.runs = runs_;
+    std::string what;
+    for (const std::string& f : original_) absl::StrAppend(&what, what.empty() ? "" : ", ", f);
+    res.failures = what;
     res.toml = absl::StrCat("# Shrunk by swimsim --shrink from ", path_, " (seed ", seed_, ", ",
-                            runs_, " candidate runs). Fails with this seed.\n",
+                            runs_, " candidate runs).\n# Still fails with this seed: ", what,
+                            "\n",
                             Serialize(doc_), "\n");
     return res;
   }
@@ -146,6 +159,7 @@ class Shrinker {
   uint64_t seed_;
   const std::function<void(const std::string&)>& progress_;
   toml::table doc_;
+  std::set<std::string> original_;
   int runs_ = 0;
 };
 

@@ -6,8 +6,10 @@
 // network loss (to 0, else halved), latency (to the default), duplication
 // and reordering, and the run's duration (halved while every event still
 // fits). A candidate is kept when it still parses and RunScenario with the
-// same seed still fails (a checker not as expected, or an [expect] line not
-// held on that seed). Each candidate costs one run.
+// same seed still shows at least one of the original failures (a checker
+// not as expected, or an [expect] line measured and not held on that seed;
+// an expectation left without samples — say detection_p99 once the crash
+// is gone — is not the same failure). Each candidate costs one run.
 //
 // Single-threaded.
 #ifndef SWIM_SIM_SHRINK_H_
@@ -15,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -27,10 +30,12 @@ struct ShrinkResult {
   int runs = 0;           // candidates tried
   int removed_events = 0;
   int size_before = 0, size_after = 0;
+  std::string failures;   // the original failures, "checker:x, expect:y"
 };
 
-// True if `sc` fails with `seed` (see above). Errors from the run propagate.
-absl::StatusOr<bool> FailsWithSeed(const Scenario& sc, uint64_t seed);
+// What fails when `sc` runs with `seed`: "checker:<name>" and
+// "expect:<metric>" (measured values only). Empty: it passes.
+absl::StatusOr<std::set<std::string>> FailuresWithSeed(const Scenario& sc, uint64_t seed);
 
 // FailedPrecondition if the original does not fail with `seed`.
 absl::StatusOr<ShrinkResult> Shrink(const Scenario& sc, uint64_t seed,
