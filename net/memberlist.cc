@@ -8,18 +8,19 @@
 // left waiting forever.
 #include "net/memberlist.h"
 
+#include <algorithm>
+#include <utility>
+
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <utility>
-
-#include "absl/strings/str_cat.h"
 #include "core/memberlist.h"
 #include "core/security/keyring.h"
 #include "core/status_macros.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace swim::net {
 
@@ -32,10 +33,10 @@ absl::Status ShutDownError() {
 bool IsPrivateV4(const IpAddress& ip) {
   if (!ip.is_v4()) return false;
   const auto b = ip.bytes();
-  if (b[0] == 10) return true;                                 // 10/8
-  if (b[0] == 172 && (b[1] & 0xf0) == 16) return true;         // 172.16/12
-  if (b[0] == 192 && b[1] == 168) return true;                 // 192.168/16
-  if (b[0] == 100 && (b[1] & 0xc0) == 64) return true;         // 100.64/10
+  if (b[0] == 10) return true;                          // 10/8
+  if (b[0] == 172 && (b[1] & 0xf0) == 16) return true;  // 172.16/12
+  if (b[0] == 192 && b[1] == 168) return true;          // 192.168/16
+  if (b[0] == 100 && (b[1] & 0xc0) == 64) return true;  // 100.64/10
   return false;
 }
 
@@ -66,9 +67,9 @@ absl::StatusOr<Address> ResolveAdvertiseAddress(const Config& config,
   if (!config.advertise_addr.empty()) {
     std::optional<IpAddress> ip = IpAddress::Parse(config.advertise_addr);
     if (!ip) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "failed to parse advertise address \"", config.advertise_addr,
-          "\": must be an IP literal"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("failed to parse advertise address \"",
+                       config.advertise_addr, "\": must be an IP literal"));
     }
     if (config.advertise_port < 0 || config.advertise_port > 65535) {
       return absl::InvalidArgumentError("advertise_port out of range");
@@ -281,13 +282,13 @@ absl::Status Memberlist::Await(
 
 absl::StatusOr<int> Memberlist::Join(const std::vector<std::string>& seeds) {
   auto count = std::make_shared<int>(0);
-  absl::Status s = Await([&](swim::Memberlist& core,
-                             std::function<void(absl::Status)> done) {
-    core.Join(seeds, [count, done](int contacted, absl::Status st) {
-      *count = contacted;
-      done(std::move(st));
-    });
-  });
+  absl::Status s = Await(
+      [&](swim::Memberlist& core, std::function<void(absl::Status)> done) {
+        core.Join(seeds, [count, done](int contacted, absl::Status st) {
+          *count = contacted;
+          done(std::move(st));
+        });
+      });
   // Go returns the count with the error when some seeds failed; here a
   // partial success is success (the core reports OK if any seed answered).
   if (!s.ok()) return s;
@@ -295,37 +296,37 @@ absl::StatusOr<int> Memberlist::Join(const std::vector<std::string>& seeds) {
 }
 
 absl::Status Memberlist::Leave(absl::Duration timeout) {
-  return Await([&](swim::Memberlist& core,
-                   std::function<void(absl::Status)> done) {
-    core.Leave(timeout, std::move(done));
-  });
+  return Await(
+      [&](swim::Memberlist& core, std::function<void(absl::Status)> done) {
+        core.Leave(timeout, std::move(done));
+      });
 }
 
 absl::Status Memberlist::UpdateNode(absl::Duration timeout) {
-  return Await([&](swim::Memberlist& core,
-                   std::function<void(absl::Status)> done) {
-    core.UpdateNode(timeout, std::move(done));
-  });
+  return Await(
+      [&](swim::Memberlist& core, std::function<void(absl::Status)> done) {
+        core.UpdateNode(timeout, std::move(done));
+      });
 }
 
 absl::Status Memberlist::SendReliable(const std::string& node,
                                       std::string_view msg) {
-  return Await([&](swim::Memberlist& core,
-                   std::function<void(absl::Status)> done) {
-    core.SendReliable(node, msg, std::move(done));
-  });
+  return Await(
+      [&](swim::Memberlist& core, std::function<void(absl::Status)> done) {
+        core.SendReliable(node, msg, std::move(done));
+      });
 }
 
 absl::StatusOr<absl::Duration> Memberlist::Ping(const std::string& node,
                                                 const Address& addr) {
   auto rtt = std::make_shared<absl::Duration>();
-  absl::Status s = Await([&](swim::Memberlist& core,
-                             std::function<void(absl::Status)> done) {
-    core.Ping(node, addr, [rtt, done](absl::StatusOr<absl::Duration> r) {
-      if (r.ok()) *rtt = *r;
-      done(r.status());
-    });
-  });
+  absl::Status s = Await(
+      [&](swim::Memberlist& core, std::function<void(absl::Status)> done) {
+        core.Ping(node, addr, [rtt, done](absl::StatusOr<absl::Duration> r) {
+          if (r.ok()) *rtt = *r;
+          done(r.status());
+        });
+      });
   if (!s.ok()) return s;
   return *rtt;
 }
@@ -504,8 +505,9 @@ void ChannelEventDelegate::Push(NodeEventType type, const Node& node) {
 
 std::optional<NodeEvent> ChannelEventDelegate::Pop(absl::Duration timeout) {
   std::unique_lock<std::mutex> l(mu_);
-  cv_.wait_for(l, absl::ToChronoNanoseconds(std::max(timeout, absl::ZeroDuration())),
-               [this] { return !queue_.empty() || closed_; });
+  cv_.wait_for(
+      l, absl::ToChronoNanoseconds(std::max(timeout, absl::ZeroDuration())),
+      [this] { return !queue_.empty() || closed_; });
   if (queue_.empty()) return std::nullopt;
   NodeEvent e = std::move(queue_.front());
   queue_.pop_front();

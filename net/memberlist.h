@@ -55,16 +55,18 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/time/time.h"
 #include "core/address.h"
 #include "core/config.h"
 #include "core/delegate.h"
 #include "core/env.h"
 #include "core/metrics.h"
 #include "core/node.h"
+
 #include "net/asio_env.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace swim {
 class Memberlist;
@@ -202,10 +204,10 @@ class Memberlist {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool shutdown_ = false;             // guarded by mu_
-  bool shutting_down_ = false;        // guarded by mu_
-  bool stopping_env_ = false;         // guarded by mu_
-  bool env_stopped_ = false;          // guarded by mu_
+  bool shutdown_ = false;                         // guarded by mu_
+  bool shutting_down_ = false;                    // guarded by mu_
+  bool stopping_env_ = false;                     // guarded by mu_
+  bool env_stopped_ = false;                      // guarded by mu_
   std::vector<std::shared_ptr<Waiter>> waiters_;  // guarded by mu_
 };
 
@@ -250,7 +252,9 @@ class ChannelEventDelegate final : public EventDelegate {
   uint64_t dropped() const;
 
   // EventDelegate (called on the loop thread).
-  void NotifyJoin(const Node& node) override { Push(NodeEventType::kJoin, node); }
+  void NotifyJoin(const Node& node) override {
+    Push(NodeEventType::kJoin, node);
+  }
   void NotifyLeave(const Node& node) override {
     Push(NodeEventType::kLeave, node);
   }

@@ -25,9 +25,6 @@
 //   key-hex = "000102..."
 //   profile = "local"
 // Flags given on the command line override the file.
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -47,7 +44,16 @@
 #include <boost/asio.hpp>
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
+#include <pthread.h>
+#include <signal.h>
 #include <toml++/toml.h>
+
+#include "core/address.h"
+#include "core/config.h"
+#include "core/limits.h"
+#include "core/metrics.h"
+
+#include "net/memberlist.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -55,11 +61,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "core/address.h"
-#include "core/config.h"
-#include "core/limits.h"
-#include "core/metrics.h"
-#include "net/memberlist.h"
 
 namespace po = boost::program_options;
 namespace asio = boost::asio;
@@ -206,15 +207,15 @@ class MetricsServer {
         return;
       }
       request_.clear();
-      asio::async_read_until(
-          *conn_, asio::dynamic_buffer(request_, 8192), "\r\n\r\n",
-          [this](boost::system::error_code rec, size_t) {
-            if (rec) {
-              Accept();
-              return;
-            }
-            Respond();
-          });
+      asio::async_read_until(*conn_, asio::dynamic_buffer(request_, 8192),
+                             "\r\n\r\n",
+                             [this](boost::system::error_code rec, size_t) {
+                               if (rec) {
+                                 Accept();
+                                 return;
+                               }
+                               Respond();
+                             });
     });
   }
 
@@ -235,7 +236,8 @@ class MetricsServer {
     asio::async_write(*conn_, asio::buffer(response_),
                       [this](boost::system::error_code, size_t) {
                         boost::system::error_code ec;
-                        conn_->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+                        conn_->shutdown(asio::ip::tcp::socket::shutdown_both,
+                                        ec);
                         conn_->close(ec);
                         Accept();
                       });
@@ -251,7 +253,8 @@ class MetricsServer {
   std::thread thread_;
 };
 
-// --- configuration ---------------------------------------------------------------
+// --- configuration
+// ---------------------------------------------------------------
 
 // Reads a TOML file into `s` (only the keys present).
 void LoadToml(const std::string& path, Settings* s) {
@@ -317,24 +320,36 @@ Settings ParseSettings(int argc, char** argv) {
   po::options_description desc("swimd options");
   // No default_value(): the defaults live in Settings, so we can tell which
   // flags were given (they override the --config file).
-  desc.add_options()
-      ("help,h", "this help")
-      ("config", po::value<std::string>(), "TOML file with the same keys as these flags")
-      ("name", po::value<std::string>(), "node name (default: hostname)")
-      ("bind", po::value<std::string>(), "HOST[:PORT] to bind UDP+TCP (default 0.0.0.0:7946; port 0 = any)")
-      ("advertise", po::value<std::string>(), "HOST[:PORT] peers should use to reach us")
-      ("join", po::value<std::vector<std::string>>(), "seed [name/]HOST[:PORT] (repeatable)")
-      ("join-required", po::bool_switch(), "exit 1 if --join reaches no seed")
-      ("key-hex", po::value<std::string>(), "encryption key as hex (16, 24 or 32 bytes)")
-      ("key-file", po::value<std::string>(), "file holding the key as hex or base64")
-      ("compression", po::value<std::string>(), "lzw (default, Go-compatible), snappy (C++ only) or none")
-      ("protocol-version", po::value<int>(), "protocol version to speak (2..5, default 2)")
-      ("profile", po::value<std::string>(), "timing profile: lan (default), wan or local")
-      ("meta", po::value<std::string>(), "node metadata (at most 512 bytes)")
-      ("weight-interval", po::value<std::string>(), "fork node weights every DURATION (e.g. 5s); C++/fork clusters only")
-      ("metrics-port", po::value<int>(), "serve Prometheus /metrics on 127.0.0.1:PORT (0 = any port)")
-      ("log-level", po::value<std::string>(), "debug, info, warn (default) or error")
-      ("leave-timeout", po::value<std::string>(), "how long to wait for the leave broadcast (default 5s)");
+  desc.add_options()("help,h", "this help")(
+      "config", po::value<std::string>(),
+      "TOML file with the same keys as these flags")(
+      "name", po::value<std::string>(), "node name (default: hostname)")(
+      "bind", po::value<std::string>(),
+      "HOST[:PORT] to bind UDP+TCP (default 0.0.0.0:7946; port 0 = any)")(
+      "advertise", po::value<std::string>(),
+      "HOST[:PORT] peers should use to reach us")(
+      "join", po::value<std::vector<std::string>>(),
+      "seed [name/]HOST[:PORT] (repeatable)")(
+      "join-required", po::bool_switch(), "exit 1 if --join reaches no seed")(
+      "key-hex", po::value<std::string>(),
+      "encryption key as hex (16, 24 or 32 bytes)")(
+      "key-file", po::value<std::string>(),
+      "file holding the key as hex or base64")(
+      "compression", po::value<std::string>(),
+      "lzw (default, Go-compatible), snappy (C++ only) or none")(
+      "protocol-version", po::value<int>(),
+      "protocol version to speak (2..5, default 2)")(
+      "profile", po::value<std::string>(),
+      "timing profile: lan (default), wan or local")(
+      "meta", po::value<std::string>(), "node metadata (at most 512 bytes)")(
+      "weight-interval", po::value<std::string>(),
+      "fork node weights every DURATION (e.g. 5s); C++/fork clusters only")(
+      "metrics-port", po::value<int>(),
+      "serve Prometheus /metrics on 127.0.0.1:PORT (0 = any port)")(
+      "log-level", po::value<std::string>(),
+      "debug, info, warn (default) or error")(
+      "leave-timeout", po::value<std::string>(),
+      "how long to wait for the leave broadcast (default 5s)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -363,10 +378,12 @@ Settings ParseSettings(int argc, char** argv) {
   str("weight-interval", &s.weight_interval);
   str("log-level", &s.log_level);
   str("leave-timeout", &s.leave_timeout);
-  if (vm.count("protocol-version")) s.protocol_version = vm["protocol-version"].as<int>();
+  if (vm.count("protocol-version"))
+    s.protocol_version = vm["protocol-version"].as<int>();
   if (vm.count("metrics-port")) s.metrics_port = vm["metrics-port"].as<int>();
   if (vm.count("join")) {
-    for (const auto& j : vm["join"].as<std::vector<std::string>>()) s.join.push_back(j);
+    for (const auto& j : vm["join"].as<std::vector<std::string>>())
+      s.join.push_back(j);
   }
   if (vm["join-required"].as<bool>()) s.join_required = true;
   return s;
@@ -389,8 +406,9 @@ std::string DecodeKeyOrDie(const Settings& s) {
   std::string source = "--key-hex";
   if (!s.key_file.empty()) {
     std::ifstream f(s.key_file);
-    if (!f) Die(2, absl::StrCat("cannot read --key-file ", s.key_file, ": ",
-                                std::strerror(errno)));
+    if (!f)
+      Die(2, absl::StrCat("cannot read --key-file ", s.key_file, ": ",
+                          std::strerror(errno)));
     std::stringstream buf;
     buf << f.rdbuf();
     text = std::string(absl::StripAsciiWhitespace(buf.str()));
@@ -399,9 +417,9 @@ std::string DecodeKeyOrDie(const Settings& s) {
   if (text.empty()) return "";
   std::string key;
   const bool is_hex =
-      text.size() % 2 == 0 &&
-      std::all_of(text.begin(), text.end(),
-                  [](char c) { return absl::ascii_isxdigit(static_cast<unsigned char>(c)); });
+      text.size() % 2 == 0 && std::all_of(text.begin(), text.end(), [](char c) {
+        return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+      });
   if (is_hex) {
     key = absl::HexStringToBytes(text);
   } else if (!s.key_file.empty() && absl::Base64Unescape(text, &key)) {
@@ -411,8 +429,9 @@ std::string DecodeKeyOrDie(const Settings& s) {
                         s.key_file.empty() ? "hex" : "hex or base64"));
   }
   if (key.size() != 16 && key.size() != 24 && key.size() != 32) {
-    Die(2, absl::StrCat("bad ", source, ": key is ", key.size(),
-                        " bytes; AES needs 16, 24 or 32 (32, 48 or 64 hex digits)"));
+    Die(2, absl::StrCat(
+               "bad ", source, ": key is ", key.size(),
+               " bytes; AES needs 16, 24 or 32 (32, 48 or 64 hex digits)"));
   }
   return key;
 }
@@ -426,13 +445,17 @@ Config BuildConfig(const Settings& s) {
   } else if (s.profile == "local") {
     c = swim::DefaultLocalConfig();
   } else {
-    Die(2, absl::StrCat("bad --profile \"", s.profile, "\": want lan, wan or local"));
+    Die(2, absl::StrCat("bad --profile \"", s.profile,
+                        "\": want lan, wan or local"));
   }
   c.name = s.name;
   absl::StatusOr<swim::JoinTarget> bind = swim::ParseJoinAddress(s.bind, 7946);
-  if (!bind.ok() || !bind->node_name.empty() || !swim::IpAddress::Parse(bind->host)) {
-    Die(2, absl::StrCat("bad --bind \"", s.bind, "\": want IP[:PORT]",
-                        bind.ok() ? "" : absl::StrCat(" (", bind.status().message(), ")")));
+  if (!bind.ok() || !bind->node_name.empty() ||
+      !swim::IpAddress::Parse(bind->host)) {
+    Die(2,
+        absl::StrCat(
+            "bad --bind \"", s.bind, "\": want IP[:PORT]",
+            bind.ok() ? "" : absl::StrCat(" (", bind.status().message(), ")")));
   }
   c.bind_addr = bind->host;
   c.bind_port = bind->port;  // 7946 when not given; 0 = any
@@ -440,7 +463,8 @@ Config BuildConfig(const Settings& s) {
     absl::StatusOr<swim::JoinTarget> adv =
         swim::ParseJoinAddress(s.advertise, 0);
     if (!adv.ok() || !swim::IpAddress::Parse(adv->host)) {
-      Die(2, absl::StrCat("bad --advertise \"", s.advertise, "\": want IP[:PORT]"));
+      Die(2, absl::StrCat("bad --advertise \"", s.advertise,
+                          "\": want IP[:PORT]"));
     }
     c.advertise_addr = adv->host;
     c.advertise_port = adv->port;  // 0: the bound port
@@ -461,8 +485,8 @@ Config BuildConfig(const Settings& s) {
   }
   if (s.protocol_version < swim::limits::kProtocolVersionMin ||
       s.protocol_version > swim::limits::kProtocolVersionMax) {
-    Die(2, absl::StrCat("bad --protocol-version ", s.protocol_version, ": want ",
-                        swim::limits::kProtocolVersionMin, "..",
+    Die(2, absl::StrCat("bad --protocol-version ", s.protocol_version,
+                        ": want ", swim::limits::kProtocolVersionMin, "..",
                         swim::limits::kProtocolVersionMax));
   }
   c.protocol_version = static_cast<uint8_t>(s.protocol_version);
@@ -471,7 +495,8 @@ Config BuildConfig(const Settings& s) {
                         swim::limits::kMetaMaxSize));
   }
   if (!s.weight_interval.empty()) {
-    c.weight_interval = ParseDurationOrDie("weight-interval", s.weight_interval);
+    c.weight_interval =
+        ParseDurationOrDie("weight-interval", s.weight_interval);
     c.gossip_weights = c.weight_interval > absl::ZeroDuration();
   }
   return c;
@@ -483,7 +508,8 @@ swim::LogLevel ParseLogLevelOrDie(const std::string& text) {
   if (l == "info") return swim::LogLevel::kInfo;
   if (l == "warn" || l == "warning") return swim::LogLevel::kWarn;
   if (l == "error") return swim::LogLevel::kError;
-  Die(2, absl::StrCat("bad --log-level \"", text, "\": want debug, info, warn or error"));
+  Die(2, absl::StrCat("bad --log-level \"", text,
+                      "\": want debug, info, warn or error"));
 }
 
 }  // namespace
@@ -527,7 +553,8 @@ int main(int argc, char** argv) {
   std::thread printer([&events, &stopping] {
     uint64_t dropped_seen = 0;
     while (!(stopping.load() && events.size() == 0)) {
-      std::optional<swim::net::NodeEvent> e = events.Pop(absl::Milliseconds(200));
+      std::optional<swim::net::NodeEvent> e =
+          events.Pop(absl::Milliseconds(200));
       const uint64_t dropped = events.dropped();
       if (dropped != dropped_seen) {
         Emit({{"event", "events_dropped"}, {"count", dropped - dropped_seen}});
@@ -563,7 +590,8 @@ int main(int argc, char** argv) {
     if (n.ok()) {
       Emit({{"event", "joined"}, {"count", *n}});
     } else {
-      Emit({{"event", "join_failed"}, {"error", std::string(n.status().message())}});
+      Emit({{"event", "join_failed"},
+            {"error", std::string(n.status().message())}});
       if (s.join_required) {
         ml->Shutdown();
         Die(1, absl::StrCat("join failed: ", n.status().message()));
@@ -573,10 +601,12 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&sigs, &sig);
-  Emit({{"event", "leaving"}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  Emit(
+      {{"event", "leaving"}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   absl::Status left = ml->Leave(leave_timeout);
   if (!left.ok()) {
-    std::fprintf(stderr, "swimd: leave: %s\n", std::string(left.message()).c_str());
+    std::fprintf(stderr, "swimd: leave: %s\n",
+                 std::string(left.message()).c_str());
   }
   ml->Shutdown();
   if (metrics) metrics->Stop();

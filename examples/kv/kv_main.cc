@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> seeds(argv + 3, argv + argc);
   if (!seeds.empty()) {
     absl::StatusOr<int> n = (*store)->Join(seeds);
-    std::cout << (n.ok() ? "joined\n" : "join failed: " + n.status().ToString() + "\n");
+    std::cout << (n.ok() ? "joined\n"
+                         : "join failed: " + n.status().ToString() + "\n");
   }
 
   std::string line;
@@ -59,7 +60,8 @@ int main(int argc, char** argv) {
     } else if (cmd == "del") {
       (*store)->Delete(key);
     } else if (cmd == "dump") {
-      for (const auto& [k, v] : (*store)->Dump()) std::cout << k << "=" << v << "\n";
+      for (const auto& [k, v] : (*store)->Dump())
+        std::cout << k << "=" << v << "\n";
     } else if (cmd == "members") {
       for (const swim::Node& n : (*store)->memberlist().Members()) {
         std::cout << n.ToString() << "\n";
@@ -67,7 +69,8 @@ int main(int argc, char** argv) {
     } else if (cmd == "quit") {
       break;
     } else if (!cmd.empty()) {
-      std::cout << "commands: set K V | get K | del K | dump | members | quit\n";
+      std::cout
+          << "commands: set K V | get K | del K | dump | members | quit\n";
     }
   }
   (void)(*store)->memberlist().Leave(absl::Seconds(2));

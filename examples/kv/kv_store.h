@@ -23,9 +23,10 @@
 #include <string>
 #include <vector>
 
+#include "net/memberlist.h"
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "net/memberlist.h"
 
 namespace kv {
 

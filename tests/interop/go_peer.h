@@ -5,13 +5,7 @@
 #ifndef SWIM_TESTS_INTEROP_GO_PEER_H_
 #define SWIM_TESTS_INTEROP_GO_PEER_H_
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -19,7 +13,13 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "gtest/gtest.h"
 
@@ -48,7 +48,7 @@ class GoPeer {
     posix_spawn_file_actions_addclose(&actions, in[1]);
     posix_spawn_file_actions_addclose(&actions, out[0]);
     std::vector<std::string> args = {path,        "-name", name, "-bind",
-                                      "127.0.0.1", "-port", "0",  "-quiet"};
+                                     "127.0.0.1", "-port", "0",  "-quiet"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -124,9 +124,9 @@ class GoPeer {
 
   // Sends `command` and waits for the next line with event `event` (or an
   // error line). nullopt on error or timeout.
-  std::optional<Json> Call(const std::string& command, const std::string& event,
-                           std::chrono::milliseconds timeout =
-                               std::chrono::seconds(15)) {
+  std::optional<Json> Call(
+      const std::string& command, const std::string& event,
+      std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
     const size_t from = lines_.size();
     Command(command);
     std::optional<Json> j = WaitSeen(
@@ -160,7 +160,8 @@ class GoPeer {
     return std::nullopt;
   }
 
-  std::optional<Json> WaitEvent(const std::string& event, const std::string& node,
+  std::optional<Json> WaitEvent(const std::string& event,
+                                const std::string& node,
                                 std::chrono::milliseconds timeout) {
     return WaitSeen(
         [&](const Json& j) {
@@ -172,7 +173,8 @@ class GoPeer {
                                       std::chrono::milliseconds timeout) {
     return WaitSeen(
         [&](const Json& j) {
-          return j.value("event", "") == "user_msg" && j.value("data", "") == data;
+          return j.value("event", "") == "user_msg" &&
+                 j.value("data", "") == data;
         },
         timeout);
   }

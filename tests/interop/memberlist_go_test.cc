@@ -7,8 +7,6 @@
 // Usage: memberlist_go_test PATH_TO_GO_PEER [gtest flags]
 // If PATH_TO_GO_PEER is the stub the build writes when `go` is missing,
 // every test is skipped with that reason.
-#include <signal.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,11 +16,14 @@
 #include <thread>
 #include <vector>
 
+#include <signal.h>
+
+#include "net/memberlist.h"
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "net/memberlist.h"
 #include "tests/interop/go_peer.h"
 #include "tests/net/test_util.h"
 
@@ -68,7 +69,8 @@ struct CppNode {
   std::unique_ptr<net::Memberlist> ml;
 
   std::string seed() const { return ml->AdvertiseAddress().ToString(); }
-  std::optional<NodeEvent> WaitEvent(NodeEventType type, const std::string& name,
+  std::optional<NodeEvent> WaitEvent(NodeEventType type,
+                                     const std::string& name,
                                      absl::Duration timeout) {
     const absl::Time end = absl::Now() + timeout;
     while (absl::Now() < end) {
@@ -92,7 +94,9 @@ class Interop : public ::testing::TestWithParam<Variant> {
   }
 
   Variant variant() const {
-    if (!::testing::UnitTest::GetInstance()->current_test_info()->value_param()) {
+    if (!::testing::UnitTest::GetInstance()
+             ->current_test_info()
+             ->value_param()) {
       return Variant{2, true, false};
     }
     return GetParam();
@@ -103,13 +107,19 @@ class Interop : public ::testing::TestWithParam<Variant> {
                                   const std::string& key = "") {
     const Variant v = variant();
     std::vector<std::string> args = {
-        "-config", "local",
-        "-protocol-version", std::to_string(v.protocol_version),
+        "-config",
+        "local",
+        "-protocol-version",
+        std::to_string(v.protocol_version),
         absl::StrCat("-compression=", v.compression ? "true" : "false"),
-        "-probe-interval", absl::FormatDuration(kProbeInterval),
-        "-probe-timeout", absl::FormatDuration(kProbeTimeout),
-        "-gossip-interval", absl::FormatDuration(kGossipInterval),
-        "-push-pull-interval", absl::FormatDuration(kPushPull),
+        "-probe-interval",
+        absl::FormatDuration(kProbeInterval),
+        "-probe-timeout",
+        absl::FormatDuration(kProbeTimeout),
+        "-gossip-interval",
+        absl::FormatDuration(kGossipInterval),
+        "-push-pull-interval",
+        absl::FormatDuration(kPushPull),
     };
     const std::string k = !key.empty() ? key : (v.encrypted ? kKeyA : "");
     if (!k.empty()) {
@@ -202,7 +212,8 @@ TEST_P(Interop, MixedClusterAgreesAndTalks) {
   ASSERT_TRUE(c1->ml->UpdateNode(absl::Seconds(5)).ok());
   EXPECT_TRUE(go2->WaitSeen(
       [](const Json& j) {
-        return j.value("event", "") == "update" && j.value("name", "") == "cpp1" &&
+        return j.value("event", "") == "update" &&
+               j.value("name", "") == "cpp1" &&
                j.value("meta", "") == "cpp-meta-1";
       },
       kLong));
@@ -221,9 +232,9 @@ TEST_P(Interop, MixedClusterAgreesAndTalks) {
   ASSERT_TRUE(go2->Call("send-best-effort cpp2 best-effort g->c", "sent"));
   EXPECT_TRUE(WaitFor([&] { return c1->delegate.HasMessage("reliable g->c"); },
                       absl::Seconds(10)));
-  EXPECT_TRUE(WaitFor(
-      [&] { return c2->delegate.HasMessage("best-effort g->c"); },
-      absl::Seconds(10)));
+  EXPECT_TRUE(
+      WaitFor([&] { return c2->delegate.HasMessage("best-effort g->c"); },
+              absl::Seconds(10)));
 
   // Leave, C++ -> Go: Go reports the departure long before a failure could
   // have been detected.
@@ -330,9 +341,9 @@ TEST_F(InteropOnce, KeyRotationAcrossGoAndCpp) {
   EXPECT_TRUE(c1->ml->SendReliable("go2", "after rotation c->g").ok());
   EXPECT_TRUE(go2->WaitUserMessage("after rotation c->g", kLong));
   ASSERT_TRUE(go1->Call("send-best-effort cpp1 after rotation g->c", "sent"));
-  EXPECT_TRUE(WaitFor(
-      [&] { return c1->delegate.HasMessage("after rotation g->c"); },
-      absl::Seconds(10)));
+  EXPECT_TRUE(
+      WaitFor([&] { return c1->delegate.HasMessage("after rotation g->c"); },
+              absl::Seconds(10)));
 
   auto only_b = StartCpp("cpp-b", kKeyB);
   ASSERT_TRUE(only_b);
@@ -365,7 +376,8 @@ int main(int argc, char** argv) {
     std::string reason;
     std::getline(f, reason);
     swim::interop::g_skip_reason =
-        "Go peer not built: " + (reason.empty() ? std::string("no go") : reason);
+        "Go peer not built: " +
+        (reason.empty() ? std::string("no go") : reason);
     std::fprintf(stderr, "%s\n", swim::interop::g_skip_reason.c_str());
   }
   signal(SIGPIPE, SIG_IGN);

@@ -4,19 +4,20 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <map>
-#include <mutex>
 #include <cstdlib>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "net/memberlist.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "net/memberlist.h"
 #include "tests/net/test_util.h"
 
 namespace swim::net {
@@ -58,7 +59,8 @@ TEST(MassJoin, EveryNodeSeesAll) {
             ++errors[std::string(r.status().message().substr(0, 120))];
           }
           ++retries;
-          std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
+          std::this_thread::sleep_for(
+              std::chrono::milliseconds(50 * (attempt + 1)));
         }
         ADD_FAILURE() << "node " << i << " could not join";
       });

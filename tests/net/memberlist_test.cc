@@ -27,7 +27,8 @@ struct TestNode {
 
   std::string seed() const { return ml->AdvertiseAddress().ToString(); }
   // Pops events until one of `type` about `name` arrives.
-  std::optional<NodeEvent> WaitEvent(NodeEventType type, const std::string& name,
+  std::optional<NodeEvent> WaitEvent(NodeEventType type,
+                                     const std::string& name,
                                      absl::Duration timeout) {
     const absl::Time end = absl::Now() + timeout;
     while (absl::Now() < end) {
@@ -42,15 +43,16 @@ std::unique_ptr<TestNode> StartNode(Config c) {
   auto n = std::make_unique<TestNode>();
   c.delegate = &n->delegate;
   c.events = &n->events;
-  absl::StatusOr<std::unique_ptr<Memberlist>> ml = Memberlist::Create(std::move(c));
+  absl::StatusOr<std::unique_ptr<Memberlist>> ml =
+      Memberlist::Create(std::move(c));
   EXPECT_TRUE(ml.ok()) << ml.status();
   if (!ml.ok()) return nullptr;
   n->ml = std::move(*ml);
   return n;
 }
 
-std::vector<std::unique_ptr<TestNode>> StartCluster(int n,
-                                                    const std::string& key = "") {
+std::vector<std::unique_ptr<TestNode>> StartCluster(
+    int n, const std::string& key = "") {
   std::vector<std::unique_ptr<TestNode>> nodes;
   for (int i = 0; i < n; ++i) {
     Config c = FastLocalConfig(absl::StrCat("node-", i));
@@ -146,15 +148,18 @@ TEST(NetMemberlist, UserMessagesBestEffortReliableAndToAddress) {
   EXPECT_TRUE(nodes[0]->ml->SendReliable("node-1", "reliable-1").ok());
   EXPECT_TRUE(nodes[1]->ml->SendBestEffort("node-0", "best-effort-1").ok());
   EXPECT_TRUE(
-      nodes[0]->ml->SendToAddress(nodes[1]->ml->AdvertiseAddress(), "to-addr-1")
+      nodes[0]
+          ->ml->SendToAddress(nodes[1]->ml->AdvertiseAddress(), "to-addr-1")
           .ok());
-  EXPECT_TRUE(WaitFor([&] { return nodes[1]->delegate.HasMessage("reliable-1"); },
-                      absl::Seconds(5)));
-  EXPECT_TRUE(WaitFor(
-      [&] { return nodes[0]->delegate.HasMessage("best-effort-1"); },
-      absl::Seconds(5)));
-  EXPECT_TRUE(WaitFor([&] { return nodes[1]->delegate.HasMessage("to-addr-1"); },
-                      absl::Seconds(5)));
+  EXPECT_TRUE(
+      WaitFor([&] { return nodes[1]->delegate.HasMessage("reliable-1"); },
+              absl::Seconds(5)));
+  EXPECT_TRUE(
+      WaitFor([&] { return nodes[0]->delegate.HasMessage("best-effort-1"); },
+              absl::Seconds(5)));
+  EXPECT_TRUE(
+      WaitFor([&] { return nodes[1]->delegate.HasMessage("to-addr-1"); },
+              absl::Seconds(5)));
   EXPECT_EQ(nodes[0]->ml->SendReliable("nobody", "x").code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(nodes[0]->ml->SendBestEffort("nobody", "x").code(),
@@ -193,9 +198,9 @@ TEST(NetMemberlist, EncryptedClusterConvergesAndRejectsWrongKey) {
   for (auto& n : nodes) ASSERT_TRUE(n->ml->UseKey(key2).ok());
   for (auto& n : nodes) ASSERT_TRUE(n->ml->RemoveKey(key).ok());
   EXPECT_TRUE(nodes[0]->ml->SendReliable("node-2", "after-rotation").ok());
-  EXPECT_TRUE(WaitFor(
-      [&] { return nodes[2]->delegate.HasMessage("after-rotation"); },
-      absl::Seconds(5)));
+  EXPECT_TRUE(
+      WaitFor([&] { return nodes[2]->delegate.HasMessage("after-rotation"); },
+              absl::Seconds(5)));
   // Still converged a few probe rounds later.
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_TRUE(AllSee(nodes, 3));

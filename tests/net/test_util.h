@@ -10,11 +10,13 @@
 #include <thread>
 #include <vector>
 
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "core/config.h"
 #include "core/delegate.h"
+
 #include "net/memberlist.h"
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace swim::net::testing {
 
