@@ -34,9 +34,12 @@ class GoPeer {
   // Starts `path` with -name NAME -bind 127.0.0.1 -port 0 -quiet plus
   // `extra` flags; nullptr (and a test failure) unless it reports ready
   // within 20 s.
+  // With a non-empty `log_path`, memberlist's own log (stderr) goes to that
+  // file instead of being discarded with -quiet.
   static std::unique_ptr<GoPeer> Start(const std::string& path,
                                        const std::string& name,
-                                       const std::vector<std::string>& extra) {
+                                       const std::vector<std::string>& extra,
+                                       const std::string& log_path = "") {
     auto peer = std::unique_ptr<GoPeer>(new GoPeer());
     peer->name_ = name;
     int in[2], out[2];
@@ -47,8 +50,13 @@ class GoPeer {
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_addclose(&actions, in[1]);
     posix_spawn_file_actions_addclose(&actions, out[0]);
-    std::vector<std::string> args = {path,        "-name", name, "-bind",
-                                     "127.0.0.1", "-port", "0",  "-quiet"};
+    if (!log_path.empty()) {
+      posix_spawn_file_actions_addopen(&actions, 2, log_path.c_str(),
+                                       O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
+    std::vector<std::string> args = {path, "-name", name, "-bind",
+                                     "127.0.0.1", "-port", "0"};
+    if (log_path.empty()) args.push_back("-quiet");
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

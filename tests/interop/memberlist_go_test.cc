@@ -16,8 +16,13 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "core/wire/messages.h"
 #include "net/memberlist.h"
 
 #include "absl/strings/escaping.h"
@@ -104,7 +109,8 @@ class Interop : public ::testing::TestWithParam<Variant> {
 
   std::unique_ptr<GoPeer> StartGo(const std::string& name,
                                   const std::string& join = "",
-                                  const std::string& key = "") {
+                                  const std::string& key = "",
+                                  const std::string& log_path = "") {
     const Variant v = variant();
     std::vector<std::string> args = {
         "-config",
@@ -130,7 +136,7 @@ class Interop : public ::testing::TestWithParam<Variant> {
       args.push_back("-join");
       args.push_back(join);
     }
-    return GoPeer::Start(g_peer_path, name, args);
+    return GoPeer::Start(g_peer_path, name, args, log_path);
   }
 
   std::unique_ptr<CppNode> StartCpp(const std::string& name,
@@ -383,3 +389,88 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   return RUN_ALL_TESTS();
 }
+
+namespace swim::interop {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::string out;
+  if (FILE* f = fopen(path.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    fclose(f);
+  }
+  return out;
+}
+
+// Issue 6: fork weight messages (type 14) must never reach upstream Go
+// nodes. C++ fork nodes gossip weights among themselves in a cluster with a
+// Go 0.2.2 node; Go logs every unknown message type it receives, and its
+// log must stay free of type 14. A raw weight packet sent straight to the
+// Go node first proves that such a line would show up.
+TEST_F(InteropOnce, WeightMessagesNeverReachUpstreamGoNodes) {
+  const char* tmp = getenv("TEST_TMPDIR");
+  const std::string log = std::string(tmp ? tmp : "/tmp") + "/go1_weights.log";
+  auto go1 = StartGo("go1", "", "", log);
+  ASSERT_TRUE(go1);
+  auto start_fork = [&](const std::string& name) {
+    auto n = std::make_unique<CppNode>();
+    Config c = DefaultLocalConfig();
+    c.name = name;
+    c.bind_addr = "127.0.0.1";
+    c.bind_port = 0;
+    c.probe_interval = kProbeInterval;
+    c.probe_timeout = kProbeTimeout;
+    c.gossip_interval = kGossipInterval;
+    c.push_pull_interval = kPushPull;
+    c.weight_interval = absl::Milliseconds(100);
+    c.gossip_weights = true;
+    c.delegate_protocol_max = 1;  // "I read weights"; DCur stays 0
+    c.weight_min_delegate_version = 1;
+    c.delegate = &n->delegate;
+    c.events = &n->events;
+    net::NetOptions o;
+    o.log_level = LogLevel::kError;
+    auto ml = net::Memberlist::Create(std::move(c), o);
+    EXPECT_TRUE(ml.ok()) << ml.status();
+    if (ml.ok()) n->ml = std::move(*ml);
+    return n;
+  };
+  auto c1 = start_fork("cpp1");
+  auto c2 = start_fork("cpp2");
+  ASSERT_TRUE(c1->ml && c2->ml);
+  ASSERT_TRUE(c1->ml->Join({go1->seed()}).ok());
+  ASSERT_TRUE(c2->ml->Join({go1->seed()}).ok());
+  ASSERT_TRUE(GoSees(*go1, {"cpp1", "cpp2", "go1"}));
+  // Weights flow between the two C++ nodes...
+  EXPECT_TRUE(WaitFor(
+      [&] { return c1->ml->GetMetrics().Counter("memberlist.msg.weight") > 0; },
+      absl::Seconds(20)));
+  absl::SleepFor(absl::Seconds(2));
+  // ...but none reached Go.
+  EXPECT_EQ(ReadFile(log).find("(14) not supported"), std::string::npos)
+      << ReadFile(log);
+
+  // Control: a weight packet sent straight to Go is logged as unsupported.
+  Bytes w;
+  wire::Encode(wire::Weight{1, "cpp1", "cpp1", 5, 1}, &w);
+  // (SendToAddress would wrap it as a user message: use a plain socket.)
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(go1->port());
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(sendto(fd, w.data(), w.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                   sizeof to),
+            static_cast<ssize_t>(w.size()));
+  close(fd);
+  EXPECT_TRUE(WaitFor(
+      [&] { return ReadFile(log).find("(14) not supported") != std::string::npos; },
+      absl::Seconds(10)))
+      << ReadFile(log);
+}
+
+}  // namespace
+}  // namespace swim::interop
