@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -27,6 +28,8 @@
 #include "core/config.h"
 #include "core/memberlist.h"
 
+#include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "tests/core/fake_env.h"
 #include "tests/properties/generators.h"
 
@@ -111,6 +114,21 @@ class Replica {
   void DeliverInOrder(const std::vector<Delivery>& ds,
                       const std::vector<size_t>& order) {
     for (size_t i : order) Deliver(ds[i]);
+  }
+  // Lets d of virtual time pass in 100 ms steps, failing every stream the
+  // node opens (nobody listens) and dropping every packet it sends, as a
+  // real Env would for unreachable peers.
+  void AdvanceFailingStreams(absl::Duration d) {
+    const Instant end = env_.Now() + d;
+    while (env_.Now() < end) {
+      env_.AdvanceTo(std::min(end, env_.Now() + absl::Milliseconds(100)));
+      auto calls = std::move(env_.streams());
+      env_.streams().clear();
+      for (auto& call : calls) {
+        call.done(absl::UnavailableError("connection refused"));
+      }
+      env_.packets().clear();
+    }
   }
   // Raw stream bytes (e.g. another node's push/pull reply).
   std::optional<Bytes> DeliverStream(ByteSpan stream) {
@@ -386,7 +404,11 @@ inline void LawIdempotence(uint32_t bugs, const std::vector<Delivery>& ds) {
 // -----------------------------------------------------------------------
 //
 // Between any two deliveries, for every member already known:
-//  * it stays in the table (frozen time: nothing is reaped);
+//  * it stays in the table -- with time frozen; when time runs (pauses_ms
+//    non-empty: the node probes, nobody answers, suspicions time out) a
+//    member that was Dead, or Suspect and timed out, may be reaped in a
+//    pause after GossipToTheDeadTime, and if it comes back its history
+//    restarts (as in Go: moveDeadNodes reaps only Dead, never Left);
 //  * unless it was Left (before or during the delivery: a compound can
 //    carry the leave too) and an alive moved it to a new address (a
 //    reclaim: a new process took the name), its address is unchanged, its
@@ -395,19 +417,25 @@ inline void LawIdempotence(uint32_t bugs, const std::vector<Delivery>& ds) {
 //    incarnation;
 //  * a reclaim by a lone alive leaves it Alive (any incarnation);
 //  * our own incarnation never decreases and our own entry stays Alive at it.
-inline void LawMonotonicity(uint32_t bugs, const std::vector<Delivery>& ds) {
+// The same holds across each pause (timers only move members forward:
+// alive -> suspect by a failed probe, suspect -> dead by the timeout).
+inline void LawMonotonicity(uint32_t bugs, const std::vector<Delivery>& ds,
+                            const std::vector<int>& pauses_ms = {}) {
   Replica r(kSelf, bugs, 5);
   Table before = r.Snapshot();
   uint32_t own = r.ml().Incarnation();
-  bool revived = false, reclaimed = false, refuted = false;
-  for (size_t i = 0; i < ds.size(); ++i) {
-    r.Deliver(ds[i]);
-    const Table after = r.Snapshot();
-    const std::string ctx =
-        "\n  after" +
-        ToString(std::vector<Delivery>(ds.begin(), ds.begin() + i + 1)) +
-        "\n  before: " + ToString(before) + "\n  after:  " + ToString(after);
+  bool revived = false, reclaimed = false, refuted = false, reaped = false,
+       timed_out = false;
+  // Checks one step; `d` is the delivery of the step, or null for a pause.
+  auto check = [&](const Table& after, const Delivery* d,
+                   const std::string& ctx) {
     for (const auto& [name, b] : before) {
+      // Reaped: Dead before the pause, or Suspect and timed out in it.
+      if (!after.count(name) && d == nullptr &&
+          (b.state == NodeState::kDead || b.state == NodeState::kSuspect)) {
+        reaped = true;
+        continue;
+      }
       Require(after.count(name), "M monotonicity: " + name + " vanished" + ctx);
       const Entry& a = after.at(name);
       const std::string who =
@@ -415,13 +443,15 @@ inline void LawMonotonicity(uint32_t bugs, const std::vector<Delivery>& ds) {
       if (name == kSelf) continue;
       // A leave and the reclaim may both be inside this one delivery.
       bool left_now = b.state == NodeState::kLeft;
-      for (const Msg& m : ds[i].msgs) {
-        left_now |= m.node == name && m.kind == MsgKind::kLeft;
+      if (d != nullptr) {
+        for (const Msg& m : d->msgs) {
+          left_now |= m.node == name && m.kind == MsgKind::kLeft;
+        }
       }
       if (left_now && !(a.addr == b.addr)) {
         // A new process took the name: its history starts afresh (later
         // messages in the same compound may already accuse it).
-        if (ds[i].msgs.size() == 1) {
+        if (d != nullptr && d->msgs.size() == 1) {
           Require(a.state == NodeState::kAlive,
                   "M monotonicity: a reclaimed name is not alive" + who + ctx);
         }
@@ -442,6 +472,8 @@ inline void LawMonotonicity(uint32_t bugs, const std::vector<Delivery>& ds) {
                     who + ctx);
         revived = true;
       }
+      timed_out |= d == nullptr && b.state == NodeState::kSuspect &&
+                   a.state == NodeState::kDead;
     }
     const uint32_t now_own = r.ml().Incarnation();
     Require(now_own >= own, "M monotonicity: our incarnation decreased" + ctx);
@@ -452,10 +484,31 @@ inline void LawMonotonicity(uint32_t bugs, const std::vector<Delivery>& ds) {
         "M monotonicity: our own entry is not Alive at our incarnation" + ctx);
     own = now_own;
     before = after;
+  };
+  std::string history;
+  for (size_t i = 0; i < ds.size(); ++i) {
+    r.Deliver(ds[i]);
+    history += "\n    " + ToString(ds[i]);
+    Table after = r.Snapshot();
+    check(after, &ds[i],
+          "\n  after" + history + "\n  before: " + ToString(before) +
+              "\n  after:  " + ToString(after));
+    if (i < pauses_ms.size() && pauses_ms[i] > 0) {
+      r.AdvanceFailingStreams(absl::Milliseconds(pauses_ms[i]));
+      history += "\n    (" + std::to_string(pauses_ms[i]) + " ms pass)";
+      after = r.Snapshot();
+      check(after, nullptr,
+            "\n  after" + history + "\n  before: " + ToString(before) +
+                "\n  after:  " + ToString(after));
+    }
   }
   RC_CLASSIFY(revived, "M: a dead/left member came back");
   RC_CLASSIFY(reclaimed, "M: a left name was reclaimed at a new address");
   RC_CLASSIFY(refuted, "M: we refuted");
+  if (!pauses_ms.empty()) {
+    RC_CLASSIFY(timed_out, "M: a suspicion timed out");
+    RC_CLASSIFY(reaped, "M: a dead member was reaped");
+  }
 }
 
 // --- R: refutation

@@ -37,7 +37,9 @@
 //  M  monotonicity: (incarnation, precedence) of a member never goes
 //     backwards, a dead/left member is alive again only at a strictly
 //     higher incarnation, an address changes only by reclaiming a left
-//     name; our own incarnation never decreases;
+//     name; our own incarnation never decreases; also with time running
+//     between deliveries (probes fail, suspicions time out), where a Dead
+//     member may additionally be reaped;
 //  R  refutation: a node accused of anything ends alive above every
 //     accusation, and its alive (gossiped or in its push/pull reply) wins
 //     at any node holding the accusation;
@@ -84,6 +86,16 @@ RC_GTEST_PROP(MergeLaws, IDeliveringTwiceChangesNothing, ()) {
 
 RC_GTEST_PROP(MergeLaws, MNothingGoesBackwards, ()) {
   LawMonotonicity(kBugs, *GenDeliveries());
+}
+
+RC_GTEST_PROP(MergeLaws, MNothingGoesBackwardsAsTimePasses, ()) {
+  const std::vector<Delivery> ds = *GenDeliveries();
+  // Pause after each delivery: none, a probe or two, a suspicion timeout,
+  // or past GossipToTheDeadTime (30 s), so dead members get reaped.
+  const auto pauses = *rc::gen::container<std::vector<int>>(
+      ds.size(), rc::gen::weightedElement<int>(
+                     {{4, 0}, {2, 1500}, {2, 6000}, {1, 31000}}));
+  LawMonotonicity(kBugs, ds, pauses);
 }
 
 RC_GTEST_PROP(MergeLaws, RAccusedNodeRefutesAndItsAliveWins, ()) {
