@@ -4,16 +4,21 @@
 # copy of Debian's package), and prints ns/op side by side with the ratio
 # Go/C++ (> 1: C++ is faster).
 #
-# usage: bench/codec_compare.sh [min-seconds-per-benchmark, default 0.5]
+# usage: bench/codec_compare.sh [min-seconds-per-benchmark, default 0.5] [TSV]
+# With TSV, also writes "name<TAB>cpp_ns<TAB>go_ns" lines there (go_ns empty
+# for C++-only benchmarks); bench/run_all.sh uses that.
 set -euo pipefail
 secs="${1:-0.5}"
+tsv="${2:-}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 ./bazelw build --config=opt //bench:codec_benchmark >&2
-bazel-bin/bench/codec_benchmark --benchmark_min_time="$secs" --benchmark_format=csv \
+# bazel-bin may point at another configuration (others build in this tree).
+bin="$(./bazelw info --config=opt bazel-bin 2>/dev/null)"
+"$bin"/bench/codec_benchmark --benchmark_min_time="$secs" --benchmark_format=csv \
   2>/dev/null > "$tmp/cpp.csv"
 
 src=/usr/share/gocode/src/github.com/hashicorp/memberlist
@@ -25,10 +30,10 @@ for f in "$src"/*.go; do
 done
 [ -d "$src/vendor" ] && cp -r "$src/vendor" "$pkg/"
 cp bench/go/codec_bench_test.go "$pkg/"
-(cd "$pkg" && GO111MODULE=off GOPATH="$tmp/go:/usr/share/gocode" GOCACHE="$tmp/gocache" \
+(cd "$pkg" && GO111MODULE=off GOPATH="$tmp/go:/usr/share/gocode" GOCACHE="${GOCACHE:-$tmp/gocache}" \
   go test -run '^$' -bench . -benchtime="${secs}s" . ) > "$tmp/go.txt"
 
-python3 - "$tmp/cpp.csv" "$tmp/go.txt" <<'PY'
+python3 - "$tmp/cpp.csv" "$tmp/go.txt" "$tsv" <<'PY'
 import csv, re, sys
 cpp = {}
 with open(sys.argv[1]) as f:
@@ -46,4 +51,9 @@ for name, ns in cpp.items():
     ratio = f"{g / ns:8.1f}" if g else f"{'-':>8}"
     gs = f"{g:12.0f}" if g else f"{'(C++ only)':>12}"
     print(f"{name:32} {ns:12.0f} {gs} {ratio}")
+if sys.argv[3]:
+    with open(sys.argv[3], 'w') as f:
+        for name, ns in cpp.items():
+            g = go.get(name)
+            f.write(f"{name}\t{ns}\t{g if g else ''}\n")
 PY

@@ -1,0 +1,238 @@
+// C++ side of bench/run_all.sh's loopback measurements: one process hosts N
+// net::Memberlist instances on 127.0.0.1 (kernel-chosen ports) and prints
+// one JSON object per measurement on stdout. bench/go/loopback/main.go is
+// the Go memberlist side and measures the same things the same way:
+//
+//   loopback_probe massjoin N CAP_S   every node joins node 0 at once (one
+//       thread each); time from the first Join until every node lists N.
+//   loopback_probe detect N CRASHES   after convergence, CRASHES times: shut
+//       one node down without leaving; time until the first / every other
+//       node drops it from Members().
+//   loopback_probe idle N WINDOW_S [SETTLE_S]   converge (LAN config),
+//       settle, then CPU seconds / payload bytes / packets sent per node per
+//       second over the window, and RSS growth per node.
+//
+// Bytes are the core's "memberlist.udp.sent" + "memberlist.tcp.sent"
+// (payload bytes, as Go's transport sees them); packets are the transport's
+// "net.udp.packets_sent".
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/config.h"
+#include "net/memberlist.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Nodes = std::vector<std::unique_ptr<swim::net::Memberlist>>;
+
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+void SleepS(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
+
+Nodes NewNodes(int n, bool lan) {
+  Nodes nodes;
+  for (int i = 0; i < n; ++i) {
+    swim::Config c = lan ? swim::DefaultLANConfig() : swim::DefaultLocalConfig();
+    c.name = absl::StrCat("cpp-", i);
+    c.bind_addr = "127.0.0.1";
+    c.bind_port = 0;
+    swim::net::NetOptions o;
+    o.log_level = swim::LogLevel::kError;
+    auto m = swim::net::Memberlist::Create(std::move(c), o);
+    if (!m.ok()) {
+      fprintf(stderr, "create node %d: %s\n", i, m.status().ToString().c_str());
+      exit(1);
+    }
+    nodes.push_back(*std::move(m));
+  }
+  return nodes;
+}
+
+// Every node but 0 joins node 0, all at once; returns when all returned.
+void JoinAll(Nodes& nodes) {
+  const std::string seed = nodes[0]->AdvertiseAddress().ToString();
+  std::vector<std::thread> ts;
+  for (size_t i = 1; i < nodes.size(); ++i) {
+    ts.emplace_back([&, i] { (void)nodes[i]->Join({seed}); });
+  }
+  for (auto& t : ts) t.join();
+}
+
+bool Converged(const Nodes& nodes, int want) {
+  for (const auto& m : nodes) {
+    if (m->NumMembers() != want) return false;
+  }
+  return true;
+}
+
+// Polls every 20 ms (as the Go side): seconds taken, and whether converged.
+std::pair<double, bool> WaitConverged(const Nodes& nodes, int want, Clock::time_point start,
+                                      double cap) {
+  while (true) {
+    if (Converged(nodes, want)) return {Since(start), true};
+    if (Since(start) > cap) return {Since(start), false};
+    SleepS(0.02);
+  }
+}
+
+void ShutdownAll(Nodes& nodes) {
+  std::vector<std::thread> ts;
+  for (auto& m : nodes) {
+    if (m) ts.emplace_back([&m] { m->Shutdown(); });
+  }
+  for (auto& t : ts) t.join();
+}
+
+double CpuSeconds() {
+  std::ifstream f("/proc/self/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::istringstream rest(s.substr(s.rfind(')') + 2));
+  std::string field;
+  double ut = 0, st = 0;
+  for (int i = 0; i <= 12 && rest >> field; ++i) {
+    if (i == 11) ut = atof(field.c_str());
+    if (i == 12) st = atof(field.c_str());
+  }
+  return (ut + st) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double RssBytes() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return atof(line.c_str() + 6) * 1024;
+  }
+  return 0;
+}
+
+struct Sent {
+  double bytes = 0, packets = 0;
+};
+Sent SentTotals(const Nodes& nodes) {
+  Sent s;
+  for (const auto& m : nodes) {
+    const swim::Metrics met = m->GetMetrics();
+    s.bytes += met.Counter("memberlist.udp.sent") + met.Counter("memberlist.tcp.sent");
+    s.packets += met.Counter("net.udp.packets_sent");
+  }
+  return s;
+}
+
+int Usage() {
+  fprintf(stderr,
+          "usage: loopback_probe massjoin N CAP_S | detect N CRASHES | idle N WINDOW_S "
+          "[SETTLE_S]\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) return Usage();
+  const std::string mode = argv[1];
+  const int n = atoi(argv[2]);
+  if (mode == "massjoin") {
+    const double cap = atof(argv[3]);
+    Nodes nodes = NewNodes(n, /*lan=*/false);
+    const auto start = Clock::now();
+    std::thread joiner([&] { JoinAll(nodes); });
+    auto [secs, ok] = WaitConverged(nodes, n, start, cap);
+    joiner.join();
+    printf("{\"impl\":\"cpp\",\"kind\":\"massjoin\",\"n\":%d,\"seconds\":%.4f,\"converged\":%s,"
+           "\"cap\":%.0f}\n",
+           n, secs, ok ? "true" : "false", cap);
+    fflush(stdout);
+    ShutdownAll(nodes);
+  } else if (mode == "detect") {
+    const int crashes = atoi(argv[3]);
+    Nodes nodes = NewNodes(n, /*lan=*/false);
+    const auto start = Clock::now();
+    JoinAll(nodes);
+    if (!WaitConverged(nodes, n, start, 60).second) {
+      fprintf(stderr, "detect: cluster did not converge\n");
+      return 1;
+    }
+    SleepS(2);
+    for (int k = 0; k < crashes && nodes.size() > 1; ++k) {
+      std::unique_ptr<swim::net::Memberlist> victim = std::move(nodes.back());
+      nodes.pop_back();
+      const std::string name = victim->LocalNode().name;
+      const auto t0 = Clock::now();
+      victim->Shutdown();
+      std::vector<bool> seen(nodes.size(), false);
+      size_t left = nodes.size();
+      double first = -1, all = 0;
+      while (left > 0 && Since(t0) < 60) {
+        for (size_t i = 0; i < nodes.size(); ++i) {
+          if (seen[i]) continue;
+          bool has = false;
+          for (const swim::Node& m : nodes[i]->Members()) {
+            if (m.name == name) {
+              has = true;
+              break;
+            }
+          }
+          if (!has) {
+            seen[i] = true;
+            --left;
+            if (first < 0) first = Since(t0);
+          }
+        }
+        if (left == 0) {
+          all = Since(t0);
+          break;
+        }
+        SleepS(0.005);
+      }
+      printf("{\"impl\":\"cpp\",\"kind\":\"detect\",\"n\":%d,\"crash\":%d,\"first\":%.4f,"
+             "\"all\":%.4f,\"agreed\":%s}\n",
+             n, k, first, all, left == 0 ? "true" : "false");
+      fflush(stdout);
+      SleepS(1);
+    }
+    ShutdownAll(nodes);
+  } else if (mode == "idle") {
+    const double window = atof(argv[3]);
+    const double settle = argc > 4 ? atof(argv[4]) : 5;
+    const double rss0 = RssBytes();
+    Nodes nodes = NewNodes(n, /*lan=*/true);
+    const auto start = Clock::now();
+    JoinAll(nodes);
+    if (!WaitConverged(nodes, n, start, 60).second) {
+      fprintf(stderr, "idle: cluster did not converge\n");
+      return 1;
+    }
+    SleepS(settle);
+    const Sent s0 = SentTotals(nodes);
+    const double c0 = CpuSeconds();
+    const auto t0 = Clock::now();
+    SleepS(window);
+    const double el = Since(t0);
+    const double c1 = CpuSeconds();
+    const Sent s1 = SentTotals(nodes);
+    const double rss1 = RssBytes();
+    printf("{\"impl\":\"cpp\",\"kind\":\"idle\",\"n\":%d,\"window\":%.3f,\"cpu_per_node\":%.6g,"
+           "\"bytes_per_node\":%.6g,\"packets_per_node\":%.6g,\"rss_per_node\":%.6g,"
+           "\"rss0\":%.0f,\"rss\":%.0f}\n",
+           n, el, (c1 - c0) / el / n, (s1.bytes - s0.bytes) / el / n,
+           (s1.packets - s0.packets) / el / n, (rss1 - rss0) / n, rss0, rss1);
+    fflush(stdout);
+    ShutdownAll(nodes);
+  } else {
+    return Usage();
+  }
+  return 0;
+}
