@@ -85,23 +85,43 @@ void Monitor::SetCell(int o, int s, View v, uint32_t inc) {
   }
 }
 
-// Recomputes everything that depends on up_[s] (column s and row s).
-void Monitor::RecountColumn(int s) {
-  if (!track_) return;
-  total_mismatch_ = 0;
-  rows_ok_ = 0;
-  up_count_ = 0;
+// Changes the truth about node i (up or not) and updates the mismatch
+// counts of column i and row i: O(n).
+void Monitor::SetUp(int i, bool up, bool reset_row) {
+  if (!track_) {
+    if (up_[i] != up) up_count_ += up ? 1 : -1;
+    up_[i] = up;
+    if (reset_row) ResetRow(i);
+    return;
+  }
+  std::vector<char> before(max_nodes_, 0);
+  for (int o = 0; o < max_nodes_; ++o) before[o] = Mismatch(o, i) ? 1 : 0;
+  if (up_[i]) {
+    total_mismatch_ -= row_mismatch_[i];
+    if (row_mismatch_[i] == 0) --rows_ok_;
+    --up_count_;
+    row_mismatch_[i] = 0;
+  }
+  up_[i] = up;
+  if (reset_row) ResetRow(i);
   for (int o = 0; o < max_nodes_; ++o) {
-    if (!up_[o]) {
-      row_mismatch_[o] = 0;
-      continue;
-    }
-    ++up_count_;
+    if (o == i || !up_[o]) continue;
+    const int d = (Mismatch(o, i) ? 1 : 0) - before[o];
+    if (d == 0) continue;
+    const bool was_ok = row_mismatch_[o] == 0;
+    row_mismatch_[o] += d;
+    total_mismatch_ += d;
+    const bool is_ok = row_mismatch_[o] == 0;
+    if (was_ok && !is_ok) --rows_ok_;
+    if (!was_ok && is_ok) ++rows_ok_;
+  }
+  if (up) {
     int m = 0;
-    for (int t = 0; t < max_nodes_; ++t) m += Mismatch(o, t) ? 1 : 0;
-    row_mismatch_[o] = m;
+    for (int t = 0; t < max_nodes_; ++t) m += Mismatch(i, t) ? 1 : 0;
+    row_mismatch_[i] = m;
     total_mismatch_ += m;
     if (m == 0) ++rows_ok_;
+    ++up_count_;
   }
 }
 
@@ -114,18 +134,13 @@ void Monitor::NodeStarted(int i) {
   const swim::Instant now = cluster_->world().Now();
   const bool restart = exists_[i];
   exists_[i] = true;
-  up_[i] = true;
   started_at_[i] = now;
-  ResetRow(i);
   if (restart) episodes_[i] = Episode{};
-  RecountColumn(i);
-  if (!track_) up_count_ += 1;
+  SetUp(i, true, /*reset_row=*/true);
 }
 
 void Monitor::NodeCrashed(int i) {
-  up_[i] = false;
-  ResetRow(i);
-  RecountColumn(i);
+  SetUp(i, false, /*reset_row=*/true);
   CrashTiming c;
   c.node = i;
   c.at = cluster_->world().Now();
@@ -134,8 +149,7 @@ void Monitor::NodeCrashed(int i) {
 }
 
 void Monitor::NodeLeft(int i) {
-  up_[i] = false;
-  RecountColumn(i);
+  SetUp(i, false, /*reset_row=*/false);
 }
 
 double Monitor::AgreementFraction() const {

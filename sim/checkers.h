@@ -164,7 +164,7 @@ class Monitor {
   Cell& cell(int o, int s) { return cells_[static_cast<size_t>(o) * max_nodes_ + s]; }
   bool Mismatch(int o, int s) const;
   void SetCell(int o, int s, View v, uint32_t inc);
-  void RecountColumn(int s);
+  void SetUp(int i, bool up, bool reset_row);
   void ResetRow(int o);
   void Violation(const std::string& checker, std::string text);
   std::string Explain(int observer, int subject, swim::Instant t) const;
