@@ -27,6 +27,7 @@ Bounds Bounds::From(const swim::Config& c, int n) {
   b.suspicion_min_floor = c.suspicion_mult * c.probe_interval;
   const absl::Duration min_n = swim::SuspicionTimeout(c.suspicion_mult, std::max(n, 1),
                                                       c.probe_interval);
+  b.suspicion_min = min_n;
   b.suspicion_max = c.suspicion_max_timeout_mult * min_n;
   const absl::Duration pp = c.push_pull_interval > absl::ZeroDuration()
                                 ? swim::PushPullScale(c.push_pull_interval, n)

@@ -86,6 +86,7 @@ struct FalsePositive {
 // Bounds derived from a config and cluster size (see the header comment).
 struct Bounds {
   absl::Duration suspicion_min_floor;  // suspicion_mult * probe_interval
+  absl::Duration suspicion_min;        // for the largest n
   absl::Duration suspicion_max;        // for the largest n
   absl::Duration convergence;
   absl::Duration crash_detection;

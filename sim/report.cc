@@ -159,10 +159,23 @@ std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& run
                   "\n");
   if (!runs.empty()) {
     const Bounds& b = runs[0].bounds;
-    absl::StrAppend(&o, "Lifeguard suspicion timeout: ", absl::FormatDuration(b.suspicion_min_floor),
-                    " (min, n<=10) .. ", absl::FormatDuration(b.suspicion_max),
-                    " (max); convergence bound ", absl::FormatDuration(b.convergence),
-                    "; crash detection bound ", absl::FormatDuration(b.crash_detection), "\n");
+    absl::StrAppend(&o, "Checker bounds: convergence ", absl::FormatDuration(b.convergence),
+                    ", crash detection ", absl::FormatDuration(b.crash_detection),
+                    " (sim/checkers.h)\n");
+  }
+  if (!runs.empty()) {
+    const swim::Config& c = sc.config;
+    const Bounds& b = runs[0].bounds;
+    absl::StrAppend(
+        &o, "How it works: every ", absl::FormatDuration(c.probe_interval),
+        " each node pings one member (SWIM). No ack within ", absl::FormatDuration(c.probe_timeout),
+        ": it asks ", c.indirect_checks, " others\n  to ping it too; still nothing by the end of "
+        "the interval: \"suspect\". The suspect can refute with a higher\n  incarnation until "
+        "Lifeguard's suspicion timer (", absl::FormatDuration(b.suspicion_min), "..",
+        absl::FormatDuration(b.suspicion_max), " here, shorter as more peers confirm)\n  runs out; "
+        "then it is \"dead\". News spreads by gossip every ", absl::FormatDuration(c.gossip_interval),
+        " to ", c.gossip_nodes, " random peers,\n  and by a full-state push/pull every ",
+        absl::FormatDuration(c.push_pull_interval), " (scaled with n).\n");
   }
   absl::StrAppend(&o, "\nTimeline (times are virtual, p50 / p99 / max over seeds):\n");
   absl::StrAppend(&o, absl::StrFormat("  %-8s %-44s %s\n", "at", "action", "what the cluster did"));
@@ -190,9 +203,8 @@ std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& run
           }
         }
         crash_k += n;
-        what = absl::StrCat("first suspected ", Fmt(Percentile(fs, 0.5), true),
-                            ", first declared dead ", Fmt(Percentile(fd, 0.5), true),
-                            ", dead to everyone ", Pct(full));
+        what = absl::StrCat("suspected ", Fmt(Percentile(fs, 0.5), true), ", first dead ",
+                            Fmt(Percentile(fd, 0.5), true), ", dead to all ", Pct(full));
       } else {
         std::vector<double> conv;
         bool any = false;

@@ -163,3 +163,24 @@ TEST(ScenarioParse, ProductionBinaryRefusesPlantedBugs) {
 
 }  // namespace
 }  // namespace sim
+
+namespace sim {
+namespace {
+
+// Every scenario shipped in the repository parses (including the slow and
+// the negative ones, which the default suite does not run).
+TEST(ScenarioFiles, AllShippedScenariosParse) {
+  for (const char* f :
+       {"scenarios/quickstart.toml", "scenarios/crash_detection.toml",
+        "scenarios/refute_slow_node.toml", "scenarios/lossy_links.toml",
+        "scenarios/asymmetric_partition.toml", "scenarios/pause_storm.toml",
+        "scenarios/mass_join.toml", "scenarios/churn_1000.toml",
+        "scenarios/negative/ignore_refute.toml", "scenarios/negative/skip_suspicion.toml",
+        "scenarios/negative/accept_stale_alive.toml"}) {
+    absl::StatusOr<Scenario> sc = LoadScenario(f);
+    EXPECT_TRUE(sc.ok()) << f << ": " << sc.status();
+  }
+}
+
+}  // namespace
+}  // namespace sim
