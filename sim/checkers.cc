@@ -211,7 +211,22 @@ std::string Monitor::Explain(int observer, int subject, swim::Instant t) const {
   if (PausedDuring(observer, a, t)) {
     parts.push_back(absl::StrCat("accuser ", Cluster::NodeName(observer), " was paused"));
   }
-  if (PartitionDuring(a, t)) parts.push_back("a partition/isolation was in force");
+  bool isolated = false;
+  for (const FaultRecord& f : cluster_->world().fault_log()) {
+    if (f.at > t) break;
+    if (f.kind != FaultKind::kPartition || f.node == kWorldOwner) continue;
+    if (f.node == static_cast<NodeId>(subject) && f.at >= a - bounds_.cause_window) {
+      parts.push_back(absl::StrCat("subject ", Cluster::NodeName(subject), " was isolated at ",
+                                   At(f.at)));
+      isolated = true;
+    }
+    if (f.node == static_cast<NodeId>(observer) && f.at >= a - bounds_.cause_window) {
+      parts.push_back(absl::StrCat("accuser ", Cluster::NodeName(observer), " was isolated at ",
+                                   At(f.at)));
+      isolated = true;
+    }
+  }
+  if (!isolated && PartitionDuring(a, t)) parts.push_back("a partition was in force");
   if (DriftOn(subject) || DriftOn(observer)) parts.push_back("clock drift on subject/accuser");
   const std::vector<DropRecord> drops =
       cluster_->world().DropsInvolving(static_cast<NodeId>(subject), a, t);
@@ -318,8 +333,9 @@ void Monitor::OnEvent(const ClusterEvent& e) {
     }
   }
 
-  // (a) false positives.
-  if (v == View::kDead && up_[s]) {
+  // (a) false positives (the accuser must be a member itself: a node that
+  // left keeps running but speaks for nobody).
+  if (v == View::kDead && up_[s] && up_[o]) {
     FalsePositive fp;
     fp.at = now;
     fp.observer = o;

@@ -55,7 +55,7 @@ std::string EventLabel(const ScheduledEvent& e) {
     case ActionKind::kHeal:
       break;
     default:
-      absl::StrAppend(&s, " ", NodeList(e.nodes));
+      if (!e.nodes.empty()) absl::StrAppend(&s, " ", NodeList(e.nodes));
   }
   if (e.duration) absl::StrAppend(&s, " for ", absl::FormatDuration(*e.duration));
   absl::StrAppend(&s, " @", absl::FormatDuration(e.at));
