@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/check.h"
+#include "core/util.h"
+
+#include "sim/scenario.h"
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "core/check.h"
-#include "core/util.h"
-#include "sim/scenario.h"
 
 namespace sim {
 namespace {
@@ -18,15 +20,17 @@ constexpr size_t kMaxExamples = 8;
 std::string Secs(absl::Duration d) {
   return absl::StrCat(absl::ToDoubleMilliseconds(d) / 1000.0, "s");
 }
-std::string At(swim::Instant t) { return absl::StrCat("t=", Secs(t - swim::Instant())); }
+std::string At(swim::Instant t) {
+  return absl::StrCat("t=", Secs(t - swim::Instant()));
+}
 
 }  // namespace
 
 Bounds Bounds::From(const swim::Config& c, int n) {
   Bounds b;
   b.suspicion_min_floor = c.suspicion_mult * c.probe_interval;
-  const absl::Duration min_n = swim::SuspicionTimeout(c.suspicion_mult, std::max(n, 1),
-                                                      c.probe_interval);
+  const absl::Duration min_n = swim::SuspicionTimeout(
+      c.suspicion_mult, std::max(n, 1), c.probe_interval);
   b.suspicion_min = min_n;
   b.suspicion_max = c.suspicion_max_timeout_mult * min_n;
   const absl::Duration pp = c.push_pull_interval > absl::ZeroDuration()
@@ -149,9 +153,7 @@ void Monitor::NodeCrashed(int i) {
   crash_checked_.push_back(false);
 }
 
-void Monitor::NodeLeft(int i) {
-  SetUp(i, false, /*reset_row=*/false);
-}
+void Monitor::NodeLeft(int i) { SetUp(i, false, /*reset_row=*/false); }
 
 double Monitor::AgreementFraction() const {
   if (up_count_ == 0) return 1.0;
@@ -197,7 +199,8 @@ bool Monitor::PartitionDuring(swim::Instant a, swim::Instant b) const {
 
 bool Monitor::DriftOn(int node) const {
   for (const FaultRecord& f : cluster_->world().fault_log()) {
-    if (f.kind == FaultKind::kClock && f.node == static_cast<NodeId>(node)) return true;
+    if (f.kind == FaultKind::kClock && f.node == static_cast<NodeId>(node))
+      return true;
   }
   return false;
 }
@@ -206,28 +209,34 @@ std::string Monitor::Explain(int observer, int subject, swim::Instant t) const {
   const swim::Instant a = t - bounds_.cause_window;
   std::vector<std::string> parts;
   if (PausedDuring(subject, a, t)) {
-    parts.push_back(absl::StrCat("subject ", Cluster::NodeName(subject), " was paused"));
+    parts.push_back(
+        absl::StrCat("subject ", Cluster::NodeName(subject), " was paused"));
   }
   if (PausedDuring(observer, a, t)) {
-    parts.push_back(absl::StrCat("accuser ", Cluster::NodeName(observer), " was paused"));
+    parts.push_back(
+        absl::StrCat("accuser ", Cluster::NodeName(observer), " was paused"));
   }
   bool isolated = false;
   for (const FaultRecord& f : cluster_->world().fault_log()) {
     if (f.at > t) break;
     if (f.kind != FaultKind::kPartition || f.node == kWorldOwner) continue;
-    if (f.node == static_cast<NodeId>(subject) && f.at >= a - bounds_.cause_window) {
-      parts.push_back(absl::StrCat("subject ", Cluster::NodeName(subject), " was isolated at ",
-                                   At(f.at)));
+    if (f.node == static_cast<NodeId>(subject) &&
+        f.at >= a - bounds_.cause_window) {
+      parts.push_back(absl::StrCat("subject ", Cluster::NodeName(subject),
+                                   " was isolated at ", At(f.at)));
       isolated = true;
     }
-    if (f.node == static_cast<NodeId>(observer) && f.at >= a - bounds_.cause_window) {
-      parts.push_back(absl::StrCat("accuser ", Cluster::NodeName(observer), " was isolated at ",
-                                   At(f.at)));
+    if (f.node == static_cast<NodeId>(observer) &&
+        f.at >= a - bounds_.cause_window) {
+      parts.push_back(absl::StrCat("accuser ", Cluster::NodeName(observer),
+                                   " was isolated at ", At(f.at)));
       isolated = true;
     }
   }
-  if (!isolated && PartitionDuring(a, t)) parts.push_back("a partition was in force");
-  if (DriftOn(subject) || DriftOn(observer)) parts.push_back("clock drift on subject/accuser");
+  if (!isolated && PartitionDuring(a, t))
+    parts.push_back("a partition was in force");
+  if (DriftOn(subject) || DriftOn(observer))
+    parts.push_back("clock drift on subject/accuser");
   const std::vector<DropRecord> drops =
       cluster_->world().DropsInvolving(static_cast<NodeId>(subject), a, t);
   if (!drops.empty()) {
@@ -239,20 +248,24 @@ std::string Monitor::Explain(int observer, int subject, swim::Instant t) const {
     }
     std::vector<std::pair<uint64_t, NodeId>> peers;
     for (auto& [p, n] : by_peer) peers.emplace_back(n, p);
-    std::sort(peers.begin(), peers.end(),
-              [](auto& x, auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
-    std::string s = absl::StrCat(drops.size(), " packets to/from the subject dropped (");
+    std::sort(peers.begin(), peers.end(), [](auto& x, auto& y) {
+      return x.first != y.first ? x.first > y.first : x.second < y.second;
+    });
+    std::string s =
+        absl::StrCat(drops.size(), " packets to/from the subject dropped (");
     bool first = true;
     for (size_t c = 0; c < kNumDropCauses; ++c) {
       if (by_cause[c] == 0) continue;
-      absl::StrAppend(&s, first ? "" : ", ", std::string(DropCauseName(static_cast<DropCause>(c))), " ",
-                      by_cause[c]);
+      absl::StrAppend(&s, first ? "" : ", ",
+                      std::string(DropCauseName(static_cast<DropCause>(c))),
+                      " ", by_cause[c]);
       first = false;
     }
     absl::StrAppend(&s, "; links:");
     for (size_t k = 0; k < peers.size() && k < 3; ++k) {
-      absl::StrAppend(&s, " ", Cluster::NodeName(static_cast<int>(peers[k].second)), " x",
-                      peers[k].first);
+      absl::StrAppend(&s, " ",
+                      Cluster::NodeName(static_cast<int>(peers[k].second)),
+                      " x", peers[k].first);
     }
     absl::StrAppend(&s, ")");
     parts.push_back(s);
@@ -268,10 +281,18 @@ void Monitor::OnEvent(const ClusterEvent& e) {
   const swim::Instant now = e.at;
   View v = View::kAlive;
   switch (e.state) {
-    case swim::NodeState::kAlive: v = View::kAlive; break;
-    case swim::NodeState::kSuspect: v = View::kSuspect; break;
-    case swim::NodeState::kDead: v = View::kDead; break;
-    case swim::NodeState::kLeft: v = View::kLeft; break;
+    case swim::NodeState::kAlive:
+      v = View::kAlive;
+      break;
+    case swim::NodeState::kSuspect:
+      v = View::kSuspect;
+      break;
+    case swim::NodeState::kDead:
+      v = View::kDead;
+      break;
+    case swim::NodeState::kLeft:
+      v = View::kLeft;
+      break;
   }
   const char* kInc = "incarnation";
   const char* kSusp = "suspicion_bounds";
@@ -281,17 +302,21 @@ void Monitor::OnEvent(const ClusterEvent& e) {
     const Cell& c = cell(o, s);
     if (c.view != View::kUnknown) {
       const bool gone = c.view == View::kDead || c.view == View::kLeft;
-      const bool reaped_ok = gone && now - c.since >= config_.gossip_to_the_dead_time;
+      const bool reaped_ok =
+          gone && now - c.since >= config_.gossip_to_the_dead_time;
       if (e.incarnation < c.inc && !reaped_ok) {
-        Violation(kInc, absl::StrCat(At(now), ": ", Cluster::NodeName(o), " saw ", e.subject,
-                                     "'s incarnation go down ", c.inc, " -> ", e.incarnation));
-      } else if (v == View::kAlive && c.view != View::kAlive && e.incarnation <= c.inc &&
-                 !reaped_ok) {
-        Violation(kInc, absl::StrCat(At(now), ": ", Cluster::NodeName(o), " brought ", e.subject,
-                                     " back from ",
-                                     c.view == View::kSuspect ? "suspect" : "dead/left",
-                                     " to alive at the same incarnation ", e.incarnation,
-                                     " (needs a higher one)"));
+        Violation(kInc,
+                  absl::StrCat(At(now), ": ", Cluster::NodeName(o), " saw ",
+                               e.subject, "'s incarnation go down ", c.inc,
+                               " -> ", e.incarnation));
+      } else if (v == View::kAlive && c.view != View::kAlive &&
+                 e.incarnation <= c.inc && !reaped_ok) {
+        Violation(kInc, absl::StrCat(
+                            At(now), ": ", Cluster::NodeName(o), " brought ",
+                            e.subject, " back from ",
+                            c.view == View::kSuspect ? "suspect" : "dead/left",
+                            " to alive at the same incarnation ", e.incarnation,
+                            " (needs a higher one)"));
       }
     }
   }
@@ -307,15 +332,18 @@ void Monitor::OnEvent(const ClusterEvent& e) {
     if (e.incarnation == ep.inc && !ep.dead_declared) {
       ep.dead_declared = true;
       if (!ep.suspected) {
-        Violation(kSusp, absl::StrCat(At(now), ": ", e.subject, " declared dead (incarnation ",
-                                      e.incarnation, ", by ", Cluster::NodeName(o),
-                                      ") without any node suspecting it first"));
+        Violation(kSusp,
+                  absl::StrCat(At(now), ": ", e.subject,
+                               " declared dead (incarnation ", e.incarnation,
+                               ", by ", Cluster::NodeName(o),
+                               ") without any node suspecting it first"));
       } else if (now - ep.first_suspect < bounds_.suspicion_min_floor * 0.99) {
         Violation(kSusp,
-                  absl::StrCat(At(now), ": ", e.subject, " declared dead ",
-                               Secs(now - ep.first_suspect),
-                               " after the first suspicion, below Lifeguard's minimum ",
-                               Secs(bounds_.suspicion_min_floor)));
+                  absl::StrCat(
+                      At(now), ": ", e.subject, " declared dead ",
+                      Secs(now - ep.first_suspect),
+                      " after the first suspicion, below Lifeguard's minimum ",
+                      Secs(bounds_.suspicion_min_floor)));
       }
     }
     if (track_) {
@@ -324,10 +352,11 @@ void Monitor::OnEvent(const ClusterEvent& e) {
         const absl::Duration took = now - c.suspect_since;
         if (took > bounds_.suspicion_max + 2 * config_.probe_interval &&
             !PausedDuring(o, c.suspect_since, now) && !DriftOn(o)) {
-          Violation(kSusp, absl::StrCat(At(now), ": ", Cluster::NodeName(o), " took ", Secs(took),
-                                        " from suspecting ", e.subject,
-                                        " to declaring it dead, above the maximum ",
-                                        Secs(bounds_.suspicion_max)));
+          Violation(kSusp,
+                    absl::StrCat(At(now), ": ", Cluster::NodeName(o), " took ",
+                                 Secs(took), " from suspecting ", e.subject,
+                                 " to declaring it dead, above the maximum ",
+                                 Secs(bounds_.suspicion_max)));
         }
       }
     }
@@ -343,15 +372,17 @@ void Monitor::OnEvent(const ClusterEvent& e) {
     fp.incarnation = e.incarnation;
     fp.causes = Explain(o, s, now);
     Violation("false_positives",
-              absl::StrCat(At(now), ": ", Cluster::NodeName(o), " declared live ", e.subject,
-                           " dead (incarnation ", e.incarnation, "); why: ", fp.causes));
+              absl::StrCat(At(now), ": ", Cluster::NodeName(o),
+                           " declared live ", e.subject, " dead (incarnation ",
+                           e.incarnation, "); why: ", fp.causes));
     fps_.push_back(std::move(fp));
   }
 
   // Crash timings.
   for (CrashTiming& c : crashes_) {
     if (c.node != s || c.full_detection.has_value()) continue;
-    if (v == View::kSuspect && !c.first_suspicion) c.first_suspicion = now - c.at;
+    if (v == View::kSuspect && !c.first_suspicion)
+      c.first_suspicion = now - c.at;
     if ((v == View::kDead || v == View::kLeft) && !c.first_detection) {
       c.first_detection = now - c.at;
     }
@@ -379,7 +410,8 @@ void Monitor::OnConverged() {
   if (!initial_) initial_ = now - swim::Instant();
   for (auto& [idx, t0] : conv_pending_) conv_after_[idx] = now - t0;
   conv_pending_.clear();
-  if (quiet_at_ && !quiet_agree_ && now >= *quiet_at_) quiet_agree_ = now - *quiet_at_;
+  if (quiet_at_ && !quiet_agree_ && now >= *quiet_at_)
+    quiet_agree_ = now - *quiet_at_;
 }
 
 void Monitor::Poll() {
@@ -415,16 +447,16 @@ void Monitor::CheckCrashDeadline(size_t ci) {
     std::optional<swim::NodeState> st = cluster_->StateOf(o, c.node);
     if (st == swim::NodeState::kAlive || st == swim::NodeState::kSuspect) {
       if (believers.size() < 5) {
-        believers.push_back(absl::StrCat(Cluster::NodeName(o), "=",
-                                         std::string(swim::NodeStateName(*st))));
+        believers.push_back(absl::StrCat(
+            Cluster::NodeName(o), "=", std::string(swim::NodeStateName(*st))));
       }
     }
   }
   Violation("crash_detection",
             absl::StrCat(Cluster::NodeName(c.node), " crashed at ", At(c.at),
                          " but is not seen dead by every live node within ",
-                         Secs(bounds_.crash_detection), " (", absl::StrJoin(believers, " "),
-                         ")"));
+                         Secs(bounds_.crash_detection), " (",
+                         absl::StrJoin(believers, " "), ")"));
 }
 
 void Monitor::CheckConvergenceDeadline() {
@@ -441,27 +473,30 @@ void Monitor::CheckConvergenceDeadline() {
     for (int s = 0; s < cluster_->size() && diffs.size() < 5; ++s) {
       if (s == o) continue;
       std::optional<swim::NodeState> st = cluster_->StateOf(o, s);
-      const bool bad = cluster_->is_up(s)
-                           ? st != swim::NodeState::kAlive
-                           : (st == swim::NodeState::kAlive || st == swim::NodeState::kSuspect);
+      const bool bad = cluster_->is_up(s) ? st != swim::NodeState::kAlive
+                                          : (st == swim::NodeState::kAlive ||
+                                             st == swim::NodeState::kSuspect);
       if (bad) {
-        diffs.push_back(absl::StrCat(Cluster::NodeName(o), " sees ", Cluster::NodeName(s), " ",
-                                     st ? std::string(swim::NodeStateName(*st)) : "absent",
-                                     cluster_->is_up(s) ? " (it is up)" : " (it is down)"));
+        diffs.push_back(absl::StrCat(
+            Cluster::NodeName(o), " sees ", Cluster::NodeName(s), " ",
+            st ? std::string(swim::NodeStateName(*st)) : "absent",
+            cluster_->is_up(s) ? " (it is up)" : " (it is down)"));
       }
     }
   }
   Violation("convergence",
             absl::StrCat("after the last action at ", At(*quiet_at_),
-                         ", the live nodes did not agree within ", Secs(bounds_.convergence),
-                         ": ", absl::StrJoin(diffs, "; ")));
+                         ", the live nodes did not agree within ",
+                         Secs(bounds_.convergence), ": ",
+                         absl::StrJoin(diffs, "; ")));
 }
 
 void Monitor::Finish() { Poll(); }
 
 std::vector<CheckerResult> Monitor::Results() const {
   std::vector<CheckerResult> out;
-  for (const std::string& name : KnownCheckers()) out.push_back(results_.at(name));
+  for (const std::string& name : KnownCheckers())
+    out.push_back(results_.at(name));
   return out;
 }
 

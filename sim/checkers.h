@@ -60,10 +60,12 @@
 #include <string>
 #include <vector>
 
-#include "absl/time/time.h"
 #include "core/config.h"
 #include "core/time.h"
+
 #include "sim/cluster.h"
+
+#include "absl/time/time.h"
 
 namespace sim {
 
@@ -113,9 +115,9 @@ class Monitor {
   void OnEvent(const ClusterEvent& e);
 
   // Ground truth changes made by the runner (call right after doing them).
-  void NodeStarted(int i);   // added+started, or restarted
+  void NodeStarted(int i);  // added+started, or restarted
   void NodeCrashed(int i);
-  void NodeLeft(int i);      // after Leave was called
+  void NodeLeft(int i);  // after Leave was called
   // An action ended the disturbance: start a convergence measurement for
   // scheduled event `event_index` now.
   void WatchConvergence(int event_index);
@@ -140,10 +142,13 @@ class Monitor {
   // Time from the start to the first full convergence (nullopt: never).
   std::optional<absl::Duration> initial_convergence() const { return initial_; }
   // Per scheduled event index: time until the next full convergence.
-  const std::map<int, std::optional<absl::Duration>>& convergence_after() const {
+  const std::map<int, std::optional<absl::Duration>>& convergence_after()
+      const {
     return conv_after_;
   }
-  std::optional<absl::Duration> agreement_after_quiet() const { return quiet_agree_; }
+  std::optional<absl::Duration> agreement_after_quiet() const {
+    return quiet_agree_;
+  }
   const Bounds& bounds() const { return bounds_; }
   std::vector<CheckerResult> Results() const;
 
@@ -162,7 +167,9 @@ class Monitor {
     bool dead_declared = false;
   };
 
-  Cell& cell(int o, int s) { return cells_[static_cast<size_t>(o) * max_nodes_ + s]; }
+  Cell& cell(int o, int s) {
+    return cells_[static_cast<size_t>(o) * max_nodes_ + s];
+  }
   bool Mismatch(int o, int s) const;
   void SetCell(int o, int s, View v, uint32_t inc);
   void SetUp(int i, bool up, bool reset_row);

@@ -17,11 +17,13 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::vector<double> Pool(const std::string& sample, const std::vector<const RunResult*>& runs) {
+std::vector<double> Pool(const std::string& sample,
+                         const std::vector<const RunResult*>& runs) {
   std::vector<double> v;
   for (const RunResult* r : runs) {
     auto it = r->samples.find(sample);
-    if (it != r->samples.end()) v.insert(v.end(), it->second.begin(), it->second.end());
+    if (it != r->samples.end())
+      v.insert(v.end(), it->second.begin(), it->second.end());
   }
   return v;
 }
@@ -46,7 +48,8 @@ std::string Fmt(double v, bool duration) {
   if (std::isnan(v)) return "n/a";
   if (std::isinf(v)) return duration ? "never" : "inf";
   if (!duration) {
-    if (v == std::floor(v) && std::fabs(v) < 1e15) return absl::StrFormat("%.0f", v);
+    if (v == std::floor(v) && std::fabs(v) < 1e15)
+      return absl::StrFormat("%.0f", v);
     return absl::StrFormat("%.1f", v);
   }
   if (v < 1) return absl::StrFormat("%.0fms", v * 1000);
@@ -55,8 +58,9 @@ std::string Fmt(double v, bool duration) {
 
 std::string Pct(const std::vector<double>& v, bool duration = true) {
   if (v.empty()) return "-";
-  return absl::StrCat(Fmt(Percentile(v, 0.5), duration), " / ", Fmt(Percentile(v, 0.99), duration),
-                      " / ", Fmt(Max(v), duration));
+  return absl::StrCat(Fmt(Percentile(v, 0.5), duration), " / ",
+                      Fmt(Percentile(v, 0.99), duration), " / ",
+                      Fmt(Max(v), duration));
 }
 
 std::vector<const RunResult*> Ptrs(const std::vector<RunResult>& runs) {
@@ -68,17 +72,23 @@ std::vector<const RunResult*> Ptrs(const std::vector<RunResult>& runs) {
 bool Holds(const Expectation& e, double v) {
   if (std::isnan(v)) return false;
   switch (e.op) {
-    case Expectation::Op::kLe: return v <= e.value;
-    case Expectation::Op::kLt: return v < e.value;
-    case Expectation::Op::kGe: return v >= e.value;
-    case Expectation::Op::kGt: return v > e.value;
-    case Expectation::Op::kEq: return v == e.value;
+    case Expectation::Op::kLe:
+      return v <= e.value;
+    case Expectation::Op::kLt:
+      return v < e.value;
+    case Expectation::Op::kGe:
+      return v >= e.value;
+    case Expectation::Op::kGt:
+      return v > e.value;
+    case Expectation::Op::kEq:
+      return v == e.value;
   }
   return false;
 }
 
 std::string XmlEscape(const std::string& s) {
-  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+  return absl::StrReplaceAll(
+      s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
 }
 
 }  // namespace
@@ -91,9 +101,10 @@ double Percentile(std::vector<double> v, double q) {
   return v[std::min(rank, v.size()) - 1];
 }
 
-double MetricValue(const std::string& m, const std::vector<const RunResult*>& runs) {
-  for (const char* base : {"first_detection", "first_suspicion", "detection", "join_agreement",
-                           "agreement_after_heal"}) {
+double MetricValue(const std::string& m,
+                   const std::vector<const RunResult*>& runs) {
+  for (const char* base : {"first_detection", "first_suspicion", "detection",
+                           "join_agreement", "agreement_after_heal"}) {
     const std::string b(base);
     if (m == b + "_p50") return Percentile(Pool(b, runs), 0.5);
     if (m == b + "_p99") return Percentile(Pool(b, runs), 0.99);
@@ -107,13 +118,14 @@ double MetricValue(const std::string& m, const std::vector<const RunResult*>& ru
     std::vector<double> v = Pool("false_positives", runs);
     return v.empty() ? kNaN : Sum(v) / v.size();
   }
-  if (m == "mass_join_converged_within") return Max(Pool("initial_convergence", runs));
+  if (m == "mass_join_converged_within")
+    return Max(Pool("initial_convergence", runs));
   // agreement_after_heal, initial_convergence, converged_by, rates: worst seed.
   return Max(Pool(m, runs));
 }
 
-std::vector<ExpectationOutcome> EvaluateExpectations(const Scenario& sc,
-                                                     const std::vector<RunResult>& runs) {
+std::vector<ExpectationOutcome> EvaluateExpectations(
+    const Scenario& sc, const std::vector<RunResult>& runs) {
   std::vector<ExpectationOutcome> out;
   const std::vector<const RunResult*> all = Ptrs(runs);
   for (const Expectation& e : sc.expectations) {
@@ -126,8 +138,9 @@ std::vector<ExpectationOutcome> EvaluateExpectations(const Scenario& sc,
     for (const RunResult& r : runs) {
       double v = MetricValue(e.metric, {&r});
       if (std::isnan(v)) continue;
-      const bool lower_is_better =
-          e.op == Expectation::Op::kLe || e.op == Expectation::Op::kLt || e.op == Expectation::Op::kEq;
+      const bool lower_is_better = e.op == Expectation::Op::kLe ||
+                                   e.op == Expectation::Op::kLt ||
+                                   e.op == Expectation::Op::kEq;
       double badness = lower_is_better ? v : -v;
       if (badness > worst) {
         worst = badness;
@@ -140,27 +153,30 @@ std::vector<ExpectationOutcome> EvaluateExpectations(const Scenario& sc,
   return out;
 }
 
-std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& runs,
+std::string TerminalReport(const Scenario& sc,
+                           const std::vector<RunResult>& runs,
                            const std::vector<ExpectationOutcome>& outcomes,
                            const std::string& replay_prefix) {
   std::string o;
   const std::vector<const RunResult*> all = Ptrs(runs);
-  std::string seeds = runs.size() == 1
-                          ? absl::StrCat("seed ", runs[0].seed)
-                          : absl::StrCat(runs.size(), " seeds (", runs.front().seed, "..",
-                                         runs.back().seed, ")");
+  std::string seeds = runs.size() == 1 ? absl::StrCat("seed ", runs[0].seed)
+                                       : absl::StrCat(runs.size(), " seeds (",
+                                                      runs.front().seed, "..",
+                                                      runs.back().seed, ")");
   int nodes = runs.empty() ? sc.size : runs[0].nodes;
   absl::StrAppend(&o, "== swimsim: ", sc.name, " ==\n");
   if (!sc.description.empty()) absl::StrAppend(&o, sc.description, "\n");
-  absl::StrAppend(&o, nodes, " nodes, ", sc.profile, " profile (probe every ",
-                  absl::FormatDuration(sc.config.probe_interval), ", gossip every ",
-                  absl::FormatDuration(sc.config.gossip_interval), " to ", sc.config.gossip_nodes,
-                  " peers), ", absl::FormatDuration(sc.duration), " virtual per run, ", seeds,
-                  "\n");
+  absl::StrAppend(
+      &o, nodes, " nodes, ", sc.profile, " profile (probe every ",
+      absl::FormatDuration(sc.config.probe_interval), ", gossip every ",
+      absl::FormatDuration(sc.config.gossip_interval), " to ",
+      sc.config.gossip_nodes, " peers), ", absl::FormatDuration(sc.duration),
+      " virtual per run, ", seeds, "\n");
   if (!runs.empty()) {
     const Bounds& b = runs[0].bounds;
-    absl::StrAppend(&o, "Checker bounds: convergence ", absl::FormatDuration(b.convergence),
-                    ", crash detection ", absl::FormatDuration(b.crash_detection),
+    absl::StrAppend(&o, "Checker bounds: convergence ",
+                    absl::FormatDuration(b.convergence), ", crash detection ",
+                    absl::FormatDuration(b.crash_detection),
                     " (sim/checkers.h)\n");
   }
   if (!runs.empty()) {
@@ -168,21 +184,30 @@ std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& run
     const Bounds& b = runs[0].bounds;
     absl::StrAppend(
         &o, "How it works: every ", absl::FormatDuration(c.probe_interval),
-        " each node pings one member (SWIM). No ack within ", absl::FormatDuration(c.probe_timeout),
-        ": it asks ", c.indirect_checks, " others\n  to ping it too; still nothing by the end of "
-        "the interval: \"suspect\". The suspect can refute with a higher\n  incarnation until "
-        "Lifeguard's suspicion timer (", absl::FormatDuration(b.suspicion_min), "..",
-        absl::FormatDuration(b.suspicion_max), " here, shorter as more peers confirm)\n  runs out; "
-        "then it is \"dead\". News spreads by gossip every ", absl::FormatDuration(c.gossip_interval),
-        " to ", c.gossip_nodes, " random peers,\n  and by a full-state push/pull every ",
+        " each node pings one member (SWIM). No ack within ",
+        absl::FormatDuration(c.probe_timeout), ": it asks ", c.indirect_checks,
+        " others\n  to ping it too; still nothing by the end of "
+        "the interval: \"suspect\". The suspect can refute with a higher\n  "
+        "incarnation until "
+        "Lifeguard's suspicion timer (",
+        absl::FormatDuration(b.suspicion_min), "..",
+        absl::FormatDuration(b.suspicion_max),
+        " here, shorter as more peers confirm)\n  runs out; "
+        "then it is \"dead\". News spreads by gossip every ",
+        absl::FormatDuration(c.gossip_interval), " to ", c.gossip_nodes,
+        " random peers,\n  and by a full-state push/pull every ",
         absl::FormatDuration(c.push_pull_interval), " (scaled with n).\n");
   }
-  absl::StrAppend(&o, "\nTimeline (times are virtual, p50 / p99 / max over seeds):\n");
-  absl::StrAppend(&o, absl::StrFormat("  %-8s %-44s %s\n", "at", "action", "what the cluster did"));
-  absl::StrAppend(&o, absl::StrFormat("  %-8s %-44s %s\n", "0s",
-                                      absl::StrCat("start ", sc.size, " nodes, all join node-0"),
-                                      absl::StrCat("everyone knows everyone after ",
-                                                   Pct(Pool("initial_convergence", all)))));
+  absl::StrAppend(
+      &o, "\nTimeline (times are virtual, p50 / p99 / max over seeds):\n");
+  absl::StrAppend(&o, absl::StrFormat("  %-8s %-44s %s\n", "at", "action",
+                                      "what the cluster did"));
+  absl::StrAppend(
+      &o, absl::StrFormat(
+              "  %-8s %-44s %s\n", "0s",
+              absl::StrCat("start ", sc.size, " nodes, all join node-0"),
+              absl::StrCat("everyone knows everyone after ",
+                           Pct(Pool("initial_convergence", all)))));
   if (!runs.empty()) {
     size_t crash_k = 0;
     for (size_t k = 0; k < runs[0].events.size(); ++k) {
@@ -192,10 +217,12 @@ std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& run
         const size_t n = sc.events[ev.index].nodes.size();
         std::vector<double> fs, fd, full;
         for (const RunResult& r : runs) {
-          for (size_t j = crash_k; j < crash_k + n && j < r.crashes.size(); ++j) {
+          for (size_t j = crash_k; j < crash_k + n && j < r.crashes.size();
+               ++j) {
             const CrashTiming& c = r.crashes[j];
             auto sec = [](const std::optional<absl::Duration>& d) {
-              return d ? absl::ToDoubleSeconds(*d) : std::numeric_limits<double>::infinity();
+              return d ? absl::ToDoubleSeconds(*d)
+                       : std::numeric_limits<double>::infinity();
             };
             fs.push_back(sec(c.first_suspicion));
             fd.push_back(sec(c.first_detection));
@@ -203,8 +230,9 @@ std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& run
           }
         }
         crash_k += n;
-        what = absl::StrCat("suspected ", Fmt(Percentile(fs, 0.5), true), ", first dead ",
-                            Fmt(Percentile(fd, 0.5), true), ", dead to all ", Pct(full));
+        what = absl::StrCat("suspected ", Fmt(Percentile(fs, 0.5), true),
+                            ", first dead ", Fmt(Percentile(fd, 0.5), true),
+                            ", dead to all ", Pct(full));
       } else {
         std::vector<double> conv;
         bool any = false;
@@ -213,31 +241,39 @@ std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& run
                                       r.events[k].action == ev.action)) {
             const auto& c = r.events[k].converged_after;
             if (c.has_value()) any = true;
-            conv.push_back(c ? absl::ToDoubleSeconds(*c) : std::numeric_limits<double>::infinity());
+            conv.push_back(c ? absl::ToDoubleSeconds(*c)
+                             : std::numeric_limits<double>::infinity());
           }
         }
         const ScheduledEvent& se = sc.events[ev.index];
-        const bool measured = se.duration.has_value() || ev.action == ActionKind::kJoin ||
-                              ev.action == ActionKind::kLeave || ev.action == ActionKind::kRestart ||
-                              ev.action == ActionKind::kResume || ev.action == ActionKind::kHeal ||
+        const bool measured = se.duration.has_value() ||
+                              ev.action == ActionKind::kJoin ||
+                              ev.action == ActionKind::kLeave ||
+                              ev.action == ActionKind::kRestart ||
+                              ev.action == ActionKind::kResume ||
+                              ev.action == ActionKind::kHeal ||
                               ev.action == ActionKind::kMetaUpdate;
         if (measured && (any || !conv.empty())) {
-          what = absl::StrCat(se.duration ? "after it ended, all agree again in "
-                                          : "all agree again in ",
-                              Pct(conv));
+          what =
+              absl::StrCat(se.duration ? "after it ended, all agree again in "
+                                       : "all agree again in ",
+                           Pct(conv));
         }
       }
-      absl::StrAppend(&o, absl::StrFormat("  %-8s %-44s %s\n", absl::FormatDuration(ev.at),
-                                          ev.label.substr(0, ev.label.rfind(" @")), what));
+      absl::StrAppend(
+          &o, absl::StrFormat("  %-8s %-44s %s\n", absl::FormatDuration(ev.at),
+                              ev.label.substr(0, ev.label.rfind(" @")), what));
     }
   }
   // False positives.
   const double fp = MetricValue("false_positives", all);
-  absl::StrAppend(&o, "\nFalse positives (a live node declared dead): ", Fmt(fp, false));
+  absl::StrAppend(
+      &o, "\nFalse positives (a live node declared dead): ", Fmt(fp, false));
   if (fp > 0) {
     std::map<std::string, int> causes;
     for (const RunResult& r : runs) {
-      for (const FalsePositive& f : r.false_positives) ++causes[f.causes.substr(0, 90)];
+      for (const FalsePositive& f : r.false_positives)
+        ++causes[f.causes.substr(0, 90)];
     }
     absl::StrAppend(&o, ", why:\n");
     int shown = 0;
@@ -249,7 +285,8 @@ std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& run
     absl::StrAppend(&o, "\n");
   }
   absl::StrAppend(&o, "Traffic per node: ",
-                  Fmt(MetricValue("msgs_per_node_per_sec", all), false), " msgs/s, ",
+                  Fmt(MetricValue("msgs_per_node_per_sec", all), false),
+                  " msgs/s, ",
                   Fmt(MetricValue("bytes_per_node_per_sec", all), false),
                   " bytes/s (worst seed; UDP + TCP)\n");
   // Checkers.
@@ -267,36 +304,46 @@ std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& run
         if (co.problem()) {
           if (bad_seeds++ == 0) bad_seed = r.seed;
         }
-        if (example.empty() && !co.result.examples.empty()) example = co.result.examples[0];
+        if (example.empty() && !co.result.examples.empty())
+          example = co.result.examples[0];
       }
       std::string status;
       if (!first.enabled) {
         status = "off";
       } else if (first.expected_to_fail) {
-        status = bad_seeds == 0 ? "FAILED AS EXPECTED (planted bug caught)"
-                                : absl::StrCat("HELD in ", bad_seeds, " seed(s) but was expected to fail");
+        status = bad_seeds == 0
+                     ? "FAILED AS EXPECTED (planted bug caught)"
+                     : absl::StrCat("HELD in ", bad_seeds,
+                                    " seed(s) but was expected to fail");
       } else {
-        status = bad_seeds == 0 ? "ok" : absl::StrCat("FAILED in ", bad_seeds, " seed(s)");
+        status = bad_seeds == 0
+                     ? "ok"
+                     : absl::StrCat("FAILED in ", bad_seeds, " seed(s)");
       }
-      absl::StrAppend(&o, absl::StrFormat("  %-17s %-7s %s\n", first.result.name,
-                                          absl::StrCat(viol, " viol."), status));
-      if (viol > 0 && !example.empty()) absl::StrAppend(&o, "      e.g. ", example, "\n");
+      absl::StrAppend(&o,
+                      absl::StrFormat("  %-17s %-7s %s\n", first.result.name,
+                                      absl::StrCat(viol, " viol."), status));
+      if (viol > 0 && !example.empty())
+        absl::StrAppend(&o, "      e.g. ", example, "\n");
       if (bad_seeds > 0) {
-        absl::StrAppend(&o, "      replay: ", replay_prefix, " --seed ", bad_seed,
-                        " --trace t.txt\n");
+        absl::StrAppend(&o, "      replay: ", replay_prefix, " --seed ",
+                        bad_seed, " --trace t.txt\n");
       }
     }
   }
   if (!outcomes.empty()) {
     absl::StrAppend(&o, "\nExpectations:\n");
     for (const ExpectationOutcome& e : outcomes) {
-      absl::StrAppend(&o, absl::StrFormat("  %-28s %-10s %-10s %s\n", e.expectation.metric,
-                                          e.expectation.text,
-                                          Fmt(e.value, IsDurationMetric(e.expectation.metric)),
-                                          e.held ? "ok" : "FAILED"));
+      absl::StrAppend(
+          &o,
+          absl::StrFormat("  %-28s %-10s %-10s %s\n", e.expectation.metric,
+                          e.expectation.text,
+                          Fmt(e.value, IsDurationMetric(e.expectation.metric)),
+                          e.held ? "ok" : "FAILED"));
       if (!e.held) {
-        absl::StrAppend(&o, "      worst seed ", e.worst_seed, ", replay: ", replay_prefix,
-                        " --seed ", e.worst_seed, " --trace t.txt\n");
+        absl::StrAppend(&o, "      worst seed ", e.worst_seed,
+                        ", replay: ", replay_prefix, " --seed ", e.worst_seed,
+                        " --trace t.txt\n");
       }
     }
   }
@@ -307,8 +354,9 @@ std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& run
     wsec += r.wall_seconds;
     evs += r.events_processed;
   }
-  absl::StrAppend(&o, absl::StrFormat(
-                          "\nSimulated %.0fs of cluster time in %.2fs wall (%.0fx real time, %.2fM "
+  absl::StrAppend(
+      &o, absl::StrFormat("\nSimulated %.0fs of cluster time in %.2fs wall "
+                          "(%.0fx real time, %.2fM "
                           "events)\n",
                           vsec, wsec, wsec > 0 ? vsec / wsec : 0.0, evs / 1e6));
   bool pass = true;
@@ -318,7 +366,8 @@ std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& run
   return o;
 }
 
-nlohmann::json JsonReport(const Scenario& sc, const std::vector<RunResult>& runs,
+nlohmann::json JsonReport(const Scenario& sc,
+                          const std::vector<RunResult>& runs,
                           const std::vector<ExpectationOutcome>& outcomes) {
   using nlohmann::json;
   auto num = [](double v) -> json {
@@ -373,11 +422,12 @@ nlohmann::json JsonReport(const Scenario& sc, const std::vector<RunResult>& runs
     x["false_positives"] = fps;
     json evs = json::array();
     for (const EventOutcome& e : r.events) {
-      evs.push_back({{"label", e.label},
-                     {"at_s", absl::ToDoubleSeconds(e.at)},
-                     {"converged_after_s",
-                      e.converged_after ? json(absl::ToDoubleSeconds(*e.converged_after))
-                                        : json(nullptr)}});
+      evs.push_back(
+          {{"label", e.label},
+           {"at_s", absl::ToDoubleSeconds(e.at)},
+           {"converged_after_s",
+            e.converged_after ? json(absl::ToDoubleSeconds(*e.converged_after))
+                              : json(nullptr)}});
     }
     x["events"] = evs;
     json ag = json::array();
@@ -388,7 +438,8 @@ nlohmann::json JsonReport(const Scenario& sc, const std::vector<RunResult>& runs
   j["runs"] = jr;
   json metrics;
   const std::vector<const RunResult*> all = Ptrs(runs);
-  for (const std::string& m : KnownMetrics()) metrics[m] = num(MetricValue(m, all));
+  for (const std::string& m : KnownMetrics())
+    metrics[m] = num(MetricValue(m, all));
   j["metrics"] = metrics;
   json ex = json::array();
   for (const ExpectationOutcome& e : outcomes) {
@@ -414,7 +465,9 @@ struct Plot {
   double w = 760, h = 360, l = 60, r = 20, t = 40, b = 50;
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   double X(double x) const { return l + (x - x0) / (x1 - x0) * (w - l - r); }
-  double Y(double y) const { return h - b - (y - y0) / (y1 - y0) * (h - t - b); }
+  double Y(double y) const {
+    return h - b - (y - y0) / (y1 - y0) * (h - t - b);
+  }
 };
 
 // The smallest 1, 2 or 5 x 10^k at or above x (> 0).
@@ -429,70 +482,91 @@ double NiceCeil(double x) {
 
 std::string Header(const Plot& p, const std::string& title) {
   return absl::StrFormat(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+      "height=\"%.0f\" "
       "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
       "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-      "<text x=\"%.0f\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>\n",
+      "<text x=\"%.0f\" y=\"22\" font-size=\"15\" "
+      "font-weight=\"bold\">%s</text>\n",
       p.w, p.h, p.w, p.h, p.l, XmlEscape(title));
 }
 
-std::string Axes(const Plot& p, const std::string& xlabel, const std::string& ylabel, int xticks,
-                 int yticks, bool ypercent) {
+std::string Axes(const Plot& p, const std::string& xlabel,
+                 const std::string& ylabel, int xticks, int yticks,
+                 bool ypercent) {
   std::string s;
-  absl::StrAppend(&s, absl::StrFormat(
-                          "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n"
-                          "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n",
-                          p.l, p.Y(p.y0), p.w - p.r, p.Y(p.y0), p.l, p.Y(p.y0), p.l, p.t));
+  absl::StrAppend(
+      &s, absl::StrFormat("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                          "y2=\"%.1f\" stroke=\"black\"/>\n"
+                          "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                          "y2=\"%.1f\" stroke=\"black\"/>\n",
+                          p.l, p.Y(p.y0), p.w - p.r, p.Y(p.y0), p.l, p.Y(p.y0),
+                          p.l, p.t));
   for (int i = 0; i <= xticks; ++i) {
     const double x = p.x0 + (p.x1 - p.x0) * i / xticks;
-    absl::StrAppend(&s, absl::StrFormat(
-                            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ccc\"/>"
-                            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-                            p.X(x), p.Y(p.y0), p.X(x), p.t, p.X(x), p.Y(p.y0) + 16,
-                            absl::StrFormat("%.3g", x)));
+    absl::StrAppend(
+        &s,
+        absl::StrFormat(
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"#ccc\"/>"
+            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
+            p.X(x), p.Y(p.y0), p.X(x), p.t, p.X(x), p.Y(p.y0) + 16,
+            absl::StrFormat("%.3g", x)));
   }
   for (int i = 0; i <= yticks; ++i) {
     const double y = p.y0 + (p.y1 - p.y0) * i / yticks;
     absl::StrAppend(
-        &s, absl::StrFormat("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-                            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-                            p.l, p.Y(y), p.w - p.r, p.Y(y), p.l - 6, p.Y(y) + 4,
-                            ypercent ? absl::StrFormat("%.0f%%", y * 100)
-                                     : absl::StrFormat("%.3g", y)));
+        &s, absl::StrFormat(
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                "stroke=\"#eee\"/>"
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                p.l, p.Y(y), p.w - p.r, p.Y(y), p.l - 6, p.Y(y) + 4,
+                ypercent ? absl::StrFormat("%.0f%%", y * 100)
+                         : absl::StrFormat("%.3g", y)));
   }
-  absl::StrAppend(&s, absl::StrFormat(
-                          "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n"
-                          "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" "
-                          "transform=\"rotate(-90 16 %.1f)\">%s</text>\n",
-                          (p.l + p.w - p.r) / 2, p.h - 12, XmlEscape(xlabel), (p.t + p.h - p.b) / 2,
-                          (p.t + p.h - p.b) / 2, XmlEscape(ylabel)));
+  absl::StrAppend(
+      &s, absl::StrFormat(
+              "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n"
+              "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" "
+              "transform=\"rotate(-90 16 %.1f)\">%s</text>\n",
+              (p.l + p.w - p.r) / 2, p.h - 12, XmlEscape(xlabel),
+              (p.t + p.h - p.b) / 2, (p.t + p.h - p.b) / 2, XmlEscape(ylabel)));
   return s;
 }
 
 }  // namespace
 
-std::string AgreementSvg(const Scenario& sc, const std::vector<RunResult>& runs) {
+std::string AgreementSvg(const Scenario& sc,
+                         const std::vector<RunResult>& runs) {
   Plot p;
   p.x1 = NiceCeil(absl::ToDoubleSeconds(sc.duration));
-  std::string s = Header(p, absl::StrCat(sc.name, ": live nodes whose view is exactly right (",
-                                         runs.size(), runs.size() == 1 ? " seed" : " seeds", ")"));
-  absl::StrAppend(&s, Axes(p, "virtual time (s)", "agreeing nodes", 10, 4, true));
+  std::string s = Header(
+      p, absl::StrCat(sc.name, ": live nodes whose view is exactly right (",
+                      runs.size(), runs.size() == 1 ? " seed" : " seeds", ")"));
+  absl::StrAppend(&s,
+                  Axes(p, "virtual time (s)", "agreeing nodes", 10, 4, true));
   // Actions.
   for (const ScheduledEvent& e : sc.events) {
     const double x = p.X(absl::ToDoubleSeconds(e.at));
-    absl::StrAppend(&s, absl::StrFormat(
-                            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e67\" "
-                            "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%.1f\" fill=\"#c35\" "
-                            "font-size=\"10\">%s</text>\n",
-                            x, p.Y(0), x, p.t, x + 3, p.t + 10, std::string(ActionKindName(e.action))));
+    absl::StrAppend(&s,
+                    absl::StrFormat("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                                    "y2=\"%.1f\" stroke=\"#e67\" "
+                                    "stroke-dasharray=\"4 3\"/><text "
+                                    "x=\"%.1f\" y=\"%.1f\" fill=\"#c35\" "
+                                    "font-size=\"10\">%s</text>\n",
+                                    x, p.Y(0), x, p.t, x + 3, p.t + 10,
+                                    std::string(ActionKindName(e.action))));
   }
   // One faint line per seed (at most 30), then the median.
   size_t shown = 0;
   for (const RunResult& r : runs) {
     if (++shown > 30) break;
     std::string pts;
-    for (auto& [t, f] : r.agreement) absl::StrAppend(&pts, absl::StrFormat("%.1f,%.1f ", p.X(t), p.Y(f)));
-    absl::StrAppend(&s, "<polyline fill=\"none\" stroke=\"#48c\" stroke-opacity=\"0.3\" points=\"",
+    for (auto& [t, f] : r.agreement)
+      absl::StrAppend(&pts, absl::StrFormat("%.1f,%.1f ", p.X(t), p.Y(f)));
+    absl::StrAppend(&s,
+                    "<polyline fill=\"none\" stroke=\"#48c\" "
+                    "stroke-opacity=\"0.3\" points=\"",
                     pts, "\"/>\n");
   }
   if (!runs.empty()) {
@@ -502,33 +576,40 @@ std::string AgreementSvg(const Scenario& sc, const std::vector<RunResult>& runs)
       for (const RunResult& r : runs) {
         if (i < r.agreement.size()) v.push_back(r.agreement[i].second);
       }
-      absl::StrAppend(&pts, absl::StrFormat("%.1f,%.1f ", p.X(runs[0].agreement[i].first),
-                                            p.Y(Percentile(v, 0.5))));
+      absl::StrAppend(
+          &pts, absl::StrFormat("%.1f,%.1f ", p.X(runs[0].agreement[i].first),
+                                p.Y(Percentile(v, 0.5))));
     }
-    absl::StrAppend(&s, "<polyline fill=\"none\" stroke=\"#136\" stroke-width=\"2\" points=\"", pts,
-                    "\"/>\n");
+    absl::StrAppend(
+        &s,
+        "<polyline fill=\"none\" stroke=\"#136\" stroke-width=\"2\" points=\"",
+        pts, "\"/>\n");
   }
   absl::StrAppend(&s, "</svg>\n");
   return s;
 }
 
-std::string DetectionSvg(const Scenario& sc, const std::vector<RunResult>& runs) {
+std::string DetectionSvg(const Scenario& sc,
+                         const std::vector<RunResult>& runs) {
   std::vector<double> v;
   std::string what = "crash -> every live node sees it dead";
   for (const RunResult& r : runs) {
     for (const CrashTiming& c : r.crashes) {
-      if (c.full_detection) v.push_back(absl::ToDoubleSeconds(*c.full_detection));
+      if (c.full_detection)
+        v.push_back(absl::ToDoubleSeconds(*c.full_detection));
     }
   }
   if (v.empty()) {
     what = "action -> every live node agrees again";
     for (const RunResult& r : runs) {
       for (const EventOutcome& e : r.events) {
-        if (e.converged_after) v.push_back(absl::ToDoubleSeconds(*e.converged_after));
+        if (e.converged_after)
+          v.push_back(absl::ToDoubleSeconds(*e.converged_after));
       }
       if (r.events.empty()) {
         auto it = r.samples.find("initial_convergence");
-        if (it != r.samples.end() && !it->second.empty() && std::isfinite(it->second[0])) {
+        if (it != r.samples.end() && !it->second.empty() &&
+            std::isfinite(it->second[0])) {
           v.push_back(it->second[0]);
         }
       }
@@ -540,50 +621,64 @@ std::string DetectionSvg(const Scenario& sc, const std::vector<RunResult>& runs)
   p.x1 = v.empty() ? 1 : NiceCeil(std::max(v.back() * 1.02, 0.001));
   const int bins = 30;
   std::vector<int> count(bins, 0);
-  for (double x : v) count[std::min(bins - 1, static_cast<int>(x / p.x1 * bins))]++;
+  for (double x : v)
+    count[std::min(bins - 1, static_cast<int>(x / p.x1 * bins))]++;
   const int cmax = std::max(1, *std::max_element(count.begin(), count.end()));
-  std::string s = Header(p, absl::StrCat(sc.name, ": ", what, " (", v.size(), " samples)"));
-  absl::StrAppend(&s, Axes(p, "seconds (virtual)", "fraction (CDF) / histogram", 10, 4, true));
+  std::string s =
+      Header(p, absl::StrCat(sc.name, ": ", what, " (", v.size(), " samples)"));
+  absl::StrAppend(&s, Axes(p, "seconds (virtual)", "fraction (CDF) / histogram",
+                           10, 4, true));
   for (int i = 0; i < bins; ++i) {
     if (count[i] == 0) continue;
     const double x = p.x1 * i / bins, w = p.x1 / bins;
     const double hgt = static_cast<double>(count[i]) / cmax;
-    absl::StrAppend(&s, absl::StrFormat("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                                        "fill=\"#9bd\"><title>%d</title></rect>\n",
-                                        p.X(x), p.Y(hgt), p.X(x + w) - p.X(x) - 1,
-                                        p.Y(0) - p.Y(hgt), count[i]));
+    absl::StrAppend(
+        &s, absl::StrFormat(
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                "fill=\"#9bd\"><title>%d</title></rect>\n",
+                p.X(x), p.Y(hgt), p.X(x + w) - p.X(x) - 1, p.Y(0) - p.Y(hgt),
+                count[i]));
   }
   std::string pts = absl::StrFormat("%.1f,%.1f ", p.X(0), p.Y(0));
   for (size_t i = 0; i < v.size(); ++i) {
-    absl::StrAppend(&pts, absl::StrFormat("%.1f,%.1f %.1f,%.1f ", p.X(v[i]),
-                                          p.Y(static_cast<double>(i) / v.size()), p.X(v[i]),
-                                          p.Y(static_cast<double>(i + 1) / v.size())));
+    absl::StrAppend(
+        &pts, absl::StrFormat("%.1f,%.1f %.1f,%.1f ", p.X(v[i]),
+                              p.Y(static_cast<double>(i) / v.size()), p.X(v[i]),
+                              p.Y(static_cast<double>(i + 1) / v.size())));
   }
-  absl::StrAppend(&s, "<polyline fill=\"none\" stroke=\"#136\" stroke-width=\"2\" points=\"", pts,
-                  "\"/>\n");
+  absl::StrAppend(
+      &s,
+      "<polyline fill=\"none\" stroke=\"#136\" stroke-width=\"2\" points=\"",
+      pts, "\"/>\n");
   if (!v.empty()) {
     for (double q : {0.5, 0.99}) {
       const double x = Percentile(v, q);
-      absl::StrAppend(&s, absl::StrFormat(
-                              "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c35\"/>"
+      absl::StrAppend(
+          &s, absl::StrFormat("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                              "y2=\"%.1f\" stroke=\"#c35\"/>"
                               "<text x=\"%.1f\" y=\"%.1f\" fill=\"#c35\" "
                               "text-anchor=\"end\">p%.0f %s</text>\n",
-                              p.X(x), p.Y(0), p.X(x), p.t, p.X(x) - 3, p.t + 14 + (q > 0.6 ? 14 : 0),
-                              q * 100, Fmt(x, true)));
+                              p.X(x), p.Y(0), p.X(x), p.t, p.X(x) - 3,
+                              p.t + 14 + (q > 0.6 ? 14 : 0), q * 100,
+                              Fmt(x, true)));
     }
   }
   absl::StrAppend(&s, "</svg>\n");
   return s;
 }
 
-absl::StatusOr<std::vector<std::string>> WriteSvgs(const std::string& dir, const Scenario& sc,
-                                                   const std::vector<RunResult>& runs) {
+absl::StatusOr<std::vector<std::string>> WriteSvgs(
+    const std::string& dir, const Scenario& sc,
+    const std::vector<RunResult>& runs) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  if (ec)
+    return absl::InternalError(
+        absl::StrCat("cannot create ", dir, ": ", ec.message()));
   std::vector<std::string> out;
   for (const auto& [suffix, text] :
-       {std::pair<std::string, std::string>{".agreement.svg", AgreementSvg(sc, runs)},
+       {std::pair<std::string, std::string>{".agreement.svg",
+                                            AgreementSvg(sc, runs)},
         {".detection.svg", DetectionSvg(sc, runs)}}) {
     const std::string path = absl::StrCat(dir, "/", sc.name, suffix);
     std::ofstream f(path, std::ios::binary);

@@ -15,34 +15,38 @@
 
 #include <nlohmann/json.hpp>
 
-#include "absl/status/status.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
+
+#include "absl/status/status.h"
 
 namespace sim {
 
 struct ExpectationOutcome {
   Expectation expectation;
-  double value = 0;        // aggregated over the seeds
+  double value = 0;  // aggregated over the seeds
   bool held = false;
   uint64_t worst_seed = 0;
 };
 
 // Value of `metric` over the given runs (see above). NaN if no sample.
-double MetricValue(const std::string& metric, const std::vector<const RunResult*>& runs);
-std::vector<ExpectationOutcome> EvaluateExpectations(const Scenario& sc,
-                                                     const std::vector<RunResult>& runs);
+double MetricValue(const std::string& metric,
+                   const std::vector<const RunResult*>& runs);
+std::vector<ExpectationOutcome> EvaluateExpectations(
+    const Scenario& sc, const std::vector<RunResult>& runs);
 // Nearest-rank percentile (q in [0, 1]) of `v`; NaN if empty.
 double Percentile(std::vector<double> v, double q);
 
 // One screen for a human: what ran, what happened, the checkers and
 // expectations, the verdict. `replay_prefix` is the command a failure line
 // suggests ("./bazelw run //sim:swimsim -- --scenario X").
-std::string TerminalReport(const Scenario& sc, const std::vector<RunResult>& runs,
+std::string TerminalReport(const Scenario& sc,
+                           const std::vector<RunResult>& runs,
                            const std::vector<ExpectationOutcome>& outcomes,
                            const std::string& replay_prefix);
 
-nlohmann::json JsonReport(const Scenario& sc, const std::vector<RunResult>& runs,
+nlohmann::json JsonReport(const Scenario& sc,
+                          const std::vector<RunResult>& runs,
                           const std::vector<ExpectationOutcome>& outcomes);
 
 // Writes <dir>/<name>.agreement.svg (fraction of live nodes that agree over
@@ -50,12 +54,15 @@ nlohmann::json JsonReport(const Scenario& sc, const std::vector<RunResult>& runs
 // and <dir>/<name>.detection.svg (histogram and CDF of crash detection
 // times, or of convergence times after actions when nothing crashed).
 // Creates `dir` if needed. Returns the paths written.
-absl::StatusOr<std::vector<std::string>> WriteSvgs(const std::string& dir, const Scenario& sc,
-                                                   const std::vector<RunResult>& runs);
+absl::StatusOr<std::vector<std::string>> WriteSvgs(
+    const std::string& dir, const Scenario& sc,
+    const std::vector<RunResult>& runs);
 
 // The SVG texts themselves (for tests).
-std::string AgreementSvg(const Scenario& sc, const std::vector<RunResult>& runs);
-std::string DetectionSvg(const Scenario& sc, const std::vector<RunResult>& runs);
+std::string AgreementSvg(const Scenario& sc,
+                         const std::vector<RunResult>& runs);
+std::string DetectionSvg(const Scenario& sc,
+                         const std::vector<RunResult>& runs);
 
 }  // namespace sim
 

@@ -4,9 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include "sim/cluster.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "sim/cluster.h"
 
 namespace sim {
 namespace {
@@ -14,7 +15,9 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 double Sec(absl::Duration d) { return absl::ToDoubleSeconds(d); }
-double Sec(const std::optional<absl::Duration>& d) { return d ? Sec(*d) : kInf; }
+double Sec(const std::optional<absl::Duration>& d) {
+  return d ? Sec(*d) : kInf;
+}
 
 // "node-0..9,node-12": consecutive indexes collapse into ranges.
 std::string NodeList(const std::vector<int>& v) {
@@ -42,7 +45,8 @@ std::string EventLabel(const ScheduledEvent& e) {
       if (e.split_brain) {
         absl::StrAppend(&s, " split-brain");
       } else {
-        for (const auto& g : e.groups) absl::StrAppend(&s, " [", NodeList(g), "]");
+        for (const auto& g : e.groups)
+          absl::StrAppend(&s, " [", NodeList(g), "]");
       }
       break;
     case ActionKind::kOneWay:
@@ -57,7 +61,8 @@ std::string EventLabel(const ScheduledEvent& e) {
     default:
       if (!e.nodes.empty()) absl::StrAppend(&s, " ", NodeList(e.nodes));
   }
-  if (e.duration) absl::StrAppend(&s, " for ", absl::FormatDuration(*e.duration));
+  if (e.duration)
+    absl::StrAppend(&s, " for ", absl::FormatDuration(*e.duration));
   absl::StrAppend(&s, " @", absl::FormatDuration(e.at));
   return s;
 }
@@ -102,7 +107,8 @@ class Run {
     if (opt_.trace_sink) w.SetTraceSink(opt_.trace_sink);
     w.network().SetDefaultLink(sc_.link);
     cluster_.set_record_events(false);
-    cluster_.set_event_listener([this](const ClusterEvent& e) { mon_.OnEvent(e); });
+    cluster_.set_event_listener(
+        [this](const ClusterEvent& e) { mon_.OnEvent(e); });
 
     cluster_.CreateAndJoin(sc_.size, sc_.join_stagger);
     for (int i = 0; i < sc_.size; ++i) {
@@ -121,8 +127,10 @@ class Run {
       out.action = e.action;
       out.at = e.at;
       outcomes_.push_back(out);
-      w.At(swim::Instant() + e.at, "scenario", [this, k] { Apply(static_cast<int>(k)); });
-      swim::Instant end = swim::Instant() + e.at + e.duration.value_or(absl::ZeroDuration());
+      w.At(swim::Instant() + e.at, "scenario",
+           [this, k] { Apply(static_cast<int>(k)); });
+      swim::Instant end =
+          swim::Instant() + e.at + e.duration.value_or(absl::ZeroDuration());
       if (end > quiet) quiet = end;
     }
     quiet_ = quiet;
@@ -140,9 +148,11 @@ class Run {
     w.RunUntil(end);
     // Let open deadlines get their answer.
     auto settled = [this] {
-      if (!mon_.agreement_after_quiet().has_value() && !conv_checked()) return false;
+      if (!mon_.agreement_after_quiet().has_value() && !conv_checked())
+        return false;
       for (size_t i = 0; i < mon_.crashes().size(); ++i) {
-        if (!mon_.crashes()[i].full_detection && crash_deadline_[i] > cluster_.world().Now()) {
+        if (!mon_.crashes()[i].full_detection &&
+            crash_deadline_[i] > cluster_.world().Now()) {
           return false;
         }
       }
@@ -164,9 +174,12 @@ class Run {
     r.messages = tot.packets_sent + tot.streams_opened;
     r.bytes = tot.bytes_sent + tot.stream_bytes_sent;
     const double secs = Sec(r.virtual_time);
-    r.samples["bytes_per_node_per_sec"].push_back(r.bytes / secs / std::max(1, r.nodes));
-    r.samples["msgs_per_node_per_sec"].push_back(r.messages / secs / std::max(1, r.nodes));
-    r.samples["false_positives"].push_back(static_cast<double>(mon_.false_positives().size()));
+    r.samples["bytes_per_node_per_sec"].push_back(r.bytes / secs /
+                                                  std::max(1, r.nodes));
+    r.samples["msgs_per_node_per_sec"].push_back(r.messages / secs /
+                                                 std::max(1, r.nodes));
+    r.samples["false_positives"].push_back(
+        static_cast<double>(mon_.false_positives().size()));
     r.samples["initial_convergence"].push_back(Sec(mon_.initial_convergence()));
     r.crashes = mon_.crashes();
     int undetected = 0;
@@ -185,10 +198,12 @@ class Run {
       if (o.action == ActionKind::kJoin) {
         r.samples["join_agreement"].push_back(Sec(o.converged_after));
       }
-      if (Settles(o.action) || sc_.events[o.index].duration) last_settle = o.index;
+      if (Settles(o.action) || sc_.events[o.index].duration)
+        last_settle = o.index;
     }
     if (last_settle >= 0 || !sc_.events.empty()) {
-      r.samples["agreement_after_heal"].push_back(Sec(mon_.agreement_after_quiet()));
+      r.samples["agreement_after_heal"].push_back(
+          Sec(mon_.agreement_after_quiet()));
     }
     if (mon_.agreement_after_quiet()) {
       r.samples["converged_by"].push_back(Sec(quiet_ - swim::Instant()) +
@@ -204,26 +219,30 @@ class Run {
     for (const CheckerResult& c : mon_.Results()) {
       CheckerOutcome o;
       o.result = c;
-      o.enabled = std::find(sc_.disabled_checkers.begin(), sc_.disabled_checkers.end(),
-                            c.name) == sc_.disabled_checkers.end();
+      o.enabled =
+          std::find(sc_.disabled_checkers.begin(), sc_.disabled_checkers.end(),
+                    c.name) == sc_.disabled_checkers.end();
       o.expected_to_fail =
-          std::find(sc_.expect_fail.begin(), sc_.expect_fail.end(), c.name) != sc_.expect_fail.end();
+          std::find(sc_.expect_fail.begin(), sc_.expect_fail.end(), c.name) !=
+          sc_.expect_fail.end();
       if (o.expected_to_fail) o.enabled = true;
       if (o.problem()) {
         r.passed = false;
         if (o.expected_to_fail) {
-          r.problems.push_back(absl::StrCat("checker ", c.name,
-                                            " was expected to fail (expect_fail) but held"));
+          r.problems.push_back(
+              absl::StrCat("checker ", c.name,
+                           " was expected to fail (expect_fail) but held"));
         } else {
-          r.problems.push_back(absl::StrCat("checker ", c.name, ": ", c.violations,
-                                            " violation(s); first: ",
-                                            c.examples.empty() ? "" : c.examples[0]));
+          r.problems.push_back(absl::StrCat(
+              "checker ", c.name, ": ", c.violations, " violation(s); first: ",
+              c.examples.empty() ? "" : c.examples[0]));
         }
       }
       r.checkers.push_back(std::move(o));
     }
     r.wall_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0)
+            .count();
     return r;
   }
 
@@ -250,7 +269,8 @@ class Run {
   void Sample() {
     World& w = cluster_.world();
     mon_.Poll();
-    agreement_.emplace_back(Sec(w.Now() - swim::Instant()), mon_.AgreementFraction());
+    agreement_.emplace_back(Sec(w.Now() - swim::Instant()),
+                            mon_.AgreementFraction());
     if (w.Now() + sample_every_ <= swim::Instant() + sc_.duration) {
       w.After(sample_every_, "scenario-sample", [this] { Sample(); });
     }
@@ -262,7 +282,8 @@ class Run {
     return out;
   }
 
-  void LinkChange(const ScheduledEvent& e, const std::function<void(LinkParams&)>& edit) {
+  void LinkChange(const ScheduledEvent& e,
+                  const std::function<void(LinkParams&)>& edit) {
     Network& net = cluster_.world().network();
     if (e.nodes.empty()) {
       LinkParams p = net.default_link();
@@ -283,11 +304,13 @@ class Run {
 
   void Undo(int k, std::function<void()> fn) {
     const ScheduledEvent& e = sc_.events[k];
-    cluster_.world().After(*e.duration, "scenario-undo", [this, k, fn = std::move(fn)] {
-      fn();
-      cluster_.world().TraceNote(absl::StrCat("scenario: end of ", outcomes_[k].label));
-      mon_.WatchConvergence(k);
-    });
+    cluster_.world().After(
+        *e.duration, "scenario-undo", [this, k, fn = std::move(fn)] {
+          fn();
+          cluster_.world().TraceNote(
+              absl::StrCat("scenario: end of ", outcomes_[k].label));
+          mon_.WatchConvergence(k);
+        });
   }
 
   void Apply(int k) {
@@ -452,7 +475,8 @@ absl::Status CheckScenarioSupported(const Scenario& scenario) {
     return absl::FailedPreconditionError(absl::StrCat(
         scenario.path.empty() ? scenario.name : scenario.path,
         ": sets planted_bugs, but this binary's core ignores them; run it with "
-        "//sim:swimsim_planted_bugs (./bazelw run //sim:swimsim_planted_bugs -- --scenario ",
+        "//sim:swimsim_planted_bugs (./bazelw run //sim:swimsim_planted_bugs "
+        "-- --scenario ",
         scenario.path, ")"));
   }
   return absl::OkStatus();

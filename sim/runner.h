@@ -27,10 +27,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "sim/checkers.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
+
+#include "absl/status/statusor.h"
 
 namespace sim {
 
@@ -49,11 +50,13 @@ struct CheckerOutcome {
   bool enabled = true;
   bool expected_to_fail = false;
   // enabled && (failed != expected_to_fail)
-  bool problem() const { return enabled && (result.failed() != expected_to_fail); }
+  bool problem() const {
+    return enabled && (result.failed() != expected_to_fail);
+  }
 };
 
 struct EventOutcome {
-  int index = 0;  // in Scenario::events
+  int index = 0;      // in Scenario::events
   std::string label;  // "crash node-3 @10s"
   ActionKind action;
   absl::Duration at;
@@ -78,7 +81,7 @@ struct RunResult {
   uint64_t events_processed = 0;
   uint64_t messages = 0;  // packets + streams sent
   uint64_t bytes = 0;
-  int nodes = 0;          // largest cluster size
+  int nodes = 0;  // largest cluster size
 };
 
 // FailedPrecondition if the scenario sets planted_bugs but this binary's

@@ -14,8 +14,8 @@
 //   duration = "60s"          # virtual time of one run
 //   probe_interval = "500ms"  # any swim::Config field by snake_case name
 //   [network]
-//   latency = { kind = "lognormal", floor = "200us", median = "300us", sigma = 0.5 }
-//   loss = 0.01
+//   latency = { kind = "lognormal", floor = "200us", median = "300us", sigma =
+//   0.5 } loss = 0.01
 //   [[event]]
 //   at = "10s"
 //   action = "crash"
@@ -37,10 +37,12 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
+
+#include "sim/network.h"
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "core/config.h"
-#include "sim/network.h"
 
 namespace sim {
 
@@ -67,18 +69,18 @@ std::string_view ActionKindName(ActionKind kind);
 struct ScheduledEvent {
   absl::Duration at;
   ActionKind action;
-  std::vector<int> nodes;               // node indexes
-  std::vector<std::vector<int>> groups; // kPartition
-  bool split_brain = false;             // kPartition
-  std::vector<int> from, to;            // kOneWay
-  std::vector<int> seeds;               // kJoin/kRestart (default {0})
-  int count = 0;                        // kJoin: new nodes to add
-  std::optional<absl::Duration> duration;  // auto-undo after this long
+  std::vector<int> nodes;                     // node indexes
+  std::vector<std::vector<int>> groups;       // kPartition
+  bool split_brain = false;                   // kPartition
+  std::vector<int> from, to;                  // kOneWay
+  std::vector<int> seeds;                     // kJoin/kRestart (default {0})
+  int count = 0;                              // kJoin: new nodes to add
+  std::optional<absl::Duration> duration;     // auto-undo after this long
   absl::Duration timeout = absl::Seconds(5);  // kLeave, kMetaUpdate
-  double value = 0;                     // kLoss probability
-  LatencyModel latency;                 // kLatency
-  int64_t ppm = 0;                      // kClockDrift
-  int line = 0;                         // source line, for messages
+  double value = 0;                           // kLoss probability
+  LatencyModel latency;                       // kLatency
+  int64_t ppm = 0;                            // kClockDrift
+  int line = 0;                               // source line, for messages
 };
 
 // A comparison in [expect]: metric OP value.
@@ -86,9 +88,9 @@ struct Expectation {
   enum class Op : uint8_t { kLe, kLt, kGe, kGt, kEq };
   std::string metric;
   Op op = Op::kLe;
-  double value = 0;       // seconds for durations, else plain number
+  double value = 0;  // seconds for durations, else plain number
   bool is_duration = false;
-  std::string text;       // as written, for the report
+  std::string text;  // as written, for the report
   int line = 0;
 };
 std::string_view ExpectationOpName(Expectation::Op op);
@@ -99,10 +101,10 @@ const std::vector<std::string>& KnownMetrics();
 const std::vector<std::string>& KnownCheckers();
 
 struct Scenario {
-  std::string name;         // from `name`, else the file's stem
+  std::string name;  // from `name`, else the file's stem
   std::string description;
-  std::string path;         // file it came from ("" for strings)
-  std::string source;       // the TOML text (for shrinking)
+  std::string path;    // file it came from ("" for strings)
+  std::string source;  // the TOML text (for shrinking)
 
   // [cluster]
   int size = 3;
@@ -110,7 +112,7 @@ struct Scenario {
   std::vector<uint64_t> seeds = {1};
   absl::Duration duration = absl::Seconds(60);
   absl::Duration join_stagger = absl::ZeroDuration();
-  swim::Config config;      // the profile with overrides applied
+  swim::Config config;  // the profile with overrides applied
   uint32_t planted_bugs = 0;
 
   // [network]

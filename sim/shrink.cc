@@ -6,13 +6,15 @@
 
 #include <toml++/toml.h>
 
-#include "absl/strings/str_cat.h"
 #include "sim/report.h"
 #include "sim/runner.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace sim {
 
-absl::StatusOr<std::set<std::string>> FailuresWithSeed(const Scenario& sc, uint64_t seed) {
+absl::StatusOr<std::set<std::string>> FailuresWithSeed(const Scenario& sc,
+                                                       uint64_t seed) {
   absl::StatusOr<RunResult> r = RunScenario(sc, seed);
   if (!r.ok()) return r.status();
   std::set<std::string> out;
@@ -22,7 +24,8 @@ absl::StatusOr<std::set<std::string>> FailuresWithSeed(const Scenario& sc, uint6
   std::vector<RunResult> one;
   one.push_back(std::move(*r));
   for (const ExpectationOutcome& e : EvaluateExpectations(sc, one)) {
-    if (!e.held && !std::isnan(e.value)) out.insert(absl::StrCat("expect:", e.expectation.metric));
+    if (!e.held && !std::isnan(e.value))
+      out.insert(absl::StrCat("expect:", e.expectation.metric));
   }
   return out;
 }
@@ -53,7 +56,8 @@ class Shrinker {
     for (const std::string& f : *fails) same = same || original_.count(f) > 0;
     if (!same) return false;
     doc_ = candidate;
-    if (progress_) progress_(absl::StrCat("  shrink: ", what, " -> still fails"));
+    if (progress_)
+      progress_(absl::StrCat("  shrink: ", what, " -> still fails"));
     return true;
   }
 
@@ -77,12 +81,14 @@ class Shrinker {
     {
       absl::StatusOr<Scenario> pinned = ParseScenario(Serialize(doc_), path_);
       if (!pinned.ok()) return pinned.status();
-      absl::StatusOr<std::set<std::string>> f = FailuresWithSeed(*pinned, seed_);
+      absl::StatusOr<std::set<std::string>> f =
+          FailuresWithSeed(*pinned, seed_);
       if (!f.ok()) return f.status();
       original_ = *f;
       if (original_.empty()) {
         return absl::FailedPreconditionError(
-            absl::StrCat("the scenario does not fail with seed ", seed_, ": nothing to shrink"));
+            absl::StrCat("the scenario does not fail with seed ", seed_,
+                         ": nothing to shrink"));
       }
     }
     // 1. Events, last first.
@@ -105,16 +111,20 @@ class Shrinker {
       cand["cluster"].as_table()->insert_or_assign("size", n);
       return cand;
     };
-    while (size_of() > 2 && Try(with_size(size_of() / 2 + (size_of() / 2 < 2 ? 1 : 0)),
-                                absl::StrCat("size ", size_of(), " -> ", size_of() / 2))) {
+    while (size_of() > 2 &&
+           Try(with_size(size_of() / 2 + (size_of() / 2 < 2 ? 1 : 0)),
+               absl::StrCat("size ", size_of(), " -> ", size_of() / 2))) {
     }
     for (int tries = 0; tries < 8 && size_of() > 2; ++tries) {
-      if (!Try(with_size(size_of() - 1), absl::StrCat("size -> ", size_of() - 1))) break;
+      if (!Try(with_size(size_of() - 1),
+               absl::StrCat("size -> ", size_of() - 1)))
+        break;
     }
     res.size_after = static_cast<int>(size_of());
     // 3. Network.
     if (toml::table* net = doc_["network"].as_table()) {
-      for (const char* key : {"latency", "duplicate", "reorder", "stream_reset", "bandwidth"}) {
+      for (const char* key :
+           {"latency", "duplicate", "reorder", "stream_reset", "bandwidth"}) {
         if (!net->contains(key)) continue;
         toml::table cand = doc_;
         cand["network"].as_table()->erase(key);
@@ -140,17 +150,20 @@ class Shrinker {
       const absl::Duration half = cur->duration / 2;
       if (half < absl::Seconds(1)) break;
       toml::table cand = doc_;
-      cand["cluster"].as_table()->insert_or_assign("duration", absl::FormatDuration(half));
-      if (!Try(cand, absl::StrCat("duration -> ", absl::FormatDuration(half)))) break;
+      cand["cluster"].as_table()->insert_or_assign("duration",
+                                                   absl::FormatDuration(half));
+      if (!Try(cand, absl::StrCat("duration -> ", absl::FormatDuration(half))))
+        break;
     }
     res.runs = runs_;
     std::string what;
-    for (const std::string& f : original_) absl::StrAppend(&what, what.empty() ? "" : ", ", f);
+    for (const std::string& f : original_)
+      absl::StrAppend(&what, what.empty() ? "" : ", ", f);
     res.failures = what;
-    res.toml = absl::StrCat("# Shrunk by swimsim --shrink from ", path_, " (seed ", seed_, ", ",
-                            runs_, " candidate runs).\n# Still fails with this seed: ", what,
-                            "\n",
-                            Serialize(doc_), "\n");
+    res.toml = absl::StrCat(
+        "# Shrunk by swimsim --shrink from ", path_, " (seed ", seed_, ", ",
+        runs_, " candidate runs).\n# Still fails with this seed: ", what, "\n",
+        Serialize(doc_), "\n");
     return res;
   }
 
@@ -165,8 +178,9 @@ class Shrinker {
 
 }  // namespace
 
-absl::StatusOr<ShrinkResult> Shrink(const Scenario& sc, uint64_t seed,
-                                    const std::function<void(const std::string&)>& progress) {
+absl::StatusOr<ShrinkResult> Shrink(
+    const Scenario& sc, uint64_t seed,
+    const std::function<void(const std::string&)>& progress) {
   Shrinker s(sc, seed, progress);
   return s.Go(sc);
 }

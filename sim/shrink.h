@@ -20,26 +20,29 @@
 #include <set>
 #include <string>
 
-#include "absl/status/statusor.h"
 #include "sim/scenario.h"
+
+#include "absl/status/statusor.h"
 
 namespace sim {
 
 struct ShrinkResult {
-  std::string toml;       // the minimal scenario, seed pinned
-  int runs = 0;           // candidates tried
+  std::string toml;  // the minimal scenario, seed pinned
+  int runs = 0;      // candidates tried
   int removed_events = 0;
   int size_before = 0, size_after = 0;
-  std::string failures;   // the original failures, "checker:x, expect:y"
+  std::string failures;  // the original failures, "checker:x, expect:y"
 };
 
 // What fails when `sc` runs with `seed`: "checker:<name>" and
 // "expect:<metric>" (measured values only). Empty: it passes.
-absl::StatusOr<std::set<std::string>> FailuresWithSeed(const Scenario& sc, uint64_t seed);
+absl::StatusOr<std::set<std::string>> FailuresWithSeed(const Scenario& sc,
+                                                       uint64_t seed);
 
 // FailedPrecondition if the original does not fail with `seed`.
-absl::StatusOr<ShrinkResult> Shrink(const Scenario& sc, uint64_t seed,
-                                    const std::function<void(const std::string&)>& progress);
+absl::StatusOr<ShrinkResult> Shrink(
+    const Scenario& sc, uint64_t seed,
+    const std::function<void(const std::string&)>& progress);
 
 }  // namespace sim
 

@@ -19,12 +19,13 @@
 
 #include <boost/program_options.hpp>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "sim/report.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
 #include "sim/shrink.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace po = boost::program_options;
 
@@ -38,24 +39,31 @@ std::string Resolve(const std::string& path) {
 }
 
 std::string BinaryTarget() {
-  return sim::PlantedBugsLinked() ? "//sim:swimsim_planted_bugs" : "//sim:swimsim";
+  return sim::PlantedBugsLinked() ? "//sim:swimsim_planted_bugs"
+                                  : "//sim:swimsim";
 }
 
 int Main(int argc, char** argv) {
   po::options_description desc(
-      "swimsim: run a SWIM/Lifeguard scenario in the deterministic simulator\nOptions");
+      "swimsim: run a SWIM/Lifeguard scenario in the deterministic "
+      "simulator\nOptions");
   std::string scenario_path, seeds_text, trace_path, json_path, svg_dir;
   uint64_t seed = 0;
   desc.add_options()("help,h", "this help")(
-      "scenario", po::value<std::string>(&scenario_path), "scenario TOML file (required)")(
-      "seed", po::value<uint64_t>(&seed), "run this one seed")(
-      "seeds", po::value<std::string>(&seeds_text), "run seeds A..B (or \"1,5,9\")")(
+      "scenario", po::value<std::string>(&scenario_path),
+      "scenario TOML file (required)")("seed", po::value<uint64_t>(&seed),
+                                       "run this one seed")(
+      "seeds", po::value<std::string>(&seeds_text),
+      "run seeds A..B (or \"1,5,9\")")(
       "trace", po::value<std::string>(&trace_path),
       "write the full event trace of the (single) run to FILE")(
-      "json", po::value<std::string>(&json_path), "write the report as JSON to FILE")(
+      "json", po::value<std::string>(&json_path),
+      "write the report as JSON to FILE")(
       "svg", po::value<std::string>(&svg_dir), "write SVG plots into DIR")(
-      "replay", "run the seed twice and compare trace hashes (determinism check)")(
-      "shrink", "for a failing seed: minimise the scenario, write <name>.shrunk.toml")(
+      "replay",
+      "run the seed twice and compare trace hashes (determinism check)")(
+      "shrink",
+      "for a failing seed: minimise the scenario, write <name>.shrunk.toml")(
       "quiet,q", "print only the verdict line and failures");
   po::variables_map vm;
   try {
@@ -66,8 +74,9 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (vm.count("help") || scenario_path.empty()) {
-    std::cout << desc << "\nExample: ./bazelw run //sim:swimsim -- --scenario "
-                         "scenarios/quickstart.toml\n";
+    std::cout << desc
+              << "\nExample: ./bazelw run //sim:swimsim -- --scenario "
+                 "scenarios/quickstart.toml\n";
     return vm.count("help") ? 0 : 2;
   }
   const std::string path = Resolve(scenario_path);
@@ -91,30 +100,34 @@ int Main(int argc, char** argv) {
     }
     seeds = *s;
   }
-  const std::string replay_prefix =
-      absl::StrCat("./bazelw run ", BinaryTarget(), " -- --scenario ", scenario_path);
+  const std::string replay_prefix = absl::StrCat(
+      "./bazelw run ", BinaryTarget(), " -- --scenario ", scenario_path);
 
   if (vm.count("shrink")) {
     if (seeds.size() != 1) {
       std::cerr << "swimsim: --shrink needs one seed (--seed N)\n";
       return 2;
     }
-    std::cerr << "swimsim: shrinking " << sc->name << " with seed " << seeds[0] << "\n";
-    absl::StatusOr<sim::ShrinkResult> r = sim::Shrink(
-        *sc, seeds[0], [](const std::string& line) { std::cerr << line << "\n"; });
+    std::cerr << "swimsim: shrinking " << sc->name << " with seed " << seeds[0]
+              << "\n";
+    absl::StatusOr<sim::ShrinkResult> r =
+        sim::Shrink(*sc, seeds[0],
+                    [](const std::string& line) { std::cerr << line << "\n"; });
     if (!r.ok()) {
       std::cerr << "swimsim: " << r.status().message() << "\n";
       return 2;
     }
     std::string out = path;
-    if (out.size() > 5 && out.substr(out.size() - 5) == ".toml") out.resize(out.size() - 5);
+    if (out.size() > 5 && out.substr(out.size() - 5) == ".toml")
+      out.resize(out.size() - 5);
     out += ".shrunk.toml";
     std::ofstream f(out, std::ios::binary);
     f << r->toml;
     std::cout << r->toml;
     std::cout << absl::StrFormat(
-        "# %d candidate runs; removed %d events; size %d -> %d\n# written to %s\n", r->runs,
-        r->removed_events, r->size_before, r->size_after, out);
+        "# %d candidate runs; removed %d events; size %d -> %d\n# written to "
+        "%s\n",
+        r->runs, r->removed_events, r->size_before, r->size_after, out);
     return f ? 1 : 2;  // the shrunk scenario fails by construction
   }
 
@@ -132,8 +145,9 @@ int Main(int argc, char** argv) {
       }
       h[k] = r->trace_hash;
     }
-    std::cout << absl::StrFormat("replay seed %d: trace hash %016x then %016x: %s\n", seeds[0],
-                                 h[0], h[1], h[0] == h[1] ? "identical" : "DIFFERENT");
+    std::cout << absl::StrFormat(
+        "replay seed %d: trace hash %016x then %016x: %s\n", seeds[0], h[0],
+        h[1], h[0] == h[1] ? "identical" : "DIFFERENT");
     return h[0] == h[1] ? 0 : 1;
   }
 
@@ -143,7 +157,8 @@ int Main(int argc, char** argv) {
       std::cerr << "swimsim: --trace needs one seed (--seed N)\n";
       return 2;
     }
-    trace = std::make_unique<std::ofstream>(Resolve(trace_path), std::ios::binary);
+    trace =
+        std::make_unique<std::ofstream>(Resolve(trace_path), std::ios::binary);
     if (!*trace) {
       std::cerr << "swimsim: cannot write " << trace_path << "\n";
       return 2;
@@ -169,22 +184,25 @@ int Main(int argc, char** argv) {
       for (const std::string& p : r->problems) {
         std::cerr << "seed " << r->seed << ": " << p << "\n";
       }
-      std::cerr << "  replay: " << replay_prefix << " --seed " << r->seed << " --trace t.txt\n";
+      std::cerr << "  replay: " << replay_prefix << " --seed " << r->seed
+                << " --trace t.txt\n";
     }
     runs.push_back(std::move(*r));
     if (progress) {
       int failed = 0;
       for (const sim::RunResult& x : runs) failed += x.passed ? 0 : 1;
-      std::cerr << absl::StrFormat("\r[%zu/%zu] seed %d  failed so far: %d   ", k + 1,
-                                   seeds.size(), seeds[k], failed);
+      std::cerr << absl::StrFormat("\r[%zu/%zu] seed %d  failed so far: %d   ",
+                                   k + 1, seeds.size(), seeds[k], failed);
       if (k + 1 == seeds.size()) std::cerr << "\n";
     }
   }
-  const std::vector<sim::ExpectationOutcome> outcomes = sim::EvaluateExpectations(*sc, runs);
+  const std::vector<sim::ExpectationOutcome> outcomes =
+      sim::EvaluateExpectations(*sc, runs);
   bool pass = true;
   for (const sim::RunResult& r : runs) pass = pass && r.passed;
   for (const sim::ExpectationOutcome& e : outcomes) pass = pass && e.held;
-  const std::string report = sim::TerminalReport(*sc, runs, outcomes, replay_prefix);
+  const std::string report =
+      sim::TerminalReport(*sc, runs, outcomes, replay_prefix);
   if (vm.count("quiet")) {
     std::cout << report.substr(report.rfind("RESULT:"));
   } else {
@@ -201,12 +219,14 @@ int Main(int argc, char** argv) {
     std::cout << "JSON report written to " << json_path << "\n";
   }
   if (!svg_dir.empty()) {
-    absl::StatusOr<std::vector<std::string>> w = sim::WriteSvgs(Resolve(svg_dir), *sc, runs);
+    absl::StatusOr<std::vector<std::string>> w =
+        sim::WriteSvgs(Resolve(svg_dir), *sc, runs);
     if (!w.ok()) {
       std::cerr << "swimsim: " << w.status().message() << "\n";
       return 2;
     }
-    for (const std::string& p : *w) std::cout << "plot written to " << p << "\n";
+    for (const std::string& p : *w)
+      std::cout << "plot written to " << p << "\n";
   }
   return pass ? 0 : 1;
 }

@@ -6,11 +6,11 @@
 //
 //   ./bazelw run --config=opt //bench/scale:sim_scale_bench -- 1000 10
 //   ./bazelw run --config=opt //bench/scale:sim_scale_bench -- 10000 10
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+
+#include <sys/resource.h>
 
 #include "sim/cluster.h"
 
@@ -55,21 +55,29 @@ int main(int argc, char** argv) {
         converged_at = absl::ToDoubleSeconds(c.world().Now() - swim::Instant());
       }
     }
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - a)
+            .count();
     total_wall += wall;
-    std::printf("  minute %2d: %6.2f s wall = %7.1fx real time  (events so far %.1fM, RSS %.0f MiB)\n",
-                m + 1, wall, 60 / wall, c.world().events_processed() / 1e6, PeakRssMiB());
+    std::printf(
+        "  minute %2d: %6.2f s wall = %7.1fx real time  (events so far %.1fM, "
+        "RSS %.0f MiB)\n",
+        m + 1, wall, 60 / wall, c.world().events_processed() / 1e6,
+        PeakRssMiB());
     std::fflush(stdout);
   }
   const double all_wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - w0)
+          .count();
   const sim::NodeStats t = c.world().TotalStats();
   std::printf("everyone knew everyone at t=%.1fs virtual%s\n", converged_at,
               converged_at < 0 ? " (never)" : "");
-  std::printf("total: %d virtual s in %.1f s wall = %.1fx real time; peak RSS %.0f MiB; "
-              "%.2f msgs and %.0f bytes per node per second\n",
-              minutes * 60, all_wall, minutes * 60 / total_wall, PeakRssMiB(),
-              (t.packets_sent + t.streams_opened) / (60.0 * minutes) / n,
-              (t.bytes_sent + t.stream_bytes_sent) / (60.0 * minutes) / n);
+  std::printf(
+      "total: %d virtual s in %.1f s wall = %.1fx real time; peak RSS %.0f "
+      "MiB; "
+      "%.2f msgs and %.0f bytes per node per second\n",
+      minutes * 60, all_wall, minutes * 60 / total_wall, PeakRssMiB(),
+      (t.packets_sent + t.streams_opened) / (60.0 * minutes) / n,
+      (t.bytes_sent + t.stream_bytes_sent) / (60.0 * minutes) / n);
   return 0;
 }

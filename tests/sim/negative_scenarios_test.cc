@@ -29,7 +29,8 @@ TEST_P(NegativeScenario, PlantedBugIsCaughtAndControlPasses) {
                            << (r->problems.empty() ? "" : r->problems[0]);
     for (const CheckerOutcome& c : r->checkers) {
       if (c.result.name == checker) {
-        EXPECT_GT(c.result.violations, 0u) << checker << " missed the planted bug, seed " << seed;
+        EXPECT_GT(c.result.violations, 0u)
+            << checker << " missed the planted bug, seed " << seed;
       }
     }
   }
@@ -46,10 +47,11 @@ TEST_P(NegativeScenario, PlantedBugIsCaughtAndControlPasses) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Bugs, NegativeScenario,
-                         ::testing::Values("scenarios/negative/ignore_refute.toml",
-                                           "scenarios/negative/skip_suspicion.toml",
-                                           "scenarios/negative/accept_stale_alive.toml"));
+INSTANTIATE_TEST_SUITE_P(
+    Bugs, NegativeScenario,
+    ::testing::Values("scenarios/negative/ignore_refute.toml",
+                      "scenarios/negative/skip_suspicion.toml",
+                      "scenarios/negative/accept_stale_alive.toml"));
 
 }  // namespace
 }  // namespace sim

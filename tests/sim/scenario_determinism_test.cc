@@ -49,10 +49,11 @@ TEST_P(ScenarioDeterminism, SameSeedSameTrace) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllScenarios, ScenarioDeterminism,
-    ::testing::Values("scenarios/quickstart.toml", "scenarios/crash_detection.toml",
-                      "scenarios/refute_slow_node.toml", "scenarios/lossy_links.toml",
-                      "scenarios/asymmetric_partition.toml", "scenarios/pause_storm.toml",
-                      "scenarios/mass_join.toml"));
+    ::testing::Values(
+        "scenarios/quickstart.toml", "scenarios/crash_detection.toml",
+        "scenarios/refute_slow_node.toml", "scenarios/lossy_links.toml",
+        "scenarios/asymmetric_partition.toml", "scenarios/pause_storm.toml",
+        "scenarios/mass_join.toml"));
 
 }  // namespace
 }  // namespace sim

@@ -59,7 +59,8 @@ bytes_per_node_per_sec = "<= 2000"
   EXPECT_EQ(sc->config.suspicion_mult, 5);
   EXPECT_FALSE(sc->config.enable_compression);
   // Local profile value kept where not overridden.
-  EXPECT_EQ(sc->config.gossip_interval, swim::DefaultLocalConfig().gossip_interval);
+  EXPECT_EQ(sc->config.gossip_interval,
+            swim::DefaultLocalConfig().gossip_interval);
   EXPECT_EQ(sc->link.latency.kind, LatencyModel::Kind::kUniform);
   EXPECT_EQ(sc->link.latency.spread, absl::Milliseconds(2));
   EXPECT_DOUBLE_EQ(sc->link.loss, 0.05);
@@ -85,26 +86,35 @@ TEST(ScenarioParse, TomlSyntaxErrorHasLineAndColumn) {
 
 TEST(ScenarioParse, UnknownKeyNamesLine) {
   absl::Status s = ErrorOf("[cluster]\nsize = 3\nprobe_intervall = \"1s\"\n");
-  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:3:1: unknown [cluster] key \"probe_intervall\""));
+  EXPECT_THAT(
+      std::string(s.message()),
+      HasSubstr("x.toml:3:1: unknown [cluster] key \"probe_intervall\""));
   s = ErrorOf("[network]\nlos = 0.1\n");
-  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:2:1: unknown [network] key"));
-  s = ErrorOf("[[event]]\nat = \"1s\"\naction = \"crash\"\nnodes = [1]\nnode_list = 3\n");
-  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:5:1: unknown [[event]] key"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("x.toml:2:1: unknown [network] key"));
+  s = ErrorOf(
+      "[[event]]\nat = \"1s\"\naction = \"crash\"\nnodes = [1]\nnode_list = "
+      "3\n");
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("x.toml:5:1: unknown [[event]] key"));
   s = ErrorOf("[expect]\ndetection_p98 = \"<= 1s\"\n");
   EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:2:"));
-  EXPECT_THAT(std::string(s.message()), HasSubstr("unknown expectation \"detection_p98\""));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("unknown expectation \"detection_p98\""));
 }
 
 TEST(ScenarioParse, BadTypesAndDurations) {
   absl::Status s = ErrorOf("[cluster]\nsize = \"ten\"\n");
-  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:2:8: \"size\" must be an integer"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("x.toml:2:8: \"size\" must be an integer"));
   s = ErrorOf("[cluster]\nprobe_interval = \"fast\"\n");
   EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:2:"));
   EXPECT_THAT(std::string(s.message()), HasSubstr("bad duration \"fast\""));
   s = ErrorOf("[cluster]\nprobe_interval = 500\n");
   EXPECT_THAT(std::string(s.message()), HasSubstr("must be a duration string"));
   s = ErrorOf("[network]\nloss = 1.5\n");
-  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:2:8: \"loss\" must be a probability"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("x.toml:2:8: \"loss\" must be a probability"));
   s = ErrorOf("[[event]]\nat = \"-3s\"\naction = \"heal\"\n");
   EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:2:"));
   EXPECT_THAT(std::string(s.message()), HasSubstr("negative duration"));
@@ -112,20 +122,27 @@ TEST(ScenarioParse, BadTypesAndDurations) {
 
 TEST(ScenarioParse, NodeIndexOutOfRangeNamesEventLine) {
   absl::Status s = ErrorOf(
-      "[cluster]\nsize = 4\n\n[[event]]\nat = \"1s\"\naction = \"crash\"\nnodes = [4]\n");
-  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:4:1: crash at 1s: node index 4 out of range"));
+      "[cluster]\nsize = 4\n\n[[event]]\nat = \"1s\"\naction = "
+      "\"crash\"\nnodes = [4]\n");
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("x.toml:4:1: crash at 1s: node index 4 out of range"));
   // A join makes the index valid from then on, not before.
-  EXPECT_TRUE(ErrorOf("[cluster]\nsize = 4\n[[event]]\nat = \"1s\"\naction = \"join\"\ncount = 1\n"
-                      "[[event]]\nat = \"2s\"\naction = \"crash\"\nnodes = [4]\n")
-                  .ok());
-  s = ErrorOf("[cluster]\nsize = 4\n[[event]]\nat = \"3s\"\naction = \"join\"\ncount = 1\n"
-              "[[event]]\nat = \"2s\"\naction = \"crash\"\nnodes = [4]\n");
+  EXPECT_TRUE(
+      ErrorOf("[cluster]\nsize = 4\n[[event]]\nat = \"1s\"\naction = "
+              "\"join\"\ncount = 1\n"
+              "[[event]]\nat = \"2s\"\naction = \"crash\"\nnodes = [4]\n")
+          .ok());
+  s = ErrorOf(
+      "[cluster]\nsize = 4\n[[event]]\nat = \"3s\"\naction = \"join\"\ncount = "
+      "1\n"
+      "[[event]]\nat = \"2s\"\naction = \"crash\"\nnodes = [4]\n");
   EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:7:1: crash at 2s"));
 }
 
 TEST(ScenarioParse, UnknownActionAndMissingArguments) {
   absl::Status s = ErrorOf("[[event]]\nat = \"1s\"\naction = \"explode\"\n");
-  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:3:10: unknown action \"explode\""));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("x.toml:3:10: unknown action \"explode\""));
   s = ErrorOf("[[event]]\nat = \"1s\"\naction = \"pause\"\n");
   EXPECT_THAT(std::string(s.message()), HasSubstr("pause needs \"nodes\""));
   s = ErrorOf("[[event]]\naction = \"heal\"\n");
@@ -134,7 +151,8 @@ TEST(ScenarioParse, UnknownActionAndMissingArguments) {
 
 TEST(ScenarioParse, CheckerNamesAreValidated) {
   absl::Status s = ErrorOf("[checkers]\nexpect_fail = [\"false_positive\"]\n");
-  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:2:16: unknown checker \"false_positive\""));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("x.toml:2:16: unknown checker \"false_positive\""));
 }
 
 TEST(ScenarioParse, SeedRangesAndDurations) {
@@ -150,15 +168,17 @@ TEST(ScenarioParse, SeedRangesAndDurations) {
 }
 
 TEST(ScenarioParse, ProductionBinaryRefusesPlantedBugs) {
-  absl::StatusOr<Scenario> sc =
-      ParseScenario("[cluster]\nsize = 3\nplanted_bugs = \"ignore_refute\"\n", "neg.toml");
+  absl::StatusOr<Scenario> sc = ParseScenario(
+      "[cluster]\nsize = 3\nplanted_bugs = \"ignore_refute\"\n", "neg.toml");
   ASSERT_TRUE(sc.ok()) << sc.status();
   EXPECT_NE(sc->config.planted_bugs, 0u);
   ASSERT_FALSE(PlantedBugsLinked());
   absl::StatusOr<RunResult> r = RunScenario(*sc, 1);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("//sim:swimsim_planted_bugs"));
-  EXPECT_FALSE(ParseScenario("[cluster]\nplanted_bugs = \"typo\"\n", "n.toml").ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("//sim:swimsim_planted_bugs"));
+  EXPECT_FALSE(
+      ParseScenario("[cluster]\nplanted_bugs = \"typo\"\n", "n.toml").ok());
 }
 
 }  // namespace
@@ -175,7 +195,8 @@ TEST(ScenarioFiles, AllShippedScenariosParse) {
         "scenarios/refute_slow_node.toml", "scenarios/lossy_links.toml",
         "scenarios/asymmetric_partition.toml", "scenarios/pause_storm.toml",
         "scenarios/mass_join.toml", "scenarios/churn_1000.toml",
-        "scenarios/negative/ignore_refute.toml", "scenarios/negative/skip_suspicion.toml",
+        "scenarios/negative/ignore_refute.toml",
+        "scenarios/negative/skip_suspicion.toml",
         "scenarios/negative/accept_stale_alive.toml"}) {
     absl::StatusOr<Scenario> sc = LoadScenario(f);
     EXPECT_TRUE(sc.ok()) << f << ": " << sc.status();

@@ -53,7 +53,7 @@ TEST(Shrink, KeepsTheFailureAndDropsTheRest) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->removed_events, 2);  // the pause and the partition
   EXPECT_LT(r->size_after, 12);
-  EXPECT_GE(r->size_after, 10);     // node 9 must still exist
+  EXPECT_GE(r->size_after, 10);  // node 9 must still exist
   absl::StatusOr<Scenario> small = ParseScenario(r->toml, "shrunk.toml");
   ASSERT_TRUE(small.ok()) << small.status() << "\n" << r->toml;
   ASSERT_EQ(small->events.size(), 1u);
@@ -69,7 +69,8 @@ TEST(Shrink, RefusesAPassingSeed) {
   absl::StatusOr<Scenario> sc =
       ParseScenario("[cluster]\nsize = 3\nduration = \"5s\"\n", "fine.toml");
   ASSERT_TRUE(sc.ok());
-  EXPECT_EQ(Shrink(*sc, 1, nullptr).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Shrink(*sc, 1, nullptr).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(Report, PercentilesAreNearestRank) {
@@ -110,13 +111,15 @@ undetected_crashes = 0
   }
   double worst = 0;
   for (const RunResult& r : runs) {
-    worst = std::max(worst, absl::ToDoubleSeconds(*r.crashes[0].full_detection));
+    worst =
+        std::max(worst, absl::ToDoubleSeconds(*r.crashes[0].full_detection));
   }
   std::vector<const RunResult*> ptrs = {&runs[0], &runs[1], &runs[2]};
   EXPECT_DOUBLE_EQ(MetricValue("detection_max", ptrs), worst);
   std::vector<ExpectationOutcome> ex = EvaluateExpectations(*sc, runs);
   ASSERT_EQ(ex.size(), 3u);
-  for (const ExpectationOutcome& e : ex) EXPECT_TRUE(e.held) << e.expectation.metric;
+  for (const ExpectationOutcome& e : ex)
+    EXPECT_TRUE(e.held) << e.expectation.metric;
 
   const nlohmann::json j = JsonReport(*sc, runs, ex);
   EXPECT_EQ(j["runs"].size(), 3u);
@@ -124,7 +127,8 @@ undetected_crashes = 0
   EXPECT_DOUBLE_EQ(j["metrics"]["detection_max"].get<double>(), worst);
   EXPECT_EQ(j["runs"][0]["trace_hash"].get<std::string>().size(), 16u);
 
-  const std::string text = TerminalReport(*sc, runs, ex, "./swimsim --scenario r.toml");
+  const std::string text =
+      TerminalReport(*sc, runs, ex, "./swimsim --scenario r.toml");
   EXPECT_THAT(text, HasSubstr("crash node-3"));
   EXPECT_THAT(text, HasSubstr("RESULT: PASS"));
 
@@ -155,10 +159,13 @@ first_detection_p50 = "<= 1s"
   ASSERT_EQ(ex.size(), 1u);
   EXPECT_FALSE(ex[0].held);
   const uint64_t worst =
-      *runs[0].crashes[0].first_detection >= *runs[1].crashes[0].first_detection ? 4 : 5;
+      *runs[0].crashes[0].first_detection >= *runs[1].crashes[0].first_detection
+          ? 4
+          : 5;
   EXPECT_EQ(ex[0].worst_seed, worst);
   const std::string text = TerminalReport(*sc, runs, ex, "X");
-  EXPECT_THAT(text, HasSubstr(absl::StrCat("X --seed ", worst, " --trace t.txt")));
+  EXPECT_THAT(text,
+              HasSubstr(absl::StrCat("X --seed ", worst, " --trace t.txt")));
   EXPECT_THAT(text, HasSubstr("RESULT: FAIL"));
 }
 

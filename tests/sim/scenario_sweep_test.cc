@@ -13,11 +13,12 @@
 
 #include <gtest/gtest.h>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "sim/report.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace sim {
 namespace {
@@ -35,9 +36,12 @@ struct Entry {
 
 // Fast scenarios (churn_1000 is manual-only: see the large sweep target).
 constexpr Entry kScenarios[] = {
-    {"scenarios/quickstart.toml", 1},        {"scenarios/crash_detection.toml", 1},
-    {"scenarios/refute_slow_node.toml", 1},  {"scenarios/lossy_links.toml", 1},
-    {"scenarios/asymmetric_partition.toml", 1}, {"scenarios/pause_storm.toml", 1},
+    {"scenarios/quickstart.toml", 1},
+    {"scenarios/crash_detection.toml", 1},
+    {"scenarios/refute_slow_node.toml", 1},
+    {"scenarios/lossy_links.toml", 1},
+    {"scenarios/asymmetric_partition.toml", 1},
+    {"scenarios/pause_storm.toml", 1},
     {"scenarios/mass_join.toml", 12},
 };
 
@@ -58,7 +62,8 @@ TEST(ScenarioSweep, EveryScenarioHoldsOverManySeeds) {
   for (size_t fi = 0; fi < files.size(); ++fi) {
     absl::StatusOr<Scenario> sc = LoadScenario(files[fi]);
     ASSERT_TRUE(sc.ok()) << sc.status();
-    const int div = fi < std::size(kScenarios) ? kScenarios[fi].seeds_div : seeds;
+    const int div =
+        fi < std::size(kScenarios) ? kScenarios[fi].seeds_div : seeds;
     const int n = std::max(1, seeds / div);
     std::vector<RunResult> runs;
     for (int s = 0; s < n; ++s, ++k) {
@@ -67,10 +72,11 @@ TEST(ScenarioSweep, EveryScenarioHoldsOverManySeeds) {
       absl::StatusOr<RunResult> r = RunScenario(*sc, seed);
       ASSERT_TRUE(r.ok()) << r.status();
       ++ran;
-      EXPECT_TRUE(r->passed) << sc->name << " seed " << seed << ": "
-                             << (r->problems.empty() ? "" : r->problems[0])
-                             << "\n  replay: ./bazelw run //sim:swimsim -- --scenario "
-                             << files[fi] << " --seed " << seed << " --trace t.txt";
+      EXPECT_TRUE(r->passed)
+          << sc->name << " seed " << seed << ": "
+          << (r->problems.empty() ? "" : r->problems[0])
+          << "\n  replay: ./bazelw run //sim:swimsim -- --scenario "
+          << files[fi] << " --seed " << seed << " --trace t.txt";
       runs.push_back(std::move(*r));
     }
     if (runs.empty()) continue;

@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_cat.h"
 #include "core/util.h"
+
 #include "sim/cluster.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace sim {
 namespace {
@@ -33,7 +35,8 @@ TEST(SwimTheory, MeanFirstDetectionIsTwoProbeIntervalsPlusSuspicion) {
   constexpr int kN = 16;
   absl::StatusOr<Scenario> sc = ParseScenario(absl::StrCat(R"(
 [cluster]
-size = )", kN, R"(
+size = )",
+                                                           kN, R"(
 profile = "lan"
 suspicion_mult = 2
 duration = "25s"
@@ -45,8 +48,8 @@ nodes = [7]
                                               "theory.toml");
   ASSERT_TRUE(sc.ok()) << sc.status();
   const double T = absl::ToDoubleSeconds(sc->config.probe_interval);
-  const double s_min =
-      absl::ToDoubleSeconds(swim::SuspicionTimeout(2, kN, sc->config.probe_interval));
+  const double s_min = absl::ToDoubleSeconds(
+      swim::SuspicionTimeout(2, kN, sc->config.probe_interval));
   double sum = 0, sum_susp = 0;
   int count = 0;
   for (uint64_t seed = 1; seed <= 100; ++seed) {
@@ -61,9 +64,10 @@ nodes = [7]
   }
   const double mean = sum / count;
   const double predicted = 2 * T + s_min;
-  std::printf("mean first suspicion %.3fs (predicted %.3fs), first detection %.3fs "
-              "(predicted 2T + S_min = %.3fs)\n",
-              sum_susp / count, 2 * T, mean, predicted);
+  std::printf(
+      "mean first suspicion %.3fs (predicted %.3fs), first detection %.3fs "
+      "(predicted 2T + S_min = %.3fs)\n",
+      sum_susp / count, 2 * T, mean, predicted);
   EXPECT_NEAR(mean, predicted, 0.3 * T);
   EXPECT_NEAR(sum_susp / count, 2 * T, 0.3 * T);
 }
@@ -82,7 +86,8 @@ double DisseminationRounds(int n, uint64_t seed) {
   o.log_level = swim::LogLevel::kError;
   Cluster c(o, [](int) { return swim::DefaultLANConfig(); });
   c.CreateAndJoin(n);
-  EXPECT_TRUE(c.RunUntil([&] { return c.Converged(); }, absl::Seconds(30))) << n;
+  EXPECT_TRUE(c.RunUntil([&] { return c.Converged(); }, absl::Seconds(30)))
+      << n;
   c.world().RunFor(absl::Seconds(3));  // let join gossip drain
   const uint32_t want = c.node(0)->Incarnation() + 1;
   const swim::Instant t0 = c.world().Now();
@@ -95,7 +100,8 @@ double DisseminationRounds(int n, uint64_t seed) {
     return true;
   };
   const absl::Duration step = absl::Milliseconds(10);
-  while (!all() && c.world().Now() - t0 < absl::Seconds(30)) c.world().RunFor(step);
+  while (!all() && c.world().Now() - t0 < absl::Seconds(30))
+    c.world().RunFor(step);
   EXPECT_TRUE(all()) << "n=" << n << " seed=" << seed;
   return (c.world().Now() - t0) / swim::DefaultLANConfig().gossip_interval;
 }
@@ -108,8 +114,8 @@ TEST(SwimTheory, DisseminationTakesLogarithmicRounds) {
     const int kSeeds = n >= 128 ? 3 : 5;
     for (uint64_t s = 1; s <= kSeeds; ++s) sum += DisseminationRounds(n, s);
     rounds.push_back(sum / kSeeds);
-    std::printf("n=%d: %.2f gossip rounds to reach everyone (log2 n = %.1f)\n", n,
-                rounds.back(), std::log2(n));
+    std::printf("n=%d: %.2f gossip rounds to reach everyone (log2 n = %.1f)\n",
+                n, rounds.back(), std::log2(n));
     EXPECT_LE(rounds.back(), std::log2(n)) << "n=" << n;
   }
   EXPECT_LE(rounds.back() / rounds.front(), 2.5);
