@@ -1,7 +1,9 @@
 // Statistical checks of the simulated protocol against SWIM theory, over
 // many seeds of a lossless cluster.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -77,7 +79,8 @@ nodes = [7]
 // so the informed set roughly quadruples per round until saturation:
 // rounds ~ log4(n) + ln(n)/3. We measure the rounds from node-0's UpdateNode
 // (a new incarnation) until every node has it, for n = 16..128 (fast enough
-// for the default suite), and assert (a) rounds(n) <= log2(n) and
+// for the default suite), take the median over seeds, and assert
+// (a) rounds(n) <= log2(n) and
 // (b) growth from 16 to 128 nodes at most 2.5x (log2 grows 1.75x; linear
 // growth would be 8x).
 double DisseminationRounds(int n, uint64_t seed) {
@@ -88,7 +91,14 @@ double DisseminationRounds(int n, uint64_t seed) {
   c.CreateAndJoin(n);
   EXPECT_TRUE(c.RunUntil([&] { return c.Converged(); }, absl::Seconds(30)))
       << n;
-  c.world().RunFor(absl::Seconds(3));  // let join gossip drain
+  // Let the join's own gossip drain first: each node's queue holds n alive
+  // messages, each sent RetransmitLimit times, and the queue serves fewest
+  // transmits first, then the LONGEST message (Go's order), so node-0's
+  // short-named update would wait behind "node-123"'s join alive. At n = 512
+  // 3 s is not enough (the update then takes 20-40 rounds); 60 s is.
+  const char* drain = std::getenv("SWIM_THEORY_DRAIN_S");
+  const int drain_s = drain != nullptr ? std::atoi(drain) : (n <= 128 ? 3 : 60);
+  c.world().RunFor(absl::Seconds(drain_s));
   const uint32_t want = c.node(0)->Incarnation() + 1;
   const swim::Instant t0 = c.world().Now();
   c.node(0)->UpdateNode(absl::Seconds(5), [](absl::Status) {});
@@ -102,20 +112,50 @@ double DisseminationRounds(int n, uint64_t seed) {
   const absl::Duration step = absl::Milliseconds(10);
   while (!all() && c.world().Now() - t0 < absl::Seconds(30))
     c.world().RunFor(step);
-  EXPECT_TRUE(all()) << "n=" << n << " seed=" << seed;
+  if (!all()) {
+    std::string missing;
+    for (int i = 1; i < n; ++i) {
+      std::optional<swim::Node> x = c.node(i)->GetNode("node-0");
+      if (!x || x->incarnation < want) {
+        missing += absl::StrCat(
+            " node-", i, "=",
+            x ? absl::StrCat(std::string(swim::NodeStateName(x->state)), "/",
+                             x->incarnation)
+              : "absent",
+            " (members ", c.node(i)->NumMembers(), ", queued ",
+            c.node(i)->NumQueuedBroadcasts(), ")");
+      }
+    }
+    ADD_FAILURE() << "n=" << n << " seed=" << seed << ": node-0's incarnation "
+                  << want << " never reached:" << missing;
+  }
   return (c.world().Now() - t0) / swim::DefaultLANConfig().gossip_interval;
 }
 
 TEST(SwimTheory, DisseminationTakesLogarithmicRounds) {
   std::vector<int> sizes = {16, 32, 64, 128};
+  // The manual variant (scenario_theory_large_test) goes on to 512.
+  if (std::getenv("SWIM_THEORY_LARGE") != nullptr) {
+    sizes.push_back(256);
+    sizes.push_back(512);
+  }
   std::vector<double> rounds;
   for (int n : sizes) {
-    double sum = 0;
+    // The median over seeds: gossip is probabilistic, and a node that
+    // misses every copy waits for the next push/pull (90 s at n = 128), which
+    // is memberlist's design, not dissemination speed.
+    std::vector<double> per_seed;
     const int kSeeds = n >= 128 ? 3 : 5;
-    for (uint64_t s = 1; s <= kSeeds; ++s) sum += DisseminationRounds(n, s);
-    rounds.push_back(sum / kSeeds);
-    std::printf("n=%d: %.2f gossip rounds to reach everyone (log2 n = %.1f)\n",
-                n, rounds.back(), std::log2(n));
+    for (uint64_t s = 1; s <= kSeeds; ++s) {
+      per_seed.push_back(DisseminationRounds(n, s));
+      std::printf("  n=%d seed=%d: %.1f rounds\n", n, static_cast<int>(s),
+                  per_seed.back());
+    }
+    std::sort(per_seed.begin(), per_seed.end());
+    rounds.push_back(per_seed[per_seed.size() / 2]);
+    std::printf(
+        "n=%d: median %.2f gossip rounds to reach everyone (log2 n = %.1f)\n",
+        n, rounds.back(), std::log2(n));
     EXPECT_LE(rounds.back(), std::log2(n)) << "n=" << n;
   }
   EXPECT_LE(rounds.back() / rounds.front(), 2.5);
