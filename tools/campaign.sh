@@ -10,7 +10,7 @@
 #     ubsan  the same under --config=ubsan
 #     tsan   everything threaded (//tests/net/... //tests/interop/...
 #            //examples/...) under --config=tsan
-#     fuzz   every libFuzzer target, SWIM_CAMPAIGN_FUZZ_SECS (120) seconds
+#     fuzz   every libFuzzer target, SWIM_CAMPAIGN_FUZZ_SECS (60) seconds
 #            each (tools/fuzz_campaign.sh)
 #     sweep  every fault scenario (scenarios/*.toml) through swimsim, -c opt:
 #            SWIM_CAMPAIGN_SEEDS (1430) seeds each, a quarter of that for
@@ -56,7 +56,7 @@ if [ "$mode" = quick ]; then
                //tests/wire:fuzz_smoke_test //tests/properties:merge_laws_test)
   tsan_targets=(//tests/net:asio_env_test //tests/net:memberlist_test)
 else
-  fuzz_secs="${SWIM_CAMPAIGN_FUZZ_SECS:-120}"
+  fuzz_secs="${SWIM_CAMPAIGN_FUZZ_SECS:-60}"
   sweep_seeds="${SWIM_CAMPAIGN_SEEDS:-1430}"
   hostile_seeds="${SWIM_CAMPAIGN_HOSTILE_SEEDS:-200}"
   san_targets=(//...)
