@@ -48,6 +48,8 @@ std::string_view AttackName(Attack a) {
       return "slow_loris";
     case Attack::kWeightFlood:
       return "weight_flood";
+    case Attack::kFakeMembers:
+      return "fake_members";
   }
   return "?";
 }
@@ -434,6 +436,9 @@ void HostilePeer::ActOnce(Attack attack) {
         break;
       case Attack::kWeightFlood:
         WeightFlood();
+        break;
+      case Attack::kFakeMembers:
+        FakeMembers();
         break;
     }
   }
@@ -904,6 +909,24 @@ void HostilePeer::WeightFlood() {
   Bytes msg;
   wire::Encode(w, &msg);
   SendPacket(Attack::kWeightFlood, to, Packet(Span(msg)), Verdict::kValid);
+}
+
+void HostilePeer::FakeMembers() {
+  // A new member per message, at an address in 10.250.0.0/16 where no World
+  // node lives: honest nodes add it, probe it, suspect it, declare it dead
+  // and reap it. SWIM accepts any alive for an unknown name, so the table
+  // grows at the attack's rate minus the rate the cluster can probe them out.
+  const uint32_t k = ghosts_++;
+  wire::Alive a;
+  a.incarnation = 1;
+  a.node = absl::StrCat("ghost-", k);
+  a.addr = swim::IpAddress::V4(10, 250, static_cast<uint8_t>(k >> 8),
+                               static_cast<uint8_t>(k));
+  a.port = 7946;
+  a.vsn = kVsn;
+  Bytes msg;
+  wire::Encode(a, options_.address_mode, &msg);
+  SendPacket(Attack::kFakeMembers, RandomVictim(), Packet(Span(msg)), Verdict::kValid);
 }
 
 // ---------------------------------------------------------------------------

@@ -82,14 +82,16 @@ enum class Attack : uint8_t {
   kPushPullAbsurd,     // node counts -1, 2^31, 2^20+1, more than present
   kSlowLoris,          // stalled stream replies, never-complete requests
   kWeightFlood,        // weights with stale and future timestamps
+  kFakeMembers,        // alive messages for made-up nodes at dead addresses
 };
-inline constexpr size_t kNumAttacks = 14;
+inline constexpr size_t kNumAttacks = 15;
 inline constexpr std::array<Attack, kNumAttacks> kAllAttacks = {
     Attack::kRandomBytes,    Attack::kTruncated,     Attack::kOversized,
     Attack::kCompoundAbuse,  Attack::kDecompressionBomb,
     Attack::kImpersonate,    Attack::kSuspectFlood,  Attack::kDeadFlood,
     Attack::kReplay,         Attack::kWrongKey,      Attack::kUnencrypted,
     Attack::kPushPullAbsurd, Attack::kSlowLoris,     Attack::kWeightFlood,
+    Attack::kFakeMembers,
 };
 std::string_view AttackName(Attack a);
 
@@ -224,6 +226,7 @@ class HostilePeer final : public Host {
   void PushPullAbsurd();
   void SlowLoris();
   void WeightFlood();
+  void FakeMembers();
 
   World* world_;
   NodeId self_;
@@ -241,6 +244,7 @@ class HostilePeer final : public Host {
   bool member_ = false;
   swim::Instant stop_at_;
   uint32_t seq_ = 0;
+  uint32_t ghosts_ = 0;
   uint64_t generation_ = 0;  // invalidates timers of earlier Start()s
 };
 
