@@ -4,12 +4,13 @@
 #include <limits>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "core/check.h"
 #include "core/limits.h"
 #include "core/wire/framing.h"
 #include "core/wire/lzw.h"
 #include "core/wire/msgpack.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace sim {
 
@@ -58,7 +59,10 @@ namespace {
 
 constexpr swim::VersionVector kVsn = {swim::limits::kProtocolVersionMin,
                                       swim::limits::kProtocolVersionMax,
-                                      2, 0, 0, 0};
+                                      2,
+                                      0,
+                                      0,
+                                      0};
 constexpr absl::Duration kStreamTimeout = absl::Seconds(5);
 constexpr absl::Duration kRefreshEvery = absl::Seconds(2);
 // Bombs expand past the core's 20 MiB decompression limit.
@@ -134,7 +138,8 @@ const Bytes& LzwBomb() {
 const Bytes& SnappyBomb() {
   static const Bytes* bomb = [] {
     Bytes zeros(kBombBytes, 0);
-    return new Bytes(wire::CompressMessage(Span(zeros), swim::CompressionAlgo::kSnappy));
+    return new Bytes(
+        wire::CompressMessage(Span(zeros), swim::CompressionAlgo::kSnappy));
   }();
   return *bomb;
 }
@@ -219,7 +224,8 @@ void HostilePeer::Learn(ByteSpan msg, int depth) {
       return;
     }
     case wire::MessageType::kAlive: {
-      absl::StatusOr<wire::Alive> a = wire::DecodeAlive(body, options_.address_mode);
+      absl::StatusOr<wire::Alive> a =
+          wire::DecodeAlive(body, options_.address_mode);
       if (a.ok()) {
         uint32_t& inc = incarnations_[a->node];
         inc = std::max(inc, a->incarnation);
@@ -246,7 +252,8 @@ void HostilePeer::Learn(ByteSpan msg, int depth) {
       // A member answers pings, except while stalling (slow-loris): then
       // probes of us fall back to TCP, which stalls too.
       if (!member_ || world_->stream_stall(self_)) return;
-      absl::StatusOr<wire::Ping> p = wire::DecodePing(body, options_.address_mode);
+      absl::StatusOr<wire::Ping> p =
+          wire::DecodePing(body, options_.address_mode);
       if (!p.ok()) return;
       Address to = last_from_;
       if (!p->source_addr.empty() && p->source_port > 0) {
@@ -266,9 +273,10 @@ void HostilePeer::Learn(ByteSpan msg, int depth) {
 void HostilePeer::OnPacket(const Address& from, ByteSpan data, swim::Instant) {
   ++stats_.packets_received;
   captured_.emplace_back(data.begin(), data.end());
-  while (captured_.size() > options_.captured_packets_max) captured_.pop_front();
-  absl::StatusOr<Bytes> msg =
-      wire::DecodePacket(data, options_.keyring.get(), /*verify_incoming=*/true);
+  while (captured_.size() > options_.captured_packets_max)
+    captured_.pop_front();
+  absl::StatusOr<Bytes> msg = wire::DecodePacket(data, options_.keyring.get(),
+                                                 /*verify_incoming=*/true);
   if (!msg.ok()) return;
   last_from_ = from;
   Learn(Span(*msg), 0);
@@ -276,8 +284,8 @@ void HostilePeer::OnPacket(const Address& from, ByteSpan data, swim::Instant) {
 
 std::optional<Bytes> HostilePeer::OnStream(const Address&, ByteSpan request) {
   ++stats_.streams_received;
-  absl::StatusOr<Bytes> msg =
-      wire::DecodeStream(request, options_.keyring.get(), /*verify_incoming=*/true);
+  absl::StatusOr<Bytes> msg = wire::DecodeStream(
+      request, options_.keyring.get(), /*verify_incoming=*/true);
   if (!msg.ok() || msg->empty()) return std::nullopt;
   const ByteSpan body = ByteSpan(*msg).subspan(1);
   switch (static_cast<wire::MessageType>((*msg)[0])) {
@@ -291,7 +299,8 @@ std::optional<Bytes> HostilePeer::OnStream(const Address&, ByteSpan request) {
       return Stream(Span(out));
     }
     case wire::MessageType::kPing: {
-      absl::StatusOr<wire::Ping> p = wire::DecodePing(body, options_.address_mode);
+      absl::StatusOr<wire::Ping> p =
+          wire::DecodePing(body, options_.address_mode);
       if (!p.ok()) return std::nullopt;
       Bytes ack;
       wire::Encode(wire::AckResp{p->seq_no, std::nullopt}, &ack);
@@ -314,15 +323,15 @@ void HostilePeer::Join() {
           stats_.join_result = reply.status();
           return;
         }
-        absl::StatusOr<Bytes> m = wire::DecodeStream(
-            Span(*reply), options_.keyring.get(), true);
+        absl::StatusOr<Bytes> m =
+            wire::DecodeStream(Span(*reply), options_.keyring.get(), true);
         if (!m.ok() || m->empty() ||
             (*m)[0] != static_cast<uint8_t>(wire::MessageType::kPushPull)) {
           stats_.join_result = absl::DataLossError("bad push/pull reply");
           return;
         }
-        absl::StatusOr<wire::PushPull> pp =
-            wire::DecodePushPull(ByteSpan(*m).subspan(1), options_.address_mode);
+        absl::StatusOr<wire::PushPull> pp = wire::DecodePushPull(
+            ByteSpan(*m).subspan(1), options_.address_mode);
         if (!pp.ok()) {
           stats_.join_result = pp.status();
           return;
@@ -342,17 +351,17 @@ void HostilePeer::Refresh() {
   const uint64_t gen = generation_;
   Bytes msg;
   wire::Encode(SelfState(false), options_.address_mode, &msg);
-  env().StreamExchange(RandomVictim(), Stream(Span(msg)),
-                       swim::StreamReply::kMessage, kStreamTimeout,
-                       [this, gen](absl::StatusOr<Bytes> reply) {
-                         if (gen != generation_ || !reply.ok()) return;
-                         absl::StatusOr<Bytes> m = wire::DecodeStream(
-                             Span(*reply), options_.keyring.get(), true);
-                         if (!m.ok() || m->empty()) return;
-                         absl::StatusOr<wire::PushPull> pp = wire::DecodePushPull(
-                             ByteSpan(*m).subspan(1), options_.address_mode);
-                         if (pp.ok()) LearnState(*pp);
-                       });
+  env().StreamExchange(
+      RandomVictim(), Stream(Span(msg)), swim::StreamReply::kMessage,
+      kStreamTimeout, [this, gen](absl::StatusOr<Bytes> reply) {
+        if (gen != generation_ || !reply.ok()) return;
+        absl::StatusOr<Bytes> m =
+            wire::DecodeStream(Span(*reply), options_.keyring.get(), true);
+        if (!m.ok() || m->empty()) return;
+        absl::StatusOr<wire::PushPull> pp = wire::DecodePushPull(
+            ByteSpan(*m).subspan(1), options_.address_mode);
+        if (pp.ok()) LearnState(*pp);
+      });
   env().Schedule(kRefreshEvery, "hostile-refresh", [this, gen] {
     if (gen == generation_) Refresh();
   });
@@ -456,7 +465,8 @@ const Address& HostilePeer::OtherVictim(const Address& not_this) {
   }
 }
 
-Bytes HostilePeer::Packet(ByteSpan msg, const swim::security::Keyring* ring) const {
+Bytes HostilePeer::Packet(ByteSpan msg,
+                          const swim::security::Keyring* ring) const {
   wire::OutgoingOptions o;
   o.keyring = ring;
   World* w = world_;
@@ -466,7 +476,8 @@ Bytes HostilePeer::Packet(ByteSpan msg, const swim::security::Keyring* ring) con
   });
 }
 
-Bytes HostilePeer::Stream(ByteSpan msg, const swim::security::Keyring* ring) const {
+Bytes HostilePeer::Stream(ByteSpan msg,
+                          const swim::security::Keyring* ring) const {
   wire::OutgoingOptions o;
   o.keyring = ring;
   World* w = world_;
@@ -495,12 +506,14 @@ void HostilePeer::Tally(Attack a, const Address& to, size_t bytes, Verdict v,
   ++stats_.messages_by_attack[static_cast<size_t>(a)];
 }
 
-void HostilePeer::SendPacket(Attack a, const Address& to, Bytes bytes, Verdict v) {
+void HostilePeer::SendPacket(Attack a, const Address& to, Bytes bytes,
+                             Verdict v) {
   Tally(a, to, bytes.size(), v, false);
   env().SendPacket(to, std::move(bytes));
 }
 
-void HostilePeer::SendStream(Attack a, const Address& to, Bytes bytes, Verdict v) {
+void HostilePeer::SendStream(Attack a, const Address& to, Bytes bytes,
+                             Verdict v) {
   Tally(a, to, bytes.size(), v, true);
   env().StreamExchange(to, std::move(bytes), swim::StreamReply::kMessage,
                        kStreamTimeout, [](absl::StatusOr<Bytes>) {});
@@ -542,11 +555,13 @@ Bytes HostilePeer::AnyValidMessage() {
       wire::Encode(SelfAlive(), options_.address_mode, &msg);
       break;
     case 2:
-      wire::Encode(wire::Suspect{LearntIncarnation(v.name), v.name, options_.name},
-                   &msg);
+      wire::Encode(
+          wire::Suspect{LearntIncarnation(v.name), v.name, options_.name},
+          &msg);
       break;
     case 3:
-      wire::Encode(wire::Dead{LearntIncarnation(v.name), v.name, options_.name}, &msg);
+      wire::Encode(wire::Dead{LearntIncarnation(v.name), v.name, options_.name},
+                   &msg);
       break;
     case 4:
       wire::Encode(wire::AckResp{++seq_, std::string("payload")}, &msg);
@@ -583,14 +598,16 @@ void HostilePeer::Truncated() {
     case 0: {  // a packet message cut short, then framed
       Bytes msg = AnyValidMessage();
       msg.resize(1 + rng_.Uniform(msg.size() - 1));
-      SendPacket(Attack::kTruncated, to, Packet(Span(msg)), Verdict::kMalformed);
+      SendPacket(Attack::kTruncated, to, Packet(Span(msg)),
+                 Verdict::kMalformed);
       break;
     }
     case 1: {  // a push/pull cut short, then framed
       Bytes msg;
       wire::Encode(SelfState(false), options_.address_mode, &msg);
       msg.resize(1 + rng_.Uniform(msg.size() - 1));
-      SendStream(Attack::kTruncated, to, Stream(Span(msg)), Verdict::kMalformed);
+      SendStream(Attack::kTruncated, to, Stream(Span(msg)),
+                 Verdict::kMalformed);
       break;
     }
     default: {  // a framed stream cut short (an encrypted one loses its tag)
@@ -598,7 +615,8 @@ void HostilePeer::Truncated() {
       wire::Encode(SelfState(false), options_.address_mode, &msg);
       Bytes framed = Stream(Span(msg));
       framed.resize(1 + rng_.Uniform(framed.size() - 1));
-      SendStream(Attack::kTruncated, to, std::move(framed), Verdict::kMalformed);
+      SendStream(Attack::kTruncated, to, std::move(framed),
+                 Verdict::kMalformed);
       break;
     }
   }
@@ -623,7 +641,8 @@ void HostilePeer::Oversized() {
       Bytes msg = {static_cast<uint8_t>(wire::MessageType::kCompound), 3};
       for (int i = 0; i < 3; ++i) PutU16(&msg, 0xffff);
       msg.resize(msg.size() + 0xffff + 2, 0);  // part 0: a zero "ping" body
-      SendPacket(Attack::kOversized, to, Packet(Span(msg)), Verdict::kMalformed);
+      SendPacket(Attack::kOversized, to, Packet(Span(msg)),
+                 Verdict::kMalformed);
       break;
     }
     case 3: {  // encrypted stream header claiming 20 MiB + 1
@@ -636,7 +655,8 @@ void HostilePeer::Oversized() {
     case 4: {  // push/pull claiming 21 MiB of user state
       Bytes msg = PushPullWithHeader(1, 21 << 20, SelfState(false).nodes,
                                      options_.address_mode);
-      SendStream(Attack::kOversized, to, Stream(Span(msg)), Verdict::kMalformed);
+      SendStream(Attack::kOversized, to, Stream(Span(msg)),
+                 Verdict::kMalformed);
       break;
     }
     default: {  // user stream claiming 2^31 bytes
@@ -646,7 +666,8 @@ void HostilePeer::Oversized() {
       w.Raw("UserMsgLen");
       w.Int(int64_t{1} << 31);
       msg.push_back('x');
-      SendStream(Attack::kOversized, to, Stream(Span(msg)), Verdict::kMalformed);
+      SendStream(Attack::kOversized, to, Stream(Span(msg)),
+                 Verdict::kMalformed);
       break;
     }
   }
@@ -658,35 +679,43 @@ void HostilePeer::CompoundAbuse() {
     case 0: {  // 255 zero-length parts
       Bytes msg = {static_cast<uint8_t>(wire::MessageType::kCompound), 255};
       msg.resize(msg.size() + 2 * 255, 0);
-      SendPacket(Attack::kCompoundAbuse, to, Packet(Span(msg)), Verdict::kMalformed);
+      SendPacket(Attack::kCompoundAbuse, to, Packet(Span(msg)),
+                 Verdict::kMalformed);
       break;
     }
     case 1: {  // 200 parts declared, 3 bytes of lengths
-      Bytes msg = {static_cast<uint8_t>(wire::MessageType::kCompound), 200, 0, 1, 0};
-      SendPacket(Attack::kCompoundAbuse, to, Packet(Span(msg)), Verdict::kMalformed);
+      Bytes msg = {static_cast<uint8_t>(wire::MessageType::kCompound), 200, 0,
+                   1, 0};
+      SendPacket(Attack::kCompoundAbuse, to, Packet(Span(msg)),
+                 Verdict::kMalformed);
       break;
     }
     case 2: {  // compounds nested 10 deep around a ping
       Bytes msg;
-      wire::Encode(wire::Ping{++seq_, to.name, {}, 0, {}}, options_.address_mode, &msg);
+      wire::Encode(wire::Ping{++seq_, to.name, {}, 0, {}},
+                   options_.address_mode, &msg);
       for (int i = 0; i < 10; ++i) {
         Bytes outer = {static_cast<uint8_t>(wire::MessageType::kCompound), 1};
         PutU16(&outer, msg.size());
         outer.insert(outer.end(), msg.begin(), msg.end());
         msg = std::move(outer);
       }
-      SendPacket(Attack::kCompoundAbuse, to, Packet(Span(msg)), Verdict::kMalformed);
+      SendPacket(Attack::kCompoundAbuse, to, Packet(Span(msg)),
+                 Verdict::kMalformed);
       break;
     }
     case 3: {  // compress nested 6 deep
       Bytes msg;
-      wire::Encode(wire::Ping{++seq_, to.name, {}, 0, {}}, options_.address_mode, &msg);
-      for (int i = 0; i < 6; ++i) msg = CompressWrapper(0, [&] {
-        Bytes buf;
-        wire::LzwCompress(Span(msg), &buf);
-        return buf;
-      }());
-      SendPacket(Attack::kCompoundAbuse, to, Packet(Span(msg)), Verdict::kMalformed);
+      wire::Encode(wire::Ping{++seq_, to.name, {}, 0, {}},
+                   options_.address_mode, &msg);
+      for (int i = 0; i < 6; ++i)
+        msg = CompressWrapper(0, [&] {
+          Bytes buf;
+          wire::LzwCompress(Span(msg), &buf);
+          return buf;
+        }());
+      SendPacket(Attack::kCompoundAbuse, to, Packet(Span(msg)),
+                 Verdict::kMalformed);
       break;
     }
     default: {  // 127 pings whose acks go to another honest node
@@ -704,7 +733,8 @@ void HostilePeer::CompoundAbuse() {
         parts.push_back(std::move(m));
       }
       Bytes msg = wire::MakeCompound(parts);
-      SendPacket(Attack::kCompoundAbuse, to, Packet(Span(msg)), Verdict::kValid);
+      SendPacket(Attack::kCompoundAbuse, to, Packet(Span(msg)),
+                 Verdict::kValid);
       break;
     }
   }
@@ -720,7 +750,8 @@ void HostilePeer::DecompressionBomb() {
     case 1: {  // Snappy header claiming 4 GiB
       Bytes buf = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x00};
       SendPacket(Attack::kDecompressionBomb, to,
-                 Packet(Span(CompressWrapper(1, Span(buf)))), Verdict::kMalformed);
+                 Packet(Span(CompressWrapper(1, Span(buf)))),
+                 Verdict::kMalformed);
       break;
     }
     case 2: {  // Snappy header claiming exactly the 20 MiB limit, no data
@@ -733,7 +764,8 @@ void HostilePeer::DecompressionBomb() {
       buf.push_back(static_cast<uint8_t>(n));
       buf.push_back(0x00);
       SendPacket(Attack::kDecompressionBomb, to,
-                 Packet(Span(CompressWrapper(1, Span(buf)))), Verdict::kMalformed);
+                 Packet(Span(CompressWrapper(1, Span(buf)))),
+                 Verdict::kMalformed);
       break;
     }
     default:  // a genuine Snappy bomb (~1 MB) on a stream
@@ -779,7 +811,8 @@ void HostilePeer::SuspectFlood() {
   const uint32_t inc = LearntIncarnation(subject.name);
   Claim(subject.name, swim::NodeState::kSuspect, inc);
   Bytes msg;
-  wire::Encode(wire::Suspect{inc, subject.name, OtherVictim(subject).name}, &msg);
+  wire::Encode(wire::Suspect{inc, subject.name, OtherVictim(subject).name},
+               &msg);
   SendPacket(Attack::kSuspectFlood, to, Packet(Span(msg)), Verdict::kValid);
 }
 
@@ -808,8 +841,7 @@ void HostilePeer::WrongKey() {
   if (rng_.Uniform(4) == 0) {
     Bytes msg;
     wire::Encode(SelfState(false), options_.address_mode, &msg);
-    SendStream(Attack::kWrongKey, to, Stream(Span(msg), wrong_ring_.get()),
-               v);
+    SendStream(Attack::kWrongKey, to, Stream(Span(msg), wrong_ring_.get()), v);
   } else {
     Bytes msg = AnyValidMessage();
     SendPacket(Attack::kWrongKey, to, Packet(Span(msg), wrong_ring_.get()), v);
@@ -851,11 +883,13 @@ void HostilePeer::PushPullAbsurd() {
       break;
     default: {  // a push/pull in a datagram (streams only)
       wire::Encode(SelfState(false), options_.address_mode, &msg);
-      SendPacket(Attack::kPushPullAbsurd, to, Packet(Span(msg)), Verdict::kMalformed);
+      SendPacket(Attack::kPushPullAbsurd, to, Packet(Span(msg)),
+                 Verdict::kMalformed);
       return;
     }
   }
-  SendStream(Attack::kPushPullAbsurd, to, Stream(Span(msg)), Verdict::kMalformed);
+  SendStream(Attack::kPushPullAbsurd, to, Stream(Span(msg)),
+             Verdict::kMalformed);
 }
 
 void HostilePeer::SlowLoris() {
@@ -926,7 +960,8 @@ void HostilePeer::FakeMembers() {
   a.vsn = kVsn;
   Bytes msg;
   wire::Encode(a, options_.address_mode, &msg);
-  SendPacket(Attack::kFakeMembers, RandomVictim(), Packet(Span(msg)), Verdict::kValid);
+  SendPacket(Attack::kFakeMembers, RandomVictim(), Packet(Span(msg)),
+             Verdict::kValid);
 }
 
 // ---------------------------------------------------------------------------
@@ -975,17 +1010,19 @@ void HurtMonitor::OnEvent(const ClusterEvent& e) {
   if (it != peer_->stats().claims.end()) {
     const SubjectClaims& c = it->second;
     absl::StrAppend(&cause, "hostile forged ", c.dead, " dead, ", c.suspect,
-                    " suspect and ", c.alive, " alive claims about it (max inc ",
-                    c.max_incarnation, ")");
+                    " suspect and ", c.alive,
+                    " alive claims about it (max inc ", c.max_incarnation, ")");
   } else {
     absl::StrAppend(&cause, "no forged claims about it");
   }
   if (const swim::Memberlist* m = cluster_->node(*subject); m != nullptr) {
-    absl::StrAppend(&cause, "; it refuted ", m->metrics().Counter("memberlist.refute"),
-                    " times");
-    if (const uint64_t ex = m->metrics().Counter("memberlist.refute_exhausted"); ex > 0) {
-      absl::StrAppend(&cause, ", ", ex, " accusations it could not refute "
-                              "(incarnation space exhausted)");
+    absl::StrAppend(&cause, "; it refuted ",
+                    m->metrics().Counter("memberlist.refute"), " times");
+    if (const uint64_t ex = m->metrics().Counter("memberlist.refute_exhausted");
+        ex > 0) {
+      absl::StrAppend(&cause, ", ", ex,
+                      " accusations it could not refute "
+                      "(incarnation space exhausted)");
     }
   }
   h.cause = std::move(cause);
@@ -1005,8 +1042,8 @@ std::string HurtMonitor::Report() const {
       absl::StrAppend(&out, "  ...\n");
       break;
     }
-    absl::StrAppend(&out, "  ", Cluster::NodeName(h.subject), " declared dead by ",
-                    Cluster::NodeName(h.observer), " at ",
+    absl::StrAppend(&out, "  ", Cluster::NodeName(h.subject),
+                    " declared dead by ", Cluster::NodeName(h.observer), " at ",
                     absl::FormatDuration(h.at - swim::Instant()), " (inc ",
                     h.incarnation, "): ", h.cause, "\n");
   }
@@ -1016,9 +1053,9 @@ std::string HurtMonitor::Report() const {
 std::string UsagePeak::ToString() const {
   return absl::StrCat("table=", table, " broadcasts=", broadcasts,
                       " weight_broadcasts=", weight_broadcasts,
-                      " ack_handlers=", ack_handlers, " suspicions=", suspicions,
-                      " weights=", weights, " timers=", timers,
-                      " world_events=", world_events);
+                      " ack_handlers=", ack_handlers,
+                      " suspicions=", suspicions, " weights=", weights,
+                      " timers=", timers, " world_events=", world_events);
 }
 
 UsageSampler::UsageSampler(Cluster* cluster, absl::Duration every)
@@ -1033,13 +1070,15 @@ void UsageSampler::Sample() {
     const swim::Memberlist::Usage u = m->ResourceUsage();
     peak_.table = std::max(peak_.table, u.table);
     peak_.broadcasts = std::max(peak_.broadcasts, u.broadcasts);
-    peak_.weight_broadcasts = std::max(peak_.weight_broadcasts, u.weight_broadcasts);
+    peak_.weight_broadcasts =
+        std::max(peak_.weight_broadcasts, u.weight_broadcasts);
     peak_.ack_handlers = std::max(peak_.ack_handlers, u.ack_handlers);
     peak_.suspicions = std::max(peak_.suspicions, u.suspicions);
     peak_.weights = std::max(peak_.weights, u.weights);
     peak_.timers = std::max(peak_.timers, u.timers);
   }
-  peak_.world_events = std::max(peak_.world_events, cluster_->world().pending_events());
+  peak_.world_events =
+      std::max(peak_.world_events, cluster_->world().pending_events());
   cluster_->world().After(every_, "usage-sample", [this] { Sample(); });
 }
 

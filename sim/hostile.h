@@ -53,16 +53,18 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/time/time.h"
 #include "core/address.h"
 #include "core/config.h"
 #include "core/rng.h"
 #include "core/security/keyring.h"
 #include "core/time.h"
 #include "core/wire/messages.h"
+
 #include "sim/cluster.h"
 #include "sim/host.h"
 #include "sim/world.h"
+
+#include "absl/time/time.h"
 
 namespace sim {
 
@@ -86,12 +88,11 @@ enum class Attack : uint8_t {
 };
 inline constexpr size_t kNumAttacks = 15;
 inline constexpr std::array<Attack, kNumAttacks> kAllAttacks = {
-    Attack::kRandomBytes,    Attack::kTruncated,     Attack::kOversized,
-    Attack::kCompoundAbuse,  Attack::kDecompressionBomb,
-    Attack::kImpersonate,    Attack::kSuspectFlood,  Attack::kDeadFlood,
-    Attack::kReplay,         Attack::kWrongKey,      Attack::kUnencrypted,
-    Attack::kPushPullAbsurd, Attack::kSlowLoris,     Attack::kWeightFlood,
-    Attack::kFakeMembers,
+    Attack::kRandomBytes,   Attack::kTruncated,         Attack::kOversized,
+    Attack::kCompoundAbuse, Attack::kDecompressionBomb, Attack::kImpersonate,
+    Attack::kSuspectFlood,  Attack::kDeadFlood,         Attack::kReplay,
+    Attack::kWrongKey,      Attack::kUnencrypted,       Attack::kPushPullAbsurd,
+    Attack::kSlowLoris,     Attack::kWeightFlood,       Attack::kFakeMembers,
 };
 std::string_view AttackName(Attack a);
 

@@ -13,19 +13,22 @@
 //     end, and every false death is explained by forged claims.
 // Each test prints one summary line (attack, messages, counted, peaks, who
 // was hurt and why).
+#include "sim/hostile.h"
+
 #include <cstdlib>
 #include <iostream>
 #include <map>
 
 #include <gtest/gtest.h>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "core/check.h"
 #include "core/memberlist.h"
 #include "core/security/keyring.h"
+
 #include "sim/cluster.h"
-#include "sim/hostile.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace sim {
 namespace {
@@ -72,10 +75,10 @@ struct Outcome {
   HostileStats stats;
   std::vector<uint64_t> counted;  // per honest node: malformed + dropped
   bool recovered = false;
-  absl::Duration recovery;  // from the end of the attack to agreement
-  bool drained = false;     // every table back to the honest nodes + peer
-  absl::Duration drain;     // from agreement to drained
-  std::string leftovers;    // table states when not drained
+  absl::Duration recovery;        // from the end of the attack to agreement
+  bool drained = false;           // every table back to the honest nodes + peer
+  absl::Duration drain;           // from agreement to drained
+  std::string leftovers;          // table states when not drained
   uint64_t refute_exhausted = 0;  // summed over honest nodes
   std::string debug;
 };
@@ -114,7 +117,8 @@ bool HonestAgree(const Cluster& c) {
   return true;
 }
 
-Outcome RunAttack(uint64_t seed, const std::vector<Attack>& attacks, AttackSetup setup) {
+Outcome RunAttack(uint64_t seed, const std::vector<Attack>& attacks,
+                  AttackSetup setup) {
   WorldOptions wo;
   wo.seed = seed;
   wo.log_level = swim::LogLevel::kError;
@@ -168,7 +172,8 @@ Outcome RunAttack(uint64_t seed, const std::vector<Attack>& attacks, AttackSetup
   out.drained = c.RunUntil(
       [&] {
         for (int i = 0; i < kHonest; ++i) {
-          if (c.node(i)->EstNumNodes() > static_cast<int>(kMaxTable)) return false;
+          if (c.node(i)->EstNumNodes() > static_cast<int>(kMaxTable))
+            return false;
         }
         return true;
       },
@@ -182,7 +187,8 @@ Outcome RunAttack(uint64_t seed, const std::vector<Attack>& attacks, AttackSetup
         ++by_state[std::string(swim::NodeStateName(n.state))];
       }
       absl::StrAppend(&out.leftovers, Cluster::NodeName(i), ":");
-      for (const auto& [st, k] : by_state) absl::StrAppend(&out.leftovers, " ", st, "=", k);
+      for (const auto& [st, k] : by_state)
+        absl::StrAppend(&out.leftovers, " ", st, "=", k);
       absl::StrAppend(&out.leftovers, "\n");
     }
   }
@@ -206,12 +212,16 @@ Outcome RunAttack(uint64_t seed, const std::vector<Attack>& attacks, AttackSetup
   }
   for (uint64_t n : out.counted) counted += n;
   std::string names;
-  for (Attack a : attacks) absl::StrAppend(&names, names.empty() ? "" : "+", std::string(AttackName(a)));
+  for (Attack a : attacks)
+    absl::StrAppend(&names, names.empty() ? "" : "+",
+                    std::string(AttackName(a)));
   std::cout << "[hostile] " << names << (setup.encrypted ? " (encrypted)" : "")
-            << ": sent " << sent << " msgs (" << malformed << " malformed), victims counted "
-            << counted << "; peak " << out.peak.ToString() << "; recovered="
-            << out.recovered << " after " << absl::FormatDuration(out.recovery)
-            << ", tables drained after " << absl::FormatDuration(out.drain) << "; " << out.hurt_report << std::endl;
+            << ": sent " << sent << " msgs (" << malformed
+            << " malformed), victims counted " << counted << "; peak "
+            << out.peak.ToString() << "; recovered=" << out.recovered
+            << " after " << absl::FormatDuration(out.recovery)
+            << ", tables drained after " << absl::FormatDuration(out.drain)
+            << "; " << out.hurt_report << std::endl;
   return out;
 }
 
@@ -222,7 +232,8 @@ Outcome RunAttack(uint64_t seed, const std::vector<Attack>& attacks, AttackSetup
 void ExpectHonestSurvive(const Outcome& o, bool allow_deaths,
                          size_t table = kMaxTable) {
   EXPECT_TRUE(o.recovered) << o.debug;
-  EXPECT_TRUE(o.drained) << "tables still hold made-up members:\n" << o.leftovers;
+  EXPECT_TRUE(o.drained) << "tables still hold made-up members:\n"
+                         << o.leftovers;
   EXPECT_LE(o.peak.table, table);
   EXPECT_LE(o.peak.broadcasts, kMaxBroadcasts * table / kMaxTable);
   EXPECT_LE(o.peak.weight_broadcasts, kMaxTable);
@@ -284,7 +295,8 @@ TEST(Hostile, TruncatedMessagesAreCounted) {
 TEST(Hostile, OversizedPacketsAndHugeStreamClaims) {
   for (uint64_t seed : Seeds(3)) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
-    Outcome o = RunAttack(seed, {Attack::kOversized}, Plain(absl::Milliseconds(50)));
+    Outcome o =
+        RunAttack(seed, {Attack::kOversized}, Plain(absl::Milliseconds(50)));
     ASSERT_GT(Malformed(o), 100u);
     ExpectHonestSurvive(o, false);
   }
@@ -303,7 +315,8 @@ TEST(Hostile, DecompressionBombsAreStoppedAtTheLimit) {
   // Each LZW bomb costs the victim 20 MiB of inflation: keep them few.
   for (uint64_t seed : Seeds(5)) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
-    Outcome o = RunAttack(seed, {Attack::kDecompressionBomb}, Plain(absl::Seconds(1)));
+    Outcome o =
+        RunAttack(seed, {Attack::kDecompressionBomb}, Plain(absl::Seconds(1)));
     ASSERT_GE(Malformed(o), 15u);
     ExpectHonestSurvive(o, false);
   }
@@ -315,7 +328,9 @@ TEST(Hostile, ImpersonationIsRefuted) {
   for (uint64_t seed : Seeds(6)) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
     Outcome o = RunAttack(seed, {Attack::kImpersonate}, s);
-    ASSERT_GT(o.stats.messages_by_attack[static_cast<size_t>(Attack::kImpersonate)], 300u);
+    ASSERT_GT(
+        o.stats.messages_by_attack[static_cast<size_t>(Attack::kImpersonate)],
+        300u);
     ExpectHonestSurvive(o, false);
   }
 }
@@ -323,7 +338,8 @@ TEST(Hostile, ImpersonationIsRefuted) {
 TEST(Hostile, SuspectFloodIsRefuted) {
   for (uint64_t seed : Seeds(7)) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
-    Outcome o = RunAttack(seed, {Attack::kSuspectFlood}, Plain(absl::Milliseconds(50)));
+    Outcome o =
+        RunAttack(seed, {Attack::kSuspectFlood}, Plain(absl::Milliseconds(50)));
     ExpectHonestSurvive(o, /*allow_deaths=*/true);
   }
 }
@@ -331,7 +347,8 @@ TEST(Hostile, SuspectFloodIsRefuted) {
 TEST(Hostile, DeadFloodKillsUntilRefutedAndIsBlamed) {
   for (uint64_t seed : Seeds(8)) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
-    Outcome o = RunAttack(seed, {Attack::kDeadFlood}, Plain(absl::Milliseconds(50)));
+    Outcome o =
+        RunAttack(seed, {Attack::kDeadFlood}, Plain(absl::Milliseconds(50)));
     // Forged deaths at the current incarnation are accepted (SWIM has no
     // authentication beyond the cluster key): they are expected, must be
     // blamed on the forgeries, and must heal once the flood stops.
@@ -376,7 +393,8 @@ TEST(Hostile, AbsurdPushPullCounts) {
 TEST(Hostile, SlowLorisPeerOnlyCostsTimeouts) {
   for (uint64_t seed : Seeds(12)) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
-    Outcome o = RunAttack(seed, {Attack::kSlowLoris}, Plain(absl::Milliseconds(50)));
+    Outcome o =
+        RunAttack(seed, {Attack::kSlowLoris}, Plain(absl::Milliseconds(50)));
     ASSERT_GT(Malformed(o), 200u);
     ExpectHonestSurvive(o, false);
   }
@@ -397,7 +415,8 @@ TEST(Hostile, WeightFloodWithStaleAndFutureTimestamps) {
 TEST(Hostile, FakeMemberFloodGrowsTheTableBoundedlyAndDrains) {
   for (uint64_t seed : Seeds(16)) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
-    Outcome o = RunAttack(seed, {Attack::kFakeMembers}, Plain(absl::Milliseconds(40)));
+    Outcome o =
+        RunAttack(seed, {Attack::kFakeMembers}, Plain(absl::Milliseconds(40)));
     const uint64_t ghosts =
         o.stats.messages_by_attack[static_cast<size_t>(Attack::kFakeMembers)];
     ASSERT_GT(ghosts, 400u);
@@ -412,7 +431,8 @@ TEST(Hostile, EveryAttackAtOnceOnAnEncryptedClusterFromAnInsider) {
   std::vector<Attack> all;
   for (Attack a : kAllAttacks) {
     // Bombs are slow and made-up members grow the table: own tests.
-    if (a != Attack::kDecompressionBomb && a != Attack::kFakeMembers) all.push_back(a);
+    if (a != Attack::kDecompressionBomb && a != Attack::kFakeMembers)
+      all.push_back(a);
   }
   for (uint64_t seed : Seeds(14)) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
@@ -429,7 +449,8 @@ TEST(Hostile, MaxIncarnationImpersonationCannotBeRefutedButDoesNotCrash) {
   s.peer.huge_incarnation = 0xFFFFFFFFu;
   for (uint64_t seed : Seeds(15)) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
-    Outcome o = RunAttack(seed, {Attack::kImpersonate, Attack::kSuspectFlood}, s);
+    Outcome o =
+        RunAttack(seed, {Attack::kImpersonate, Attack::kSuspectFlood}, s);
     EXPECT_GT(o.refute_exhausted, 0u);
     // The honest nodes still see each other alive (the forged alive says
     // "alive"), but forged suspicions at 2^32-1 can no longer be refuted.
@@ -460,12 +481,15 @@ TEST(Hostile, OneSuspectAtMaxIncarnationIsCountedNotFatal) {
   c.CreateAndJoin(3);
   ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, absl::Seconds(20)));
   swim::Bytes msg;
-  swim::wire::Encode(swim::wire::Suspect{0xFFFFFFFFu, "node-0", "node-1"}, &msg);
+  swim::wire::Encode(swim::wire::Suspect{0xFFFFFFFFu, "node-0", "node-1"},
+                     &msg);
   std::string hex;
   for (uint8_t b : msg) absl::StrAppend(&hex, absl::Hex(b, absl::kZeroPad2));
   std::cout << "[hostile] fatal packet before the fix: " << hex << std::endl;
   const uint32_t inc_before = c.node(0)->Incarnation();
-  c.world().env(c.world_id(1)).SendPacket(c.world().address(c.world_id(0)), msg);
+  c.world()
+      .env(c.world_id(1))
+      .SendPacket(c.world().address(c.world_id(0)), msg);
   c.world().RunFor(absl::Seconds(1));
   ASSERT_NE(c.node(0), nullptr);
   EXPECT_EQ(c.node(0)->metrics().Counter("memberlist.refute_exhausted"), 1u);
