@@ -26,7 +26,7 @@ constexpr uint32_t kMaxCode = (1u << kMaxWidth) - 1;
 // Never more than kMaxCode - kEof live entries; the table is at most half
 // full at its largest size.
 constexpr uint32_t kMaxTableBits = 13;
-constexpr uint32_t kMinTableBits = 6;
+constexpr uint32_t kMinTableBits = 9;
 constexpr uint32_t kInvalidEntry = 0;  // a stored entry has a code >= 258
 
 // Appends LSB-first codes to a buffer that was sized for the worst case.
@@ -82,10 +82,24 @@ constexpr size_t kFlushBuffer = 1u << kMaxWidth;
 // set before hi passes them), so stale entries from an earlier call are
 // never observed; and every stored prefix is smaller than its own code, so
 // even a chain walk cannot loop or leave `output`.
+//
+// Besides Go's suffix/prefix tables it keeps each code's expansion length
+// and first byte, so an expansion is written forwards into place (no
+// reversed copy) and the code == hi case needs no chain walk. Lengths only
+// ever come from this table (at most one more than an earlier entry's), so
+// a write stays inside `output` whatever the input.
 struct LzwReaderState {
+  LzwReaderState() {
+    for (uint32_t c = 0; c < kClear; ++c) {
+      length[c] = 1;
+      first[c] = static_cast<uint8_t>(c);
+    }
+  }
   std::array<uint8_t, 1u << kMaxWidth> suffix{};
   std::array<uint16_t, 1u << kMaxWidth> prefix{};
-  std::array<uint8_t, 2 * (1u << kMaxWidth)> output{};
+  std::array<uint16_t, 1u << kMaxWidth> length{};
+  std::array<uint8_t, 1u << kMaxWidth> first{};
+  std::array<uint8_t, 2 * (1u << kMaxWidth) + 2> output{};
 };
 
 }  // namespace
@@ -103,7 +117,7 @@ void LzwCompress(ByteSpan in, Bytes* out) {
     ++table_bits;
   const uint32_t table_size = 1u << table_bits;
   const uint32_t mask = table_size - 1;
-  const uint32_t shift = 32 - table_bits;
+  const uint32_t lit_shift = table_bits - 8;
   std::array<uint32_t, 1u << kMaxTableBits> table;  // first table_size used
   std::fill_n(table.begin(), table_size, kInvalidEntry);
 
@@ -142,7 +156,7 @@ void LzwCompress(ByteSpan in, Bytes* out) {
   for (; p != end; ++p) {
     const uint32_t literal = *p;
     const uint32_t key = code << 8 | literal;
-    uint32_t h = (key * 0x9E3779B1u) >> shift;
+    uint32_t h = (code ^ (code >> table_bits) ^ (literal << lit_shift)) & mask;
     uint32_t t = table[h];
     bool found = false;
     while (t != kInvalidEntry) {
@@ -172,6 +186,8 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
   auto& suffix = st.suffix;
   auto& prefix = st.prefix;
   auto& output = st.output;
+  auto& length = st.length;
+  auto& first = st.first;
   size_t in_pos = 0;
   uint32_t bits = 0;
   uint32_t n_bits = 0;
@@ -216,6 +232,8 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
       if (last != kDecoderInvalidCode) {
         suffix[hi] = static_cast<uint8_t>(code);
         prefix[hi] = last;
+        length[hi] = static_cast<uint16_t>(length[last] + 1);
+        first[hi] = first[last];
       }
     } else if (code == clear) {
       width = 1 + kLitWidth;
@@ -227,29 +245,34 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
       if (!flush()) return too_big();
       return absl::OkStatus();
     } else if (code <= hi) {
+      // The expansion of `code`, or for code == hi (an entry not yet in the
+      // table) last's expansion plus last's first byte.
       uint16_t c = code;
-      size_t i = output.size() - 1;
+      size_t n = length[code];
+      if (n == 0)
+        n = 1;  // unreachable (see LzwReaderState); keeps writes in bounds
+      uint8_t* dst = output.data() + o;
       if (code == hi && last != kDecoderInvalidCode) {
-        // The special case: code == hi means the new entry repeats last's
-        // first byte.
+        n = static_cast<size_t>(length[last]) + 1;
+        dst[n - 1] = first[last];
         c = last;
-        while (c >= clear) c = prefix[c];
-        output[i] = static_cast<uint8_t>(c);
-        --i;
-        c = last;
+        for (size_t k = n - 2; k > 0; --k) {
+          dst[k] = suffix[c];
+          c = prefix[c];
+        }
+      } else {
+        for (size_t k = n - 1; k > 0; --k) {
+          dst[k] = suffix[c];
+          c = prefix[c];
+        }
       }
-      while (c >= clear) {
-        output[i] = suffix[c];
-        --i;
-        c = prefix[c];
-      }
-      output[i] = static_cast<uint8_t>(c);
-      const size_t n = output.size() - i;
-      std::memmove(output.data() + o, output.data() + i, n);
+      dst[0] = static_cast<uint8_t>(c);
       o += n;
       if (last != kDecoderInvalidCode) {
         suffix[hi] = static_cast<uint8_t>(c);
         prefix[hi] = last;
+        length[hi] = static_cast<uint16_t>(length[last] + 1);
+        first[hi] = first[last];
       }
     } else {
       return absl::InvalidArgumentError("lzw: invalid code");
