@@ -46,7 +46,7 @@ Nodes NewNodes(int n, bool lan) {
   Nodes nodes;
   for (int i = 0; i < n; ++i) {
     swim::Config c = lan ? swim::DefaultLANConfig() : swim::DefaultLocalConfig();
-    c.name = absl::StrCat("cpp-", i);
+    c.name = absl::StrCat("node-", i);
     c.bind_addr = "127.0.0.1";
     c.bind_port = 0;
     swim::net::NetOptions o;

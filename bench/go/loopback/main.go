@@ -89,7 +89,7 @@ func newNode(i int, profile string) (*memberlist.Memberlist, error) {
 	} else {
 		cfg = memberlist.DefaultLocalConfig()
 	}
-	cfg.Name = fmt.Sprintf("go-%d", i)
+	cfg.Name = fmt.Sprintf("node-%d", i)
 	logger := log.New(io.Discard, "", 0)
 	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
 		BindAddrs: []string{"127.0.0.1"}, BindPort: 0, Logger: logger})
