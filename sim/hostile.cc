@@ -317,8 +317,10 @@ void HostilePeer::Join() {
   const uint64_t gen = generation_;
   env().StreamExchange(
       options_.victims[0], Stream(Span(msg)), swim::StreamReply::kMessage,
-      kStreamTimeout, [this, gen](absl::StatusOr<Bytes> reply) {
-        if (gen != generation_) return;
+      kStreamTimeout,
+      [this, gen,
+       alive = std::weak_ptr<bool>(alive_)](absl::StatusOr<Bytes> reply) {
+        if (alive.expired() || gen != generation_) return;
         if (!reply.ok()) {
           stats_.join_result = reply.status();
           return;
@@ -340,9 +342,11 @@ void HostilePeer::Join() {
         stats_.join_result = absl::OkStatus();
         if (!member_) {
           member_ = true;
-          env().Schedule(kRefreshEvery, "hostile-refresh", [this, gen] {
-            if (gen == generation_) Refresh();
-          });
+          env().Schedule(kRefreshEvery, "hostile-refresh",
+                         [this, gen, alive = std::weak_ptr<bool>(alive_)] {
+                           if (!alive.expired() && gen == generation_)
+                             Refresh();
+                         });
         }
       });
 }
@@ -353,8 +357,10 @@ void HostilePeer::Refresh() {
   wire::Encode(SelfState(false), options_.address_mode, &msg);
   env().StreamExchange(
       RandomVictim(), Stream(Span(msg)), swim::StreamReply::kMessage,
-      kStreamTimeout, [this, gen](absl::StatusOr<Bytes> reply) {
-        if (gen != generation_ || !reply.ok()) return;
+      kStreamTimeout,
+      [this, gen,
+       alive = std::weak_ptr<bool>(alive_)](absl::StatusOr<Bytes> reply) {
+        if (alive.expired() || gen != generation_ || !reply.ok()) return;
         absl::StatusOr<Bytes> m =
             wire::DecodeStream(Span(*reply), options_.keyring.get(), true);
         if (!m.ok() || m->empty()) return;
@@ -362,9 +368,10 @@ void HostilePeer::Refresh() {
             ByteSpan(*m).subspan(1), options_.address_mode);
         if (pp.ok()) LearnState(*pp);
       });
-  env().Schedule(kRefreshEvery, "hostile-refresh", [this, gen] {
-    if (gen == generation_) Refresh();
-  });
+  env().Schedule(kRefreshEvery, "hostile-refresh",
+                 [this, gen, alive = std::weak_ptr<bool>(alive_)] {
+                   if (!alive.expired() && gen == generation_) Refresh();
+                 });
 }
 
 // ---------------------------------------------------------------------------
@@ -377,14 +384,16 @@ void HostilePeer::Start(std::vector<Attack> attacks, absl::Duration duration) {
   next_attack_ = 0;
   running_ = true;
   stop_at_ = env().Now() + duration;
-  const uint64_t gen = generation_;
-  env().Schedule(absl::ZeroDuration(), "hostile-tick", [this, gen] {
-    if (gen == generation_) Tick();
-  });
+  const uint64_t gen = ++tick_gen_;
+  env().Schedule(absl::ZeroDuration(), "hostile-tick",
+                 [this, gen, alive = std::weak_ptr<bool>(alive_)] {
+                   if (!alive.expired() && gen == tick_gen_) Tick();
+                 });
 }
 
 void HostilePeer::Stop() {
   running_ = false;
+  ++tick_gen_;
   world_->SetStreamStall(self_, false);
 }
 
@@ -395,10 +404,11 @@ void HostilePeer::Tick() {
     return;
   }
   ActOnce(attacks_[next_attack_++ % attacks_.size()]);
-  const uint64_t gen = generation_;
-  env().Schedule(options_.interval, "hostile-tick", [this, gen] {
-    if (gen == generation_) Tick();
-  });
+  const uint64_t gen = tick_gen_;
+  env().Schedule(options_.interval, "hostile-tick",
+                 [this, gen, alive = std::weak_ptr<bool>(alive_)] {
+                   if (!alive.expired() && gen == tick_gen_) Tick();
+                 });
 }
 
 void HostilePeer::ActOnce(Attack attack) {
@@ -988,6 +998,8 @@ std::optional<int> IndexOfWorldId(const Cluster& c, NodeId id) {
 }
 }  // namespace
 
+HurtMonitor::~HurtMonitor() { cluster_->set_event_listener(nullptr); }
+
 void HurtMonitor::OnEvent(const ClusterEvent& e) {
   const bool death =
       e.kind == ClusterEvent::Kind::kLeave && e.state == swim::NodeState::kDead;
@@ -1060,8 +1072,10 @@ std::string UsagePeak::ToString() const {
 
 UsageSampler::UsageSampler(Cluster* cluster, absl::Duration every)
     : cluster_(cluster), every_(every) {
-  cluster_->world().After(every_, "usage-sample", [this] { Sample(); });
+  next_ = cluster_->world().After(every_, "usage-sample", [this] { Sample(); });
 }
+
+UsageSampler::~UsageSampler() { cluster_->world().CancelEvent(next_); }
 
 void UsageSampler::Sample() {
   for (int i = 0; i < cluster_->size(); ++i) {

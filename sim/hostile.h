@@ -246,7 +246,10 @@ class HostilePeer final : public Host {
   swim::Instant stop_at_;
   uint32_t seq_ = 0;
   uint32_t ghosts_ = 0;
-  uint64_t generation_ = 0;  // invalidates timers of earlier Start()s
+  uint64_t generation_ = 0;  // bumped on destruction
+  uint64_t tick_gen_ = 0;    // invalidates the tick chain of an earlier Start
+  // Expires with the peer: callbacks left in the World check it first.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 // One honest node declared dead (or suspected) by another honest node.
@@ -266,6 +269,9 @@ struct Hurt {
 class HurtMonitor {
  public:
   HurtMonitor(Cluster* cluster, const HostilePeer* peer);
+  ~HurtMonitor();  // clears the cluster's event listener
+  HurtMonitor(const HurtMonitor&) = delete;
+  HurtMonitor& operator=(const HurtMonitor&) = delete;
   const std::vector<Hurt>& deaths() const { return deaths_; }
   uint64_t suspicions() const { return suspicions_; }
   // "node-3 declared dead by node-1 at 12.3s (inc 4): hostile forged 17 dead
@@ -293,17 +299,21 @@ struct UsagePeak {
   size_t world_events = 0;
   std::string ToString() const;
 };
-// The sampler re-schedules itself on the World: it must outlive every later
-// run of the World.
+// The sampler re-schedules itself on the World; destroying it cancels the
+// pending sample.
 class UsageSampler {
  public:
   UsageSampler(Cluster* cluster, absl::Duration every);
+  ~UsageSampler();
+  UsageSampler(const UsageSampler&) = delete;
+  UsageSampler& operator=(const UsageSampler&) = delete;
   const UsagePeak& peak() const { return peak_; }
 
  private:
   void Sample();
   Cluster* cluster_;
   absl::Duration every_;
+  EventId next_ = 0;
   UsagePeak peak_;
 };
 
