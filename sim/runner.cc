@@ -7,6 +7,7 @@
 #include "sim/cluster.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
 namespace sim {
@@ -91,7 +92,8 @@ class Run {
         seed_(seed),
         opt_(opt),
         bounds_(MakeBounds(sc)),
-        cluster_(Options(seed), [this](int) { return sc_.config; }),
+        cluster_(Options(seed, opt.log_level),
+                 [this](int) { return sc_.config; }),
         mon_(&cluster_, sc.config, sc.max_nodes(), bounds_, opt.track_views) {}
 
   static Bounds MakeBounds(const Scenario& sc) {
@@ -107,8 +109,18 @@ class Run {
     if (opt_.trace_sink) w.SetTraceSink(opt_.trace_sink);
     w.network().SetDefaultLink(sc_.link);
     cluster_.set_record_events(false);
-    cluster_.set_event_listener(
-        [this](const ClusterEvent& e) { mon_.OnEvent(e); });
+    cluster_.set_event_listener([this](const ClusterEvent& e) {
+      // Membership events go to the text trace at debug level (not into
+      // the hash, like log lines).
+      if (opt_.trace_sink && opt_.log_level == swim::LogLevel::kDebug) {
+        opt_.trace_sink(absl::StrFormat(
+            "%.9f n%d event %s %s %s/%d",
+            absl::ToDoubleSeconds(e.at - swim::Instant()), e.observer,
+            std::string(ClusterEventKindName(e.kind)), e.subject,
+            std::string(swim::NodeStateName(e.state)), e.incarnation));
+      }
+      mon_.OnEvent(e);
+    });
 
     cluster_.CreateAndJoin(sc_.size, sc_.join_stagger);
     for (int i = 0; i < sc_.size; ++i) {
@@ -247,10 +259,10 @@ class Run {
   }
 
  private:
-  static WorldOptions Options(uint64_t seed) {
+  static WorldOptions Options(uint64_t seed, swim::LogLevel level) {
     WorldOptions o;
     o.seed = seed;
-    o.log_level = swim::LogLevel::kError;
+    o.log_level = level;
     o.record_drops = true;
     return o;
   }

@@ -38,6 +38,9 @@ namespace sim {
 struct RunOptions {
   // Receives every World trace line (World::SetTraceSink); empty: none.
   World::TraceSink trace_sink;
+  // Core log lines at or above this level go to the trace sink too (never
+  // into the trace hash).
+  swim::LogLevel log_level = swim::LogLevel::kError;
   // How often the agreement fraction is sampled (0: duration / 200).
   absl::Duration sample_interval = absl::ZeroDuration();
   // Keep per-cell views (needed by the incarnation/suspicion/convergence

@@ -47,7 +47,8 @@ int Main(int argc, char** argv) {
   po::options_description desc(
       "swimsim: run a SWIM/Lifeguard scenario in the deterministic "
       "simulator\nOptions");
-  std::string scenario_path, seeds_text, trace_path, json_path, svg_dir;
+  std::string scenario_path, seeds_text, trace_path, json_path, svg_dir,
+      log_level = "error";
   uint64_t seed = 0;
   desc.add_options()("help,h", "this help")(
       "scenario", po::value<std::string>(&scenario_path),
@@ -57,6 +58,8 @@ int Main(int argc, char** argv) {
       "run seeds A..B (or \"1,5,9\")")(
       "trace", po::value<std::string>(&trace_path),
       "write the full event trace of the (single) run to FILE")(
+      "log", po::value<std::string>(&log_level),
+      "core log lines in the trace from this level: debug|info|warn|error")(
       "json", po::value<std::string>(&json_path),
       "write the report as JSON to FILE")(
       "svg", po::value<std::string>(&svg_dir), "write SVG plots into DIR")(
@@ -151,6 +154,17 @@ int Main(int argc, char** argv) {
     return h[0] == h[1] ? 0 : 1;
   }
 
+  swim::LogLevel level = swim::LogLevel::kError;
+  if (log_level == "debug") {
+    level = swim::LogLevel::kDebug;
+  } else if (log_level == "info") {
+    level = swim::LogLevel::kInfo;
+  } else if (log_level == "warn") {
+    level = swim::LogLevel::kWarn;
+  } else if (log_level != "error") {
+    std::cerr << "swimsim: --log must be debug, info, warn or error\n";
+    return 2;
+  }
   std::unique_ptr<std::ofstream> trace;
   if (!trace_path.empty()) {
     if (seeds.size() != 1) {
@@ -168,6 +182,7 @@ int Main(int argc, char** argv) {
   const bool progress = seeds.size() > 1;
   for (size_t k = 0; k < seeds.size(); ++k) {
     sim::RunOptions opt;
+    opt.log_level = level;
     if (trace) {
       std::ofstream* t = trace.get();
       opt.trace_sink = [t](std::string_view line) {

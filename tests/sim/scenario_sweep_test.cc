@@ -1,11 +1,12 @@
 // Every fast scenario in scenarios/ over many seeds: every checker holds
 // (or fails exactly where the scenario says it must) and every [expect]
-// line holds over the seeds this shard ran.
+// line holds over the seeds this part ran.
 //
-// Sharded: (scenario, seed) pairs are dealt round-robin over
-// TEST_TOTAL_SHARDS; SWIM_SWEEP_SEEDS sets the seeds per scenario (the
-// manual large variant sets it high). Seeds start at 1000 so the sweep
-// does not just repeat the scenarios' own default seeds.
+// Sharded: (scenario, seed) pairs are dealt round-robin over kDeals test
+// instances (SweepPart/0..7), which gtest spreads over Bazel's shards;
+// SWIM_SWEEP_SEEDS sets the seeds per scenario (the manual large variant
+// sets it high). Seeds start at 1000 so the sweep does not just repeat the
+// scenarios' own default seeds.
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -45,14 +46,12 @@ constexpr Entry kScenarios[] = {
     {"scenarios/mass_join.toml", 12},
 };
 
-TEST(ScenarioSweep, EveryScenarioHoldsOverManySeeds) {
-  const int shard = EnvInt("TEST_SHARD_INDEX", 0);
-  const int shards = std::max(1, EnvInt("TEST_TOTAL_SHARDS", 1));
-  // Bazel asks sharded tests to touch this file.
-  if (const char* f = std::getenv("TEST_SHARD_STATUS_FILE")) {
-    FILE* fp = std::fopen(f, "w");
-    if (fp != nullptr) std::fclose(fp);
-  }
+constexpr int kDeals = 8;
+
+class ScenarioSweep : public ::testing::TestWithParam<int> {};
+
+TEST_P(ScenarioSweep, EveryScenarioHoldsOverManySeeds) {
+  const int part = GetParam();
   const bool large = std::getenv("SWIM_SWEEP_LARGE") != nullptr;
   const int seeds = EnvInt("SWIM_SWEEP_SEEDS", 24);
   int k = 0, ran = 0;
@@ -67,7 +66,7 @@ TEST(ScenarioSweep, EveryScenarioHoldsOverManySeeds) {
     const int n = std::max(1, seeds / div);
     std::vector<RunResult> runs;
     for (int s = 0; s < n; ++s, ++k) {
-      if (k % shards != shard) continue;
+      if (k % kDeals != part) continue;
       const uint64_t seed = 1000 + s;
       absl::StatusOr<RunResult> r = RunScenario(*sc, seed);
       ASSERT_TRUE(r.ok()) << r.status();
@@ -87,8 +86,10 @@ TEST(ScenarioSweep, EveryScenarioHoldsOverManySeeds) {
     }
   }
   EXPECT_GT(ran, 0);
-  std::printf("shard %d/%d ran %d scenario runs\n", shard, shards, ran);
+  std::printf("part %d/%d ran %d scenario runs\n", part, kDeals, ran);
 }
+
+INSTANTIATE_TEST_SUITE_P(SweepPart, ScenarioSweep, ::testing::Range(0, kDeals));
 
 }  // namespace
 }  // namespace sim
