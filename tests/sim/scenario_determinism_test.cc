@@ -36,8 +36,22 @@ TEST_P(ScenarioDeterminism, SameSeedSameTrace) {
   ASSERT_TRUE(b.ok()) << b.status();
   absl::StatusOr<RunResult> c = RunScenario(*sc, 42);  // no sink
   ASSERT_TRUE(c.ok()) << c.status();
+  // Core logs and membership events in the text (--log debug) never change
+  // the hash.
+  std::string verbose;
+  RunOptions debug;
+  debug.log_level = swim::LogLevel::kDebug;
+  debug.trace_sink = [&verbose](std::string_view line) {
+    verbose.append(line.data(), line.size());
+    verbose.push_back('\n');
+  };
+  absl::StatusOr<RunResult> v = RunScenario(*sc, 42, debug);
+  ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(a->trace_hash, b->trace_hash);
   EXPECT_EQ(a->trace_hash, c->trace_hash);
+  EXPECT_EQ(a->trace_hash, v->trace_hash);
+  EXPECT_GT(verbose.size(), text1.size());
+  EXPECT_NE(verbose.find(" event join "), std::string::npos);
   EXPECT_GT(text1.size(), 1000u);
   EXPECT_TRUE(text1 == text2) << "trace text differs between identical runs";
   EXPECT_EQ(a->samples, c->samples);
