@@ -129,6 +129,11 @@ def sim_speed(args, res):
         if m:
             row.update(converged=m.group(1) == "1", join_wall=float(m.group(2)),
                        speed=float(m.group(5)))
+        # The probe's own getrusage peak catches runs shorter than a sample.
+        pr = re.search(r"peak RSS=([\d.]+) MiB", text)
+        if pr:
+            row["peak_rss"] = max(rss, int(float(pr.group(1)) * MIB))
+            rss = row["peak_rss"]
         log(f"  -> {row.get('speed', 'n/a')}x real time, peak RSS {rss / MIB:.0f} MiB"
             f"{' (STOPPED: ' + reason + ')' if to else ''}")
         out.append(row)
@@ -443,7 +448,7 @@ def machine():
         "kernel": platform.release(),
         "compiler": sh("${CC:-gcc} --version | head -1"),
         "go": sh("go version"),
-        "bazel": sh("cd %s && ./bazelw --version 2>/dev/null | head -1" % ROOT),
+        "bazel": "Bazel " + sh("dpkg-query -W -f='${Version}' bazel-bootstrap 2>/dev/null"),
         "commit": sh("cd %s && git rev-parse --short HEAD" % ROOT),
         "dirty": bool(sh("cd %s && git status --porcelain -- core net sim bench" % ROOT)),
     }
@@ -586,7 +591,7 @@ def page(res, args, wall):
         out.append("")
     if res.get("sim_speed") or res.get("sim_massjoin"):
         out.append("## Simulator runs\n")
-        out.append("| N | virtual s per wall s | peak RSS | join wall s | note |")
+        out.append("| N | virtual s per wall s | peak RSS | join + warm-up, wall s | note |")
         out.append("|---|---|---|---|---|")
         for r in res.get("sim_speed", []):
             note = (f"stopped: {r.get('stop_reason') or 'wall bound'}" if r["timed_out"] else
@@ -607,7 +612,7 @@ def page(res, args, wall):
     out.append("## Machine\n")
     out.append(f"- CPU: {m['cpu']}, {m['cores']} cores visible; memory {m['memory']}")
     out.append(f"- Kernel: Linux {m['kernel']}")
-    out.append(f"- C++: {m['compiler']}, Bazel `--config=opt` ({m['bazel']})")
+    out.append(f"- C++: {m['compiler']}, `--config=opt` ({m['bazel']})")
     out.append(f"- Go: {m['go']}, memberlist 0.2.2 from Debian's source package (GOPATH mode)")
     out.append(f"- Date: {res['date']}. Load average (1/5/15 min) at the start "
                f"{' '.join(res.get('loadavg_start', []))}, at the end "
@@ -621,15 +626,25 @@ def page(res, args, wall):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--bin", required=True, help="bazel-bin of --config=opt")
-    ap.add_argument("--go-loopback", required=True)
-    ap.add_argument("--gocache", required=True)
-    ap.add_argument("--work", required=True)
+    ap.add_argument("--bin", help="bazel-bin of --config=opt")
+    ap.add_argument("--go-loopback")
+    ap.add_argument("--gocache")
+    ap.add_argument("--work")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs"))
     ap.add_argument("--go-cap", type=int, default=90)
     ap.add_argument("--sim10k-cap", type=int, default=180)
     ap.add_argument("--only", default="", help="comma list of steps (debugging)")
+    ap.add_argument("--page-only", action="store_true",
+                    help="rewrite the page and plots from OUT/perf/results.json (no runs)")
     args = ap.parse_args()
+    if args.page_only:
+        perf = os.path.join(args.out, "perf")
+        res = json.load(open(os.path.join(perf, "results.json")))
+        args.quick = res.get("quick", False)
+        plots(res, perf)
+        with open(os.path.join(args.out, "performance.md"), "w") as f:
+            f.write(page(res, args, res.get("wall", 0)))
+        return
     res = {"date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
            "quick": args.quick, "machine": machine(),
            "loadavg_start": open("/proc/loadavg").read().split()[:3]}
@@ -647,6 +662,7 @@ def main():
             res.setdefault("failed_steps", []).append(name)
     res["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     wall = time.time() - T0
+    res["wall"] = wall
     perf = os.path.join(args.out, "perf")
     os.makedirs(perf, exist_ok=True)
     plots(res, perf)
