@@ -46,9 +46,6 @@
 //   goroutine through two bounded LIFO queues; here every message is handled
 //   at once, in arrival order, on the node's thread. Nothing is dropped for
 //   queue overflow and the order is deterministic.
-// * CRC towards known peers. Go adds the CRC header to pings/acks only when a
-//   peer's name equals its IP (a lookup quirk); we add it whenever we know the
-//   destination node and its PMax >= 5, which every 0.2.2 peer accepts.
 // * CIDR allow-list (CIDRsAllowed): as the fork's latest version, every
 //   inbound packet and stream from a disallowed source is dropped (0.2.2
 //   checked only alive messages), besides the alive/address checks Go does.
@@ -1042,7 +1039,11 @@ void Memberlist::CountSent(const char* kind, size_t bytes) {
 void Memberlist::RawSendPacket(const Address& to, const NodeRecord* node,
                                ByteSpan msg) {
   SWIM_DCHECK(!msg.empty());
-  if (node == nullptr && !to.name.empty()) node = Find(to.name);
+  // `node` is set exactly where Go passes one (gossip, the suspect probe,
+  // SendBestEffort): only those packets get the CRC header. Go's other
+  // sends look the node up by IP string, which finds nothing unless a
+  // node is named after its IP; we send those without CRC, as Go does in
+  // practice (5 bytes a packet less on every ping and ack).
   Bytes packet = wire::EncodePacket(
       msg, PacketOptions(node),
       [this](absl::Span<uint8_t> out) { env_->SecureRandom(out); });
@@ -1064,7 +1065,7 @@ void Memberlist::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
     extra = GetBroadcasts(limits::kCompoundPartOverhead, avail, node);
   }
   if (extra.empty()) {
-    RawSendPacket(to, node, msg);
+    RawSendPacket(to, nullptr, msg);
     return;
   }
   std::vector<Bytes> parts;
@@ -1072,7 +1073,7 @@ void Memberlist::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
   parts.push_back(std::move(msg));
   for (Bytes& e : extra) parts.push_back(std::move(e));
   Bytes compound = wire::MakeCompound(parts);
-  RawSendPacket(to, node, compound);
+  RawSendPacket(to, nullptr, compound);
 }
 
 Bytes Memberlist::EncodeStreamMsg(ByteSpan msg) const {

@@ -283,6 +283,7 @@ class Memberlist {
 
   // --- sending ----------------------------------------------------------------------
   wire::OutgoingOptions PacketOptions(const NodeRecord* to) const;
+  // `node`, when given, decides the CRC header (its PMax >= 5).
   void RawSendPacket(const Address& to, const NodeRecord* node, ByteSpan msg);
   // Sends msg with piggybacked broadcasts (memberlist's sendMsg).
   void SendMsg(const Address& to, const NodeRecord* node, Bytes msg);
