@@ -32,7 +32,8 @@
 # hostile). The campaign builds in its own Bazel output base (SWIM_CAMPAIGN_OUTPUT_BASE,
 # default ~/.cache/bazel-swim-campaign), one --platform_suffix per config, so
 # it never invalidates the everyday build's cache and the sanitizer builds do
-# not evict each other. Logs: $SWIM_CAMPAIGN_LOGS (default /tmp/swim-campaign-*).
+# not evict each other; it creates no bazel-* convenience symlinks (the
+# everyday ones keep pointing at the everyday build). Logs: $SWIM_CAMPAIGN_LOGS (default /tmp/swim-campaign-*).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -93,7 +94,7 @@ run_bazel() {
   shift
   local marker="$logs/.$name.start"
   touch "$marker"
-  bz test "${flags[@]}" --platform_suffix="$name" --nocache_test_results \
+  bz test "${flags[@]}" --platform_suffix="$name" --nocache_test_results --symlink_prefix=/ \
     --keep_going --test_output=errors --test_summary=short "$@" > "$out" 2>&1
   local testlogs
   testlogs="$(bz info "${flags[@]}" --platform_suffix="$name" bazel-testlogs 2>/dev/null)"
@@ -118,7 +119,7 @@ count_cases() {
 count_failed_cases() {
   local n=0 f c
   for f in $logs_list; do
-    c=$(grep -cE '^\[  FAILED  \] [A-Za-z0-9_/.]+\.[A-Za-z0-9_/]+' "$f")
+    c=$(grep -oE '^\[  FAILED  \] [A-Za-z0-9_/.]+\.[A-Za-z0-9_/]+' "$f" | sort -u | wc -l)
     n=$((n + c))
   done
   echo "$n"
@@ -182,7 +183,8 @@ fi
 # (1000 nodes) ~75 s a seed, so they get fewer.
 if want sweep; then
   echo "== sweep: fault scenarios" >&2
-  bz build --config=opt --platform_suffix=opt //sim:swimsim > "$logs/swimsim_build.log" 2>&1
+  bz build --config=opt --platform_suffix=opt --symlink_prefix=/ //sim:swimsim \
+    > "$logs/swimsim_build.log" 2>&1
   swimsim="$(bz info --config=opt --platform_suffix=opt bazel-bin 2>/dev/null)/sim/swimsim"
   for f in scenarios/*.toml; do
     name="$(basename "$f" .toml)"
@@ -196,7 +198,8 @@ if want sweep; then
     "$swimsim" --scenario "$f" --seeds "1000..$((1000 + n - 1))" --quiet \
       > "$logs/sweep_$name.out" 2> "$logs/sweep_$name.err"
     rc=$?
-    failed=$(grep -oE '^seed [0-9]+:' "$logs/sweep_$name.err" | sort -u | wc -l)
+    # Failed seeds print "seed N: <problem>" (mixed into \r progress lines).
+    failed=$(grep -oE 'seed [0-9]+: ' "$logs/sweep_$name.err" | sort -u | wc -l)
     viol=$failed
     if ! grep -q 'RESULT: PASS' "$logs/sweep_$name.out" && [ "$viol" -eq 0 ]; then
       viol=1  # an [expect] line failed, or the run did not finish
