@@ -131,7 +131,7 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
     to_send.emplace_back(msg.begin(), msg.end());
 
     std::unique_ptr<Entry> owned = Remove(keep);
-    if (owned->transmits + 1 >= transmit_limit) {
+    if (owned->transmits + 1 >= transmit_limit * owned->b->TransmitScale()) {
       owned->b->Finished();
     } else {
       // Moving up a tier is in the direction of the walk, so re-insert

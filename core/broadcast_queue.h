@@ -61,6 +61,9 @@ class Broadcast {
   virtual std::string_view Name() const { return {}; }
   // Go's UniqueBroadcast: never invalidated by, nor invalidates, others.
   virtual bool IsUnique() const { return false; }
+  // How many times the queue's retransmit limit this broadcast is sent
+  // (>= 1). Memberlist uses 1 except for refutations; see memberlist.cc.
+  virtual int TransmitScale() const { return 1; }
 };
 
 // A Broadcast over owned bytes with an optional name and a completion

@@ -276,7 +276,8 @@ class Memberlist {
   void WeightNode(const wire::Weight& w);
 
   // --- broadcasts ------------------------------------------------------------------
-  void QueueBroadcast(std::string name, Bytes msg, std::function<void()> notify);
+  void QueueBroadcast(std::string name, Bytes msg, std::function<void()> notify,
+                      int transmit_scale = 1);
   std::vector<Bytes> GetBroadcasts(size_t overhead, size_t limit,
                                    const NodeRecord* to);
   bool PeerAcceptsWeights(const NodeRecord* peer) const;
