@@ -50,6 +50,8 @@
 //   inbound packet and stream from a disallowed source is dropped (0.2.2
 //   checked only alive messages), besides the alive/address checks Go does.
 //   So a node outside the allowed networks can no longer join either.
+// * Refutations are retransmitted 3x the usual limit (kRefutationTransmitScale),
+//   so a node rarely misses every copy and declares a live node dead.
 // * Join contacts all seeds concurrently instead of one after another.
 // * After a successful Join, a joining node gossips its own alive
 //   immediately (instead of waiting up to one GossipInterval), and runs one
