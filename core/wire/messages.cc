@@ -132,6 +132,29 @@ constexpr CrcTables MakeCrcTables() {
 
 constexpr CrcTables kCrc = MakeCrcTables();
 
+// ping's and indirect ping's omitempty Source* fields: how many are present,
+// and writing them (their keys sort together, in this order, in both).
+size_t SourceFieldCount(const IpAddress& addr, uint16_t port,
+                        const std::string& node) {
+  return (addr.empty() ? 0 : 1) + (port == 0 ? 0 : 1) + (node.empty() ? 0 : 1);
+}
+
+void WriteSourceFields(Writer& w, AddressMode mode, const IpAddress& addr,
+                       uint16_t port, const std::string& node) {
+  if (!addr.empty()) {
+    w.Raw("SourceAddr");
+    WriteAddr(w, mode, addr);
+  }
+  if (!node.empty()) {
+    w.Raw("SourceNode");
+    w.Raw(node);
+  }
+  if (port != 0) {
+    w.Raw("SourcePort");
+    w.Uint(port);
+  }
+}
+
 }  // namespace
 
 // --- single messages --------------------------------------------------------------
@@ -139,26 +162,12 @@ constexpr CrcTables kCrc = MakeCrcTables();
 void Encode(const Ping& m, AddressMode mode, Bytes* out) {
   out->push_back(static_cast<uint8_t>(MessageType::kPing));
   Writer w(out);
-  const bool has_addr = !m.source_addr.empty();
-  const bool has_port = m.source_port != 0;
-  const bool has_node = !m.source_node.empty();
-  w.MapHeader(2 + has_addr + has_port + has_node);
+  w.MapHeader(2 + SourceFieldCount(m.source_addr, m.source_port, m.source_node));
   w.Raw("Node");
   w.Raw(m.node);
   w.Raw("SeqNo");
   w.Uint(m.seq_no);
-  if (has_addr) {
-    w.Raw("SourceAddr");
-    WriteAddr(w, mode, m.source_addr);
-  }
-  if (has_node) {
-    w.Raw("SourceNode");
-    w.Raw(m.source_node);
-  }
-  if (has_port) {
-    w.Raw("SourcePort");
-    w.Uint(m.source_port);
-  }
+  WriteSourceFields(w, mode, m.source_addr, m.source_port, m.source_node);
 }
 
 absl::StatusOr<Ping> DecodePing(ByteSpan body, AddressMode mode) {
@@ -181,10 +190,7 @@ absl::StatusOr<Ping> DecodePing(ByteSpan body, AddressMode mode) {
 void Encode(const IndirectPingReq& m, AddressMode mode, Bytes* out) {
   out->push_back(static_cast<uint8_t>(MessageType::kIndirectPing));
   Writer w(out);
-  const bool has_addr = !m.source_addr.empty();
-  const bool has_port = m.source_port != 0;
-  const bool has_node = !m.source_node.empty();
-  w.MapHeader(5 + has_addr + has_port + has_node);
+  w.MapHeader(5 + SourceFieldCount(m.source_addr, m.source_port, m.source_node));
   w.Raw("Nack");
   w.Bool(m.nack);
   w.Raw("Node");
@@ -193,18 +199,7 @@ void Encode(const IndirectPingReq& m, AddressMode mode, Bytes* out) {
   w.Uint(m.port);
   w.Raw("SeqNo");
   w.Uint(m.seq_no);
-  if (has_addr) {
-    w.Raw("SourceAddr");
-    WriteAddr(w, mode, m.source_addr);
-  }
-  if (has_node) {
-    w.Raw("SourceNode");
-    w.Raw(m.source_node);
-  }
-  if (has_port) {
-    w.Raw("SourcePort");
-    w.Uint(m.source_port);
-  }
+  WriteSourceFields(w, mode, m.source_addr, m.source_port, m.source_node);
   w.Raw("Target");
   WriteAddr(w, mode, m.target);
 }
