@@ -3,12 +3,6 @@
 // protocol core involved, only the transport and the codec.
 //
 // Usage: asio_env_go_test PATH_TO_GO_PEER [gtest flags]
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -23,8 +17,7 @@
 #include "core/wire/messages.h"
 #include "gtest/gtest.h"
 #include "net/asio_env.h"
-
-extern char** environ;
+#include "tests/interop/go_peer.h"
 
 namespace swim::net {
 namespace {
@@ -33,124 +26,21 @@ std::string g_peer_path;
 
 constexpr auto kWait = std::chrono::seconds(5);
 
-// One Go peer process: commands on its stdin, JSON lines from its stdout.
-class GoPeer {
- public:
-  // Starts the peer; returns nullptr (with a test failure) if it does not
-  // report ready.
-  static std::unique_ptr<GoPeer> Start(const std::string& name) {
-    auto peer = std::unique_ptr<GoPeer>(new GoPeer());
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) return nullptr;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_addclose(&actions, in[1]);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    std::vector<std::string> args = {g_peer_path, "-name",  name,
-                                      "-bind",     "127.0.0.1", "-port",
-                                      "0",         "-compression=false",
-                                      "-quiet"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&peer->pid_, g_peer_path.c_str(), &actions,
-                               nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(in[0]);
-    close(out[1]);
-    peer->in_ = in[1];
-    peer->out_ = out[0];
-    if (rc != 0) {
-      ADD_FAILURE() << "cannot start " << g_peer_path << ": rc " << rc;
-      peer->pid_ = -1;
-      return nullptr;
-    }
-    std::optional<nlohmann::json> ready =
-        peer->WaitFor([](const nlohmann::json& j) {
-          return j.value("event", "") == "ready";
-        });
-    if (!ready) {
-      ADD_FAILURE() << "Go peer never became ready";
-      return nullptr;
-    }
-    peer->port_ = (*ready)["port"].get<uint16_t>();
-    return peer;
-  }
+using interop::GoPeer;
 
-  ~GoPeer() {
-    if (pid_ > 0) {
-      Command("quit");
-      close(in_);
-      in_ = -1;
-      const auto end = std::chrono::steady_clock::now() + kWait;
-      int status = 0;
-      while (waitpid(pid_, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > end) {
-          kill(pid_, SIGKILL);
-          waitpid(pid_, &status, 0);
-          break;
-        }
-        usleep(10 * 1000);
-      }
-    }
-    if (in_ >= 0) close(in_);
-    if (out_ >= 0) close(out_);
-  }
+// The Go node's address, as AsioEnv wants it.
+Address GoAddress(const GoPeer& go) {
+  return Address{*IpAddress::Parse("127.0.0.1"), go.port(), go.name()};
+}
 
-  Address address() const {
-    return Address{*IpAddress::Parse("127.0.0.1"), port_, ""};
-  }
+std::unique_ptr<GoPeer> StartGo(const std::string& name) {
+  // Uncompressed, so the tests can read Go's replies with the plain codec.
+  return GoPeer::Start(g_peer_path, name, {"-compression=false"});
+}
 
-  void Command(const std::string& line) {
-    const std::string l = line + "\n";
-    if (write(in_, l.data(), l.size()) != static_cast<ssize_t>(l.size())) {
-      ADD_FAILURE() << "cannot write to Go peer";
-    }
-  }
-
-  // Reads lines until one satisfies `pred` or kWait passes.
-  template <typename Pred>
-  std::optional<nlohmann::json> WaitFor(Pred pred) {
-    const auto end = std::chrono::steady_clock::now() + kWait;
-    while (true) {
-      for (size_t nl; (nl = buffered_.find('\n')) != std::string::npos;) {
-        const std::string line = buffered_.substr(0, nl);
-        buffered_.erase(0, nl + 1);
-        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded()) {
-          ADD_FAILURE() << "Go peer printed a non-JSON line: " << line;
-          continue;
-        }
-        if (pred(j)) return j;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          end - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::nullopt;
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buf[4096];
-      const ssize_t n = read(out_, buf, sizeof(buf));
-      if (n <= 0) return std::nullopt;  // the peer exited
-      buffered_.append(buf, n);
-    }
-  }
-
-  std::optional<nlohmann::json> WaitForUserMessage(const std::string& data) {
-    return WaitFor([&](const nlohmann::json& j) {
-      return j.value("event", "") == "user_msg" && j.value("data", "") == data;
-    });
-  }
-
- private:
-  GoPeer() = default;
-  pid_t pid_ = -1;
-  int in_ = -1;
-  int out_ = -1;
-  uint16_t port_ = 0;
-  std::string buffered_;
-};
+bool GoGotUserMessage(GoPeer& go, const std::string& data) {
+  return go.WaitUserMessage(data, std::chrono::seconds(5)).has_value();
+}
 
 std::unique_ptr<AsioEnv> StartedEnv() {
   AsioEnvOptions o;
@@ -181,24 +71,24 @@ std::optional<wire::AckResp> FindAck(ByteSpan packet, uint32_t seq) {
 }
 
 TEST(AsioEnvGo, UdpUserMessageReachesTheGoDelegate) {
-  auto go = GoPeer::Start("go1");
+  auto go = StartGo("go1");
   ASSERT_TRUE(go);
   auto env = StartedEnv();
   Bytes packet;
   wire::EncodeUserPacket("hello go over udp", &packet);
   // By value: only the network orders this send before the test's end.
-  env->Post([&env, packet, to = go->address()] { env->SendPacket(to, packet); });
-  EXPECT_TRUE(go->WaitForUserMessage("hello go over udp"));
+  env->Post([&env, packet, to = GoAddress(*go)] { env->SendPacket(to, packet); });
+  EXPECT_TRUE(GoGotUserMessage(*go, "hello go over udp"));
 }
 
 TEST(AsioEnvGo, StreamUserMessageReachesTheGoDelegate) {
-  auto go = GoPeer::Start("go1");
+  auto go = StartGo("go1");
   ASSERT_TRUE(go);
   auto env = StartedEnv();
   Bytes request;
   wire::EncodeUserStream("hello go over tcp", &request);
   std::promise<absl::Status> done;
-  env->Post([&, to = go->address()] {
+  env->Post([&, to = GoAddress(*go)] {
     env->StreamExchange(to, request, StreamReply::kNone, absl::Seconds(2),
                         [&](absl::StatusOr<Bytes> r) {
                           done.set_value(r.status());
@@ -207,13 +97,13 @@ TEST(AsioEnvGo, StreamUserMessageReachesTheGoDelegate) {
   auto f = done.get_future();
   ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
   EXPECT_TRUE(f.get().ok());
-  EXPECT_TRUE(go->WaitForUserMessage("hello go over tcp"));
+  EXPECT_TRUE(GoGotUserMessage(*go, "hello go over tcp"));
 }
 
 // Go answers a ping without a source address to the datagram's source:
 // the ack arriving proves we send from the bound port.
 TEST(AsioEnvGo, UdpPingIsAckedToTheBoundPort) {
-  auto go = GoPeer::Start("go1");
+  auto go = StartGo("go1");
   ASSERT_TRUE(go);
   auto env = StartedEnv();
   std::promise<wire::AckResp> acked;
@@ -228,7 +118,7 @@ TEST(AsioEnvGo, UdpPingIsAckedToTheBoundPort) {
   Bytes ping;
   wire::Encode(wire::Ping{4242, "go1", {}, 0, ""}, AddressMode::kBinary,
                &ping);
-  env->Post([&env, ping, to = go->address()] { env->SendPacket(to, ping); });
+  env->Post([&env, ping, to = GoAddress(*go)] { env->SendPacket(to, ping); });
   auto f = acked.get_future();
   ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
   EXPECT_EQ(f.get().seq_no, 4242u);
@@ -236,13 +126,13 @@ TEST(AsioEnvGo, UdpPingIsAckedToTheBoundPort) {
 }
 
 TEST(AsioEnvGo, StreamPingGetsItsAckOnTheSameConnection) {
-  auto go = GoPeer::Start("go1");
+  auto go = StartGo("go1");
   ASSERT_TRUE(go);
   auto env = StartedEnv();
   Bytes ping;
   wire::Encode(wire::Ping{77, "go1", {}, 0, ""}, AddressMode::kBinary, &ping);
   std::promise<absl::StatusOr<Bytes>> done;
-  env->Post([&, to = go->address()] {
+  env->Post([&, to = GoAddress(*go)] {
     env->StreamExchange(to, ping, StreamReply::kMessage, absl::Seconds(2),
                         [&](absl::StatusOr<Bytes> r) {
                           done.set_value(std::move(r));
