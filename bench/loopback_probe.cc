@@ -119,13 +119,14 @@ double RssBytes() {
 }
 
 struct Sent {
-  double bytes = 0, packets = 0;
+  double bytes = 0, packets = 0, tcp_bytes = 0;
 };
 Sent SentTotals(const Nodes& nodes) {
   Sent s;
   for (const auto& m : nodes) {
     const swim::Metrics met = m->GetMetrics();
     s.bytes += met.Counter("memberlist.udp.sent") + met.Counter("memberlist.tcp.sent");
+    s.tcp_bytes += met.Counter("memberlist.tcp.sent");
     s.packets += met.Counter("net.udp.packets_sent");
   }
   return s;
@@ -226,9 +227,10 @@ int main(int argc, char** argv) {
     const double rss1 = RssBytes();
     printf("{\"impl\":\"cpp\",\"kind\":\"idle\",\"n\":%d,\"window\":%.3f,\"cpu_per_node\":%.6g,"
            "\"bytes_per_node\":%.6g,\"packets_per_node\":%.6g,\"rss_per_node\":%.6g,"
-           "\"rss0\":%.0f,\"rss\":%.0f}\n",
+           "\"rss0\":%.0f,\"rss\":%.0f,\"tcp_bytes_per_node\":%.6g}\n",
            n, el, (c1 - c0) / el / n, (s1.bytes - s0.bytes) / el / n,
-           (s1.packets - s0.packets) / el / n, (rss1 - rss0) / n, rss0, rss1);
+           (s1.packets - s0.packets) / el / n, (rss1 - rss0) / n, rss0, rss1,
+           (s1.tcp_bytes - s0.tcp_bytes) / el / n);
     fflush(stdout);
     ShutdownAll(nodes);
   } else {

@@ -296,6 +296,7 @@ func main() {
 		emit(map[string]interface{}{"kind": "idle", "n": *n, "window": el,
 			"cpu_per_node": (c1 - c0) / el / nf,
 			"bytes_per_node": float64(ub1-ub0+tb1-tb0) / el / nf,
+			"tcp_bytes_per_node": float64(tb1-tb0) / el / nf,
 			"packets_per_node": float64(up1-up0) / el / nf,
 			"rss_per_node": (rss1 - rss0) / nf, "rss0": rss0, "rss": rss1})
 		shutdownAll(nodes)
