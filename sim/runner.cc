@@ -294,9 +294,18 @@ class Run {
     return out;
   }
 
-  void LinkChange(const ScheduledEvent& e,
+  // Applies `edit` to the default link (or every link of e.nodes) and, for
+  // an event with a duration, restores the previous links when it ends.
+  void LinkChange(int k, const ScheduledEvent& e,
                   const std::function<void(LinkParams&)>& edit) {
     Network& net = cluster_.world().network();
+    if (e.duration) {
+      Undo(k, [this, before = net.default_link()] {
+        cluster_.world().network().SetDefaultLink(before);
+        cluster_.world().network().ClearLinkOverrides();
+        cluster_.world().NoteLinkChange();
+      });
+    }
     if (e.nodes.empty()) {
       LinkParams p = net.default_link();
       edit(p);
@@ -404,29 +413,13 @@ class Run {
         if (e.duration) Undo(k, [this] { cluster_.world().Heal(); });
         break;
       case ActionKind::kLoss: {
-        const LinkParams before = w.network().default_link();
         const double v = e.value;
-        LinkChange(e, [v](LinkParams& p) { p.loss = v; });
-        if (e.duration) {
-          Undo(k, [this, before] {
-            cluster_.world().network().SetDefaultLink(before);
-            cluster_.world().network().ClearLinkOverrides();
-            cluster_.world().NoteLinkChange();
-          });
-        }
+        LinkChange(k, e, [v](LinkParams& p) { p.loss = v; });
         break;
       }
       case ActionKind::kLatency: {
-        const LinkParams before = w.network().default_link();
         const LatencyModel m = e.latency;
-        LinkChange(e, [m](LinkParams& p) { p.latency = m; });
-        if (e.duration) {
-          Undo(k, [this, before] {
-            cluster_.world().network().SetDefaultLink(before);
-            cluster_.world().network().ClearLinkOverrides();
-            cluster_.world().NoteLinkChange();
-          });
-        }
+        LinkChange(k, e, [m](LinkParams& p) { p.latency = m; });
         break;
       }
       case ActionKind::kMetaUpdate:
