@@ -202,7 +202,20 @@ absl::Status Memberlist::Start() {
   if (!meta.empty()) a.meta = meta;
   a.vsn = OwnVsn();
   AliveNode(a, nullptr, /*bootstrap=*/true);
-  SWIM_CHECK(Find(config_.name) != nullptr);
+  if (Find(config_.name) == nullptr) {
+    // Our own alive was refused: the allow-list excludes our advertise
+    // address, or the AliveDelegate vetoed it. Go logs and runs on without
+    // itself in the table; a node that cannot see itself is misconfigured,
+    // so say so to the caller instead.
+    Shutdown();
+    if (absl::Status s = config_.IPAllowed(advertise_.ip); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "this node's advertise address ", advertise_.ip.ToString(),
+          " is outside cidrs_allowed: ", s.message()));
+    }
+    return absl::InvalidArgumentError(
+        "this node's own alive was refused (the AliveDelegate vetoed it)");
+  }
 
   auto stagger = [this](absl::Duration interval) {
     return absl::Nanoseconds(static_cast<int64_t>(
@@ -515,6 +528,18 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
                                         "': protocol versions are wrong"));
       return;
     }
+  }
+
+  // 2b. Meta is bounded on every path that reaches here (alive packets,
+  //     push/pull entries, joins). Go's own nodes never send more than
+  //     MetaMaxSize (its setAlive refuses it), so nothing honest is lost.
+  if (a.meta.has_value() && a.meta->size() > limits::kMetaMaxSize) {
+    metrics_.Incr("memberlist.malformed.alive_meta");
+    Log(LogLevel::kWarn,
+        absl::StrCat("ignoring alive for '", a.node, "': meta is ",
+                     a.meta->size(), " bytes, over the ",
+                     limits::kMetaMaxSize, "-byte limit"));
+    return;
   }
 
   // 3. The AliveDelegate may veto (and needs the version vector).

@@ -9,6 +9,12 @@
 // name, address, port, state, incarnation and meta; {"event":"leaving"} and
 // {"event":"shutdown"} at the end. Logs go to stderr.
 //
+// Names, meta and user messages are bytes, not text: "name", "meta" and
+// "data" hold them as UTF-8 with every invalid byte replaced by U+FFFD,
+// "meta_b64" / "data_b64" (and "name_b64" for a name that is not UTF-8) hold
+// the exact bytes in base64. A user_msg line carries at most the first
+// 1,024 bytes ("size" is the full length, "truncated" says if it was cut).
+//
 // Serves the node's metrics in Prometheus text format at
 // http://127.0.0.1:<metrics-port>/metrics (loopback only, one connection at
 // a time).
@@ -53,6 +59,7 @@
 #include "core/limits.h"
 #include "core/metrics.h"
 
+#include "net/json_text.h"
 #include "net/memberlist.h"
 
 #include "absl/strings/ascii.h"
@@ -98,23 +105,41 @@ struct Settings {
 
 std::mutex g_out_mu;
 
-void Emit(nlohmann::json j) {
-  j["ts"] = absl::ToUnixMillis(absl::Now());
-  const std::string line = j.dump();
+// What one event line may carry of a user message (the rest is counted in
+// "size" and dropped): one peer must not be able to flood stdout.
+constexpr size_t kMaxUserMsgBytes = 1024;
+
+// Writes one event line. Cannot fail: every byte field is made valid UTF-8
+// before it gets here (net/json_text.h), and should anything still throw,
+// a fixed line says so instead of terminating the daemon.
+void Emit(nlohmann::json j) noexcept {
+  std::string line;
+  try {
+    j["ts"] = absl::ToUnixMillis(absl::Now());
+    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } catch (const std::exception& e) {
+    line = R"({"event":"emit_error"})";
+  }
   std::lock_guard<std::mutex> l(g_out_mu);
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
 }
 
+// Node names and meta are bytes: "name"/"meta" are their UTF-8 text (bytes
+// that are not UTF-8 become U+FFFD), "meta_b64" is meta exactly, and
+// "name_b64" is added when the name is not valid UTF-8.
 nlohmann::json NodeJson(const Node& n) {
-  return {{"name", n.name},
-          {"addr", n.addr.ToString()},
-          {"port", n.port},
-          {"state", std::string(swim::NodeStateName(n.state))},
-          {"incarnation", n.incarnation},
-          {"meta", n.meta},
-          {"weight", n.weight}};
+  nlohmann::json j = {{"name", swim::net::ValidUtf8(n.name)},
+                      {"addr", n.addr.ToString()},
+                      {"port", n.port},
+                      {"state", std::string(swim::NodeStateName(n.state))},
+                      {"incarnation", n.incarnation},
+                      {"meta", swim::net::ValidUtf8(n.meta)},
+                      {"meta_b64", swim::net::Base64(n.meta)},
+                      {"weight", n.weight}};
+  if (!swim::net::Utf8Valid(n.name)) j["name_b64"] = swim::net::Base64(n.name);
+  return j;
 }
 
 // --- delegate: static meta -------------------------------------------------
@@ -124,7 +149,12 @@ class MetaDelegate : public swim::Delegate {
   explicit MetaDelegate(std::string meta) : meta_(std::move(meta)) {}
   std::string NodeMeta(size_t) override { return meta_; }
   void NotifyMsg(std::string_view msg) override {
-    Emit({{"event", "user_msg"}, {"data", std::string(msg)}});
+    const std::string_view head = msg.substr(0, kMaxUserMsgBytes);
+    Emit({{"event", "user_msg"},
+          {"data", swim::net::ValidUtf8(head)},
+          {"data_b64", swim::net::Base64(head)},
+          {"size", msg.size()},
+          {"truncated", msg.size() > head.size()}});
   }
   std::vector<std::string> GetBroadcasts(size_t, size_t) override { return {}; }
   std::string LocalState(bool) override { return ""; }

@@ -497,5 +497,70 @@ TEST_F(StateTest, SmoothWeightedRoundRobinSharesExactlyAndSmoothly) {
   EXPECT_EQ(seq.find("aaa"), std::string::npos) << seq;
 }
 
+
+// Regression (hardening issue, crash 3): a push/pull entry whose meta is over
+// the 512-byte limit used to enter the table and then trip the sim build's
+// CheckInvariants. The limit holds on every path: the entry is dropped and
+// counted, in every build.
+TEST_F(StateTest, PushPullEntryWithOversizedMetaIsDroppedAndCounted) {
+  wire::PushPull pp;
+  wire::PushNodeState big;
+  big.name = "big";
+  big.addr = IpAddress::V4(10, 0, 0, 9);
+  big.port = 7946;
+  big.incarnation = 1;
+  big.state = static_cast<int64_t>(NodeState::kAlive);
+  big.meta = std::string(513, 'm');
+  big.vsn = kVsn;
+  wire::PushNodeState ok = big;
+  ok.name = "ok";
+  ok.addr = IpAddress::V4(10, 0, 0, 10);
+  ok.meta = std::string(512, 'm');
+  pp.nodes.push_back(big);
+  pp.nodes.push_back(ok);
+  Bytes msg;
+  wire::Encode(pp, AddressMode::kBinary, &msg);
+  ml_->HandleStream(Address{IpAddress::V4(10, 0, 0, 9), 7946, ""},
+                    wire::EncodeStream(msg, {}, nullptr));
+  EXPECT_FALSE(ml_->GetNode("big").has_value());
+  ASSERT_TRUE(ml_->GetNode("ok").has_value());
+  EXPECT_EQ(ml_->GetNode("ok")->meta.size(), 512u);
+  EXPECT_EQ(ml_->metrics().Counter("memberlist.malformed.alive_meta"), 1u);
+}
+
+struct VetoEveryone : public AliveDelegate {
+  absl::Status NotifyAlive(const Node& peer) override {
+    return absl::PermissionDeniedError("nobody gets in: " + peer.name);
+  }
+};
+
+// Regression (hardening issue, crash 2): Start() aborted on
+// SWIM_CHECK(Find(self)) when the node's own alive was refused.
+TEST(StartRefusal, AdvertiseAddressOutsideCidrsAllowedIsInvalidArgument) {
+  FakeEnv env(1);
+  Config c = DefaultLANConfig();
+  c.name = "self";
+  ASSERT_TRUE(ParseCIDRs({"192.168.0.0/16"}, &c.cidrs_allowed).ok());
+  auto ml = Memberlist::Create(c, &env, Address{IpAddress::V4(10, 0, 0, 1), 7946, ""});
+  ASSERT_TRUE(ml.ok()) << ml.status();
+  absl::Status s = (*ml)->Start();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("cidrs_allowed"), std::string_view::npos) << s;
+  EXPECT_EQ(env.PendingTimers(), 0u) << "a refused node must not keep timers";
+}
+
+TEST(StartRefusal, AliveDelegateVetoOfSelfIsInvalidArgument) {
+  FakeEnv env(1);
+  VetoEveryone veto;
+  Config c = DefaultLANConfig();
+  c.name = "self";
+  c.alive = &veto;
+  auto ml = Memberlist::Create(c, &env, Address{IpAddress::V4(10, 0, 0, 1), 7946, ""});
+  ASSERT_TRUE(ml.ok()) << ml.status();
+  absl::Status s = (*ml)->Start();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("AliveDelegate"), std::string_view::npos) << s;
+}
+
 }  // namespace
 }  // namespace swim

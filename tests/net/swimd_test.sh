@@ -4,9 +4,13 @@
 # ports fail clearly, and a SIGTERMed daemon leaves gracefully (exit 0) and
 # is reported as "left" by the other.
 #
-# Usage: swimd_test.sh PATH_TO_SWIMD
+# Hostile bytes (hardening issue, crash 1): a user message or an alive whose
+# name and meta are not UTF-8 used to abort swimd in its JSON printer.
+#
+# Usage: swimd_test.sh PATH_TO_SWIMD PATH_TO_PACKET_TOOL
 set -euo pipefail
 swimd=$1
+packet_tool=$2
 work=$(mktemp -d "${TEST_TMPDIR:-/tmp}/swimd_test.XXXXXX")
 pids=()
 cleanup() {
@@ -72,7 +76,8 @@ TOML
 pids+=($!); pid_b=$!
 wait_for "$work/b.out" '"event":"joined"'
 wait_for "$work/a.out" '"event":"join".*"name":"b"'  # nlohmann sorts keys
-wait_for "$work/b.out" '"meta":"role=a","name":"a"'
+wait_for "$work/b.out" '"meta":"role=a","meta_b64":"cm9sZT1h","name":"a"'
+
 
 metrics=$(http_get "$metrics_a" /metrics)
 echo "$metrics" | head -1 | grep -q "200 OK" || fail "/metrics status: $(echo "$metrics" | head -1)"
@@ -90,4 +95,28 @@ wait_for "$work/a.out" '"event":"leave".*"name":"b".*"state":"left"' 10
 kill -INT $pid_a
 rc=0; wait $pid_a || rc=$?
 [ $rc -eq 0 ] || fail "swimd a exited $rc after SIGINT"
+# --- bytes that are not UTF-8 never kill the printer ------------------------------
+# Two plain (unencrypted) daemons; the bad alive reaches q through gossip.
+"$swimd" --name p --bind 127.0.0.1:0 --profile local >"$work/p.out" 2>"$work/p.err" &
+pids+=($!); pid_p=$!
+wait_for "$work/p.out" '"event":"ready"'
+port_p=$(json_field "$work/p.out" bind_port)
+"$swimd" --name q --bind 127.0.0.1:0 --profile local --join "127.0.0.1:$port_p" \
+  >"$work/q.out" 2>"$work/q.err" &
+pids+=($!); pid_q=$!
+wait_for "$work/q.out" '"event":"joined"'
+"$packet_tool" raw 127.0.0.1 "$port_p" 08fffe          # user message ff fe
+wait_for "$work/p.out" '"data":"[^"]+","data_b64":"//4="' 5
+"$packet_tool" alive 127.0.0.1 "$port_p" 41fffe ff00fe   # name "A\xff\xfe", meta ff 00 fe
+wait_for "$work/p.out" '"name_b64":"Qf/\+"' 5
+grep -qF '"meta_b64":"/wD+"' "$work/p.out" || fail "alive with bad meta not printed exactly"
+wait_for "$work/q.out" '"name_b64":"Qf/\+"' 10                # it spread, q survived
+# A long user message is cut to 1 KiB on stdout and says so.
+"$packet_tool" raw 127.0.0.1 "$port_p" "08$(printf '61%.0s' $(seq 3000))"
+wait_for "$work/p.out" '"size":3000,.*"truncated":true' 5
+kill -0 $pid_p || fail "swimd p died on non-UTF-8 input"
+kill -0 $pid_q || fail "swimd q died on non-UTF-8 input"
+kill -TERM $pid_q; wait $pid_q || true
+kill -TERM $pid_p; wait $pid_p || true
+
 echo PASS
