@@ -212,18 +212,21 @@ select { font: inherit; padding: 2px 4px; }
 
 constexpr char kEarlyJs[] = R"JS(
 window.__errors = [];
+function __reportError(text) {
+  window.__errors.push(text);
+  var el = document.getElementById('errors');
+  if (el) { el.hidden = false; el.textContent = 'Script errors:\n' + window.__errors.join('\n'); }
+}
+window.addEventListener('error', function (e) {
+  __reportError(String(e.message) + ' (line ' + e.lineno + ')');
+});
 (function () {
   var orig = console.error;
   console.error = function () {
-    window.__errors.push('console.error: ' + Array.prototype.join.call(arguments, ' '));
+    __reportError('console.error: ' + Array.prototype.join.call(arguments, ' '));
     orig.apply(console, arguments);
   };
 })();
-window.addEventListener('error', function (e) {
-  window.__errors.push(String(e.message) + ' (line ' + e.lineno + ')');
-  var el = document.getElementById('errors');
-  if (el) { el.hidden = false; el.textContent = 'Script errors:\n' + window.__errors.join('\n'); }
-});
 )JS";
 
 constexpr char kJs[] = R"JS(
