@@ -1,18 +1,21 @@
 // The Chrome trace-event format (the JSON that Perfetto's UI and
 // chrome://tracing open) for one recorded run (sim/timeline.h).
 //
-// One process ("swimsim <scenario> seed N"), one thread track per node
-// (tid = node index, named "node-<i>"). Virtual time in microseconds.
-//   probes      "X" slices on the prober's track: "probe node-7"
-//               (args: target, result "ack" / "no ack"), cat "probe"
-//   push/pulls  "X" slices on the client's track: "push/pull node-3",
-//               cat "push_pull"
+// One process per node ("node-<i>", pid i+1, sorted by index) with a
+// "probes" thread and a "push/pull" thread (more if exchanges overlap), and
+// a "cluster" process (pid 0) for the scenario. Virtual time in
+// microseconds.
+//   probes      "X" slices: "probe node-7" (args: target, result "ack" /
+//               "no ack"), cat "probe"
+//   push/pulls  "X" slices on the client: "push/pull node-3", cat
+//               "push_pull"
 //   suspicions  async spans ("b"/"e", cat "suspicion", one id each) on the
-//               observer's track: "suspects node-7", ending "refuted",
-//               "dead", ...
-//   faults      instant events ("i"): on the node's track (crash, pause,
-//               ...; scope "t") or cluster-wide (partition, heal; scope
-//               "g"); the scenario's actions are global instants too.
+//               observer: "suspects node-7", args.ended "refuted", "dead",
+//               "left", "gone" (observer crashed) or "open"
+//   faults      instant events ("i"): a node's crash/pause/... on its
+//               process (scope "p"), partitions and heals global ("g"); the
+//               scenario's actions are global instants; a false death is an
+//               instant on the accuser.
 #ifndef SWIM_SIM_CHROME_TRACE_H_
 #define SWIM_SIM_CHROME_TRACE_H_
 

@@ -367,7 +367,7 @@ function axisSvg(run, W) {
     lanes[lane] = Math.max(x1, x0 + textW);
     return { a, x0, x1, lane };
   });
-  const laneH = 16, axisY = Math.max(1, lanes.length) * laneH + 6, Hs = axisY + 20;
+  const laneH = 18, axisY = Math.max(1, lanes.length) * laneH + 6, Hs = axisY + 20;
   const svg = document.createElementNS(NS, 'svg');
   svg.setAttribute('width', W + 40); svg.setAttribute('height', Hs);
   svg.setAttribute('font-size', '11'); svg.setAttribute('font-family', 'system-ui, sans-serif');
@@ -379,9 +379,9 @@ function axisSvg(run, W) {
   };
   for (const it of items) {
     const y = it.lane * laneH + 2;
-    const r = add('rect', { x: it.x0, y: y, width: it.x1 - it.x0, height: laneH - 4, fill: '#c8d6ea', rx: 2 });
+    const r = add('rect', { x: it.x0, y: y + laneH - 6, width: it.x1 - it.x0, height: 4, fill: '#4f6d99', rx: 1 });
     const t = document.createElementNS(NS, 'title'); t.textContent = it.a.label; r.append(t);
-    add('text', { x: it.x0 + 3, y: y + laneH - 6, fill: '#1d2430' }, it.a.label);
+    add('text', { x: it.x0, y: y + laneH - 9, fill: '#1d2430' }, it.a.label);
   }
   add('line', { x1: 0, y1: axisY, x2: W, y2: axisY, stroke: '#5b6573' });
   const step = niceStep(end / 10);

@@ -170,20 +170,20 @@ TEST(Timeline, FalseDeathTellsWhoSuspectedAndWhetherTheVictimHeard) {
     EXPECT_LE(d.suspected_by[0].second, d.at);
     EXPECT_FALSE(d.excerpt.empty());
     // The excerpt holds the accuser's view change that made the death.
-    const std::string needle = absl::StrCat(
-        "n", d.accuser, " view node-", d.victim, " dead/", d.incarnation);
+    const std::string needle = absl::StrCat("n", d.accuser, " view node-",
+                                            d.victim, " dead/", d.incarnation);
     bool found = false;
-    for (const std::string& l : d.excerpt) found = found || l.find(needle) != std::string::npos;
+    for (const std::string& l : d.excerpt)
+      found = found || l.find(needle) != std::string::npos;
     EXPECT_TRUE(found) << needle;
     if (d.victim_heard >= 0) {
       EXPECT_THAT(d.victim_heard_what, HasSubstr("refuting a"));
     }
   }
   // At least one accuser timed out its own suspicion (and counted).
-  EXPECT_TRUE(std::any_of(r.tl.deaths.begin(), r.tl.deaths.end(),
-                          [](const Timeline::Death& d) {
-                            return d.confirmations >= 0;
-                          }));
+  EXPECT_TRUE(std::any_of(
+      r.tl.deaths.begin(), r.tl.deaths.end(),
+      [](const Timeline::Death& d) { return d.confirmations >= 0; }));
   const std::string html =
       HtmlReport(sc, {r.run}, {}, {r.tl}, "./swimsim --scenario s.toml");
   EXPECT_THAT(html, HasSubstr("\"deaths\":[{"));
@@ -235,7 +235,7 @@ TEST(ChromeTrace, EventsCarryTheFormatsRequiredFields) {
   ASSERT_TRUE(t["traceEvents"].is_array());
   const std::set<std::string> phases = {"X", "b", "e", "i", "M"};
   std::map<std::string, int> by_ph;
-  std::set<int> named_threads;
+  std::set<int> named_nodes;
   std::map<std::pair<std::string, int64_t>, int> open;
   bool crash_on_node7 = false;
   for (const nlohmann::json& e : t["traceEvents"]) {
@@ -263,18 +263,33 @@ TEST(ChromeTrace, EventsCarryTheFormatsRequiredFields) {
       ASSERT_TRUE(e.contains("s")) << e.dump();
       const std::string s = e["s"];
       EXPECT_TRUE(s == "g" || s == "p" || s == "t") << e.dump();
-      if (e["name"] == "crash" && e["tid"] == 7) crash_on_node7 = true;
+      if (e["name"] == "crash" && e["pid"] == 7 + 1) crash_on_node7 = true;
     } else if (ph == "M") {
       ASSERT_TRUE(e.contains("args") && e["args"].is_object()) << e.dump();
-      if (e["name"] == "thread_name") {
-        named_threads.insert(e["tid"].get<int>());
-        EXPECT_EQ(e["args"]["name"], absl::StrCat("node-", e["tid"].get<int>()));
+      if (e["name"] == "process_name" && e["pid"] != 0) {
+        named_nodes.insert(e["pid"].get<int>());
+        EXPECT_EQ(e["args"]["name"],
+                  absl::StrCat("node-", e["pid"].get<int>() - 1));
       }
     }
   }
-  EXPECT_EQ(named_threads.size(), 12u);  // a track per node
-  EXPECT_GT(by_ph["X"], 100);            // probes and push/pulls
-  EXPECT_GT(by_ph["b"], 0);              // suspicions
+  EXPECT_EQ(named_nodes.size(), 12u);  // a track (process) per node
+  EXPECT_GT(by_ph["X"], 100);          // probes and push/pulls
+  // Slices on one thread nest (here: never overlap), as viewers require.
+  std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> xs;
+  for (const nlohmann::json& e : t["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    const double ts = e["ts"].get<double>();
+    xs[{e["pid"].get<int>(), e["tid"].get<int>()}].push_back(
+        {ts, ts + e["dur"].get<double>()});
+  }
+  for (auto& [k, v] : xs) {
+    std::sort(v.begin(), v.end());
+    for (size_t i = 1; i < v.size(); ++i)
+      EXPECT_LE(v[i - 1].second, v[i].first)
+          << "pid " << k.first << " tid " << k.second;
+  }
+  EXPECT_GT(by_ph["b"], 0);  // suspicions
   EXPECT_EQ(by_ph["b"], by_ph["e"]);
   for (auto& [k, v] : open) EXPECT_EQ(v, 0) << k.first << " " << k.second;
   EXPECT_TRUE(crash_on_node7);
