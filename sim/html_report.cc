@@ -208,6 +208,7 @@ select { font: inherit; padding: 2px 4px; }
 .bar { display: inline-block; height: 9px; background: #8fb3de; vertical-align: 0; }
 .tag { font-size: 11px; padding: 0 5px; border-radius: 6px; background: #fff1c2; color: #7a5a00; }
 .note { color: var(--mute); font-size: 12px; }
+#expect { margin-top: 14px; }
 )CSS";
 
 constexpr char kEarlyJs[] = R"JS(

@@ -203,8 +203,8 @@ std::string TerminalReport(const Scenario& sc,
   absl::StrAppend(&o, absl::StrFormat("  %-8s %-44s %s\n", "at", "action",
                                       "what the cluster did"));
   for (const TimelineRow& row : TimelineTable(sc, runs)) {
-    absl::StrAppend(&o, absl::StrFormat("  %-8s %-44s %s\n", row.at,
-                                        row.action, row.what));
+    absl::StrAppend(
+        &o, absl::StrFormat("  %-8s %-44s %s\n", row.at, row.action, row.what));
   }
   // False positives.
   const double fp = MetricValue("false_positives", all);
@@ -311,7 +311,8 @@ std::vector<TimelineRow> TimelineTable(const Scenario& sc,
                                        const std::vector<RunResult>& runs) {
   const std::vector<const RunResult*> all = Ptrs(runs);
   std::vector<TimelineRow> rows;
-  rows.push_back({"0s", absl::StrCat("start ", sc.size, " nodes, all join node-0"),
+  rows.push_back({"0s",
+                  absl::StrCat("start ", sc.size, " nodes, all join node-0"),
                   absl::StrCat("everyone knows everyone after ",
                                Pct(Pool("initial_convergence", all)))});
   if (!runs.empty()) {
@@ -566,9 +567,8 @@ std::string AgreementSvg(const Scenario& sc,
   std::string s = Header(
       p, absl::StrCat(sc.name, ": live nodes whose view is exactly right (",
                       runs.size(), runs.size() == 1 ? " seed" : " seeds", ")"));
-  absl::StrAppend(&s,
-                  Axes(p, "virtual time (s)", "agreeing nodes", x_ticks, 4,
-                       true));
+  absl::StrAppend(
+      &s, Axes(p, "virtual time (s)", "agreeing nodes", x_ticks, 4, true));
   // Actions.
   for (const ScheduledEvent& e : sc.events) {
     const double x = p.X(absl::ToDoubleSeconds(e.at));

@@ -208,8 +208,7 @@ int Main(int argc, char** argv) {
     }
     if (recorder) {
       opt.observer = recorder.get();
-      opt.log_level =
-          std::min(level, sim::TimelineRecorder::NeededLogLevel());
+      opt.log_level = std::min(level, sim::TimelineRecorder::NeededLogLevel());
     }
     absl::StatusOr<sim::RunResult> r = sim::RunScenario(*sc, seeds[k], opt);
     if (!r.ok()) {
