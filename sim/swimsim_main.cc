@@ -11,6 +11,7 @@
 // Exit code 0 iff every checker behaved as expected and every [expect] line
 // held (2 for usage/scenario errors). Relative paths are resolved against
 // $BUILD_WORKING_DIRECTORY under `bazel run`.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
