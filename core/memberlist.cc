@@ -880,9 +880,9 @@ absl::Status Memberlist::VerifyProtocol(
   return absl::OkStatus();
 }
 
-absl::Status Memberlist::MergeRemoteState(const wire::PushPull& pp) {
+absl::Status Memberlist::MergeRemoteState(const wire::PushPull& pp, bool join) {
   RETURN_IF_ERROR(VerifyProtocol(pp.nodes));
-  if (pp.join && config_.merge != nullptr) {
+  if (join && config_.merge != nullptr) {
     std::vector<Node> peers;
     peers.reserve(pp.nodes.size());
     for (const auto& rn : pp.nodes) {
@@ -904,7 +904,7 @@ absl::Status Memberlist::MergeRemoteState(const wire::PushPull& pp) {
   }
   MergeState(pp.nodes);
   if (!pp.user_state.empty() && config_.delegate != nullptr) {
-    config_.delegate->MergeRemoteState(pp.user_state, pp.join);
+    config_.delegate->MergeRemoteState(pp.user_state, join);
   }
   return absl::OkStatus();
 }
@@ -1520,7 +1520,7 @@ std::optional<Bytes> Memberlist::HandleStream(const Address& from,
       Bytes local;
       wire::Encode(LocalState(pp->join), config_.address_mode, &local);
       reply = EncodeStreamMsg(local);
-      if (absl::Status s = MergeRemoteState(*pp); !s.ok()) {
+      if (absl::Status s = MergeRemoteState(*pp, pp->join); !s.ok()) {
         metrics_.Incr("memberlist.push_pull.merge_failed");
         Log(LogLevel::kWarn, absl::StrCat("failed to merge push/pull from ",
                                           from.ToString(), ": ",
@@ -1930,7 +1930,7 @@ void Memberlist::PushPullWith(const Address& addr, bool join,
   std::weak_ptr<bool> alive = alive_token_;
   env_->StreamExchange(
       addr, std::move(stream), StreamReply::kMessage, config_.tcp_timeout,
-      [this, alive, done = std::move(done)](absl::StatusOr<Bytes> reply) {
+      [this, alive, join, done = std::move(done)](absl::StatusOr<Bytes> reply) {
         if (alive.expired()) return;
         if (shutdown_) {
           done(absl::FailedPreconditionError("memberlist is shut down"));
@@ -1972,7 +1972,10 @@ void Memberlist::PushPullWith(const Address& addr, bool join,
           done(pp.status());
           return;
         }
-        absl::Status merged = MergeRemoteState(*pp);
+        // Item 9 of issue 14: the initiator merges with its OWN join flag
+        // (Go's pushPullNode), so a reply claiming Join=false cannot skip
+        // our MergeDelegate's veto on a join.
+        absl::Status merged = MergeRemoteState(*pp, join);
         CheckInvariants();
         done(merged);
       });

@@ -271,7 +271,9 @@ class Memberlist {
   void OnSuspicionTimeout(const std::string& name, Instant change_time, int k,
                           int confirmations);
   absl::Status VerifyProtocol(const std::vector<wire::PushNodeState>& remote) const;
-  absl::Status MergeRemoteState(const wire::PushPull& pp);
+  // `join` is the exchange's join flag as this side knows it: the remote's
+  // for an inbound push/pull, our own for one we started (as Go does).
+  absl::Status MergeRemoteState(const wire::PushPull& pp, bool join);
   void MergeState(const std::vector<wire::PushNodeState>& remote);
   void WeightNode(const wire::Weight& w);
 

@@ -1,0 +1,148 @@
+// Issue 14 (hostile input), the protocol-core items: each test here failed
+// before its fix. One node at a time on a FakeEnv; messages go through the
+// real wire path (HandlePacket / HandleStream / stream replies).
+#include <gtest/gtest.h>
+
+#include "core/limits.h"
+#include "core/memberlist.h"
+#include "core/wire/framing.h"
+#include "core/wire/messages.h"
+
+#include "absl/strings/str_cat.h"
+#include "tests/core/fake_env.h"
+
+namespace swim {
+namespace {
+
+const VersionVector kVsn = {1, 5, 2, 0, 0, 0};
+const Address kPeer{IpAddress::V4(10, 0, 0, 99), 7946, ""};
+
+struct VetoAll : public MergeDelegate {
+  int calls = 0;
+  absl::Status NotifyMerge(const std::vector<Node>&) override {
+    ++calls;
+    return absl::PermissionDeniedError("not this cluster");
+  }
+};
+
+class Hardening : public ::testing::Test {
+ protected:
+  void SetUp() override { Build(DefaultLANConfig()); }
+
+  void Build(Config c) {
+    ml_.reset();
+    c.name = "self";
+    c.bind_port = 7946;
+    auto ml = Memberlist::Create(c, &env_,
+                                 Address{IpAddress::V4(10, 0, 0, 1), 7946, ""});
+    ASSERT_TRUE(ml.ok()) << ml.status();
+    ml_ = std::move(*ml);
+    ASSERT_TRUE(ml_->Start().ok());
+  }
+  void Deliver(const Bytes& msg) { ml_->HandlePacket(kPeer, msg, env_.Now()); }
+  static Bytes AliveMsg(const std::string& node, uint32_t inc,
+                        IpAddress ip = IpAddress::V4(10, 0, 0, 2)) {
+    wire::Alive a;
+    a.node = node;
+    a.incarnation = inc;
+    a.addr = ip;
+    a.port = 7946;
+    a.vsn = kVsn;
+    Bytes b;
+    wire::Encode(a, AddressMode::kBinary, &b);
+    return b;
+  }
+  static wire::PushNodeState Entry(const std::string& name, uint32_t inc,
+                                   NodeState st = NodeState::kAlive) {
+    wire::PushNodeState s;
+    s.name = name;
+    s.addr = IpAddress::V4(10, 0, 0, 3);
+    s.port = 7946;
+    s.incarnation = inc;
+    s.state = static_cast<int64_t>(st);
+    s.vsn = kVsn;
+    return s;
+  }
+  static Bytes PushPullStream(const wire::PushPull& pp) {
+    Bytes b;
+    wire::Encode(pp, AddressMode::kBinary, &b);
+    return b;
+  }
+  uint64_t Counter(std::string_view name) const {
+    return ml_->metrics().Counter(name);
+  }
+
+  FakeEnv env_{42};
+  std::unique_ptr<Memberlist> ml_;
+};
+
+// --- item 9 ------------------------------------------------------------------
+
+// Go's pushPullNode merges with the join flag it sent, not the reply's: a
+// seed that answers a join with Join=false must not skip our MergeDelegate.
+TEST_F(Hardening, JoinReplyClaimingNoJoinStillGoesThroughTheMergeVeto) {
+  VetoAll veto;
+  Config c = DefaultLANConfig();
+  c.merge = &veto;
+  Build(c);
+  absl::Status result;
+  int contacted = -1;
+  ml_->Join({"10.0.0.3:7946"}, [&](int n, absl::Status s) {
+    contacted = n;
+    result = s;
+  });
+  ASSERT_EQ(env_.streams().size(), 1u);
+  wire::PushPull reply;
+  reply.join = false;  // the lie
+  reply.nodes.push_back(Entry("intruder", 1));
+  auto call = std::move(env_.streams()[0]);
+  env_.streams().clear();
+  call.done(PushPullStream(reply));
+  EXPECT_EQ(veto.calls, 1);
+  EXPECT_EQ(contacted, 0);
+  EXPECT_FALSE(result.ok());
+  EXPECT_FALSE(ml_->GetNode("intruder").has_value());
+  EXPECT_EQ(Counter("memberlist.dropped.merge_vetoed"), 1u);
+}
+
+// ...and a periodic (non-join) exchange is not vetoed even if the reply
+// claims Join=true.
+TEST_F(Hardening, NonJoinExchangeIgnoresTheReplysJoinFlag) {
+  VetoAll veto;
+  Config c = DefaultLANConfig();
+  c.merge = &veto;
+  c.push_pull_interval = absl::Milliseconds(500);  // before any probe fails
+  Build(c);
+  Deliver(AliveMsg("peer", 1, IpAddress::V4(10, 0, 0, 3)));
+  // Run until the periodic push/pull starts; fail
+  // the TCP fallback pings on the way.
+  std::optional<FakeEnv::StreamCall> push_pull;
+  for (int i = 0; i < 100 && !push_pull; ++i) {
+    env_.Advance(absl::Milliseconds(10));
+    env_.packets().clear();
+    auto calls = std::move(env_.streams());
+    env_.streams().clear();
+    for (auto& call : calls) {
+      absl::StatusOr<Bytes> req =
+          wire::DecodeStream(call.request, nullptr, true);
+      ASSERT_TRUE(req.ok()) << req.status();
+      if (!push_pull &&
+          (*req)[0] == static_cast<uint8_t>(wire::MessageType::kPushPull)) {
+        push_pull = std::move(call);
+      } else {
+        call.done(absl::UnavailableError("refused"));
+      }
+    }
+  }
+  ASSERT_TRUE(push_pull.has_value());
+  wire::PushPull reply;
+  reply.join = true;
+  reply.nodes.push_back(Entry("peer", 1));
+  reply.nodes.push_back(Entry("other", 1));
+  push_pull->done(PushPullStream(reply));
+  EXPECT_EQ(veto.calls, 0);
+  EXPECT_TRUE(ml_->GetNode("other").has_value());
+}
+
+}  // namespace
+}  // namespace swim
