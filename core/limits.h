@@ -45,6 +45,14 @@ inline constexpr size_t kMaxIndirectChecks = 64;
 // Nesting of compound/compress layers accepted in one packet.
 inline constexpr int kMaxMessageNesting = 4;
 
+// Fork weights (go-doudou): a weight's WeightAt (the sender's Unix ms) may
+// run ahead of our clock by at most this much. A weight stamped further in
+// the future is dropped (memberlist.dropped.weight_future): accepted, it
+// would make every honest weight of that node look stale until our clock
+// caught up (forever, for a stamp near INT64_MAX). NTP-synchronised hosts
+// are within milliseconds of each other; 60 s leaves room for bad clocks.
+inline constexpr int64_t kMaxWeightFutureMillis = 60 * 1000;
+
 static_assert(kMaxCompoundParts < 128, "Go 0.2.2 cannot read >= 128 parts");
 static_assert(kMaxDecompressedBytes <= kMaxStreamBytes);
 static_assert(kMetaMaxSize < kMaxPacketSize);

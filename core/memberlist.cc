@@ -972,6 +972,11 @@ void Memberlist::WeightNode(const wire::Weight& w) {
     metrics_.Incr("memberlist.dropped.weight_stale");
     return;
   }
+  if (w.weight_at > env_->UnixMillis() &&
+      w.weight_at - env_->UnixMillis() > limits::kMaxWeightFutureMillis) {
+    metrics_.Incr("memberlist.dropped.weight_future");  // issue 14 item 12
+    return;
+  }
   WeightInfo& info = weights_[state->node.name];
   if (w.weight_at <= info.weight_at) {
     metrics_.Incr("memberlist.dropped.weight_stale");

@@ -144,5 +144,31 @@ TEST_F(Hardening, NonJoinExchangeIgnoresTheReplysJoinFlag) {
   EXPECT_TRUE(ml_->GetNode("other").has_value());
 }
 
+// --- item 12 -----------------------------------------------------------------
+
+// A weight stamped a day ahead used to be kept, and every honest weight of
+// that node after it was "stale" until our clock reached the stamp.
+TEST_F(Hardening, WeightStampedFarInTheFutureIsDroppedAndHonestOnesStillLand) {
+  env_.set_unix_millis_at_zero(1'700'000'000'000);
+  Deliver(AliveMsg("peer", 1));
+  auto weight = [&](int64_t value, int64_t at) {
+    Bytes b;
+    wire::Encode(wire::Weight{1, "peer", "peer", value, at}, &b);
+    Deliver(b);
+  };
+  const int64_t now = env_.UnixMillis();
+  weight(99, now + 86'400'000);
+  weight(99, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(Counter("memberlist.dropped.weight_future"), 2u);
+  // Within the allowed skew: accepted.
+  weight(7, now + limits::kMaxWeightFutureMillis);
+  EXPECT_EQ(Counter("memberlist.msg.weight"), 1u);
+  // Our wall clock moves on (the monotonic one need not).
+  env_.set_unix_millis_at_zero(1'700'000'000'000 +
+                               limits::kMaxWeightFutureMillis + 1);
+  weight(5, env_.UnixMillis());
+  EXPECT_EQ(Counter("memberlist.msg.weight"), 2u);
+}
+
 }  // namespace
 }  // namespace swim
