@@ -76,6 +76,7 @@
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "core/util.h"
+#include "core/wire/unpack.h"
 
 namespace swim {
 
@@ -1220,46 +1221,22 @@ void Memberlist::HandlePacket(const Address& from, ByteSpan packet,
     Malformed("packet", msg.status(), from);
     return;
   }
-  HandleCommand(*msg, from, received, 0);
+  // Issue 14 items 4 and 7: Go's shape only, within the per-datagram budget.
+  const wire::UnpackedPacket unpacked = wire::UnpackPacket(*msg);
+  for (const wire::UnpackedPacket::Problem& p : unpacked.problems) {
+    metrics_.Incr(p.counter, p.count);
+    Log(LogLevel::kWarn, absl::StrCat("dropping ", p.count, " from ", from.ToString(),
+                                      " (", p.counter, "): ", p.status.message()));
+  }
+  for (ByteSpan leaf : unpacked.leaves) HandleCommand(leaf, from, received);
   CheckInvariants();
 }
 
 void Memberlist::HandleCommand(ByteSpan buf, const Address& from,
-                               Instant received, int depth) {
-  if (buf.empty()) {
-    Malformed("message", absl::InvalidArgumentError("missing message type byte"), from);
-    return;
-  }
-  if (depth > limits::kMaxMessageNesting) {
-    Malformed("message", absl::InvalidArgumentError("nested too deeply"), from);
-    return;
-  }
+                               Instant received) {
   const auto type = static_cast<wire::MessageType>(buf[0]);
   const ByteSpan body = buf.subspan(1);
   switch (type) {
-    case wire::MessageType::kCompound: {
-      absl::StatusOr<wire::CompoundParts> parts = wire::DecodeCompound(body);
-      if (!parts.ok()) {
-        Malformed("compound", parts.status(), from);
-        return;
-      }
-      if (parts->truncated > 0) {
-        metrics_.Incr("memberlist.malformed.compound_truncated", parts->truncated);
-      }
-      for (ByteSpan part : parts->parts) {
-        HandleCommand(part, from, received, depth + 1);
-      }
-      return;
-    }
-    case wire::MessageType::kCompress: {
-      absl::StatusOr<Bytes> inner = wire::DecompressMessage(body);
-      if (!inner.ok()) {
-        Malformed("compress", inner.status(), from);
-        return;
-      }
-      HandleCommand(*inner, from, received, depth + 1);
-      return;
-    }
     case wire::MessageType::kPing:
       HandlePing(body, from);
       return;

@@ -294,8 +294,9 @@ class Memberlist {
   void CountSent(const char* kind, size_t bytes);
 
   // --- inbound ----------------------------------------------------------------------
-  void HandleCommand(ByteSpan msg, const Address& from, Instant received,
-                     int depth);
+  // One leaf message of a datagram (wire::UnpackPacket): non-empty, never a
+  // compound or compression.
+  void HandleCommand(ByteSpan msg, const Address& from, Instant received);
   void HandlePing(ByteSpan body, const Address& from);
   void HandleIndirectPing(ByteSpan body, const Address& from);
   void HandleAck(ByteSpan body, Instant received);

@@ -7,6 +7,7 @@
 #include "core/memberlist.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
+#include "core/wire/unpack.h"
 
 #include "absl/strings/str_cat.h"
 #include "tests/core/fake_env.h"
@@ -168,6 +169,130 @@ TEST_F(Hardening, WeightStampedFarInTheFutureIsDroppedAndHonestOnesStillLand) {
                                limits::kMaxWeightFutureMillis + 1);
   weight(5, env_.UnixMillis());
   EXPECT_EQ(Counter("memberlist.msg.weight"), 2u);
+}
+
+// --- item 4: decompression bombs --------------------------------------------
+
+Bytes Compound(const std::vector<Bytes>& parts) {
+  return wire::MakeCompound(parts);
+}
+
+Bytes LzwOf(size_t n) {
+  return wire::CompressMessage(Bytes(n, 0x08), CompressionAlgo::kLzw);
+}
+
+// Compression inside a compound (never sent by Go) is refused before any
+// inflation: five 2 MiB bombs in one datagram used to cost 10 MiB of LZW.
+TEST_F(Hardening, CompressionInsideACompoundIsRefusedUninflated) {
+  std::vector<Bytes> parts(5, LzwOf(2 << 20));
+  const Bytes packet = Compound(parts);
+  ASSERT_LT(packet.size(), limits::kMaxPacketSize);
+  Deliver(packet);
+  EXPECT_EQ(Counter("memberlist.malformed.nested"), 5u);
+  EXPECT_EQ(Counter("memberlist.msg.user"), 0u);  // the bombs are user messages
+}
+
+TEST_F(Hardening, CompressionInsideCompressionOrCompoundInCompoundIsRefused) {
+  Deliver(wire::CompressMessage(LzwOf(100), CompressionAlgo::kLzw));
+  Deliver(Compound({Compound({AliveMsg("a", 1)})}));
+  EXPECT_EQ(Counter("memberlist.malformed.nested"), 2u);
+  EXPECT_FALSE(ml_->GetNode("a").has_value());
+}
+
+// One datagram inflates to at most kMaxPacketDecompressedBytes.
+TEST_F(Hardening, DatagramInflatingPastItsBudgetIsDropped) {
+  const Bytes bomb = LzwOf(limits::kMaxPacketDecompressedBytes + 1);
+  ASSERT_LT(bomb.size(), limits::kMaxPacketSize);
+  Deliver(bomb);
+  EXPECT_EQ(Counter("memberlist.dropped.packet_budget"), 1u);
+  EXPECT_EQ(Counter("memberlist.msg.user"), 0u);
+  Deliver(LzwOf(limits::kMaxPacketDecompressedBytes));  // exactly at the limit
+  EXPECT_EQ(Counter("memberlist.msg.user"), 1u);
+}
+
+// What Go sends, a compressed compound of a ping and gossip, still works.
+TEST_F(Hardening, GoShapeCompressedCompoundIsHandled) {
+  wire::Ping ping;
+  ping.seq_no = 77;
+  ping.node = "self";
+  Bytes p;
+  wire::Encode(ping, AddressMode::kBinary, &p);
+  env_.packets().clear();
+  Deliver(
+      wire::CompressMessage(Compound({p, AliveMsg("a", 1), AliveMsg("b", 1)}),
+                            CompressionAlgo::kLzw));
+  EXPECT_TRUE(ml_->GetNode("a").has_value());
+  EXPECT_TRUE(ml_->GetNode("b").has_value());
+  EXPECT_EQ(env_.packets().size(), 1u);  // the ack
+  EXPECT_EQ(Counter("memberlist.malformed.nested"), 0u);
+}
+
+TEST(Unpack, LeafBudgetDropsTheRestAndCountsThem) {
+  std::vector<Bytes> parts;
+  for (int i = 0; i < 5; ++i)
+    parts.push_back(Bytes{8, static_cast<uint8_t>(i)});
+  const Bytes packet = wire::MakeCompound(parts);
+  wire::PacketBudget budget;
+  budget.leaves = 2;
+  wire::UnpackedPacket u = wire::UnpackPacket(packet, budget);
+  ASSERT_EQ(u.leaves.size(), 2u);
+  EXPECT_EQ(u.leaves[1][1], 1);
+  ASSERT_EQ(u.problems.size(), 1u);
+  EXPECT_EQ(u.problems[0].counter, "memberlist.dropped.packet_budget");
+  EXPECT_EQ(u.problems[0].count, 3u);
+}
+
+TEST(Unpack, StreamCompressedTwiceIsRefused) {
+  Bytes push_pull;
+  wire::Encode(wire::PushPull{}, AddressMode::kBinary, &push_pull);
+  const Bytes once = wire::CompressMessage(push_pull, CompressionAlgo::kLzw);
+  EXPECT_TRUE(wire::DecodeStream(once, nullptr, true).ok());
+  const Bytes twice = wire::CompressMessage(once, CompressionAlgo::kLzw);
+  EXPECT_FALSE(wire::DecodeStream(twice, nullptr, true).ok());
+}
+
+// --- item 7: amplification
+// ----------------------------------------------------
+
+// 127 pings with a spoofed source in one compound made us send 127 acks to
+// the spoofed address; now one datagram makes at most one reply.
+TEST_F(Hardening, CompoundOfSpoofedPingsGetsOneAck) {
+  std::vector<Bytes> parts;
+  for (uint32_t i = 0; i < limits::kMaxCompoundParts; ++i) {
+    wire::Ping ping;
+    ping.seq_no = i;
+    ping.source_addr = IpAddress::V4(10, 9, 9, 9);  // the reflection target
+    ping.source_port = 53;
+    Bytes p;
+    wire::Encode(ping, AddressMode::kBinary, &p);
+    parts.push_back(std::move(p));
+  }
+  env_.packets().clear();
+  Deliver(Compound(parts));
+  EXPECT_EQ(env_.packets().size(), 1u);
+  EXPECT_EQ(Counter("memberlist.dropped.amplification"),
+            limits::kMaxCompoundParts - 1);
+}
+
+// 125 indirect pings in one compound made 250 packets (ping + nack each).
+TEST_F(Hardening, CompoundOfIndirectPingsProbesOnce) {
+  std::vector<Bytes> parts;
+  for (uint32_t i = 0; i < 125; ++i) {
+    wire::IndirectPingReq ind;
+    ind.seq_no = i;
+    ind.target = IpAddress::V4(10, 8, 0, static_cast<uint8_t>(i));
+    ind.port = 7946;
+    ind.node = absl::StrCat("t", i);
+    ind.nack = true;
+    Bytes p;
+    wire::Encode(ind, AddressMode::kBinary, &p);
+    parts.push_back(std::move(p));
+  }
+  env_.packets().clear();
+  Deliver(Compound(parts));
+  env_.Advance(absl::Seconds(1));        // the probe times out: a nack
+  EXPECT_EQ(env_.packets().size(), 2u);  // one ping, one nack
+  EXPECT_EQ(Counter("memberlist.dropped.amplification"), 124u);
 }
 
 }  // namespace
