@@ -78,6 +78,24 @@ inline constexpr size_t kMaxPacketRequests = 1;
 // are within milliseconds of each other; 60 s leaves room for bad clocks.
 inline constexpr int64_t kMaxWeightFutureMillis = 60 * 1000;
 
+// Incarnation jumps (issue 14 item 5). A node's incarnation grows by one
+// per refutation and per UpdateNode, so what a peer tells us about node X
+// is normally at most a few steps past the incarnation we hold for X. An
+// alive, suspect or dead message (packet or push/pull entry) about a node
+// we know, ourselves included, whose incarnation is more than
+// kMaxIncarnationJump past the one we hold is dropped and counted
+// (memberlist.dropped.incarnation_jump). Without it one forged suspect or
+// dead at 2^32-1 could not be out-bid and got a live node declared dead.
+// An honest message trips it only if we missed over 1,024 of X's
+// refutations and updates; then we go on probing X ourselves, and the
+// state heals when X is refuted again or the stale entry is reaped. Left
+// to an insider: raising a node's incarnation by at most this much per
+// forged accusation it refutes, 2^22 forgeries to exhaust the space.
+inline constexpr uint32_t kMaxIncarnationJump = 1024;
+constexpr bool ImplausibleIncarnationJump(uint32_t known, uint32_t claimed) {
+  return claimed > known && claimed - known > kMaxIncarnationJump;
+}
+
 static_assert(kMaxCompoundParts < 128, "Go 0.2.2 cannot read >= 128 parts");
 static_assert(kMaxDecompressedBytes <= kMaxStreamBytes);
 static_assert(kMetaMaxSize < kMaxPacketSize);

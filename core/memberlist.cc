@@ -519,6 +519,7 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
 
   // 1. After Leave we ignore alives about ourselves.
   if (left_ && is_local) return;
+  if (JumpsTooFar(state, a.incarnation)) return;  // issue 14 item 5
 
   // 2. Protocol versions must be sane.
   if (a.vsn.has_value()) {
@@ -684,6 +685,19 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
   }
 }
 
+bool Memberlist::JumpsTooFar(const NodeRecord* known, uint32_t claimed) {
+  if (known == nullptr ||
+      !limits::ImplausibleIncarnationJump(known->node.incarnation, claimed)) {
+    return false;
+  }
+  metrics_.Incr("memberlist.dropped.incarnation_jump");
+  Log(LogLevel::kWarn,
+      absl::StrCat("dropping a claim about ", known->node.name, " at incarnation ",
+                   claimed, ", implausibly far past the ", known->node.incarnation,
+                   " we hold (memberlist.dropped.incarnation_jump)"));
+  return true;
+}
+
 void Memberlist::Refute(NodeRecord* me, uint32_t accused_inc) {
   // An accusation at (or our own incarnation already at) 2^32-1 cannot be
   // outbid: the next incarnation would wrap to 0 and lose everywhere (Go
@@ -724,6 +738,7 @@ void Memberlist::Refute(NodeRecord* me, uint32_t accused_inc) {
 void Memberlist::SuspectNode(const wire::Suspect& s) {
   NodeRecord* state = Find(s.node);
   if (state == nullptr) return;
+  if (JumpsTooFar(state, s.incarnation)) return;  // issue 14 item 5
   if (s.incarnation < state->node.incarnation) return;
 
   if (auto it = suspicions_.find(std::string_view(state->node.name));
@@ -801,6 +816,7 @@ void Memberlist::OnSuspicionTimeout(const std::string& name, Instant change_time
 void Memberlist::DeadNode(const wire::Dead& d) {
   NodeRecord* state = Find(d.node);
   if (state == nullptr) return;
+  if (JumpsTooFar(state, d.incarnation)) return;  // issue 14 item 5
   if (d.incarnation < state->node.incarnation) return;
 
   // The suspicion ends whatever happens next. Erasing destroys the timer; if

@@ -268,6 +268,9 @@ class Memberlist {
   void SuspectNode(const wire::Suspect& s);
   void DeadNode(const wire::Dead& d);
   void Refute(NodeRecord* me, uint32_t accused_inc);
+  // True (and counted) if `claimed` is implausibly far past the incarnation
+  // we hold for `known` (limits::kMaxIncarnationJump); false if unknown.
+  bool JumpsTooFar(const NodeRecord* known, uint32_t claimed);
   void OnSuspicionTimeout(const std::string& name, Instant change_time, int k,
                           int confirmations);
   absl::Status VerifyProtocol(const std::vector<wire::PushNodeState>& remote) const;

@@ -295,5 +295,54 @@ TEST_F(Hardening, CompoundOfIndirectPingsProbesOnce) {
   EXPECT_EQ(Counter("memberlist.dropped.amplification"), 124u);
 }
 
+// --- item 5: incarnation jumps
+// --------------------------------------------------
+
+// One suspect (or dead) at 2^32-1 about a live node could not be out-bid:
+// the node was declared dead. Claims implausibly far past the incarnation
+// we hold are dropped and counted.
+TEST_F(Hardening, AccusationsAtAnImplausibleIncarnationAreDropped) {
+  Deliver(AliveMsg("a", 3));
+  Bytes b;
+  wire::Encode(wire::Suspect{0xFFFFFFFFu, "a", "x"}, &b);
+  Deliver(b);
+  b.clear();
+  wire::Encode(wire::Dead{3 + limits::kMaxIncarnationJump + 1, "a", "x"}, &b);
+  Deliver(b);
+  Deliver(AliveMsg("a", 0xFFFFFFFFu));  // would make the next accusation fit
+  EXPECT_EQ(Counter("memberlist.dropped.incarnation_jump"), 3u);
+  EXPECT_EQ(ml_->GetNode("a")->state, NodeState::kAlive);
+  EXPECT_EQ(ml_->GetNode("a")->incarnation, 3u);
+  // Within the bound, SWIM as usual.
+  b.clear();
+  wire::Encode(wire::Suspect{3 + limits::kMaxIncarnationJump, "a", "x"}, &b);
+  Deliver(b);
+  EXPECT_EQ(ml_->GetNode("a")->state, NodeState::kSuspect);
+}
+
+TEST_F(Hardening, AccusationOfSelfAtMaxIncarnationIsDroppedNotRefuted) {
+  Bytes b;
+  wire::Encode(wire::Suspect{0xFFFFFFFFu - 1, "self", "x"}, &b);
+  Deliver(b);  // refuting would leave us at 2^32-1 for good
+  EXPECT_EQ(ml_->Incarnation(), 1u);
+  EXPECT_EQ(Counter("memberlist.dropped.incarnation_jump"), 1u);
+  b.clear();
+  wire::Encode(wire::Suspect{40, "self", "x"}, &b);
+  Deliver(b);
+  EXPECT_EQ(ml_->Incarnation(), 41u);
+}
+
+// Push/pull entries take the same path.
+TEST_F(Hardening, PushPullEntryAtAnImplausibleIncarnationIsDropped) {
+  Deliver(AliveMsg("a", 3));
+  wire::PushPull pp;
+  pp.nodes.push_back(Entry("a", 0xFFFFFFFFu, NodeState::kDead));
+  Bytes stream;
+  wire::Encode(pp, AddressMode::kBinary, &stream);
+  ASSERT_TRUE(ml_->HandleStream(kPeer, stream).has_value());
+  EXPECT_EQ(ml_->GetNode("a")->state, NodeState::kAlive);
+  EXPECT_EQ(Counter("memberlist.dropped.incarnation_jump"), 1u);
+}
+
 }  // namespace
 }  // namespace swim
