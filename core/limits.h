@@ -96,6 +96,9 @@ constexpr bool ImplausibleIncarnationJump(uint32_t known, uint32_t claimed) {
   return claimed > known && claimed - known > kMaxIncarnationJump;
 }
 
+// Config::max_members by default: the member table's cap (issue 14 item 6).
+inline constexpr size_t kDefaultMaxMembers = 1 << 16;
+
 static_assert(kMaxCompoundParts < 128, "Go 0.2.2 cannot read >= 128 parts");
 static_assert(kMaxDecompressedBytes <= kMaxStreamBytes);
 static_assert(kMetaMaxSize < kMaxPacketSize);

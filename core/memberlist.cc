@@ -392,6 +392,8 @@ void Memberlist::ResetNodes() {
   const size_t keep = n - num_dead;
   for (size_t i = keep; i < n; ++i) {
     NodeRecord* rec = nodes_[i];
+    reaped_.Add(rec->node.name, rec->node.incarnation,
+                now + config_.gossip_to_the_dead_time);
     suspicions_.erase(std::string_view(rec->node.name));
     node_map_.erase(rec);
     weights_.erase(rec->node.name);
@@ -579,6 +581,12 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
     }
     if (a.node.empty() || a.node.size() > limits::kMaxNodeNameLength) {
       metrics_.Incr("memberlist.malformed.alive_name");
+      return;
+    }
+    if (nodes_.size() >= config_.max_members) {  // issue 14 item 6
+      metrics_.Incr("memberlist.dropped.table_full");
+      Log(LogLevel::kDebug, absl::StrCat("member table full, not adding ", a.node,
+                                         " (memberlist.dropped.table_full)"));
       return;
     }
     state = InsertNode(a.node);
@@ -919,17 +927,23 @@ absl::Status Memberlist::MergeRemoteState(const wire::PushPull& pp, bool join) {
       return veto;
     }
   }
-  MergeState(pp.nodes);
+  MergeState(pp.nodes, join);
   if (!pp.user_state.empty() && config_.delegate != nullptr) {
     config_.delegate->MergeRemoteState(pp.user_state, join);
   }
   return absl::OkStatus();
 }
 
-void Memberlist::MergeState(const std::vector<wire::PushNodeState>& remote) {
+void Memberlist::MergeState(const std::vector<wire::PushNodeState>& remote,
+                            bool join) {
   for (const auto& r : remote) {
     switch (r.state) {
       case static_cast<int64_t>(NodeState::kAlive): {
+        if (!join && reaped_.Blocks(r.name, r.incarnation, env_->Now()) &&
+            Find(r.name) == nullptr) {  // see core/reaped_names.h
+          ReAddAsDead(r);
+          break;
+        }
         wire::Alive a;
         a.incarnation = r.incarnation;
         a.node = r.name;
@@ -956,6 +970,19 @@ void Memberlist::MergeState(const std::vector<wire::PushNodeState>& remote) {
         break;
     }
   }
+}
+
+void Memberlist::ReAddAsDead(const wire::PushNodeState& r) {
+  metrics_.Incr("memberlist.dropped.reaped_readd");
+  Log(LogLevel::kDebug, absl::StrCat("reaped member ", r.name, " handed back at ",
+                                     "incarnation ", r.incarnation,
+                                     ": kept dead (memberlist.dropped.reaped_readd)"));
+  if (nodes_.size() >= config_.max_members) return;
+  NodeRecord* rec = InsertNode(r.name);  // a dead stub, stamped now
+  rec->node.addr = r.addr;
+  rec->node.port = r.port;
+  rec->node.incarnation = r.incarnation;
+  if (r.vsn) rec->node.vsn = *r.vsn;
 }
 
 // ---------------------------------------------------------------------------
@@ -992,6 +1019,8 @@ void Memberlist::WeightNode(const wire::Weight& w) {
   if (w.weight_at > env_->UnixMillis() &&
       w.weight_at - env_->UnixMillis() > limits::kMaxWeightFutureMillis) {
     metrics_.Incr("memberlist.dropped.weight_future");  // issue 14 item 12
+    Log(LogLevel::kDebug, absl::StrCat("weight of ", w.node, " stamped in the future",
+                                       " (memberlist.dropped.weight_future)"));
     return;
   }
   WeightInfo& info = weights_[state->node.name];

@@ -344,5 +344,100 @@ TEST_F(Hardening, PushPullEntryAtAnImplausibleIncarnationIsDropped) {
   EXPECT_EQ(Counter("memberlist.dropped.incarnation_jump"), 1u);
 }
 
+// --- item 6: member table cap
+// ---------------------------------------------------
+
+TEST_F(Hardening, FullTableDropsNewMembersButUpdatesKnownOnes) {
+  Config c = DefaultLANConfig();
+  c.max_members = 4;  // ourselves + 3
+  Build(c);
+  for (int i = 0; i < 10; ++i) Deliver(AliveMsg(absl::StrCat("n", i), 1));
+  EXPECT_EQ(ml_->EstNumNodes(), 4);
+  EXPECT_EQ(Counter("memberlist.dropped.table_full"), 7u);
+  Deliver(AliveMsg("n0", 2));
+  EXPECT_EQ(ml_->GetNode("n0")->incarnation, 2u);
+  // Push/pull entries are capped the same way.
+  wire::PushPull pp;
+  for (int i = 0; i < 5; ++i)
+    pp.nodes.push_back(Entry(absl::StrCat("p", i), 1));
+  Bytes stream;
+  wire::Encode(pp, AddressMode::kBinary, &stream);
+  ml_->HandleStream(kPeer, stream);
+  EXPECT_EQ(ml_->EstNumNodes(), 4);
+  EXPECT_EQ(Counter("memberlist.dropped.table_full"), 12u);
+}
+
+TEST(ConfigLimits, MaxMembersMustBePositive) {
+  Config c = DefaultLANConfig();
+  c.name = "x";
+  EXPECT_EQ(c.max_members, limits::kDefaultMaxMembers);
+  c.max_members = 0;
+  EXPECT_FALSE(c.Validate().ok());
+}
+
+// A member we reaped is not handed back by anti-entropy at the incarnation
+// it died with (core/reaped_names.h); a refutation, or a join, still is.
+TEST_F(Hardening, ReapedMemberIsNotReAddedByPushPullAtItsDeadIncarnation) {
+  Deliver(AliveMsg("ghost", 5));
+  Bytes b;
+  wire::Encode(wire::Dead{5, "ghost", "x"}, &b);
+  Deliver(b);
+  ASSERT_EQ(ml_->GetNode("ghost")->state, NodeState::kDead);
+  // gossip_to_the_dead_time (30 s), then the end of a probe round reaps it.
+  for (int i = 0; i < 400 && ml_->GetNode("ghost").has_value(); ++i) {
+    env_.Advance(absl::Milliseconds(100));
+  }
+  ASSERT_FALSE(ml_->GetNode("ghost").has_value());
+  auto push = [&](uint32_t inc, bool join) {
+    wire::PushPull pp;
+    pp.join = join;
+    pp.nodes.push_back(Entry("ghost", inc));
+    Bytes stream;
+    wire::Encode(pp, AddressMode::kBinary, &stream);
+    ml_->HandleStream(kPeer, stream);
+  };
+  push(5, false);
+  ASSERT_TRUE(ml_->GetNode("ghost").has_value());
+  EXPECT_EQ(ml_->GetNode("ghost")->state, NodeState::kDead);  // kept dead
+  EXPECT_EQ(Counter("memberlist.dropped.reaped_readd"), 1u);
+  push(5, false);  // stale against the dead entry: ignored
+  EXPECT_EQ(Counter("memberlist.dropped.reaped_readd"), 1u);
+  push(6, false);  // it refuted: really alive
+  EXPECT_EQ(ml_->GetNode("ghost")->state, NodeState::kAlive);
+}
+
+TEST_F(Hardening, ReapedNameIsForgottenAfterGossipToTheDeadTime) {
+  Deliver(AliveMsg("ghost", 5));
+  Bytes b;
+  wire::Encode(wire::Dead{5, "ghost", "x"}, &b);
+  Deliver(b);
+  for (int i = 0; i < 400 && ml_->GetNode("ghost").has_value(); ++i) {
+    env_.Advance(absl::Milliseconds(100));
+  }
+  ASSERT_FALSE(ml_->GetNode("ghost").has_value());
+  wire::PushPull join;
+  join.join = true;  // a restarted member's own join is never blocked
+  join.nodes.push_back(Entry("ghost", 1));
+  Bytes stream;
+  wire::Encode(join, AddressMode::kBinary, &stream);
+  ml_->HandleStream(kPeer, stream);
+  EXPECT_TRUE(ml_->GetNode("ghost").has_value());
+}
+
+TEST(ReapedNames, ForgetsAfterItsTimeAndHoldsAtMostCapacity) {
+  ReapedNames r(2);
+  const Instant t0 = Instant::Zero();
+  r.Add("a", 3, t0 + absl::Seconds(30));
+  EXPECT_TRUE(r.Blocks("a", 3, t0 + absl::Seconds(29)));
+  EXPECT_FALSE(r.Blocks("a", 4, t0 + absl::Seconds(29)));
+  EXPECT_FALSE(r.Blocks("a", 3, t0 + absl::Seconds(30)));
+  r.Add("a", 1, t0 + absl::Seconds(40));
+  r.Add("b", 1, t0 + absl::Seconds(41));
+  r.Add("c", 1, t0 + absl::Seconds(42));
+  EXPECT_EQ(r.size(), 2u);
+  EXPECT_FALSE(r.Blocks("a", 1, t0));
+  EXPECT_TRUE(r.Blocks("c", 1, t0));
+}
+
 }  // namespace
 }  // namespace swim

@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include "core/check.h"
+#include "core/limits.h"
 #include "core/memberlist.h"
 #include "core/security/keyring.h"
 
@@ -66,6 +67,7 @@ constexpr size_t kMaxWorldEvents = 4096;
 struct AttackSetup {
   bool encrypted = false;
   bool insider = true;  // the peer has the cluster key and joins
+  size_t max_members = swim::limits::kDefaultMaxMembers;  // Config::max_members
   HostileOptions peer;
 };
 
@@ -84,6 +86,8 @@ struct Outcome {
   uint64_t incarnation_jumps =
       0;  // memberlist.dropped.incarnation_jump, summed
   uint32_t max_honest_incarnation = 0;
+  uint64_t table_full = 0;    // memberlist.dropped.table_full, summed
+  uint64_t reaped_readd = 0;  // memberlist.dropped.reaped_readd, summed
   std::string debug;
 };
 
@@ -134,9 +138,10 @@ Outcome RunAttack(uint64_t seed, const std::vector<Attack>& attacks,
     SWIM_CHECK(k.ok());
     ring = std::make_shared<swim::security::Keyring>(std::move(*k));
   }
-  Cluster c(wo, [ring](int) {
+  Cluster c(wo, [ring, &setup](int) {
     swim::Config cfg = swim::DefaultLocalConfig();
     cfg.keyring = ring;
+    cfg.max_members = setup.max_members;
     return cfg;
   });
   c.set_record_events(false);
@@ -208,6 +213,10 @@ Outcome RunAttack(uint64_t seed, const std::vector<Attack>& attacks,
         c.node(i)->metrics().Counter("memberlist.refute_exhausted");
     out.incarnation_jumps +=
         c.node(i)->metrics().Counter("memberlist.dropped.incarnation_jump");
+    out.table_full +=
+        c.node(i)->metrics().Counter("memberlist.dropped.table_full");
+    out.reaped_readd +=
+        c.node(i)->metrics().Counter("memberlist.dropped.reaped_readd");
     out.max_honest_incarnation =
         std::max(out.max_honest_incarnation, c.node(i)->Incarnation());
   }
@@ -229,6 +238,8 @@ Outcome RunAttack(uint64_t seed, const std::vector<Attack>& attacks,
             << out.peak.ToString() << "; recovered=" << out.recovered
             << " after " << absl::FormatDuration(out.recovery)
             << ", tables drained after " << absl::FormatDuration(out.drain)
+            << " (re-adds refused " << out.reaped_readd << ", table full "
+            << out.table_full << ")"
             << "; " << out.hurt_report << std::endl;
   return out;
 }
@@ -429,6 +440,20 @@ TEST(Hostile, FakeMemberFloodGrowsTheTableBoundedlyAndDrains) {
         o.stats.messages_by_attack[static_cast<size_t>(Attack::kFakeMembers)];
     ASSERT_GT(ghosts, 400u);
     ExpectHonestSurvive(o, false, kMaxTable + ghosts);
+  }
+}
+
+// With a member table capped at 64 entries the flood fills it and is
+// counted; the honest members stay listed (they were there first) and the
+// made-up ones drain.
+TEST(Hostile, FakeMemberFloodStopsAtTheTableCap) {
+  AttackSetup s = Plain(absl::Milliseconds(40));
+  s.max_members = 64;
+  for (uint64_t seed : Seeds(17)) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    Outcome o = RunAttack(seed, {Attack::kFakeMembers}, s);
+    EXPECT_GT(o.table_full, 100u);
+    ExpectHonestSurvive(o, false, 64);
   }
 }
 
