@@ -1,5 +1,6 @@
 #include "sim/checkers.h"
 
+
 #include <algorithm>
 #include <cmath>
 
@@ -10,6 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
 namespace sim {
@@ -55,7 +57,28 @@ Monitor::Monitor(Cluster* cluster, const swim::Config& config, int max_nodes,
   row_mismatch_.assign(max_nodes, 0);
   started_at_.assign(max_nodes, swim::Instant());
   episodes_.resize(max_nodes);
-  for (const std::string& name : KnownCheckers()) results_[name].name = name;
+  for (std::string_view name : kMonitorCheckers) {
+    results_[std::string(name)].name = std::string(name);
+  }
+  subscription_ = cluster_->Subscribe(
+      [this](const ClusterEvent& e) { OnEvent(e); },
+      [this](const TruthEvent& t) { OnTruth(t); });
+}
+
+Monitor::~Monitor() { cluster_->Unsubscribe(subscription_); }
+
+void Monitor::OnTruth(const TruthEvent& t) {
+  switch (t.kind) {
+    case TruthEvent::Kind::kStarted:
+      NodeStarted(t.node);
+      break;
+    case TruthEvent::Kind::kCrashed:
+      NodeCrashed(t.node);
+      break;
+    case TruthEvent::Kind::kLeft:
+      NodeLeft(t.node);
+      break;
+  }
 }
 
 int Monitor::IndexOf(const std::string& name) {
@@ -495,9 +518,64 @@ void Monitor::Finish() { Poll(); }
 
 std::vector<CheckerResult> Monitor::Results() const {
   std::vector<CheckerResult> out;
-  for (const std::string& name : KnownCheckers())
-    out.push_back(results_.at(name));
+  for (std::string_view name : kMonitorCheckers)
+    out.push_back(results_.at(std::string(name)));
   return out;
+}
+
+namespace {
+
+// One of the Monitor's checkers.
+class MonitorChecker final : public Checker {
+ public:
+  MonitorChecker(const Monitor* m, std::string_view name)
+      : monitor_(m), name_(name) {}
+  CheckerResult Result() const override { return monitor_->Result(name_); }
+
+ private:
+  const Monitor* monitor_;
+  std::string name_;
+};
+
+bool Always(const Scenario&) { return true; }
+std::unique_ptr<Checker> MakeMonitorChecker(const CheckerContext& ctx,
+                                            std::string_view name) {
+  return std::make_unique<MonitorChecker>(ctx.monitor, name);
+}
+
+}  // namespace
+
+// sim/hostile_checker.cc
+bool ScenarioHasHostile(const Scenario& sc);
+std::unique_ptr<Checker> MakeHostileHurtChecker(const CheckerContext& ctx,
+                                                std::string_view name);
+
+const std::vector<CheckerDef>& CheckerRegistry() {
+  static const auto* all = new std::vector<CheckerDef>{
+      {"false_positives", Always, MakeMonitorChecker},
+      {"convergence", Always, MakeMonitorChecker},
+      {"incarnation", Always, MakeMonitorChecker},
+      {"suspicion_bounds", Always, MakeMonitorChecker},
+      {"crash_detection", Always, MakeMonitorChecker},
+      {"hostile_hurt", ScenarioHasHostile, MakeHostileHurtChecker},
+  };
+  return *all;
+}
+
+const CheckerDef* FindChecker(std::string_view name) {
+  for (const CheckerDef& d : CheckerRegistry()) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
+const std::vector<std::string>& KnownCheckers() {
+  static const auto* names = [] {
+    auto* v = new std::vector<std::string>();
+    for (const CheckerDef& d : CheckerRegistry()) v->emplace_back(d.name);
+    return v;
+  }();
+  return *names;
 }
 
 }  // namespace sim

@@ -50,14 +50,25 @@
 //                   first or a partition was in force; [expect]
 //                   crash_detection_bound overrides it.
 //
+//  hostile_hurt     (only in scenarios with a `hostile` action) Every honest,
+//                   running node declared dead while a hostile peer was
+//                   about, with the peer's forged claims about it
+//                   (sim/hostile.h, HurtMonitor).
+//
+// Checkers are objects registered by name (CheckerRegistry below); the
+// first five share the Monitor's per-cell views, others keep their own
+// state and watch the cluster's event bus themselves.
+//
 // Single-threaded, on the World's thread.
 #ifndef SWIM_SIM_CHECKERS_H_
 #define SWIM_SIM_CHECKERS_H_
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"
@@ -108,13 +119,16 @@ struct CrashTiming {
 class Monitor {
  public:
   // `max_nodes`: every node index that will ever exist is below it.
+  // Subscribes to the cluster's event bus (membership and ground truth).
   Monitor(Cluster* cluster, const swim::Config& config, int max_nodes,
           const Bounds& bounds, bool track_views = true);
+  ~Monitor();
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
 
-  // Feed from Cluster::set_event_listener.
+  // The bus feeds these.
   void OnEvent(const ClusterEvent& e);
-
-  // Ground truth changes made by the runner (call right after doing them).
+  void OnTruth(const TruthEvent& t);
   void NodeStarted(int i);  // added+started, or restarted
   void NodeCrashed(int i);
   void NodeLeft(int i);  // after Leave was called
@@ -150,7 +164,11 @@ class Monitor {
     return quiet_agree_;
   }
   const Bounds& bounds() const { return bounds_; }
+  // The Monitor's checkers (kMonitorCheckers), in that order.
   std::vector<CheckerResult> Results() const;
+  const CheckerResult& Result(const std::string& name) const {
+    return results_.at(name);
+  }
 
  private:
   enum class View : uint8_t { kUnknown, kAlive, kSuspect, kDead, kLeft };
@@ -183,6 +201,7 @@ class Monitor {
   static int IndexOf(const std::string& name);
 
   Cluster* cluster_;
+  Cluster::Subscription subscription_ = 0;
   swim::Config config_;
   int max_nodes_;
   Bounds bounds_;
@@ -208,6 +227,40 @@ class Monitor {
   bool quiet_checked_ = false;
   std::map<std::string, CheckerResult> results_;
 };
+
+// The checkers the Monitor computes.
+inline constexpr std::string_view kMonitorCheckers[] = {
+    "false_positives", "convergence", "incarnation", "suspicion_bounds",
+    "crash_detection"};
+
+class HostilePeer;
+struct Scenario;
+
+// One checker's view of a run.
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  // A hostile peer joined the run (the hostile action).
+  virtual void OnHostilePeer(const HostilePeer*) {}
+  virtual CheckerResult Result() const = 0;
+};
+
+struct CheckerContext {
+  Cluster* cluster = nullptr;
+  const Monitor* monitor = nullptr;
+};
+
+struct CheckerDef {
+  std::string_view name;
+  // Whether it judges `sc` at all (hostile_hurt: only with a hostile action).
+  bool (*applies)(const Scenario& sc) = nullptr;
+  std::unique_ptr<Checker> (*make)(const CheckerContext& ctx,
+                                   std::string_view name) = nullptr;
+};
+
+// Every checker, by name (sim/checkers.cc lists them).
+const std::vector<CheckerDef>& CheckerRegistry();
+const CheckerDef* FindChecker(std::string_view name);
 
 }  // namespace sim
 

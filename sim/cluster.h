@@ -22,13 +22,21 @@
 
 #include "core/config.h"
 #include "core/memberlist.h"
+
 #include "sim/world.h"
 
 namespace sim {
 
 // A membership event seen by one node, stamped with the World's time.
 struct ClusterEvent {
-  enum class Kind : uint8_t { kJoin, kLeave, kUpdate, kSuspect, kAlive, kWeight };
+  enum class Kind : uint8_t {
+    kJoin,
+    kLeave,
+    kUpdate,
+    kSuspect,
+    kAlive,
+    kWeight
+  };
   swim::Instant at;
   NodeId observer;
   Kind kind;
@@ -37,6 +45,14 @@ struct ClusterEvent {
   uint32_t incarnation;
 };
 std::string_view ClusterEventKindName(ClusterEvent::Kind kind);
+
+// Ground truth: what the harness did to a node (not what any node thinks).
+struct TruthEvent {
+  enum class Kind : uint8_t { kStarted, kCrashed, kLeft };
+  swim::Instant at;
+  int node = 0;  // cluster index
+  Kind kind;
+};
 
 class Cluster {
  public:
@@ -84,7 +100,8 @@ class Cluster {
   // True if every up node sees `subject` in `state` (dead counts for left
   // too when state is kDead and accept_left is true; for kDead and kLeft,
   // an entry already reaped counts as well).
-  bool AllSee(int subject, swim::NodeState state, bool accept_left = true) const;
+  bool AllSee(int subject, swim::NodeState state,
+              bool accept_left = true) const;
   // Runs until pred() or `timeout` of virtual time; returns pred(). The
   // predicate is polled every check_interval() of virtual time (default
   // 1 ms), so times measured with it are exact to that quantum.
@@ -102,14 +119,24 @@ class Cluster {
   const std::vector<std::optional<absl::Status>>& join_results() const {
     return join_results_;
   }
-  // Called for every event (after recording), e.g. by checkers.
-  void set_event_listener(std::function<void(const ClusterEvent&)> fn) {
-    listener_ = std::move(fn);
-  }
+  // The event bus: every subscriber sees every membership event (after
+  // recording) and every ground-truth change (a node started or restarted,
+  // crashed, or was told to leave), in subscription order. Monitors
+  // (sim/checkers.h, sim/hostile.h) subscribe; several may watch one run.
+  using Subscription = uint64_t;
+  Subscription Subscribe(std::function<void(const ClusterEvent&)> on_event,
+                         std::function<void(const TruthEvent&)> on_truth = {});
+  void Unsubscribe(Subscription id);
 
  private:
   struct Member;
+  struct Subscriber {
+    Subscription id;
+    std::function<void(const ClusterEvent&)> on_event;
+    std::function<void(const TruthEvent&)> on_truth;
+  };
   void Record(NodeId observer, ClusterEvent::Kind kind, const swim::Node& n);
+  void PublishTruth(int i, TruthEvent::Kind kind);
   void Build(int i);
 
   World world_;
@@ -117,7 +144,8 @@ class Cluster {
   std::vector<std::unique_ptr<Member>> members_;
   std::vector<ClusterEvent> events_;
   std::vector<std::optional<absl::Status>> join_results_;
-  std::function<void(const ClusterEvent&)> listener_;
+  std::vector<Subscriber> subscribers_;
+  Subscription next_subscription_ = 1;
   bool record_events_ = true;
   absl::Duration check_interval_ = absl::Milliseconds(1);
 };

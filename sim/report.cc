@@ -7,6 +7,9 @@
 #include <limits>
 #include <map>
 
+#include "sim/actions/action.h"
+#include "sim/metrics.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -39,9 +42,8 @@ double Sum(const std::vector<double>& v) {
 }
 
 bool IsDurationMetric(const std::string& m) {
-  return !(m == "false_positives" || m == "false_positives_per_seed" ||
-           m == "bytes_per_node_per_sec" || m == "msgs_per_node_per_sec" ||
-           m == "undetected_crashes");
+  const MetricDef* d = FindMetric(m);
+  return d == nullptr || d->is_duration;
 }
 
 std::string Fmt(double v, bool duration) {
@@ -103,25 +105,22 @@ double Percentile(std::vector<double> v, double q) {
 
 double MetricValue(const std::string& m,
                    const std::vector<const RunResult*>& runs) {
-  for (const char* base : {"first_detection", "first_suspicion", "detection",
-                           "join_agreement", "agreement_after_heal"}) {
-    const std::string b(base);
-    if (m == b + "_p50") return Percentile(Pool(b, runs), 0.5);
-    if (m == b + "_p99") return Percentile(Pool(b, runs), 0.99);
-    if (m == b + "_max") return Max(Pool(b, runs));
+  const MetricDef* d = FindMetric(m);
+  if (d == nullptr) return Max(Pool(m, runs));  // a raw sample name
+  const std::vector<double> v = Pool(std::string(d->sample), runs);
+  switch (d->aggregate) {
+    case Aggregate::kP50:
+      return Percentile(v, 0.5);
+    case Aggregate::kP99:
+      return Percentile(v, 0.99);
+    case Aggregate::kMax:
+      return Max(v);
+    case Aggregate::kSum:
+      return v.empty() ? kNaN : Sum(v);
+    case Aggregate::kMeanPerRun:
+      return v.empty() ? kNaN : Sum(v) / v.size();
   }
-  if (m == "false_positives" || m == "undetected_crashes") {
-    std::vector<double> v = Pool(m, runs);
-    return v.empty() ? kNaN : Sum(v);
-  }
-  if (m == "false_positives_per_seed") {
-    std::vector<double> v = Pool("false_positives", runs);
-    return v.empty() ? kNaN : Sum(v) / v.size();
-  }
-  if (m == "mass_join_converged_within")
-    return Max(Pool("initial_convergence", runs));
-  // agreement_after_heal, initial_convergence, converged_by, rates: worst seed.
-  return Max(Pool(m, runs));
+  return kNaN;
 }
 
 std::vector<ExpectationOutcome> EvaluateExpectations(
@@ -214,7 +213,7 @@ std::string TerminalReport(const Scenario& sc,
       const EventOutcome& ev = runs[0].events[k];
       std::string what;
       if (ev.action == ActionKind::kCrash) {
-        const size_t n = sc.events[ev.index].nodes.size();
+        const size_t n = sc.events[ev.index].nodes().size();
         std::vector<double> fs, fd, full;
         for (const RunResult& r : runs) {
           for (size_t j = crash_k; j < crash_k + n && j < r.crashes.size();
@@ -246,13 +245,8 @@ std::string TerminalReport(const Scenario& sc,
           }
         }
         const ScheduledEvent& se = sc.events[ev.index];
-        const bool measured = se.duration.has_value() ||
-                              ev.action == ActionKind::kJoin ||
-                              ev.action == ActionKind::kLeave ||
-                              ev.action == ActionKind::kRestart ||
-                              ev.action == ActionKind::kResume ||
-                              ev.action == ActionKind::kHeal ||
-                              ev.action == ActionKind::kMetaUpdate;
+        const bool measured =
+            se.duration.has_value() || Action(ev.action).settles();
         if (measured && (any || !conv.empty())) {
           what =
               absl::StrCat(se.duration ? "after it ended, all agree again in "

@@ -93,6 +93,9 @@ absl::Status CheckScenarioSupported(const Scenario& scenario);
 // True in binaries linked with //core:memberlist_planted_bugs.
 bool PlantedBugsLinked();
 
+// "crash node-3 @10s", "loss 20% for 1m @10s".
+std::string EventLabel(const ScheduledEvent& e);
+
 absl::StatusOr<RunResult> RunScenario(const Scenario& scenario, uint64_t seed,
                                       const RunOptions& options = {});
 

@@ -12,6 +12,11 @@
 #include "core/status_macros.h"
 #include "core/strings.h"
 
+#include "sim/actions/action.h"
+#include "sim/checkers.h"
+#include "sim/metrics.h"
+#include "sim/scenario_toml.h"
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,44 +24,6 @@
 #include "absl/strings/strip.h"
 
 namespace sim {
-
-std::string_view ActionKindName(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::kJoin:
-      return "join";
-    case ActionKind::kLeave:
-      return "leave";
-    case ActionKind::kCrash:
-      return "crash";
-    case ActionKind::kRestart:
-      return "restart";
-    case ActionKind::kPause:
-      return "pause";
-    case ActionKind::kResume:
-      return "resume";
-    case ActionKind::kPartition:
-      return "partition";
-    case ActionKind::kHeal:
-      return "heal";
-    case ActionKind::kIsolate:
-      return "isolate";
-    case ActionKind::kOneWay:
-      return "one_way";
-    case ActionKind::kLoss:
-      return "loss";
-    case ActionKind::kLatency:
-      return "latency";
-    case ActionKind::kMetaUpdate:
-      return "meta_update";
-    case ActionKind::kBroadcast:
-      return "broadcast";
-    case ActionKind::kClockDrift:
-      return "clock_drift";
-    case ActionKind::kRejoin:
-      return "rejoin";
-  }
-  return "?";
-}
 
 std::string_view ExpectationOpName(Expectation::Op op) {
   switch (op) {
@@ -75,49 +42,18 @@ std::string_view ExpectationOpName(Expectation::Op op) {
 }
 
 const std::vector<std::string>& KnownMetrics() {
-  static const auto* m = new std::vector<std::string>{
-      // crash -> first node declares it dead / every live node does
-      "first_detection_p50",
-      "first_detection_p99",
-      "first_detection_max",
-      "detection_p50",
-      "detection_p99",
-      "detection_max",
-      // crash -> first suspicion
-      "first_suspicion_p50",
-      "first_suspicion_p99",
-      "first_suspicion_max",
-      // last heal/resume -> every live node agrees
-      "agreement_after_heal",
-      "agreement_after_heal_p99",
-      // join -> every live node sees the joiner alive
-      "join_agreement_p99",
-      "join_agreement_max",
-      // t=0 -> first full convergence of the initial cluster
-      "initial_convergence",
-      "mass_join_converged_within",
-      // converged at this absolute time (every seed)
-      "converged_by",
-      "false_positives",
-      "false_positives_per_seed",
-      "bytes_per_node_per_sec",
-      "msgs_per_node_per_sec",
-      "undetected_crashes",
-  };
-  return *m;
-}
-
-const std::vector<std::string>& KnownCheckers() {
-  static const auto* c = new std::vector<std::string>{
-      "false_positives", "convergence", "incarnation", "suspicion_bounds",
-      "crash_detection"};
-  return *c;
+  static const auto* names = [] {
+    auto* v = new std::vector<std::string>();
+    for (const MetricDef& m : Metrics()) v->emplace_back(m.name);
+    return v;
+  }();
+  return *names;
 }
 
 int Scenario::max_nodes() const {
   int n = size;
   for (const ScheduledEvent& e : events) {
-    if (e.action == ActionKind::kJoin) n += e.count;
+    n += Action(e.action).adds_nodes(e.params);
   }
   return n;
 }
@@ -186,99 +122,8 @@ absl::StatusOr<uint32_t> ParsePlantedBugs(const std::string& text) {
 
 namespace {
 
-// Collects the first error with its position.
-class Parser {
- public:
-  Parser(std::string path) : path_(std::move(path)) {}
-
-  absl::Status Err(const toml::source_region& src,
-                   const std::string& msg) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_.empty() ? "<scenario>" : path_, ":", src.begin.line,
-                     ":", src.begin.column, ": ", msg));
-  }
-  absl::Status Err(const toml::node& n, const std::string& msg) const {
-    return Err(n.source(), msg);
-  }
-
-  absl::StatusOr<int64_t> Int(const toml::node& n,
-                              const std::string& key) const {
-    if (auto v = n.value_exact<int64_t>()) return *v;
-    return Err(n, absl::StrCat("\"", key, "\" must be an integer"));
-  }
-  absl::StatusOr<double> Num(const toml::node& n,
-                             const std::string& key) const {
-    if (auto v = n.value_exact<int64_t>()) return static_cast<double>(*v);
-    if (auto v = n.value_exact<double>()) return *v;
-    return Err(n, absl::StrCat("\"", key, "\" must be a number"));
-  }
-  absl::StatusOr<bool> Bool(const toml::node& n, const std::string& key) const {
-    if (auto v = n.value_exact<bool>()) return *v;
-    return Err(n, absl::StrCat("\"", key, "\" must be true or false"));
-  }
-  absl::StatusOr<std::string> Str(const toml::node& n,
-                                  const std::string& key) const {
-    if (auto v = n.value_exact<std::string>()) return *v;
-    return Err(n, absl::StrCat("\"", key, "\" must be a string"));
-  }
-  absl::StatusOr<absl::Duration> Dur(const toml::node& n,
-                                     const std::string& key) const {
-    auto s = n.value_exact<std::string>();
-    if (!s) {
-      return Err(n,
-                 absl::StrCat(
-                     "\"", key,
-                     "\" must be a duration string like \"500ms\" or \"2s\""));
-    }
-    absl::StatusOr<absl::Duration> d = ParseDurationText(*s);
-    if (!d.ok())
-      return Err(n, absl::StrCat("\"", key, "\": ", d.status().message()));
-    return *d;
-  }
-  absl::StatusOr<double> Prob(const toml::node& n,
-                              const std::string& key) const {
-    absl::StatusOr<double> v = Num(n, key);
-    if (!v.ok()) return v;
-    if (*v < 0 || *v > 1) {
-      return Err(n,
-                 absl::StrCat("\"", key, "\" must be a probability in [0, 1]"));
-    }
-    return v;
-  }
-  absl::StatusOr<std::vector<int>> IntList(const toml::node& n,
-                                           const std::string& key) const {
-    const toml::array* a = n.as_array();
-    if (a == nullptr) {
-      if (auto v = n.value_exact<int64_t>())
-        return std::vector<int>{static_cast<int>(*v)};
-      return Err(n,
-                 absl::StrCat("\"", key, "\" must be a list of node indexes"));
-    }
-    std::vector<int> out;
-    for (const toml::node& e : *a) {
-      auto v = e.value_exact<int64_t>();
-      if (!v || *v < 0) {
-        return Err(e,
-                   absl::StrCat("\"", key,
-                                "\" must hold node indexes (integers >= 0)"));
-      }
-      out.push_back(static_cast<int>(*v));
-    }
-    return out;
-  }
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-#define SWIM_ASSIGN(lhs, expr)        \
-  do {                                \
-    auto _r = (expr);                 \
-    if (!_r.ok()) return _r.status(); \
-    lhs = *_r;                        \
-  } while (0)
+using Parser = TomlReader;
+#define SWIM_ASSIGN SWIM_TOML_ASSIGN
 
 using ConfigSetter = std::function<absl::Status(
     const Parser&, const toml::node&, swim::Config&)>;
@@ -398,99 +243,41 @@ const std::map<std::string, ConfigSetter>& ConfigFields() {
   return *m;
 }
 
-absl::StatusOr<LatencyModel> ParseLatency(const Parser& p,
-                                          const toml::node& n) {
-  const toml::table* t = n.as_table();
-  if (t == nullptr) {
-    // A plain duration string means fixed latency.
-    absl::Duration d;
-    SWIM_ASSIGN(d, p.Dur(n, "latency"));
-    return LatencyModel::Fixed(d);
-  }
-  std::string kind = "fixed";
-  absl::Duration base = absl::Milliseconds(1), spread = absl::ZeroDuration(),
-                 floor = absl::ZeroDuration(), cap = absl::Seconds(10);
-  double shape = 1.0;
-  for (auto&& [k, v] : *t) {
-    const std::string key(k.str());
-    if (key == "kind") {
-      SWIM_ASSIGN(kind, p.Str(v, key));
-    } else if (key == "base" || key == "mean" || key == "median" ||
-               key == "min" || key == "scale") {
-      SWIM_ASSIGN(base, p.Dur(v, key));
-    } else if (key == "spread" || key == "sd") {
-      SWIM_ASSIGN(spread, p.Dur(v, key));
-    } else if (key == "max") {
-      absl::Duration mx;
-      SWIM_ASSIGN(mx, p.Dur(v, key));
-      spread = mx - base;
-    } else if (key == "floor") {
-      SWIM_ASSIGN(floor, p.Dur(v, key));
-    } else if (key == "cap") {
-      SWIM_ASSIGN(cap, p.Dur(v, key));
-    } else if (key == "sigma" || key == "alpha" || key == "shape") {
-      SWIM_ASSIGN(shape, p.Num(v, key));
-    } else {
-      return p.Err(k.source(),
-                   absl::StrCat("unknown latency key \"", key,
-                                "\" (known: kind, base/mean/median/min, "
-                                "spread/sd, max, floor, sigma, alpha, cap)"));
-    }
-  }
-  LatencyModel m;
-  if (kind == "fixed") {
-    m = LatencyModel::Fixed(base);
-  } else if (kind == "uniform") {
-    m = LatencyModel::Uniform(base, base + spread);
-  } else if (kind == "normal") {
-    m = LatencyModel::Normal(base, spread, floor);
-  } else if (kind == "lognormal") {
-    m = LatencyModel::LogNormal(floor, base, shape);
-  } else if (kind == "pareto") {
-    m = LatencyModel::Pareto(floor, base, shape);
-  } else {
-    return p.Err(
-        n,
-        absl::StrCat("unknown latency kind \"", kind,
-                     "\" (known: fixed, uniform, normal, lognormal, pareto)"));
-  }
-  m.cap = cap;
-  return m;
-}
-
-absl::StatusOr<ActionKind> ParseAction(const Parser& p, const toml::node& n) {
+absl::StatusOr<const ActionSpec*> ParseAction(const Parser& p,
+                                              const toml::node& n) {
   std::string s;
   SWIM_ASSIGN(s, p.Str(n, "action"));
-  static const std::map<std::string, ActionKind> kNames = {
-      {"join", ActionKind::kJoin},
-      {"leave", ActionKind::kLeave},
-      {"crash", ActionKind::kCrash},
-      {"restart", ActionKind::kRestart},
-      {"pause", ActionKind::kPause},
-      {"resume", ActionKind::kResume},
-      {"partition", ActionKind::kPartition},
-      {"heal", ActionKind::kHeal},
-      {"isolate", ActionKind::kIsolate},
-      {"one_way", ActionKind::kOneWay},
-      {"loss", ActionKind::kLoss},
-      {"latency", ActionKind::kLatency},
-      {"meta_update", ActionKind::kMetaUpdate},
-      {"broadcast", ActionKind::kBroadcast},
-      {"clock_drift", ActionKind::kClockDrift},
-      {"rejoin", ActionKind::kRejoin},
-  };
-  auto it = kNames.find(s);
-  if (it == kNames.end()) {
-    return p.Err(
-        n,
-        absl::StrCat("unknown action \"", s,
-                     "\" (known: join, leave, crash, restart, pause, resume, "
-                     "partition, heal, isolate, one_way, loss, latency, "
-                     "meta_update, broadcast, clock_drift, rejoin)"));
+  const ActionSpec* spec = FindAction(s);
+  if (spec == nullptr) {
+    return p.Err(n, absl::StrCat("unknown action \"", s,
+                                 "\" (known: ", ActionNames(), ")"));
   }
-  return it->second;
+  return spec;
 }
 
+// Keys any action reads (a key no action knows is a typo).
+bool AnyActionReads(const std::string& key) {
+  for (const ActionSpec* a : AllActions()) {
+    for (std::string_view k : a->keys()) {
+      if (k == key) return true;
+    }
+  }
+  return false;
+}
+
+std::string EventKeyNames() {
+  std::vector<std::string> keys = {"at", "action", "duration"};
+  for (const ActionSpec* a : AllActions()) {
+    for (std::string_view k : a->keys()) {
+      if (std::find(keys.begin(), keys.end(), k) == keys.end())
+        keys.emplace_back(k);
+    }
+  }
+  return absl::StrJoin(keys, ", ");
+}
+
+// The generic part of an [[event]] (at, action, duration); the action
+// parses the rest.
 absl::StatusOr<ScheduledEvent> ParseEvent(const Parser& p,
                                           const toml::table& t) {
   ScheduledEvent e;
@@ -501,101 +288,23 @@ absl::StatusOr<ScheduledEvent> ParseEvent(const Parser& p,
     return p.Err(t, "[[event]] needs \"at\" (e.g. at = \"10s\")");
   if (action == nullptr) return p.Err(t, "[[event]] needs \"action\"");
   SWIM_ASSIGN(e.at, p.Dur(*at, "at"));
-  SWIM_ASSIGN(e.action, ParseAction(p, *action));
-  bool have_nodes = false, have_value = false, have_latency = false;
+  const ActionSpec* spec = nullptr;
+  SWIM_ASSIGN(spec, ParseAction(p, *action));
+  e.action = spec->kind();
   for (auto&& [k, v] : t) {
     const std::string key(k.str());
     if (key == "at" || key == "action") continue;
-    if (key == "nodes" || key == "node") {
-      SWIM_ASSIGN(e.nodes, p.IntList(v, key));
-      have_nodes = true;
-    } else if (key == "groups") {
-      const toml::array* a = v.as_array();
-      if (a == nullptr)
-        return p.Err(v, "\"groups\" must be a list of lists of node indexes");
-      for (const toml::node& g : *a) {
-        std::vector<int> group;
-        SWIM_ASSIGN(group, p.IntList(g, "groups"));
-        e.groups.push_back(std::move(group));
-      }
-    } else if (key == "split_brain") {
-      SWIM_ASSIGN(e.split_brain, p.Bool(v, key));
-    } else if (key == "from") {
-      SWIM_ASSIGN(e.from, p.IntList(v, key));
-    } else if (key == "to") {
-      SWIM_ASSIGN(e.to, p.IntList(v, key));
-    } else if (key == "seeds") {
-      SWIM_ASSIGN(e.seeds, p.IntList(v, key));
-    } else if (key == "count") {
-      int64_t c = 0;
-      SWIM_ASSIGN(c, p.Int(v, key));
-      if (c < 1 || c > 100000)
-        return p.Err(v, "\"count\" must be in [1, 100000]");
-      e.count = static_cast<int>(c);
-    } else if (key == "duration") {
+    if (key == "duration") {
       absl::Duration d;
       SWIM_ASSIGN(d, p.Dur(v, key));
       e.duration = d;
-    } else if (key == "timeout") {
-      SWIM_ASSIGN(e.timeout, p.Dur(v, key));
-    } else if (key == "value" || key == "loss") {
-      SWIM_ASSIGN(e.value, p.Prob(v, key));
-      have_value = true;
-    } else if (key == "latency") {
-      SWIM_ASSIGN(e.latency, ParseLatency(p, v));
-      have_latency = true;
-    } else if (key == "ppm") {
-      SWIM_ASSIGN(e.ppm, p.Int(v, key));
-    } else {
-      return p.Err(
-          k.source(),
-          absl::StrCat("unknown [[event]] key \"", key,
-                       "\" (known: at, action, nodes, groups, "
-                       "split_brain, from, to, seeds, count, duration, "
-                       "timeout, value, latency, ppm)"));
+    } else if (!AnyActionReads(key)) {
+      return p.Err(k.source(),
+                   absl::StrCat("unknown [[event]] key \"", key,
+                                "\" (known: ", EventKeyNames(), ")"));
     }
   }
-  const std::string act(ActionKindName(e.action));
-  switch (e.action) {
-    case ActionKind::kJoin:
-      if (e.count == 0)
-        return p.Err(t, "join needs \"count\" (new nodes to add)");
-      break;
-    case ActionKind::kLeave:
-    case ActionKind::kCrash:
-    case ActionKind::kRestart:
-    case ActionKind::kPause:
-    case ActionKind::kResume:
-    case ActionKind::kIsolate:
-    case ActionKind::kMetaUpdate:
-    case ActionKind::kBroadcast:
-    case ActionKind::kClockDrift:
-    case ActionKind::kRejoin:
-      if (!have_nodes || e.nodes.empty()) {
-        return p.Err(t,
-                     absl::StrCat(act, " needs \"nodes\" (e.g. nodes = [3])"));
-      }
-      break;
-    case ActionKind::kPartition:
-      if (e.groups.empty() && !e.split_brain) {
-        return p.Err(t, "partition needs \"groups\" or split_brain = true");
-      }
-      break;
-    case ActionKind::kOneWay:
-      if (e.from.empty() || e.to.empty()) {
-        return p.Err(t, "one_way needs \"from\" and \"to\" node lists");
-      }
-      break;
-    case ActionKind::kLoss:
-      if (!have_value) return p.Err(t, "loss needs \"value\" (a probability)");
-      break;
-    case ActionKind::kLatency:
-      if (!have_latency)
-        return p.Err(t, "latency needs \"latency\" (a model table)");
-      break;
-    case ActionKind::kHeal:
-      break;
-  }
+  SWIM_ASSIGN(e.params, spec->Parse(p, t));
   return e;
 }
 
@@ -668,31 +377,25 @@ absl::Status CheckIndex(const Parser& p, const ScheduledEvent& e, int idx,
                         int n) {
   if (idx >= n) {
     return absl::InvalidArgumentError(absl::StrCat(
-        p.path().empty() ? "<scenario>" : p.path(), ":", e.line,
-        ":1: ", std::string(ActionKindName(e.action)), " at ",
-        absl::FormatDuration(e.at), ": node index ", idx,
+        p.where(), ":", e.line, ":1: ", std::string(ActionKindName(e.action)),
+        " at ", absl::FormatDuration(e.at), ": node index ", idx,
         " out of range (the cluster has nodes 0..", n - 1, " at that time)"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
-                               const std::string& text) {
-  Scenario sc;
-  sc.path = p.path();
-  sc.source = text;
-  {
-    std::string stem = p.path();
-    size_t slash = stem.find_last_of('/');
-    if (slash != std::string::npos) stem = stem.substr(slash + 1);
-    if (absl::EndsWith(stem, ".toml")) stem.resize(stem.size() - 5);
-    sc.name = stem.empty() ? "scenario" : stem;
-  }
-  const toml::node* cluster_node = nullptr;
-  const toml::node* network_node = nullptr;
-  const toml::node* expect_node = nullptr;
-  const toml::node* events_node = nullptr;
-  const toml::node* checkers_node = nullptr;
+// The top-level tables of a scenario file.
+struct Sections {
+  const toml::node* cluster = nullptr;
+  const toml::node* network = nullptr;
+  const toml::node* expect = nullptr;
+  const toml::node* events = nullptr;
+  const toml::node* checkers = nullptr;
+};
+
+absl::StatusOr<Sections> ReadTopLevel(const Parser& p, const toml::table& root,
+                                      Scenario& sc) {
+  Sections s;
   for (auto&& [k, v] : root) {
     const std::string key(k.str());
     if (key == "name") {
@@ -700,15 +403,15 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
     } else if (key == "description") {
       SWIM_ASSIGN(sc.description, p.Str(v, key));
     } else if (key == "cluster") {
-      cluster_node = &v;
+      s.cluster = &v;
     } else if (key == "network") {
-      network_node = &v;
+      s.network = &v;
     } else if (key == "expect") {
-      expect_node = &v;
+      s.expect = &v;
     } else if (key == "event") {
-      events_node = &v;
+      s.events = &v;
     } else if (key == "checkers") {
-      checkers_node = &v;
+      s.checkers = &v;
     } else {
       return p.Err(k.source(),
                    absl::StrCat("unknown top-level key \"", key,
@@ -716,72 +419,94 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
                                 "[network], [[event]], [expect], [checkers])"));
     }
   }
-  // [cluster]: the profile first, then overrides.
-  std::vector<std::pair<const toml::key*, const toml::node*>> overrides;
-  if (cluster_node != nullptr) {
-    const toml::table* t = cluster_node->as_table();
-    if (t == nullptr) return p.Err(*cluster_node, "[cluster] must be a table");
-    bool have_seed = false;
-    for (auto&& [k, v] : *t) {
-      const std::string key(k.str());
-      if (key == "size") {
-        int64_t n = 0;
-        SWIM_ASSIGN(n, p.Int(v, key));
-        if (n < 1 || n > 100000)
-          return p.Err(v, "\"size\" must be in [1, 100000]");
-        sc.size = static_cast<int>(n);
-      } else if (key == "profile") {
-        SWIM_ASSIGN(sc.profile, p.Str(v, key));
-        if (sc.profile != "lan" && sc.profile != "wan" &&
-            sc.profile != "local") {
-          return p.Err(v, "\"profile\" must be \"lan\", \"wan\" or \"local\"");
-        }
-      } else if (key == "seed" || key == "seeds") {
-        if (have_seed)
-          return p.Err(v, "give either \"seed\" or \"seeds\", not both");
-        have_seed = true;
-        if (auto i = v.value_exact<int64_t>()) {
-          if (*i < 0) return p.Err(v, "seed must be >= 0");
-          sc.seeds = {static_cast<uint64_t>(*i)};
-        } else {
-          std::string s;
-          SWIM_ASSIGN(s, p.Str(v, key));
-          absl::StatusOr<std::vector<uint64_t>> r = ParseSeedRange(s);
-          if (!r.ok()) return p.Err(v, std::string(r.status().message()));
-          sc.seeds = *r;
-        }
-      } else if (key == "duration") {
-        SWIM_ASSIGN(sc.duration, p.Dur(v, key));
-      } else if (key == "join_stagger") {
-        SWIM_ASSIGN(sc.join_stagger, p.Dur(v, key));
-      } else if (key == "planted_bugs") {
-        std::string s;
-        if (const toml::array* a = v.as_array()) {
-          std::vector<std::string> names;
-          for (const toml::node& e : *a) {
-            std::string one;
-            SWIM_ASSIGN(one, p.Str(e, key));
-            names.push_back(one);
-          }
-          s = absl::StrJoin(names, ",");
-        } else {
-          SWIM_ASSIGN(s, p.Str(v, key));
-        }
-        absl::StatusOr<uint32_t> mask = ParsePlantedBugs(s);
-        if (!mask.ok()) return p.Err(v, std::string(mask.status().message()));
-        sc.planted_bugs = *mask;
-      } else if (ConfigFields().count(key) > 0) {
-        overrides.emplace_back(&k, &v);
-      } else {
-        return p.Err(
-            k.source(),
-            absl::StrCat("unknown [cluster] key \"", key,
-                         "\" (known: size, profile, seed, seeds, "
-                         "duration, join_stagger, planted_bugs, or a "
-                         "swim::Config field such as probe_interval)"));
+  return s;
+}
+
+absl::Status ReadSeeds(const Parser& p, const toml::node& v,
+                       const std::string& key, Scenario& sc) {
+  if (auto i = v.value_exact<int64_t>()) {
+    if (*i < 0) return p.Err(v, "seed must be >= 0");
+    sc.seeds = {static_cast<uint64_t>(*i)};
+    return absl::OkStatus();
+  }
+  std::string s;
+  SWIM_ASSIGN(s, p.Str(v, key));
+  absl::StatusOr<std::vector<uint64_t>> r = ParseSeedRange(s);
+  if (!r.ok()) return p.Err(v, std::string(r.status().message()));
+  sc.seeds = *r;
+  return absl::OkStatus();
+}
+
+absl::Status ReadPlantedBugs(const Parser& p, const toml::node& v,
+                             const std::string& key, Scenario& sc) {
+  std::string s;
+  if (const toml::array* a = v.as_array()) {
+    std::vector<std::string> names;
+    for (const toml::node& e : *a) {
+      std::string one;
+      SWIM_ASSIGN(one, p.Str(e, key));
+      names.push_back(one);
+    }
+    s = absl::StrJoin(names, ",");
+  } else {
+    SWIM_ASSIGN(s, p.Str(v, key));
+  }
+  absl::StatusOr<uint32_t> mask = ParsePlantedBugs(s);
+  if (!mask.ok()) return p.Err(v, std::string(mask.status().message()));
+  sc.planted_bugs = *mask;
+  return absl::OkStatus();
+}
+
+using Overrides = std::vector<std::pair<const toml::key*, const toml::node*>>;
+
+// [cluster]: everything but the swim::Config overrides, which are returned
+// to apply after the profile.
+absl::StatusOr<Overrides> ReadCluster(const Parser& p, const toml::node& node,
+                                      Scenario& sc) {
+  Overrides overrides;
+  const toml::table* t = node.as_table();
+  if (t == nullptr) return p.Err(node, "[cluster] must be a table");
+  bool have_seed = false;
+  for (auto&& [k, v] : *t) {
+    const std::string key(k.str());
+    if (key == "size") {
+      int64_t n = 0;
+      SWIM_ASSIGN(n, p.Int(v, key));
+      if (n < 1 || n > 100000)
+        return p.Err(v, "\"size\" must be in [1, 100000]");
+      sc.size = static_cast<int>(n);
+    } else if (key == "profile") {
+      SWIM_ASSIGN(sc.profile, p.Str(v, key));
+      if (sc.profile != "lan" && sc.profile != "wan" && sc.profile != "local") {
+        return p.Err(v, "\"profile\" must be \"lan\", \"wan\" or \"local\"");
       }
+    } else if (key == "seed" || key == "seeds") {
+      if (have_seed)
+        return p.Err(v, "give either \"seed\" or \"seeds\", not both");
+      have_seed = true;
+      RETURN_IF_ERROR(ReadSeeds(p, v, key, sc));
+    } else if (key == "duration") {
+      SWIM_ASSIGN(sc.duration, p.Dur(v, key));
+    } else if (key == "join_stagger") {
+      SWIM_ASSIGN(sc.join_stagger, p.Dur(v, key));
+    } else if (key == "planted_bugs") {
+      RETURN_IF_ERROR(ReadPlantedBugs(p, v, key, sc));
+    } else if (ConfigFields().count(key) > 0) {
+      overrides.emplace_back(&k, &v);
+    } else {
+      return p.Err(k.source(),
+                   absl::StrCat("unknown [cluster] key \"", key,
+                                "\" (known: size, profile, seed, seeds, "
+                                "duration, join_stagger, planted_bugs, or a "
+                                "swim::Config field such as probe_interval)"));
     }
   }
+  return overrides;
+}
+
+// The profile, then the overrides; the result must validate.
+absl::Status MakeConfig(const Parser& p, const Overrides& overrides,
+                        const toml::source_region& where, Scenario& sc) {
   if (sc.profile == "lan") {
     sc.config = swim::DefaultLANConfig();
   } else if (sc.profile == "wan") {
@@ -793,85 +518,75 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
     RETURN_IF_ERROR(ConfigFields().at(std::string(k->str()))(p, *v, sc.config));
   }
   sc.config.planted_bugs = sc.planted_bugs;
-  {
-    swim::Config probe = sc.config;
-    probe.name = "node-0";
-    absl::Status s = probe.Validate();
-    if (!s.ok()) {
-      return p.Err(
-          cluster_node != nullptr ? cluster_node->source() : root.source(),
-          absl::StrCat("invalid config: ", s.message()));
+  swim::Config probe = sc.config;
+  probe.name = "node-0";
+  absl::Status s = probe.Validate();
+  if (!s.ok())
+    return p.Err(where, absl::StrCat("invalid config: ", s.message()));
+  return absl::OkStatus();
+}
+
+absl::Status ReadNetwork(const Parser& p, const toml::node& node,
+                         Scenario& sc) {
+  const toml::table* t = node.as_table();
+  if (t == nullptr) return p.Err(node, "[network] must be a table");
+  for (auto&& [k, v] : *t) {
+    const std::string key(k.str());
+    if (key == "latency") {
+      SWIM_ASSIGN(sc.link.latency, ParseLatencyModel(p, v));
+    } else if (key == "loss") {
+      SWIM_ASSIGN(sc.link.loss, p.Prob(v, key));
+    } else if (key == "duplicate" || key == "duplication") {
+      SWIM_ASSIGN(sc.link.duplicate, p.Prob(v, key));
+    } else if (key == "reorder") {
+      SWIM_ASSIGN(sc.link.reorder, p.Prob(v, key));
+    } else if (key == "reorder_delay") {
+      SWIM_ASSIGN(sc.link.reorder_delay, p.Dur(v, key));
+    } else if (key == "stream_reset") {
+      SWIM_ASSIGN(sc.link.stream_reset, p.Prob(v, key));
+    } else if (key == "bandwidth") {
+      int64_t b = 0;
+      SWIM_ASSIGN(b, p.Int(v, key));
+      if (b < 0)
+        return p.Err(v, "\"bandwidth\" must be >= 0 (bytes per second)");
+      sc.bandwidth_bytes_per_sec = static_cast<uint64_t>(b);
+    } else {
+      return p.Err(k.source(),
+                   absl::StrCat("unknown [network] key \"", key,
+                                "\" (known: latency, loss, duplicate, "
+                                "reorder, reorder_delay, stream_reset, "
+                                "bandwidth)"));
     }
   }
+  return absl::OkStatus();
+}
 
-  // [network]
-  if (network_node != nullptr) {
-    const toml::table* t = network_node->as_table();
-    if (t == nullptr) return p.Err(*network_node, "[network] must be a table");
-    for (auto&& [k, v] : *t) {
-      const std::string key(k.str());
-      if (key == "latency") {
-        SWIM_ASSIGN(sc.link.latency, ParseLatency(p, v));
-      } else if (key == "loss") {
-        SWIM_ASSIGN(sc.link.loss, p.Prob(v, key));
-      } else if (key == "duplicate" || key == "duplication") {
-        SWIM_ASSIGN(sc.link.duplicate, p.Prob(v, key));
-      } else if (key == "reorder") {
-        SWIM_ASSIGN(sc.link.reorder, p.Prob(v, key));
-      } else if (key == "reorder_delay") {
-        SWIM_ASSIGN(sc.link.reorder_delay, p.Dur(v, key));
-      } else if (key == "stream_reset") {
-        SWIM_ASSIGN(sc.link.stream_reset, p.Prob(v, key));
-      } else if (key == "bandwidth") {
-        int64_t b = 0;
-        SWIM_ASSIGN(b, p.Int(v, key));
-        if (b < 0)
-          return p.Err(v, "\"bandwidth\" must be >= 0 (bytes per second)");
-        sc.bandwidth_bytes_per_sec = static_cast<uint64_t>(b);
-      } else {
-        return p.Err(k.source(),
-                     absl::StrCat("unknown [network] key \"", key,
-                                  "\" (known: latency, loss, duplicate, "
-                                  "reorder, reorder_delay, stream_reset, "
-                                  "bandwidth)"));
-      }
-    }
-  }
-
-  // [[event]]
-  if (events_node != nullptr) {
-    const toml::array* a = events_node->as_array();
-    if (a == nullptr)
-      return p.Err(*events_node, "use [[event]] (an array of tables)");
-    for (const toml::node& n : *a) {
-      const toml::table* t = n.as_table();
-      if (t == nullptr) return p.Err(n, "each [[event]] must be a table");
-      ScheduledEvent e;
-      SWIM_ASSIGN(e, ParseEvent(p, *t));
-      sc.events.push_back(std::move(e));
-    }
+absl::Status ReadEvents(const Parser& p, const toml::node& node, Scenario& sc) {
+  const toml::array* a = node.as_array();
+  if (a == nullptr) return p.Err(node, "use [[event]] (an array of tables)");
+  for (const toml::node& n : *a) {
+    const toml::table* t = n.as_table();
+    if (t == nullptr) return p.Err(n, "each [[event]] must be a table");
+    ScheduledEvent e;
+    SWIM_ASSIGN(e, ParseEvent(p, *t));
+    sc.events.push_back(std::move(e));
   }
   std::stable_sort(sc.events.begin(), sc.events.end(),
                    [](const ScheduledEvent& a, const ScheduledEvent& b) {
                      return a.at < b.at;
                    });
-  // Node indexes must exist at the time of each event.
+  return absl::OkStatus();
+}
+
+// Node indexes must exist at the time of each event; events must fall in
+// the run.
+absl::Status CheckEvents(const Parser& p, const Scenario& sc) {
   int n = sc.size;
-  for (ScheduledEvent& e : sc.events) {
-    if (e.action == ActionKind::kRejoin && e.seeds.empty()) e.seeds = {0};
-    if (e.action == ActionKind::kJoin) {
-      if (e.seeds.empty()) e.seeds = {0};
-      for (int s : e.seeds) RETURN_IF_ERROR(CheckIndex(p, e, s, n));
-      n += e.count;
-      continue;
-    }
-    for (int i : e.nodes) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (int i : e.from) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (int i : e.to) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (int i : e.seeds) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (const auto& g : e.groups) {
-      for (int i : g) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    }
+  for (const ScheduledEvent& e : sc.events) {
+    for (int i : NodeRefs(e.params)) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
+    const int added = Action(e.action).adds_nodes(e.params);
+    n += added;
+    if (added > 0) continue;
     if (e.at > sc.duration) {
       return absl::InvalidArgumentError(absl::StrCat(
           p.path(), ":", e.line, ":1: event at ", absl::FormatDuration(e.at),
@@ -879,67 +594,103 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
           absl::FormatDuration(sc.duration), ")"));
     }
   }
+  return absl::OkStatus();
+}
 
-  // [expect]
-  auto name_list = [&p](const toml::node& v, const std::string& key,
-                        std::vector<std::string>* out) -> absl::Status {
-    const toml::array* a = v.as_array();
-    if (a == nullptr)
-      return p.Err(
-          v, absl::StrCat("\"", key, "\" must be a list of checker names"));
-    for (const toml::node& e : *a) {
-      std::string s;
-      SWIM_ASSIGN(s, p.Str(e, key));
-      const auto& known = KnownCheckers();
-      if (std::find(known.begin(), known.end(), s) == known.end()) {
-        return p.Err(e, absl::StrCat("unknown checker \"", s, "\" (known: ",
-                                     absl::StrJoin(known, ", "), ")"));
-      }
-      out->push_back(s);
+absl::Status ReadCheckerNames(const Parser& p, const toml::node& v,
+                              const std::string& key,
+                              std::vector<std::string>* out) {
+  const toml::array* a = v.as_array();
+  if (a == nullptr)
+    return p.Err(v,
+                 absl::StrCat("\"", key, "\" must be a list of checker names"));
+  for (const toml::node& e : *a) {
+    std::string s;
+    SWIM_ASSIGN(s, p.Str(e, key));
+    const auto& known = KnownCheckers();
+    if (std::find(known.begin(), known.end(), s) == known.end()) {
+      return p.Err(e, absl::StrCat("unknown checker \"", s, "\" (known: ",
+                                   absl::StrJoin(known, ", "), ")"));
     }
-    return absl::OkStatus();
-  };
-  if (expect_node != nullptr) {
-    const toml::table* t = expect_node->as_table();
-    if (t == nullptr) return p.Err(*expect_node, "[expect] must be a table");
-    for (auto&& [k, v] : *t) {
-      const std::string key(k.str());
-      if (key == "expect_fail") {
-        RETURN_IF_ERROR(name_list(v, key, &sc.expect_fail));
-      } else if (key == "convergence_bound") {
-        absl::Duration d;
-        SWIM_ASSIGN(d, p.Dur(v, key));
-        sc.convergence_bound = d;
-      } else if (key == "crash_detection_bound") {
-        absl::Duration d;
-        SWIM_ASSIGN(d, p.Dur(v, key));
-        sc.crash_detection_bound = d;
-      } else {
-        Expectation e;
-        SWIM_ASSIGN(e, ParseExpectation(p, key, v));
-        sc.expectations.push_back(std::move(e));
-      }
+    out->push_back(s);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadExpect(const Parser& p, const toml::node& node, Scenario& sc) {
+  const toml::table* t = node.as_table();
+  if (t == nullptr) return p.Err(node, "[expect] must be a table");
+  for (auto&& [k, v] : *t) {
+    const std::string key(k.str());
+    if (key == "expect_fail") {
+      RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.expect_fail));
+    } else if (key == "convergence_bound") {
+      absl::Duration d;
+      SWIM_ASSIGN(d, p.Dur(v, key));
+      sc.convergence_bound = d;
+    } else if (key == "crash_detection_bound") {
+      absl::Duration d;
+      SWIM_ASSIGN(d, p.Dur(v, key));
+      sc.crash_detection_bound = d;
+    } else {
+      Expectation e;
+      SWIM_ASSIGN(e, ParseExpectation(p, key, v));
+      sc.expectations.push_back(std::move(e));
     }
   }
-  if (checkers_node != nullptr) {
-    const toml::table* t = checkers_node->as_table();
-    if (t == nullptr)
-      return p.Err(*checkers_node, "[checkers] must be a table");
-    for (auto&& [k, v] : *t) {
-      const std::string key(k.str());
-      if (key == "disable") {
-        RETURN_IF_ERROR(name_list(v, key, &sc.disabled_checkers));
-      } else if (key == "expect_fail") {
-        RETURN_IF_ERROR(name_list(v, key, &sc.expect_fail));
-      } else {
-        return p.Err(k.source(),
-                     absl::StrCat("unknown [checkers] key \"", key,
-                                  "\" (known: disable, expect_fail)"));
-      }
+  return absl::OkStatus();
+}
+
+absl::Status ReadCheckers(const Parser& p, const toml::node& node,
+                          Scenario& sc) {
+  const toml::table* t = node.as_table();
+  if (t == nullptr) return p.Err(node, "[checkers] must be a table");
+  for (auto&& [k, v] : *t) {
+    const std::string key(k.str());
+    if (key == "disable") {
+      RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.disabled_checkers));
+    } else if (key == "expect_fail") {
+      RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.expect_fail));
+    } else {
+      return p.Err(k.source(),
+                   absl::StrCat("unknown [checkers] key \"", key,
+                                "\" (known: disable, expect_fail)"));
     }
   }
+  return absl::OkStatus();
+}
+
+std::string DefaultName(const std::string& path) {
+  std::string stem = path;
+  size_t slash = stem.find_last_of('/');
+  if (slash != std::string::npos) stem = stem.substr(slash + 1);
+  if (absl::EndsWith(stem, ".toml")) stem.resize(stem.size() - 5);
+  return stem.empty() ? "scenario" : stem;
+}
+
+absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
+                               const std::string& text) {
+  Scenario sc;
+  sc.path = p.path();
+  sc.source = text;
+  sc.name = DefaultName(p.path());
+  Sections s;
+  SWIM_ASSIGN(s, ReadTopLevel(p, root, sc));
+  Overrides overrides;
+  if (s.cluster != nullptr)
+    SWIM_ASSIGN(overrides, ReadCluster(p, *s.cluster, sc));
+  RETURN_IF_ERROR(MakeConfig(
+      p, overrides, s.cluster != nullptr ? s.cluster->source() : root.source(),
+      sc));
+  if (s.network != nullptr) RETURN_IF_ERROR(ReadNetwork(p, *s.network, sc));
+  if (s.events != nullptr) RETURN_IF_ERROR(ReadEvents(p, *s.events, sc));
+  RETURN_IF_ERROR(CheckEvents(p, sc));
+  if (s.expect != nullptr) RETURN_IF_ERROR(ReadExpect(p, *s.expect, sc));
+  if (s.checkers != nullptr) RETURN_IF_ERROR(ReadCheckers(p, *s.checkers, sc));
   return sc;
 }
+
+#undef SWIM_ASSIGN
 
 }  // namespace
 
