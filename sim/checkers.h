@@ -11,7 +11,13 @@
 //                   [t - W, t], W = max suspicion timeout + 5 probe
 //                   intervals: packets lost on the subject's links (by
 //                   cause and peer), partitions, pauses of the subject or
-//                   the accuser, clock drift. A paused node counts as live:
+//                   the accuser, clock drift, slow links (latency faults
+//                   on the subject's or accuser's links, a [network]
+//                   latency whose tail passes probe_timeout / 2, a
+//                   bandwidth limit's queueing). The cause labels are
+//                   listed in scenarios/README.md; "unexplained" means no
+//                   fault could have caused it: a protocol problem worth a
+//                   bug report. A paused node counts as live:
 //                   declaring it dead is a false positive explained by the
 //                   pause.
 //  convergence      After the schedule's last action (the last heal, resume,
@@ -66,9 +72,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string_view>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/config.h"
@@ -79,6 +85,8 @@
 #include "absl/time/time.h"
 
 namespace sim {
+
+class FaultSet;
 
 struct CheckerResult {
   std::string name;
@@ -126,6 +134,9 @@ class Monitor {
   Monitor(const Monitor&) = delete;
   Monitor& operator=(const Monitor&) = delete;
 
+  // The scenario's fault history (for explanations of false deaths).
+  void set_faults(const FaultSet* faults) { faults_ = faults; }
+
   // The bus feeds these.
   void OnEvent(const ClusterEvent& e);
   void OnTruth(const TruthEvent& t);
@@ -169,6 +180,13 @@ class Monitor {
   const CheckerResult& Result(const std::string& name) const {
     return results_.at(name);
   }
+  // A crash the crash_detection checker holds against the protocol: not
+  // seen dead by every live node by its deadline, although it was neither
+  // restarted first nor hidden by a partition in force. The
+  // undetected_crashes metric counts exactly these (one definition).
+  bool CrashMissed(size_t crash_index) const {
+    return crash_index < crash_missed_.size() && crash_missed_[crash_index];
+  }
 
  private:
   enum class View : uint8_t { kUnknown, kAlive, kSuspect, kDead, kLeft };
@@ -200,7 +218,11 @@ class Monitor {
   void OnConverged();
   static int IndexOf(const std::string& name);
 
+  std::vector<std::string> LinkCauses(int observer, int subject,
+                                      swim::Instant a, swim::Instant t) const;
+
   Cluster* cluster_;
+  const FaultSet* faults_ = nullptr;
   Cluster::Subscription subscription_ = 0;
   swim::Config config_;
   int max_nodes_;
@@ -219,6 +241,7 @@ class Monitor {
   std::vector<FalsePositive> fps_;
   std::vector<CrashTiming> crashes_;
   std::vector<bool> crash_checked_;
+  std::vector<bool> crash_missed_;
   std::optional<absl::Duration> initial_;
   std::map<int, std::optional<absl::Duration>> conv_after_;
   std::map<int, swim::Instant> conv_pending_;

@@ -148,13 +148,17 @@ absl::Status Cluster::Start(int i) {
   return s;
 }
 
-void Cluster::Join(int i, const std::vector<int>& seeds) {
+void Cluster::Join(int i, const std::vector<int>& seeds,
+                   std::function<void(absl::Status)> done) {
   std::vector<std::string> addrs;
   for (int s : seeds) addrs.push_back(world_.address(members_[s]->id).ToString());
   join_results_[i].reset();
   swim::Memberlist* ml = members_[i]->ml.get();
   if (ml == nullptr) return;
-  ml->Join(addrs, [this, i](int, absl::Status s) { join_results_[i] = s; });
+  ml->Join(addrs, [this, i, done = std::move(done)](int, absl::Status s) {
+    join_results_[i] = s;
+    if (done) done(s);
+  });
 }
 
 void Cluster::CreateAndJoin(int n, absl::Duration stagger) {
@@ -183,12 +187,19 @@ void Cluster::Crash(int i) {
   PublishTruth(i, TruthEvent::Kind::kCrashed);
 }
 
-void Cluster::Restart(int i, std::vector<int> seeds) {
+void Cluster::Restart(int i, std::vector<int> seeds,
+                      std::function<void(absl::Status)> join_done) {
+  if (members_[i]->ml != nullptr && members_[i]->ml->HasLeft()) {
+    // A node that left still runs its old process: stop it first (the
+    // World drops its pending callbacks), then start a new one.
+    world_.Crash(members_[i]->id);
+    members_[i]->ml.reset();
+  }
   world_.Restart(members_[i]->id);  // calls Build through the hook
   if (members_[i]->ml == nullptr) Build(i);
   SWIM_CHECK(Start(i).ok());
   if (seeds.empty()) seeds.push_back(i == 0 ? 1 : 0);
-  Join(i, seeds);
+  Join(i, seeds, std::move(join_done));
 }
 
 void Cluster::Leave(int i, absl::Duration timeout) {

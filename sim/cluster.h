@@ -72,8 +72,9 @@ class Cluster {
 
   absl::Status Start(int i);
   // Joins node i to the given seed nodes; the result is recorded in
-  // join_results().
-  void Join(int i, const std::vector<int>& seeds);
+  // join_results() and passed to `done` (if any).
+  void Join(int i, const std::vector<int>& seeds,
+            std::function<void(absl::Status)> done = {});
 
   World& world() { return world_; }
   int size() const { return static_cast<int>(members_.size()); }
@@ -86,9 +87,12 @@ class Cluster {
 
   // Faults that involve the Memberlist object (network faults are World's).
   void Crash(int i);
-  // Rebuilds node i after a crash and joins it to `seeds` (default: node 0,
-  // or node 1 when i == 0).
-  void Restart(int i, std::vector<int> seeds = {});
+  // Rebuilds node i after a crash, or after it left (a fresh Memberlist:
+  // it comes back at incarnation 1 and refutes its own "left" with a
+  // higher one, as a restarted Go process does), and joins it to `seeds`
+  // (default: node 0, or node 1 when i == 0).
+  void Restart(int i, std::vector<int> seeds = {},
+               std::function<void(absl::Status)> join_done = {});
   void Leave(int i, absl::Duration timeout);
 
   // --- observations --------------------------------------------------------

@@ -87,10 +87,12 @@ FaultSet::FaultId FaultSet::AddPartition(
     const std::vector<std::vector<int>>& groups) {
   Fault f{Kind::kPartition};
   for (const auto& g : groups) f.groups.push_back(Ids(*cluster_, g));
+  const bool alone = !AnyActive(Kind::kPartition);
   Span span{Kind::kPartition};
   span.what = "partition";
   const FaultId id = Add(f, std::move(span));
-  cluster_->world().Partition(f.groups);
+  // Alone: exactly these groups; else the intersections with the others.
+  cluster_->world().Partition(alone ? f.groups : CombinedGroups());
   return id;
 }
 
@@ -100,10 +102,15 @@ FaultSet::FaultId FaultSet::AddSplitBrain() {
   f.groups.resize(2);
   for (size_t i = 0; i < n; ++i)
     f.groups[i < n / 2 ? 0 : 1].push_back(static_cast<NodeId>(i));
+  const bool alone = !AnyActive(Kind::kPartition);
   Span span{Kind::kPartition};
   span.what = "split brain";
   const FaultId id = Add(f, std::move(span));
-  cluster_->world().SplitBrain();
+  if (alone) {
+    cluster_->world().SplitBrain();
+  } else {
+    cluster_->world().Partition(CombinedGroups());
+  }
   return id;
 }
 
@@ -142,14 +149,16 @@ FaultSet::FaultId FaultSet::AddLinkEdit(const std::vector<int>& nodes,
   f.nodes = nodes;
   f.edit = std::move(edit);
   f.cluster_size = cluster_->size();
-  f.before = net.default_link();
-  ApplyLinkEdit(f);
-  cluster_->world().NoteLinkChange();
   Span span{Kind::kLink};
   span.cause = cause;
   span.nodes = nodes;
   span.what = what.empty() ? std::string(FaultCauseName(cause)) : what;
-  return Add(std::move(f), std::move(span));
+  const FaultId id = Add(std::move(f), std::move(span));
+  // Every active edit again, in order: a global edit reaches the links a
+  // per-node edit overrides, too.
+  RecomputeLinks();
+  cluster_->world().NoteLinkChange();
+  return id;
 }
 
 FaultSet::FaultId FaultSet::AddPause(const std::vector<int>& nodes) {
@@ -221,26 +230,60 @@ void FaultSet::End(FaultId id) {
   switch (f.kind) {
     case Kind::kPartition:
     case Kind::kOneWay:
-      w.Heal();
+      if (AnyBlockActive()) {
+        ReapplyBlocks();
+      } else {
+        w.Heal();
+      }
       break;
     case Kind::kIsolation:
-      for (int i : f.nodes) w.Unisolate(cluster_->world_id(i));
+      for (int i : f.nodes) {
+        if (ActiveHolding(Kind::kIsolation, i) == 0)
+          w.Unisolate(cluster_->world_id(i));
+      }
       break;
     case Kind::kLink:
-      w.network().SetDefaultLink(f.before);
-      w.network().ClearLinkOverrides();
+      RecomputeLinks();
       w.NoteLinkChange();
       break;
     case Kind::kPause:
-      for (int i : f.nodes) w.Resume(cluster_->world_id(i));
+      for (int i : f.nodes) {
+        if (ActiveHolding(Kind::kPause, i) == 0)
+          w.Resume(cluster_->world_id(i));
+      }
       break;
   }
 }
 
 void FaultSet::ResumeNodes(const std::vector<int>& nodes) {
+  for (auto it = active_.begin(); it != active_.end();) {
+    Fault& f = it->second;
+    if (f.kind == Kind::kPause) {
+      for (int i : nodes)
+        f.nodes.erase(std::remove(f.nodes.begin(), f.nodes.end(), i),
+                      f.nodes.end());
+      if (f.nodes.empty()) {
+        Close(f);
+        it = active_.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
   for (NodeId id : Ids(*cluster_, nodes)) cluster_->world().Resume(id);
 }
 
-void FaultSet::HealPartitions() { cluster_->world().Heal(); }
+void FaultSet::HealPartitions() {
+  for (auto it = active_.begin(); it != active_.end();) {
+    const Kind k = it->second.kind;
+    if (k == Kind::kPartition || k == Kind::kIsolation || k == Kind::kOneWay) {
+      Close(it->second);
+      it = active_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  cluster_->world().Heal();
+}
 
 }  // namespace sim

@@ -88,7 +88,6 @@ class FaultSet {
     std::vector<int> to;     // kOneWay
     LinkEdit edit;           // kLink
     int cluster_size = 0;    // kLink: the links that existed
-    LinkParams before;       // kLink: the default link when it began
     size_t span = 0;         // index in history_
   };
   FaultId Add(Fault f, Span span);

@@ -38,8 +38,12 @@ const std::vector<MetricDef>& Metrics() {
        "bytes sent per node per virtual second (worst seed)"},
       {"msgs_per_node_per_sec", kSampleMsgsPerNodePerSec, A::kMax, false,
        "packets + streams per node per virtual second (worst seed)"},
+      {"never_joined", kSampleNeverJoined, A::kSum, false,
+       "running nodes whose join failed and that know no other member at "
+       "the end, summed over seeds"},
       {"undetected_crashes", kSampleUndetectedCrashes, A::kSum, false,
-       "crashes never seen dead by every live node"},
+       "crashes the crash_detection checker holds against the protocol "
+       "(Monitor::CrashMissed: the same rule)"},
   };
   return *table;
 }

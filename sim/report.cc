@@ -95,6 +95,27 @@ std::string XmlEscape(const std::string& s) {
 
 }  // namespace
 
+std::string RealTimeRatio(double virtual_seconds, double wall_seconds) {
+  if (wall_seconds <= 0) return "no wall time measured";
+  const double r = virtual_seconds / wall_seconds;
+  if (r >= 10) return absl::StrFormat("%.0fx real time", r);
+  if (r >= 1) return absl::StrFormat("%.1fx real time", r);
+  if (r <= 0) return "0x real time";
+  return absl::StrFormat("%.3gx real time, %.3gx slower than real time", r,
+                         1 / r);
+}
+
+std::string SafeFileName(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    out.push_back(ok ? c : '_');
+  }
+  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
+  return out;
+}
+
 double Percentile(std::vector<double> v, double q) {
   if (v.empty()) return kNaN;
   std::sort(v.begin(), v.end());
@@ -283,6 +304,12 @@ std::string TerminalReport(const Scenario& sc,
                   " msgs/s, ",
                   Fmt(MetricValue("bytes_per_node_per_sec", all), false),
                   " bytes/s (worst seed; UDP + TCP)\n");
+  // Joins that never happened (not the same thing as "did not converge").
+  for (const RunResult& r : runs) {
+    if (r.never_joined.empty()) continue;
+    absl::StrAppend(&o, "Never joined (seed ", r.seed, "): ",
+                    absl::StrJoin(r.never_joined, "; "), "\n");
+  }
   // Checkers.
   absl::StrAppend(&o, "\nInvariant checkers (every seed):\n");
   if (!runs.empty()) {
@@ -350,9 +377,8 @@ std::string TerminalReport(const Scenario& sc,
   }
   absl::StrAppend(
       &o, absl::StrFormat("\nSimulated %.0fs of cluster time in %.2fs wall "
-                          "(%.0fx real time, %.2fM "
-                          "events)\n",
-                          vsec, wsec, wsec > 0 ? vsec / wsec : 0.0, evs / 1e6));
+                          "(%s, %.2fM events)\n",
+                          vsec, wsec, RealTimeRatio(vsec, wsec), evs / 1e6));
   bool pass = true;
   for (const RunResult& r : runs) pass = pass && r.passed;
   for (const ExpectationOutcome& e : outcomes) pass = pass && e.held;
@@ -383,6 +409,7 @@ nlohmann::json JsonReport(const Scenario& sc,
     x["passed"] = r.passed;
     x["trace_hash"] = absl::StrFormat("%016x", r.trace_hash);
     x["problems"] = r.problems;
+    x["never_joined"] = r.never_joined;
     x["virtual_s"] = absl::ToDoubleSeconds(r.virtual_time);
     x["wall_s"] = r.wall_seconds;
     x["events_processed"] = r.events_processed;
@@ -661,6 +688,22 @@ std::string DetectionSvg(const Scenario& sc,
   return s;
 }
 
+absl::Status CheckWritableDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  }
+  const std::string probe = absl::StrCat(dir, "/.swimsim-write-test");
+  {
+    std::ofstream f(probe, std::ios::binary);
+    if (!f) return absl::InternalError(absl::StrCat("cannot write in ", dir));
+  }
+  std::filesystem::remove(probe, ec);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::string>> WriteSvgs(
     const std::string& dir, const Scenario& sc,
     const std::vector<RunResult>& runs) {
@@ -674,7 +717,8 @@ absl::StatusOr<std::vector<std::string>> WriteSvgs(
        {std::pair<std::string, std::string>{".agreement.svg",
                                             AgreementSvg(sc, runs)},
         {".detection.svg", DetectionSvg(sc, runs)}}) {
-    const std::string path = absl::StrCat(dir, "/", sc.name, suffix);
+    const std::string path =
+        absl::StrCat(dir, "/", SafeFileName(sc.name), suffix);
     std::ofstream f(path, std::ios::binary);
     f << text;
     if (!f) return absl::InternalError(absl::StrCat("cannot write ", path));

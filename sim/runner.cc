@@ -5,6 +5,8 @@
 #include <limits>
 #include <memory>
 
+#include "core/check.h"
+
 #include "sim/actions/action.h"
 #include "sim/cluster.h"
 #include "sim/faults.h"
@@ -42,6 +44,7 @@ class Run final : public ActionContext {
                  [this](int) { return sc_.config; }),
         mon_(&cluster_, sc.config, sc.max_nodes(), bounds_, opt.track_views),
         faults_(&cluster_) {
+    mon_.set_faults(&faults_);
     const CheckerContext ctx{&cluster_, &mon_};
     for (const CheckerDef& d : CheckerRegistry()) {
       if (d.applies(sc_)) checkers_.emplace_back(&d, d.make(ctx, d.name));
@@ -68,6 +71,7 @@ class Run final : public ActionContext {
     CollectTotals(r);
     CollectSamples(r);
     CollectCheckers(r);
+    CollectNeverJoined(r);
     r.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0)
             .count();
@@ -111,7 +115,35 @@ class Run final : public ActionContext {
     cluster_.set_record_events(false);
     cluster_.Subscribe([this](const ClusterEvent& e) { TraceEvent(e); },
                        [this](const TruthEvent& t) { OnTruth(t); });
-    cluster_.CreateAndJoin(sc_.size, sc_.join_stagger);
+    // As Cluster::CreateAndJoin, with the scenario's join_retry.
+    for (int k = 0; k < sc_.size; ++k) cluster_.AddNode();
+    for (int k = 0; k < sc_.size; ++k) SWIM_CHECK(cluster_.Start(k).ok());
+    for (int k = 1; k < sc_.size; ++k) {
+      if (sc_.join_stagger > absl::ZeroDuration()) {
+        w.After(sc_.join_stagger * k, "join",
+                [this, k] { JoinWithRetry(*this, k, {0}, sc_.join_retry); });
+      } else {
+        JoinWithRetry(*this, k, {0}, sc_.join_retry);
+      }
+    }
+  }
+
+  // Running nodes that tried to join, failed, and know nobody.
+  void CollectNeverJoined(RunResult& r) {
+    const auto& joins = cluster_.join_results();
+    for (int i = 0; i < cluster_.size(); ++i) {
+      if (!cluster_.is_up(i) || !joins[i].has_value() || joins[i]->ok())
+        continue;
+      if (cluster_.node(i)->NumMembers() > 1) continue;
+      r.never_joined.push_back(absl::StrCat(
+          Cluster::NodeName(i), ": last join failed: ", joins[i]->message()));
+      r.problems.push_back(absl::StrCat(
+          Cluster::NodeName(i),
+          " never joined (its last join failed: ", joins[i]->message(),
+          "); add retry = { interval = \"1s\", attempts = 10 } to retry"));
+    }
+    AddSample(r, kSampleNeverJoined,
+              static_cast<double>(r.never_joined.size()));
   }
 
   // Membership events go to the text trace at debug level (not into the
@@ -213,11 +245,12 @@ class Run final : public ActionContext {
     AddSample(r, kSampleInitialConvergence, Sec(mon_.initial_convergence()));
     r.crashes = mon_.crashes();
     int undetected = 0;
-    for (const CrashTiming& c : r.crashes) {
+    for (size_t i = 0; i < r.crashes.size(); ++i) {
+      const CrashTiming& c = r.crashes[i];
       AddSample(r, kSampleFirstSuspicion, Sec(c.first_suspicion));
       AddSample(r, kSampleFirstDetection, Sec(c.first_detection));
       AddSample(r, kSampleDetection, Sec(c.full_detection));
-      if (!c.full_detection) ++undetected;
+      if (mon_.CrashMissed(i)) ++undetected;
     }
     AddSample(r, kSampleUndetectedCrashes, undetected);
     const auto& conv = mon_.convergence_after();

@@ -71,6 +71,10 @@ struct RunResult {
   uint64_t trace_hash = 0;
   bool passed = false;  // every enabled checker as expected
   std::vector<std::string> problems;
+  // Running nodes whose join failed and that know no other member at the
+  // end: "node-5: join failed after 3 attempts: ..." (reported apart from
+  // convergence: the cluster may agree without them).
+  std::vector<std::string> never_joined;
   std::vector<CheckerOutcome> checkers;
   std::map<std::string, std::vector<double>> samples;
   std::vector<CrashTiming> crashes;

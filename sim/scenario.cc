@@ -1,8 +1,11 @@
 #include "sim/scenario.h"
 
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -19,6 +22,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -132,16 +136,28 @@ template <typename T>
 ConfigSetter IntField(T swim::Config::*field, const char* name) {
   return [field, name](const Parser& p, const toml::node& n,
                        swim::Config& c) -> absl::Status {
+    // The field's own range: a value that would wrap is an error, not a
+    // different number.
     int64_t v = 0;
-    SWIM_ASSIGN(v, p.Int(n, name));
+    SWIM_ASSIGN(v, p.IntIn(n, name, std::numeric_limits<T>::min(),
+                           std::numeric_limits<T>::max()));
     c.*field = static_cast<T>(v);
     return absl::OkStatus();
   };
 }
-ConfigSetter DurField(absl::Duration swim::Config::*field, const char* name) {
-  return [field, name](const Parser& p, const toml::node& n,
-                       swim::Config& c) -> absl::Status {
+// `positive`: the scenario needs it > 0 (probe_interval = 0 turns probing
+// off, and every checker bound derives from it).
+ConfigSetter DurField(absl::Duration swim::Config::*field, const char* name,
+                      bool positive = false) {
+  return [field, name, positive](const Parser& p, const toml::node& n,
+                                 swim::Config& c) -> absl::Status {
     SWIM_ASSIGN(c.*field, p.Dur(n, name));
+    if (positive && c.*field <= absl::ZeroDuration())
+      return p.Err(n, absl::StrCat("\"", name, "\" must be > 0"));
+    if (c.*field > kMaxRunDuration) {
+      return p.Err(n, absl::StrCat("\"", name, "\" must be at most ",
+                                   absl::FormatDuration(kMaxRunDuration)));
+    }
     return absl::OkStatus();
   };
 }
@@ -155,7 +171,8 @@ ConfigSetter BoolField(bool swim::Config::*field, const char* name) {
 
 const std::map<std::string, ConfigSetter>& ConfigFields() {
   static const auto* m = new std::map<std::string, ConfigSetter>{
-      {"tcp_timeout", DurField(&swim::Config::tcp_timeout, "tcp_timeout")},
+      {"tcp_timeout",
+       DurField(&swim::Config::tcp_timeout, "tcp_timeout", true)},
       {"indirect_checks",
        IntField(&swim::Config::indirect_checks, "indirect_checks")},
       {"retransmit_mult",
@@ -168,9 +185,9 @@ const std::map<std::string, ConfigSetter>& ConfigFields() {
       {"push_pull_interval",
        DurField(&swim::Config::push_pull_interval, "push_pull_interval")},
       {"probe_interval",
-       DurField(&swim::Config::probe_interval, "probe_interval")},
+       DurField(&swim::Config::probe_interval, "probe_interval", true)},
       {"probe_timeout",
-       DurField(&swim::Config::probe_timeout, "probe_timeout")},
+       DurField(&swim::Config::probe_timeout, "probe_timeout", true)},
       {"disable_tcp_pings",
        BoolField(&swim::Config::disable_tcp_pings, "disable_tcp_pings")},
       {"awareness_max_multiplier",
@@ -276,6 +293,14 @@ std::string EventKeyNames() {
   return absl::StrJoin(keys, ", ");
 }
 
+std::string TimedActionNames() {
+  std::vector<std::string> names;
+  for (const ActionSpec* a : AllActions()) {
+    if (a->timed()) names.emplace_back(a->name());
+  }
+  return absl::StrJoin(names, ", ");
+}
+
 // The generic part of an [[event]] (at, action, duration); the action
 // parses the rest.
 absl::StatusOr<ScheduledEvent> ParseEvent(const Parser& p,
@@ -303,6 +328,13 @@ absl::StatusOr<ScheduledEvent> ParseEvent(const Parser& p,
                    absl::StrCat("unknown [[event]] key \"", key,
                                 "\" (known: ", EventKeyNames(), ")"));
     }
+  }
+  if (e.duration && !spec->timed()) {
+    return p.Err(*t.get("duration"),
+                 absl::StrCat(std::string(spec->name()),
+                              " does not take \"duration\" (only actions "
+                              "that undo themselves do: ",
+                              TimedActionNames(), ")"));
   }
   SWIM_ASSIGN(e.params, spec->Parse(p, t));
   return e;
@@ -373,13 +405,18 @@ absl::StatusOr<Expectation> ParseExpectation(const Parser& p,
   return e;
 }
 
-absl::Status CheckIndex(const Parser& p, const ScheduledEvent& e, int idx,
-                        int n) {
-  if (idx >= n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        p.where(), ":", e.line, ":1: ", std::string(ActionKindName(e.action)),
-        " at ", absl::FormatDuration(e.at), ": node index ", idx,
-        " out of range (the cluster has nodes 0..", n - 1, " at that time)"));
+// The name becomes part of output file names (--svg): no paths.
+absl::Status CheckName(const Parser& p, const toml::node& v,
+                       const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 128 && name[0] != '.';
+  for (char c : name) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.');
+  }
+  if (!ok) {
+    return p.Err(v,
+                 "\"name\" must be 1-128 characters of [A-Za-z0-9_.-], not "
+                 "starting with '.' (it names output files)");
   }
   return absl::OkStatus();
 }
@@ -400,6 +437,7 @@ absl::StatusOr<Sections> ReadTopLevel(const Parser& p, const toml::table& root,
     const std::string key(k.str());
     if (key == "name") {
       SWIM_ASSIGN(sc.name, p.Str(v, key));
+      RETURN_IF_ERROR(CheckName(p, v, sc.name));
     } else if (key == "description") {
       SWIM_ASSIGN(sc.description, p.Str(v, key));
     } else if (key == "cluster") {
@@ -487,6 +525,14 @@ absl::StatusOr<Overrides> ReadCluster(const Parser& p, const toml::node& node,
       RETURN_IF_ERROR(ReadSeeds(p, v, key, sc));
     } else if (key == "duration") {
       SWIM_ASSIGN(sc.duration, p.Dur(v, key));
+      if (sc.duration <= absl::ZeroDuration() ||
+          sc.duration > kMaxRunDuration) {
+        return p.Err(v,
+                     absl::StrCat("\"duration\" must be in (0, ",
+                                  absl::FormatDuration(kMaxRunDuration), "]"));
+      }
+    } else if (key == "join_retry") {
+      SWIM_ASSIGN(sc.join_retry, ParseRetryValue(p, v));
     } else if (key == "join_stagger") {
       SWIM_ASSIGN(sc.join_stagger, p.Dur(v, key));
     } else if (key == "planted_bugs") {
@@ -494,11 +540,12 @@ absl::StatusOr<Overrides> ReadCluster(const Parser& p, const toml::node& node,
     } else if (ConfigFields().count(key) > 0) {
       overrides.emplace_back(&k, &v);
     } else {
-      return p.Err(k.source(),
-                   absl::StrCat("unknown [cluster] key \"", key,
-                                "\" (known: size, profile, seed, seeds, "
-                                "duration, join_stagger, planted_bugs, or a "
-                                "swim::Config field such as probe_interval)"));
+      return p.Err(
+          k.source(),
+          absl::StrCat("unknown [cluster] key \"", key,
+                       "\" (known: size, profile, seed, seeds, "
+                       "duration, join_stagger, join_retry, planted_bugs, or a "
+                       "swim::Config field such as probe_interval)"));
     }
   }
   return overrides;
@@ -561,37 +608,166 @@ absl::Status ReadNetwork(const Parser& p, const toml::node& node,
   return absl::OkStatus();
 }
 
-absl::Status ReadEvents(const Parser& p, const toml::node& node, Scenario& sc) {
+// Events sorted by time (stable); tables[k] is the source of events[k].
+absl::Status ReadEvents(const Parser& p, const toml::node& node, Scenario& sc,
+                        std::vector<const toml::table*>& tables) {
   const toml::array* a = node.as_array();
   if (a == nullptr) return p.Err(node, "use [[event]] (an array of tables)");
+  std::vector<std::pair<ScheduledEvent, const toml::table*>> parsed;
   for (const toml::node& n : *a) {
     const toml::table* t = n.as_table();
     if (t == nullptr) return p.Err(n, "each [[event]] must be a table");
     ScheduledEvent e;
     SWIM_ASSIGN(e, ParseEvent(p, *t));
-    sc.events.push_back(std::move(e));
+    parsed.emplace_back(std::move(e), t);
   }
-  std::stable_sort(sc.events.begin(), sc.events.end(),
-                   [](const ScheduledEvent& a, const ScheduledEvent& b) {
-                     return a.at < b.at;
-                   });
+  std::stable_sort(
+      parsed.begin(), parsed.end(),
+      [](const auto& a, const auto& b) { return a.first.at < b.first.at; });
+  for (auto& [e, t] : parsed) {
+    sc.events.push_back(std::move(e));
+    tables.push_back(t);
+  }
   return absl::OkStatus();
 }
 
-// Node indexes must exist at the time of each event; events must fall in
-// the run.
-absl::Status CheckEvents(const Parser& p, const Scenario& sc) {
-  int n = sc.size;
-  for (const ScheduledEvent& e : sc.events) {
-    for (int i : NodeRefs(e.params)) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
+// The value node holding node index `idx` in an event's table (for error
+// positions); the table itself if none does.
+const toml::node& IndexNode(const toml::table& t, int idx) {
+  std::function<const toml::node*(const toml::node&)> find =
+      [&](const toml::node& n) -> const toml::node* {
+    if (const toml::array* a = n.as_array()) {
+      for (const toml::node& e : *a) {
+        if (const toml::node* hit = find(e)) return hit;
+      }
+      return nullptr;
+    }
+    auto v = n.value_exact<int64_t>();
+    return v && *v == idx ? &n : nullptr;
+  };
+  for (const char* key :
+       {"nodes", "node", "groups", "from", "to", "seeds", "victims"}) {
+    if (const toml::node* n = t.get(key)) {
+      if (const toml::node* hit = find(*n)) return *hit;
+    }
+  }
+  return t;
+}
+
+const toml::node& KeyOr(const toml::table& t, const char* key) {
+  const toml::node* n = t.get(key);
+  return n != nullptr ? *n : t;
+}
+
+int64_t Footprint(int64_t nodes) { return nodes * nodes * kBytesPerPair; }
+
+absl::Status CheckFootprint(const Parser& p, const toml::node& where,
+                            int64_t nodes) {
+  if (Footprint(nodes) <= kMemoryBudget) return absl::OkStatus();
+  return p.Err(
+      where,
+      absl::StrFormat(
+          "the cluster would reach %d nodes, which needs about "
+          "%.1f GiB (every node keeps every other: ~%d B per pair); "
+          "the simulator's budget is %d GiB (about %d nodes)",
+          nodes, Footprint(nodes) / double(int64_t{1} << 30), kBytesPerPair,
+          kMemoryBudget >> 30,
+          static_cast<int>(std::sqrt(double(kMemoryBudget) / kBytesPerPair))));
+}
+
+// What the schedule does to each node, checked in time order: restart
+// needs a crashed or left node, rejoin a running one.
+class Lifecycle {
+ public:
+  explicit Lifecycle(int n) : state_(n, State::kUp) {}
+  absl::Status Apply(const Parser& p, const ScheduledEvent& e,
+                     const toml::table& t) {
+    const std::vector<int>& nodes = e.nodes();
+    switch (e.action) {
+      case ActionKind::kCrash:
+        for (int i : nodes) state_[i] = State::kCrashed;
+        break;
+      case ActionKind::kLeave:
+        for (int i : nodes) {
+          if (state_[i] == State::kUp) state_[i] = State::kLeft;
+        }
+        break;
+      case ActionKind::kRestart:
+        for (int i : nodes) {
+          if (state_[i] == State::kUp) {
+            return p.Err(IndexNode(t, i),
+                         absl::StrCat("restart at ", absl::FormatDuration(e.at),
+                                      ": node-", i,
+                                      " is running (restart brings back a "
+                                      "crashed or left node)"));
+          }
+          state_[i] = State::kUp;
+        }
+        break;
+      case ActionKind::kRejoin:
+        for (int i : nodes) {
+          if (state_[i] != State::kUp) {
+            return p.Err(
+                IndexNode(t, i),
+                absl::StrCat(
+                    "rejoin at ", absl::FormatDuration(e.at), ": node-", i,
+                    state_[i] == State::kLeft ? " has left" : " is crashed",
+                    " (rejoin is for running nodes; use restart)"));
+          }
+        }
+        break;
+      default:
+        break;
+    }
     const int added = Action(e.action).adds_nodes(e.params);
-    n += added;
-    if (added > 0) continue;
+    state_.insert(state_.end(), added, State::kUp);
+    return absl::OkStatus();
+  }
+
+ private:
+  enum class State : uint8_t { kUp, kCrashed, kLeft };
+  std::vector<State> state_;
+};
+
+// Node indexes must exist at the time of each event, events must fall in
+// the run, the cluster must fit the memory budget, and restarts and rejoins
+// must find their nodes crashed/left or running. Errors point at the value.
+absl::Status CheckEvents(const Parser& p, const Scenario& sc,
+                         const std::vector<const toml::table*>& tables,
+                         const toml::node& size_node) {
+  RETURN_IF_ERROR(CheckFootprint(p, size_node, sc.size));
+  int n = sc.size;
+  Lifecycle life(n);
+  for (size_t k = 0; k < sc.events.size(); ++k) {
+    const ScheduledEvent& e = sc.events[k];
+    const toml::table& t = *tables[k];
+    const std::string act(ActionKindName(e.action));
+    for (int i : NodeRefs(e.params)) {
+      if (i < n) continue;
+      return p.Err(
+          IndexNode(t, i),
+          absl::StrCat(act, " at ", absl::FormatDuration(e.at), ": node index ",
+                       i, " out of range (the cluster has nodes 0..", n - 1,
+                       " at that time)"));
+    }
     if (e.at > sc.duration) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          p.path(), ":", e.line, ":1: event at ", absl::FormatDuration(e.at),
-          " is after the end of the run (duration = ",
-          absl::FormatDuration(sc.duration), ")"));
+      return p.Err(KeyOr(t, "at"),
+                   absl::StrCat(act, " at ", absl::FormatDuration(e.at),
+                                " is after the end of the run (duration = ",
+                                absl::FormatDuration(sc.duration), ")"));
+    }
+    if (e.duration && e.at + *e.duration > sc.duration) {
+      return p.Err(KeyOr(t, "duration"),
+                   absl::StrCat(act, " at ", absl::FormatDuration(e.at),
+                                " for ", absl::FormatDuration(*e.duration),
+                                " ends after the end of the run (duration = ",
+                                absl::FormatDuration(sc.duration), ")"));
+    }
+    RETURN_IF_ERROR(life.Apply(p, e, t));
+    const int added = Action(e.action).adds_nodes(e.params);
+    if (added > 0) {
+      n += added;
+      RETURN_IF_ERROR(CheckFootprint(p, KeyOr(t, "count"), n));
     }
   }
   return absl::OkStatus();
@@ -683,8 +859,14 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
       p, overrides, s.cluster != nullptr ? s.cluster->source() : root.source(),
       sc));
   if (s.network != nullptr) RETURN_IF_ERROR(ReadNetwork(p, *s.network, sc));
-  if (s.events != nullptr) RETURN_IF_ERROR(ReadEvents(p, *s.events, sc));
-  RETURN_IF_ERROR(CheckEvents(p, sc));
+  std::vector<const toml::table*> tables;
+  if (s.events != nullptr)
+    RETURN_IF_ERROR(ReadEvents(p, *s.events, sc, tables));
+  const toml::node* size_node = nullptr;
+  if (s.cluster != nullptr && s.cluster->is_table())
+    size_node = s.cluster->as_table()->get("size");
+  RETURN_IF_ERROR(
+      CheckEvents(p, sc, tables, size_node != nullptr ? *size_node : root));
   if (s.expect != nullptr) RETURN_IF_ERROR(ReadExpect(p, *s.expect, sc));
   if (s.checkers != nullptr) RETURN_IF_ERROR(ReadCheckers(p, *s.checkers, sc));
   return sc;
@@ -697,6 +879,19 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
 absl::StatusOr<Scenario> ParseScenario(const std::string& text,
                                        const std::string& path) {
   Parser p(path);
+  // A file with nothing but comments and blank lines would run the default
+  // 3-node scenario: almost certainly the wrong file.
+  bool empty = true;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (!line.empty() && line[0] != '#') empty = false;
+  }
+  if (empty) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(p.where(),
+                     ":1:1: empty scenario (no tables or keys; see "
+                     "scenarios/README.md)"));
+  }
   try {
     toml::table root = toml::parse(text, path);
     return Build(p, root, text);
@@ -706,12 +901,20 @@ absl::StatusOr<Scenario> ParseScenario(const std::string& text,
 }
 
 absl::StatusOr<Scenario> LoadScenario(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory, not a scenario file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return absl::NotFoundError(
         absl::StrCat("cannot read scenario file ", path));
   std::stringstream ss;
   ss << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read"));
+  }
   return ParseScenario(ss.str(), path);
 }
 

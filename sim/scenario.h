@@ -95,7 +95,8 @@ struct Scenario {
   std::vector<uint64_t> seeds = {1};
   absl::Duration duration = absl::Seconds(60);
   absl::Duration join_stagger = absl::ZeroDuration();
-  swim::Config config;  // the profile with overrides applied
+  JoinRetry join_retry;  // for the initial joins ([cluster] join_retry)
+  swim::Config config;   // the profile with overrides applied
   uint32_t planted_bugs = 0;
 
   // [network]

@@ -1,5 +1,9 @@
 #include "sim/scenario_toml.h"
 
+#include <optional>
+
+#include "core/status_macros.h"
+
 #include "sim/scenario.h"
 
 #include "absl/strings/str_cat.h"
@@ -76,20 +80,35 @@ absl::StatusOr<double> TomlReader::Prob(const toml::node& n,
 
 absl::StatusOr<std::vector<int>> TomlReader::IntList(
     const toml::node& n, const std::string& key) const {
-  const toml::array* a = n.as_array();
-  if (a == nullptr) {
-    if (auto v = n.value_exact<int64_t>())
-      return std::vector<int>{static_cast<int>(*v)};
-    return Err(n, absl::StrCat("\"", key, "\" must be a list of node indexes"));
-  }
-  std::vector<int> out;
-  for (const toml::node& e : *a) {
+  auto index = [&](const toml::node& e) -> absl::StatusOr<int> {
     auto v = e.value_exact<int64_t>();
     if (!v || *v < 0) {
       return Err(e, absl::StrCat("\"", key,
                                  "\" must hold node indexes (integers >= 0)"));
     }
-    out.push_back(static_cast<int>(*v));
+    if (*v > kMaxNodeIndex) {
+      return Err(
+          e, absl::StrCat("node index ", *v, " in \"", key,
+                          "\" is out of range (at most ", kMaxNodeIndex, ")"));
+    }
+    return static_cast<int>(*v);
+  };
+  std::vector<int> out;
+  const toml::array* a = n.as_array();
+  if (a == nullptr) {
+    if (!n.is_integer()) {
+      return Err(n,
+                 absl::StrCat("\"", key, "\" must be a list of node indexes"));
+    }
+    absl::StatusOr<int> i = index(n);
+    if (!i.ok()) return i.status();
+    out.push_back(*i);
+    return out;
+  }
+  for (const toml::node& e : *a) {
+    absl::StatusOr<int> i = index(e);
+    if (!i.ok()) return i.status();
+    out.push_back(*i);
   }
   return out;
 }
@@ -103,7 +122,47 @@ struct LatencyFields {
   absl::Duration floor = absl::ZeroDuration();
   absl::Duration cap = absl::Seconds(10);
   double shape = 1.0;
+  std::optional<absl::Duration> max;  // uniform's upper end
+  const toml::node* max_node = nullptr;
+  const toml::node* shape_node = nullptr;
+  std::string shape_key;
 };
+
+// Parameters that cannot describe a distribution.
+absl::Status CheckLatency(const TomlReader& r, const toml::node& n,
+                          LatencyFields& f) {
+  if (f.max) {
+    if (*f.max < f.base) {
+      return r.Err(
+          *f.max_node,
+          absl::StrCat("latency \"max\" (", absl::FormatDuration(*f.max),
+                       ") is below \"min\" (", absl::FormatDuration(f.base),
+                       ")"));
+    }
+    f.spread = *f.max - f.base;
+  }
+  if (f.shape_node != nullptr) {
+    const bool pareto = f.kind == "pareto";
+    if (pareto ? !(f.shape > 0) : !(f.shape >= 0)) {
+      return r.Err(
+          *f.shape_node,
+          absl::StrCat("latency \"", f.shape_key, "\" must be ",
+                       pareto ? "> 0" : ">= 0", " (got ", f.shape, ")"));
+    }
+    if (f.shape > 1000) {
+      return r.Err(*f.shape_node, absl::StrCat("latency \"", f.shape_key,
+                                               "\" must be <= 1000"));
+    }
+  }
+  if (f.cap <= absl::ZeroDuration() || f.cap > absl::Hours(1)) {
+    return r.Err(n, "latency \"cap\" must be in (0, 1h]");
+  }
+  if (f.base > absl::Hours(1) || f.spread > absl::Hours(1) ||
+      f.floor > absl::Hours(1)) {
+    return r.Err(n, "latency parameters must be at most 1h");
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ReadLatencyKey(const TomlReader& r, const toml::key& k,
                             const toml::node& v, LatencyFields& f) {
@@ -118,13 +177,16 @@ absl::Status ReadLatencyKey(const TomlReader& r, const toml::key& k,
   } else if (key == "max") {
     absl::Duration mx;
     SWIM_TOML_ASSIGN(mx, r.Dur(v, key));
-    f.spread = mx - f.base;
+    f.max = mx;
+    f.max_node = &v;
   } else if (key == "floor") {
     SWIM_TOML_ASSIGN(f.floor, r.Dur(v, key));
   } else if (key == "cap") {
     SWIM_TOML_ASSIGN(f.cap, r.Dur(v, key));
   } else if (key == "sigma" || key == "alpha" || key == "shape") {
     SWIM_TOML_ASSIGN(f.shape, r.Num(v, key));
+    f.shape_node = &v;
+    f.shape_key = key;
   } else {
     return r.Err(k.source(),
                  absl::StrCat("unknown latency key \"", key,
@@ -150,6 +212,7 @@ absl::StatusOr<LatencyModel> ParseLatencyModel(const TomlReader& r,
     absl::Status s = ReadLatencyKey(r, k, v, f);
     if (!s.ok()) return s;
   }
+  RETURN_IF_ERROR(CheckLatency(r, n, f));
   LatencyModel m;
   if (f.kind == "fixed") {
     m = LatencyModel::Fixed(f.base);

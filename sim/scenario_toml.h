@@ -60,8 +60,16 @@ class TomlReader {
 absl::StatusOr<LatencyModel> ParseLatencyModel(const TomlReader& r,
                                                const toml::node& n);
 
-// Largest node index a scenario may name (and the cap on cluster sizes).
+// Largest node index a scenario may name.
 inline constexpr int64_t kMaxNodeIndex = 99'999;
+// What a scenario may cost: every node keeps a table entry for every other
+// and the monitor a view cell per pair, about kBytesPerPair bytes in all;
+// a scenario whose largest cluster needs more than kMemoryBudget is
+// rejected before it runs (that is about 3,600 nodes).
+inline constexpr int64_t kBytesPerPair = 320;
+inline constexpr int64_t kMemoryBudget = int64_t{4} << 30;
+// Longest virtual run.
+inline constexpr absl::Duration kMaxRunDuration = absl::Hours(24);
 
 }  // namespace sim
 

@@ -105,10 +105,17 @@ absl::StatusOr<std::vector<int>> NodesOr(const TomlReader& r,
                                          std::vector<int> fallback);
 // `retry = { interval = "1s", attempts = 5 }` if present.
 absl::StatusOr<JoinRetry> ParseRetry(const TomlReader& r, const toml::table& t);
+// The same table as a value.
+absl::StatusOr<JoinRetry> ParseRetryValue(const TomlReader& r,
+                                          const toml::node& n);
 // Joins node i to `seeds`, trying again every retry.interval while it
-// fails, up to retry.attempts tries in all.
+// fails, up to retry.attempts tries in all (while the node stays the same
+// running process).
 void JoinWithRetry(ActionContext& ctx, int i, const std::vector<int>& seeds,
                    const JoinRetry& retry);
+// The retry part alone: after a first attempt that ended with `first`.
+void RetryJoin(ActionContext& ctx, int i, const std::vector<int>& seeds,
+               const JoinRetry& retry, const absl::Status& first);
 
 }  // namespace sim
 

@@ -16,7 +16,7 @@ class ClockDrift final : public ActionSpec {
     DriftParams p;
     SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
     if (const toml::node* n = t.get("ppm"))
-      SWIM_TOML_ASSIGN(p.ppm, r.Int(*n, "ppm"));
+      SWIM_TOML_ASSIGN(p.ppm, r.IntIn(*n, "ppm", -100000, 100000));
     return p;
   }
   void Apply(ActionContext& ctx, const ScheduledEvent& e) const override {

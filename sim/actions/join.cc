@@ -11,7 +11,7 @@ class Join final : public ActionSpec {
  public:
   ActionKind kind() const override { return ActionKind::kJoin; }
   std::vector<std::string_view> keys() const override {
-    return {"count", "seeds"};
+    return {"count", "seeds", "retry"};
   }
   absl::StatusOr<ActionParams> Parse(const TomlReader& r,
                                      const toml::table& t) const override {
@@ -24,6 +24,7 @@ class Join final : public ActionSpec {
     p.count = static_cast<int>(c);
     SWIM_TOML_ASSIGN(p.seeds, NodesOr(r, t, "seeds", {0}));
     if (p.seeds.empty()) p.seeds = {0};
+    SWIM_TOML_ASSIGN(p.retry, ParseRetry(r, t));
     return p;
   }
   std::string Describe(const ActionParams& p) const override {

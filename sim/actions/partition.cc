@@ -29,6 +29,30 @@ class Partition final : public ActionSpec {
     }
     if (const toml::node* v = t.get("split_brain"))
       SWIM_TOML_ASSIGN(p.split_brain, r.Bool(*v, "split_brain"));
+    // A node in two groups would silently land in the last one.
+    if (const toml::node* v = t.get("groups")) {
+      std::vector<bool> seen(kMaxNodeIndex + 1, false);
+      for (const toml::node& g : *v->as_array()) {
+        auto check = [&](const toml::node& x) -> absl::Status {
+          const int64_t i = *x.value_exact<int64_t>();
+          if (seen[i]) {
+            return r.Err(
+                x, absl::StrCat("node ", i, " is in two partition groups"));
+          }
+          seen[i] = true;
+          return absl::OkStatus();
+        };
+        if (const toml::array* ga = g.as_array()) {
+          for (const toml::node& x : *ga) {
+            absl::Status s = check(x);
+            if (!s.ok()) return s;
+          }
+        } else {
+          absl::Status s = check(g);
+          if (!s.ok()) return s;
+        }
+      }
+    }
     if (p.groups.empty() && !p.split_brain)
       return r.Err(t, "partition needs \"groups\" or split_brain = true");
     return p;

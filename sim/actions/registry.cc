@@ -175,9 +175,15 @@ absl::StatusOr<std::vector<int>> NodesOr(const TomlReader& r,
 
 absl::StatusOr<JoinRetry> ParseRetry(const TomlReader& r,
                                      const toml::table& t) {
-  JoinRetry retry;
   const toml::node* n = t.get("retry");
-  if (n == nullptr) return retry;
+  if (n == nullptr) return JoinRetry();
+  return ParseRetryValue(r, *n);
+}
+
+absl::StatusOr<JoinRetry> ParseRetryValue(const TomlReader& r,
+                                          const toml::node& node) {
+  JoinRetry retry;
+  const toml::node* n = &node;
   const toml::table* rt = n->as_table();
   if (rt == nullptr) {
     return r.Err(*n,
@@ -202,10 +208,46 @@ absl::StatusOr<JoinRetry> ParseRetry(const TomlReader& r,
   return retry;
 }
 
+namespace {
+
+// Attempt `n` (1-based) of joining node i; `self` is the Memberlist the
+// chain belongs to (a crash and restart starts a new chain).
+void Attempt(Cluster& c, int i, std::vector<int> seeds, JoinRetry retry, int n,
+             const swim::Memberlist* self);
+
+void After(Cluster& c, int i, std::vector<int> seeds, JoinRetry retry, int n,
+           const swim::Memberlist* self, const absl::Status& s) {
+  if (s.ok() || n >= retry.attempts) return;
+  c.world().After(retry.interval, "join-retry",
+                  [&c, i, seeds = std::move(seeds), retry, n, self] {
+                    if (!c.is_up(i) || c.node(i) != self) return;
+                    Attempt(c, i, seeds, retry, n + 1, self);
+                  });
+}
+
+void Attempt(Cluster& c, int i, std::vector<int> seeds, JoinRetry retry, int n,
+             const swim::Memberlist* self) {
+  if (retry.attempts <= 1) {
+    c.Join(i, seeds);
+    return;
+  }
+  c.Join(i, seeds, [&c, i, seeds, retry, n, self](absl::Status s) {
+    After(c, i, seeds, retry, n, self, s);
+  });
+}
+
+}  // namespace
+
 void JoinWithRetry(ActionContext& ctx, int i, const std::vector<int>& seeds,
                    const JoinRetry& retry) {
-  ctx.cluster().Join(i, seeds);
-  (void)retry;
+  Cluster& c = ctx.cluster();
+  Attempt(c, i, seeds, retry, 1, c.node(i));
+}
+
+void RetryJoin(ActionContext& ctx, int i, const std::vector<int>& seeds,
+               const JoinRetry& retry, const absl::Status& first) {
+  Cluster& c = ctx.cluster();
+  After(c, i, seeds, retry, 1, c.node(i), first);
 }
 
 }  // namespace sim

@@ -9,7 +9,7 @@ class Rejoin final : public ActionSpec {
  public:
   ActionKind kind() const override { return ActionKind::kRejoin; }
   std::vector<std::string_view> keys() const override {
-    return {"nodes", "node", "seeds"};
+    return {"nodes", "node", "seeds", "retry"};
   }
   absl::StatusOr<ActionParams> Parse(const TomlReader& r,
                                      const toml::table& t) const override {
@@ -17,6 +17,7 @@ class Rejoin final : public ActionSpec {
     SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
     SWIM_TOML_ASSIGN(p.seeds, NodesOr(r, t, "seeds", {0}));
     if (p.seeds.empty()) p.seeds = {0};
+    SWIM_TOML_ASSIGN(p.retry, ParseRetry(r, t));
     return p;
   }
   bool settles() const override { return true; }
