@@ -1,5 +1,7 @@
 #include "sim/checkers.h"
 
+#include "sim/faults.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -10,6 +12,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
 namespace sim {
@@ -55,7 +58,28 @@ Monitor::Monitor(Cluster* cluster, const swim::Config& config, int max_nodes,
   row_mismatch_.assign(max_nodes, 0);
   started_at_.assign(max_nodes, swim::Instant());
   episodes_.resize(max_nodes);
-  for (const std::string& name : KnownCheckers()) results_[name].name = name;
+  for (std::string_view name : kMonitorCheckers) {
+    results_[std::string(name)].name = std::string(name);
+  }
+  subscription_ = cluster_->Subscribe(
+      [this](const ClusterEvent& e) { OnEvent(e); },
+      [this](const TruthEvent& t) { OnTruth(t); });
+}
+
+Monitor::~Monitor() { cluster_->Unsubscribe(subscription_); }
+
+void Monitor::OnTruth(const TruthEvent& t) {
+  switch (t.kind) {
+    case TruthEvent::Kind::kStarted:
+      NodeStarted(t.node);
+      break;
+    case TruthEvent::Kind::kCrashed:
+      NodeCrashed(t.node);
+      break;
+    case TruthEvent::Kind::kLeft:
+      NodeLeft(t.node);
+      break;
+  }
 }
 
 int Monitor::IndexOf(const std::string& name) {
@@ -151,6 +175,7 @@ void Monitor::NodeCrashed(int i) {
   c.at = cluster_->world().Now();
   crashes_.push_back(c);
   crash_checked_.push_back(false);
+  crash_missed_.push_back(false);
 }
 
 void Monitor::NodeLeft(int i) { SetUp(i, false, /*reset_row=*/false); }
@@ -203,6 +228,69 @@ bool Monitor::DriftOn(int node) const {
       return true;
   }
   return false;
+}
+
+namespace {
+
+// The chance that one sample of `m` exceeds `limit` (from 2000 draws of a
+// private generator: deterministic, and the World's streams are untouched).
+double TailAbove(const LatencyModel& m, absl::Duration limit) {
+  if (m.kind == LatencyModel::Kind::kFixed) return m.base > limit ? 1.0 : 0.0;
+  swim::Rng rng(0x5eed);
+  int over = 0;
+  constexpr int kDraws = 2000;
+  for (int k = 0; k < kDraws; ++k) over += m.Sample(rng) > limit ? 1 : 0;
+  return static_cast<double>(over) / kDraws;
+}
+
+}  // namespace
+
+// Slow links: latency faults on the subject's or the accuser's links in the
+// window, a [network] latency whose tail passes half the probe timeout (a
+// ping and its ack), and egress queueing behind a bandwidth limit.
+std::vector<std::string> Monitor::LinkCauses(int observer, int subject,
+                                             swim::Instant a,
+                                             swim::Instant t) const {
+  std::vector<std::string> out;
+  auto touches = [&](const std::vector<int>& nodes) {
+    return nodes.empty() ||
+           std::find(nodes.begin(), nodes.end(), subject) != nodes.end() ||
+           std::find(nodes.begin(), nodes.end(), observer) != nodes.end();
+  };
+  if (faults_ != nullptr) {
+    for (const FaultSet::Span& s : faults_->history()) {
+      if (s.kind != FaultSet::Kind::kLink) continue;
+      if (s.cause == FaultSet::Cause::kLoss) continue;  // drops say it
+      if (s.start > t || (s.end && *s.end < a) || !touches(s.nodes)) continue;
+      out.push_back(absl::StrCat(
+          s.what, s.nodes.empty() ? " on every link" : " on links of ",
+          s.nodes.empty() ? "" : absl::StrJoin(s.nodes, ",", [](std::string* o, int i) {
+            absl::StrAppend(o, Cluster::NodeName(i));
+          }),
+          " from ", At(s.start), s.end ? absl::StrCat(" to ", At(*s.end)) : ""));
+    }
+  }
+  Network& net = cluster_->world().network();
+  const absl::Duration half = config_.probe_timeout / 2;
+  const NodeId so = cluster_->world_id(subject), ob = cluster_->world_id(observer);
+  for (const LinkParams* l : {&net.Link(so, ob), &net.Link(ob, so)}) {
+    const double tail = TailAbove(l->latency, half);
+    if (tail >= 0.001) {
+      out.push_back(absl::StrFormat(
+          "link latency: %.1f%% of one-way delays over probe_timeout/2 (%s)",
+          100 * tail, absl::FormatDuration(half)));
+      break;
+    }
+  }
+  for (int n : {subject, observer}) {
+    const uint64_t bps =
+        net.bandwidth(cluster_->world_id(n)).bytes_per_second;
+    if (bps > 0) {
+      out.push_back(absl::StrCat("bandwidth limit on ", Cluster::NodeName(n),
+                                 ": ", bps, " B/s (queueing delay)"));
+    }
+  }
+  return out;
 }
 
 std::string Monitor::Explain(int observer, int subject, swim::Instant t) const {
@@ -270,6 +358,8 @@ std::string Monitor::Explain(int observer, int subject, swim::Instant t) const {
     absl::StrAppend(&s, ")");
     parts.push_back(s);
   }
+  for (std::string& c : LinkCauses(observer, subject, a, t))
+    parts.push_back(std::move(c));
   if (parts.empty()) return "no fault in the window: unexplained";
   return absl::StrJoin(parts, "; ");
 }
@@ -452,6 +542,7 @@ void Monitor::CheckCrashDeadline(size_t ci) {
       }
     }
   }
+  crash_missed_[ci] = true;
   Violation("crash_detection",
             absl::StrCat(Cluster::NodeName(c.node), " crashed at ", At(c.at),
                          " but is not seen dead by every live node within ",
@@ -495,9 +586,64 @@ void Monitor::Finish() { Poll(); }
 
 std::vector<CheckerResult> Monitor::Results() const {
   std::vector<CheckerResult> out;
-  for (const std::string& name : KnownCheckers())
-    out.push_back(results_.at(name));
+  for (std::string_view name : kMonitorCheckers)
+    out.push_back(results_.at(std::string(name)));
   return out;
+}
+
+namespace {
+
+// One of the Monitor's checkers.
+class MonitorChecker final : public Checker {
+ public:
+  MonitorChecker(const Monitor* m, std::string_view name)
+      : monitor_(m), name_(name) {}
+  CheckerResult Result() const override { return monitor_->Result(name_); }
+
+ private:
+  const Monitor* monitor_;
+  std::string name_;
+};
+
+bool Always(const Scenario&) { return true; }
+std::unique_ptr<Checker> MakeMonitorChecker(const CheckerContext& ctx,
+                                            std::string_view name) {
+  return std::make_unique<MonitorChecker>(ctx.monitor, name);
+}
+
+}  // namespace
+
+// sim/hostile_checker.cc
+bool ScenarioHasHostile(const Scenario& sc);
+std::unique_ptr<Checker> MakeHostileHurtChecker(const CheckerContext& ctx,
+                                                std::string_view name);
+
+const std::vector<CheckerDef>& CheckerRegistry() {
+  static const auto* all = new std::vector<CheckerDef>{
+      {"false_positives", Always, MakeMonitorChecker},
+      {"convergence", Always, MakeMonitorChecker},
+      {"incarnation", Always, MakeMonitorChecker},
+      {"suspicion_bounds", Always, MakeMonitorChecker},
+      {"crash_detection", Always, MakeMonitorChecker},
+      {"hostile_hurt", ScenarioHasHostile, MakeHostileHurtChecker},
+  };
+  return *all;
+}
+
+const CheckerDef* FindChecker(std::string_view name) {
+  for (const CheckerDef& d : CheckerRegistry()) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
+const std::vector<std::string>& KnownCheckers() {
+  static const auto* names = [] {
+    auto* v = new std::vector<std::string>();
+    for (const CheckerDef& d : CheckerRegistry()) v->emplace_back(d.name);
+    return v;
+  }();
+  return *names;
 }
 
 }  // namespace sim

@@ -11,7 +11,13 @@
 //                   [t - W, t], W = max suspicion timeout + 5 probe
 //                   intervals: packets lost on the subject's links (by
 //                   cause and peer), partitions, pauses of the subject or
-//                   the accuser, clock drift. A paused node counts as live:
+//                   the accuser, clock drift, slow links (latency faults
+//                   on the subject's or accuser's links, a [network]
+//                   latency whose tail passes probe_timeout / 2, a
+//                   bandwidth limit's queueing). The cause labels are
+//                   listed in scenarios/README.md; "unexplained" means no
+//                   fault could have caused it: a protocol problem worth a
+//                   bug report. A paused node counts as live:
 //                   declaring it dead is a false positive explained by the
 //                   pause.
 //  convergence      After the schedule's last action (the last heal, resume,
@@ -50,12 +56,23 @@
 //                   first or a partition was in force; [expect]
 //                   crash_detection_bound overrides it.
 //
+//  hostile_hurt     (only in scenarios with a `hostile` action) Every honest,
+//                   running node declared dead while a hostile peer was
+//                   about, with the peer's forged claims about it
+//                   (sim/hostile.h, HurtMonitor).
+//
+// Checkers are objects registered by name (CheckerRegistry below); the
+// first five share the Monitor's per-cell views, others keep their own
+// state and watch the cluster's event bus themselves.
+//
 // Single-threaded, on the World's thread.
 #ifndef SWIM_SIM_CHECKERS_H_
 #define SWIM_SIM_CHECKERS_H_
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <string_view>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +85,8 @@
 #include "absl/time/time.h"
 
 namespace sim {
+
+class FaultSet;
 
 struct CheckerResult {
   std::string name;
@@ -108,13 +127,19 @@ struct CrashTiming {
 class Monitor {
  public:
   // `max_nodes`: every node index that will ever exist is below it.
+  // Subscribes to the cluster's event bus (membership and ground truth).
   Monitor(Cluster* cluster, const swim::Config& config, int max_nodes,
           const Bounds& bounds, bool track_views = true);
+  ~Monitor();
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
 
-  // Feed from Cluster::set_event_listener.
+  // The scenario's fault history (for explanations of false deaths).
+  void set_faults(const FaultSet* faults) { faults_ = faults; }
+
+  // The bus feeds these.
   void OnEvent(const ClusterEvent& e);
-
-  // Ground truth changes made by the runner (call right after doing them).
+  void OnTruth(const TruthEvent& t);
   void NodeStarted(int i);  // added+started, or restarted
   void NodeCrashed(int i);
   void NodeLeft(int i);  // after Leave was called
@@ -150,7 +175,18 @@ class Monitor {
     return quiet_agree_;
   }
   const Bounds& bounds() const { return bounds_; }
+  // The Monitor's checkers (kMonitorCheckers), in that order.
   std::vector<CheckerResult> Results() const;
+  const CheckerResult& Result(const std::string& name) const {
+    return results_.at(name);
+  }
+  // A crash the crash_detection checker holds against the protocol: not
+  // seen dead by every live node by its deadline, although it was neither
+  // restarted first nor hidden by a partition in force. The
+  // undetected_crashes metric counts exactly these (one definition).
+  bool CrashMissed(size_t crash_index) const {
+    return crash_index < crash_missed_.size() && crash_missed_[crash_index];
+  }
 
  private:
   enum class View : uint8_t { kUnknown, kAlive, kSuspect, kDead, kLeft };
@@ -182,7 +218,12 @@ class Monitor {
   void OnConverged();
   static int IndexOf(const std::string& name);
 
+  std::vector<std::string> LinkCauses(int observer, int subject,
+                                      swim::Instant a, swim::Instant t) const;
+
   Cluster* cluster_;
+  const FaultSet* faults_ = nullptr;
+  Cluster::Subscription subscription_ = 0;
   swim::Config config_;
   int max_nodes_;
   Bounds bounds_;
@@ -200,6 +241,7 @@ class Monitor {
   std::vector<FalsePositive> fps_;
   std::vector<CrashTiming> crashes_;
   std::vector<bool> crash_checked_;
+  std::vector<bool> crash_missed_;
   std::optional<absl::Duration> initial_;
   std::map<int, std::optional<absl::Duration>> conv_after_;
   std::map<int, swim::Instant> conv_pending_;
@@ -208,6 +250,40 @@ class Monitor {
   bool quiet_checked_ = false;
   std::map<std::string, CheckerResult> results_;
 };
+
+// The checkers the Monitor computes.
+inline constexpr std::string_view kMonitorCheckers[] = {
+    "false_positives", "convergence", "incarnation", "suspicion_bounds",
+    "crash_detection"};
+
+class HostilePeer;
+struct Scenario;
+
+// One checker's view of a run.
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  // A hostile peer joined the run (the hostile action).
+  virtual void OnHostilePeer(const HostilePeer*) {}
+  virtual CheckerResult Result() const = 0;
+};
+
+struct CheckerContext {
+  Cluster* cluster = nullptr;
+  const Monitor* monitor = nullptr;
+};
+
+struct CheckerDef {
+  std::string_view name;
+  // Whether it judges `sc` at all (hostile_hurt: only with a hostile action).
+  bool (*applies)(const Scenario& sc) = nullptr;
+  std::unique_ptr<Checker> (*make)(const CheckerContext& ctx,
+                                   std::string_view name) = nullptr;
+};
+
+// Every checker, by name (sim/checkers.cc lists them).
+const std::vector<CheckerDef>& CheckerRegistry();
+const CheckerDef* FindChecker(std::string_view name);
 
 }  // namespace sim
 

@@ -86,7 +86,34 @@ void Cluster::Record(NodeId observer, ClusterEvent::Kind kind,
                      const swim::Node& n) {
   ClusterEvent e{world_.Now(), observer, kind, n.name, n.state, n.incarnation};
   if (record_events_) events_.push_back(e);
-  if (listener_) listener_(e);
+  // By index: a callback may subscribe (appends) or unsubscribe (clears).
+  for (size_t k = 0; k < subscribers_.size(); ++k) {
+    if (subscribers_[k].on_event) subscribers_[k].on_event(e);
+  }
+}
+
+void Cluster::PublishTruth(int i, TruthEvent::Kind kind) {
+  const TruthEvent t{world_.Now(), i, kind};
+  for (size_t k = 0; k < subscribers_.size(); ++k) {
+    if (subscribers_[k].on_truth) subscribers_[k].on_truth(t);
+  }
+}
+
+Cluster::Subscription Cluster::Subscribe(
+    std::function<void(const ClusterEvent&)> on_event,
+    std::function<void(const TruthEvent&)> on_truth) {
+  const Subscription id = next_subscription_++;
+  subscribers_.push_back({id, std::move(on_event), std::move(on_truth)});
+  return id;
+}
+
+void Cluster::Unsubscribe(Subscription id) {
+  for (Subscriber& s : subscribers_) {
+    if (s.id == id) {
+      s.on_event = nullptr;
+      s.on_truth = nullptr;
+    }
+  }
 }
 
 void Cluster::Build(int i) {
@@ -115,15 +142,23 @@ int Cluster::AddNode() {
   return static_cast<int>(members_.size()) - 1;
 }
 
-absl::Status Cluster::Start(int i) { return members_[i]->ml->Start(); }
+absl::Status Cluster::Start(int i) {
+  absl::Status s = members_[i]->ml->Start();
+  if (s.ok()) PublishTruth(i, TruthEvent::Kind::kStarted);
+  return s;
+}
 
-void Cluster::Join(int i, const std::vector<int>& seeds) {
+void Cluster::Join(int i, const std::vector<int>& seeds,
+                   std::function<void(absl::Status)> done) {
   std::vector<std::string> addrs;
   for (int s : seeds) addrs.push_back(world_.address(members_[s]->id).ToString());
   join_results_[i].reset();
   swim::Memberlist* ml = members_[i]->ml.get();
   if (ml == nullptr) return;
-  ml->Join(addrs, [this, i](int, absl::Status s) { join_results_[i] = s; });
+  ml->Join(addrs, [this, i, done = std::move(done)](int, absl::Status s) {
+    join_results_[i] = s;
+    if (done) done(s);
+  });
 }
 
 void Cluster::CreateAndJoin(int n, absl::Duration stagger) {
@@ -149,18 +184,28 @@ bool Cluster::is_up(int i) const {
 void Cluster::Crash(int i) {
   world_.Crash(members_[i]->id);
   members_[i]->ml.reset();
+  PublishTruth(i, TruthEvent::Kind::kCrashed);
 }
 
-void Cluster::Restart(int i, std::vector<int> seeds) {
+void Cluster::Restart(int i, std::vector<int> seeds,
+                      std::function<void(absl::Status)> join_done) {
+  if (members_[i]->ml != nullptr && members_[i]->ml->HasLeft()) {
+    // A node that left still runs its old process: stop it first (the
+    // World drops its pending callbacks), then start a new one.
+    world_.Crash(members_[i]->id);
+    members_[i]->ml.reset();
+  }
   world_.Restart(members_[i]->id);  // calls Build through the hook
   if (members_[i]->ml == nullptr) Build(i);
   SWIM_CHECK(Start(i).ok());
   if (seeds.empty()) seeds.push_back(i == 0 ? 1 : 0);
-  Join(i, seeds);
+  Join(i, seeds, std::move(join_done));
 }
 
 void Cluster::Leave(int i, absl::Duration timeout) {
-  if (members_[i]->ml) members_[i]->ml->Leave(timeout, [](absl::Status) {});
+  if (!members_[i]->ml) return;
+  members_[i]->ml->Leave(timeout, [](absl::Status) {});
+  PublishTruth(i, TruthEvent::Kind::kLeft);
 }
 
 std::optional<swim::NodeState> Cluster::StateOf(int observer, int subject) const {

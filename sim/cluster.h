@@ -22,13 +22,21 @@
 
 #include "core/config.h"
 #include "core/memberlist.h"
+
 #include "sim/world.h"
 
 namespace sim {
 
 // A membership event seen by one node, stamped with the World's time.
 struct ClusterEvent {
-  enum class Kind : uint8_t { kJoin, kLeave, kUpdate, kSuspect, kAlive, kWeight };
+  enum class Kind : uint8_t {
+    kJoin,
+    kLeave,
+    kUpdate,
+    kSuspect,
+    kAlive,
+    kWeight
+  };
   swim::Instant at;
   NodeId observer;
   Kind kind;
@@ -37,6 +45,14 @@ struct ClusterEvent {
   uint32_t incarnation;
 };
 std::string_view ClusterEventKindName(ClusterEvent::Kind kind);
+
+// Ground truth: what the harness did to a node (not what any node thinks).
+struct TruthEvent {
+  enum class Kind : uint8_t { kStarted, kCrashed, kLeft };
+  swim::Instant at;
+  int node = 0;  // cluster index
+  Kind kind;
+};
 
 class Cluster {
  public:
@@ -56,8 +72,9 @@ class Cluster {
 
   absl::Status Start(int i);
   // Joins node i to the given seed nodes; the result is recorded in
-  // join_results().
-  void Join(int i, const std::vector<int>& seeds);
+  // join_results() and passed to `done` (if any).
+  void Join(int i, const std::vector<int>& seeds,
+            std::function<void(absl::Status)> done = {});
 
   World& world() { return world_; }
   int size() const { return static_cast<int>(members_.size()); }
@@ -70,9 +87,12 @@ class Cluster {
 
   // Faults that involve the Memberlist object (network faults are World's).
   void Crash(int i);
-  // Rebuilds node i after a crash and joins it to `seeds` (default: node 0,
-  // or node 1 when i == 0).
-  void Restart(int i, std::vector<int> seeds = {});
+  // Rebuilds node i after a crash, or after it left (a fresh Memberlist:
+  // it comes back at incarnation 1 and refutes its own "left" with a
+  // higher one, as a restarted Go process does), and joins it to `seeds`
+  // (default: node 0, or node 1 when i == 0).
+  void Restart(int i, std::vector<int> seeds = {},
+               std::function<void(absl::Status)> join_done = {});
   void Leave(int i, absl::Duration timeout);
 
   // --- observations --------------------------------------------------------
@@ -84,7 +104,8 @@ class Cluster {
   // True if every up node sees `subject` in `state` (dead counts for left
   // too when state is kDead and accept_left is true; for kDead and kLeft,
   // an entry already reaped counts as well).
-  bool AllSee(int subject, swim::NodeState state, bool accept_left = true) const;
+  bool AllSee(int subject, swim::NodeState state,
+              bool accept_left = true) const;
   // Runs until pred() or `timeout` of virtual time; returns pred(). The
   // predicate is polled every check_interval() of virtual time (default
   // 1 ms), so times measured with it are exact to that quantum.
@@ -102,14 +123,24 @@ class Cluster {
   const std::vector<std::optional<absl::Status>>& join_results() const {
     return join_results_;
   }
-  // Called for every event (after recording), e.g. by checkers.
-  void set_event_listener(std::function<void(const ClusterEvent&)> fn) {
-    listener_ = std::move(fn);
-  }
+  // The event bus: every subscriber sees every membership event (after
+  // recording) and every ground-truth change (a node started or restarted,
+  // crashed, or was told to leave), in subscription order. Monitors
+  // (sim/checkers.h, sim/hostile.h) subscribe; several may watch one run.
+  using Subscription = uint64_t;
+  Subscription Subscribe(std::function<void(const ClusterEvent&)> on_event,
+                         std::function<void(const TruthEvent&)> on_truth = {});
+  void Unsubscribe(Subscription id);
 
  private:
   struct Member;
+  struct Subscriber {
+    Subscription id;
+    std::function<void(const ClusterEvent&)> on_event;
+    std::function<void(const TruthEvent&)> on_truth;
+  };
   void Record(NodeId observer, ClusterEvent::Kind kind, const swim::Node& n);
+  void PublishTruth(int i, TruthEvent::Kind kind);
   void Build(int i);
 
   World world_;
@@ -117,7 +148,8 @@ class Cluster {
   std::vector<std::unique_ptr<Member>> members_;
   std::vector<ClusterEvent> events_;
   std::vector<std::optional<absl::Status>> join_results_;
-  std::function<void(const ClusterEvent&)> listener_;
+  std::vector<Subscriber> subscribers_;
+  Subscription next_subscription_ = 1;
   bool record_events_ = true;
   absl::Duration check_interval_ = absl::Milliseconds(1);
 };

@@ -986,7 +986,8 @@ void HostilePeer::FakeMembers() {
 
 HurtMonitor::HurtMonitor(Cluster* cluster, const HostilePeer* peer)
     : cluster_(cluster), peer_(peer) {
-  cluster_->set_event_listener([this](const ClusterEvent& e) { OnEvent(e); });
+  subscription_ =
+      cluster_->Subscribe([this](const ClusterEvent& e) { OnEvent(e); });
 }
 
 namespace {
@@ -1004,7 +1005,7 @@ std::optional<int> IndexOfWorldId(const Cluster& c, NodeId id) {
 }
 }  // namespace
 
-HurtMonitor::~HurtMonitor() { cluster_->set_event_listener(nullptr); }
+HurtMonitor::~HurtMonitor() { cluster_->Unsubscribe(subscription_); }
 
 void HurtMonitor::OnEvent(const ClusterEvent& e) {
   const bool death =

@@ -265,14 +265,14 @@ struct Hurt {
   std::string cause;
 };
 
-// Watches an honest Cluster under attack (takes its event listener) and
+// Watches an honest Cluster under attack (subscribes to its event bus) and
 // records every false suspicion and false death of an honest node, with
 // the reason: the hostile peer's forged claims about the subject, the
 // subject's refutations, and whether the subject could refute at all.
 class HurtMonitor {
  public:
   HurtMonitor(Cluster* cluster, const HostilePeer* peer);
-  ~HurtMonitor();  // clears the cluster's event listener
+  ~HurtMonitor();  // unsubscribes
   HurtMonitor(const HurtMonitor&) = delete;
   HurtMonitor& operator=(const HurtMonitor&) = delete;
   const std::vector<Hurt>& deaths() const { return deaths_; }
@@ -285,6 +285,7 @@ class HurtMonitor {
   void OnEvent(const ClusterEvent& e);
   Cluster* cluster_;
   const HostilePeer* peer_;
+  Cluster::Subscription subscription_ = 0;
   std::vector<Hurt> deaths_;
   uint64_t suspicions_ = 0;
 };

@@ -7,6 +7,9 @@
 #include <limits>
 #include <map>
 
+#include "sim/actions/action.h"
+#include "sim/metrics.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -39,9 +42,8 @@ double Sum(const std::vector<double>& v) {
 }
 
 bool IsDurationMetric(const std::string& m) {
-  return !(m == "false_positives" || m == "false_positives_per_seed" ||
-           m == "bytes_per_node_per_sec" || m == "msgs_per_node_per_sec" ||
-           m == "undetected_crashes");
+  const MetricDef* d = FindMetric(m);
+  return d == nullptr || d->is_duration;
 }
 
 std::string Fmt(double v, bool duration) {
@@ -93,6 +95,27 @@ std::string XmlEscape(const std::string& s) {
 
 }  // namespace
 
+std::string RealTimeRatio(double virtual_seconds, double wall_seconds) {
+  if (wall_seconds <= 0) return "no wall time measured";
+  const double r = virtual_seconds / wall_seconds;
+  if (r >= 10) return absl::StrFormat("%.0fx real time", r);
+  if (r >= 1) return absl::StrFormat("%.1fx real time", r);
+  if (r <= 0) return "0x real time";
+  return absl::StrFormat("%.3gx real time, %.3gx slower than real time", r,
+                         1 / r);
+}
+
+std::string SafeFileName(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    out.push_back(ok ? c : '_');
+  }
+  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
+  return out;
+}
+
 double Percentile(std::vector<double> v, double q) {
   if (v.empty()) return kNaN;
   std::sort(v.begin(), v.end());
@@ -103,25 +126,22 @@ double Percentile(std::vector<double> v, double q) {
 
 double MetricValue(const std::string& m,
                    const std::vector<const RunResult*>& runs) {
-  for (const char* base : {"first_detection", "first_suspicion", "detection",
-                           "join_agreement", "agreement_after_heal"}) {
-    const std::string b(base);
-    if (m == b + "_p50") return Percentile(Pool(b, runs), 0.5);
-    if (m == b + "_p99") return Percentile(Pool(b, runs), 0.99);
-    if (m == b + "_max") return Max(Pool(b, runs));
+  const MetricDef* d = FindMetric(m);
+  if (d == nullptr) return Max(Pool(m, runs));  // a raw sample name
+  const std::vector<double> v = Pool(std::string(d->sample), runs);
+  switch (d->aggregate) {
+    case Aggregate::kP50:
+      return Percentile(v, 0.5);
+    case Aggregate::kP99:
+      return Percentile(v, 0.99);
+    case Aggregate::kMax:
+      return Max(v);
+    case Aggregate::kSum:
+      return v.empty() ? kNaN : Sum(v);
+    case Aggregate::kMeanPerRun:
+      return v.empty() ? kNaN : Sum(v) / v.size();
   }
-  if (m == "false_positives" || m == "undetected_crashes") {
-    std::vector<double> v = Pool(m, runs);
-    return v.empty() ? kNaN : Sum(v);
-  }
-  if (m == "false_positives_per_seed") {
-    std::vector<double> v = Pool("false_positives", runs);
-    return v.empty() ? kNaN : Sum(v) / v.size();
-  }
-  if (m == "mass_join_converged_within")
-    return Max(Pool("initial_convergence", runs));
-  // agreement_after_heal, initial_convergence, converged_by, rates: worst seed.
-  return Max(Pool(m, runs));
+  return kNaN;
 }
 
 std::vector<ExpectationOutcome> EvaluateExpectations(
@@ -230,6 +250,12 @@ std::string TerminalReport(const Scenario& sc,
                   " msgs/s, ",
                   Fmt(MetricValue("bytes_per_node_per_sec", all), false),
                   " bytes/s (worst seed; UDP + TCP)\n");
+  // Joins that never happened (not the same thing as "did not converge").
+  for (const RunResult& r : runs) {
+    if (r.never_joined.empty()) continue;
+    absl::StrAppend(&o, "Never joined (seed ", r.seed, "): ",
+                    absl::StrJoin(r.never_joined, "; "), "\n");
+  }
   // Checkers.
   absl::StrAppend(&o, "\nInvariant checkers (every seed):\n");
   if (!runs.empty()) {
@@ -297,9 +323,8 @@ std::string TerminalReport(const Scenario& sc,
   }
   absl::StrAppend(
       &o, absl::StrFormat("\nSimulated %.0fs of cluster time in %.2fs wall "
-                          "(%.0fx real time, %.2fM "
-                          "events)\n",
-                          vsec, wsec, wsec > 0 ? vsec / wsec : 0.0, evs / 1e6));
+                          "(%s, %.2fM events)\n",
+                          vsec, wsec, RealTimeRatio(vsec, wsec), evs / 1e6));
   bool pass = true;
   for (const RunResult& r : runs) pass = pass && r.passed;
   for (const ExpectationOutcome& e : outcomes) pass = pass && e.held;
@@ -321,7 +346,7 @@ std::vector<TimelineRow> TimelineTable(const Scenario& sc,
       const EventOutcome& ev = runs[0].events[k];
       std::string what;
       if (ev.action == ActionKind::kCrash) {
-        const size_t n = sc.events[ev.index].nodes.size();
+        const size_t n = sc.events[ev.index].nodes().size();
         std::vector<double> fs, fd, full;
         for (const RunResult& r : runs) {
           for (size_t j = crash_k; j < crash_k + n && j < r.crashes.size();
@@ -353,13 +378,8 @@ std::vector<TimelineRow> TimelineTable(const Scenario& sc,
           }
         }
         const ScheduledEvent& se = sc.events[ev.index];
-        const bool measured = se.duration.has_value() ||
-                              ev.action == ActionKind::kJoin ||
-                              ev.action == ActionKind::kLeave ||
-                              ev.action == ActionKind::kRestart ||
-                              ev.action == ActionKind::kResume ||
-                              ev.action == ActionKind::kHeal ||
-                              ev.action == ActionKind::kMetaUpdate;
+        const bool measured =
+            se.duration.has_value() || Action(ev.action).settles();
         if (measured && (any || !conv.empty())) {
           what =
               absl::StrCat(se.duration ? "after it ended, all agree again in "
@@ -397,6 +417,7 @@ nlohmann::json JsonReport(const Scenario& sc,
     x["passed"] = r.passed;
     x["trace_hash"] = absl::StrFormat("%016x", r.trace_hash);
     x["problems"] = r.problems;
+    x["never_joined"] = r.never_joined;
     x["virtual_s"] = absl::ToDoubleSeconds(r.virtual_time);
     x["wall_s"] = r.wall_seconds;
     x["events_processed"] = r.events_processed;
@@ -693,6 +714,22 @@ std::string DetectionSvg(const Scenario& sc,
   return s;
 }
 
+absl::Status CheckWritableDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  }
+  const std::string probe = absl::StrCat(dir, "/.swimsim-write-test");
+  {
+    std::ofstream f(probe, std::ios::binary);
+    if (!f) return absl::InternalError(absl::StrCat("cannot write in ", dir));
+  }
+  std::filesystem::remove(probe, ec);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::string>> WriteSvgs(
     const std::string& dir, const Scenario& sc,
     const std::vector<RunResult>& runs) {
@@ -706,7 +743,8 @@ absl::StatusOr<std::vector<std::string>> WriteSvgs(
        {std::pair<std::string, std::string>{".agreement.svg",
                                             AgreementSvg(sc, runs)},
         {".detection.svg", DetectionSvg(sc, runs)}}) {
-    const std::string path = absl::StrCat(dir, "/", sc.name, suffix);
+    const std::string path =
+        absl::StrCat(dir, "/", SafeFileName(sc.name), suffix);
     std::ofstream f(path, std::ios::binary);
     f << text;
     if (!f) return absl::InternalError(absl::StrCat("cannot write ", path));

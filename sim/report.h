@@ -34,6 +34,11 @@ double MetricValue(const std::string& metric,
                    const std::vector<const RunResult*>& runs);
 std::vector<ExpectationOutcome> EvaluateExpectations(
     const Scenario& sc, const std::vector<RunResult>& runs);
+// "120x real time", or "0.25x real time, 4x slower than real time".
+std::string RealTimeRatio(double virtual_seconds, double wall_seconds);
+// `name` with every character outside [A-Za-z0-9._-] replaced by '_' and no
+// leading dot: safe as a file name inside an output directory.
+std::string SafeFileName(const std::string& name);
 // Nearest-rank percentile (q in [0, 1]) of `v`; NaN if empty.
 double Percentile(std::vector<double> v, double q);
 
@@ -65,6 +70,9 @@ nlohmann::json JsonReport(const Scenario& sc,
 absl::StatusOr<std::vector<std::string>> WriteSvgs(
     const std::string& dir, const Scenario& sc,
     const std::vector<RunResult>& runs);
+
+// Creates `dir` if needed and checks that a file can be written in it.
+absl::Status CheckWritableDir(const std::string& dir);
 
 // The SVG texts themselves (for tests).
 std::string AgreementSvg(const Scenario& sc,

@@ -84,6 +84,10 @@ struct RunResult {
   uint64_t trace_hash = 0;
   bool passed = false;  // every enabled checker as expected
   std::vector<std::string> problems;
+  // Running nodes whose join failed and that know no other member at the
+  // end: "node-5: join failed after 3 attempts: ..." (reported apart from
+  // convergence: the cluster may agree without them).
+  std::vector<std::string> never_joined;
   std::vector<CheckerOutcome> checkers;
   std::map<std::string, std::vector<double>> samples;
   std::vector<CrashTiming> crashes;
@@ -105,6 +109,9 @@ struct RunResult {
 absl::Status CheckScenarioSupported(const Scenario& scenario);
 // True in binaries linked with //core:memberlist_planted_bugs.
 bool PlantedBugsLinked();
+
+// "crash node-3 @10s", "loss 20% for 1m @10s".
+std::string EventLabel(const ScheduledEvent& e);
 
 absl::StatusOr<RunResult> RunScenario(const Scenario& scenario, uint64_t seed,
                                       const RunOptions& options = {});

@@ -1,8 +1,11 @@
 #include "sim/scenario.h"
 
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -12,51 +15,19 @@
 #include "core/status_macros.h"
 #include "core/strings.h"
 
+#include "sim/actions/action.h"
+#include "sim/checkers.h"
+#include "sim/metrics.h"
+#include "sim/scenario_toml.h"
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 namespace sim {
-
-std::string_view ActionKindName(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::kJoin:
-      return "join";
-    case ActionKind::kLeave:
-      return "leave";
-    case ActionKind::kCrash:
-      return "crash";
-    case ActionKind::kRestart:
-      return "restart";
-    case ActionKind::kPause:
-      return "pause";
-    case ActionKind::kResume:
-      return "resume";
-    case ActionKind::kPartition:
-      return "partition";
-    case ActionKind::kHeal:
-      return "heal";
-    case ActionKind::kIsolate:
-      return "isolate";
-    case ActionKind::kOneWay:
-      return "one_way";
-    case ActionKind::kLoss:
-      return "loss";
-    case ActionKind::kLatency:
-      return "latency";
-    case ActionKind::kMetaUpdate:
-      return "meta_update";
-    case ActionKind::kBroadcast:
-      return "broadcast";
-    case ActionKind::kClockDrift:
-      return "clock_drift";
-    case ActionKind::kRejoin:
-      return "rejoin";
-  }
-  return "?";
-}
 
 std::string_view ExpectationOpName(Expectation::Op op) {
   switch (op) {
@@ -75,49 +46,18 @@ std::string_view ExpectationOpName(Expectation::Op op) {
 }
 
 const std::vector<std::string>& KnownMetrics() {
-  static const auto* m = new std::vector<std::string>{
-      // crash -> first node declares it dead / every live node does
-      "first_detection_p50",
-      "first_detection_p99",
-      "first_detection_max",
-      "detection_p50",
-      "detection_p99",
-      "detection_max",
-      // crash -> first suspicion
-      "first_suspicion_p50",
-      "first_suspicion_p99",
-      "first_suspicion_max",
-      // last heal/resume -> every live node agrees
-      "agreement_after_heal",
-      "agreement_after_heal_p99",
-      // join -> every live node sees the joiner alive
-      "join_agreement_p99",
-      "join_agreement_max",
-      // t=0 -> first full convergence of the initial cluster
-      "initial_convergence",
-      "mass_join_converged_within",
-      // converged at this absolute time (every seed)
-      "converged_by",
-      "false_positives",
-      "false_positives_per_seed",
-      "bytes_per_node_per_sec",
-      "msgs_per_node_per_sec",
-      "undetected_crashes",
-  };
-  return *m;
-}
-
-const std::vector<std::string>& KnownCheckers() {
-  static const auto* c = new std::vector<std::string>{
-      "false_positives", "convergence", "incarnation", "suspicion_bounds",
-      "crash_detection"};
-  return *c;
+  static const auto* names = [] {
+    auto* v = new std::vector<std::string>();
+    for (const MetricDef& m : Metrics()) v->emplace_back(m.name);
+    return v;
+  }();
+  return *names;
 }
 
 int Scenario::max_nodes() const {
   int n = size;
   for (const ScheduledEvent& e : events) {
-    if (e.action == ActionKind::kJoin) n += e.count;
+    n += Action(e.action).adds_nodes(e.params);
   }
   return n;
 }
@@ -186,99 +126,8 @@ absl::StatusOr<uint32_t> ParsePlantedBugs(const std::string& text) {
 
 namespace {
 
-// Collects the first error with its position.
-class Parser {
- public:
-  Parser(std::string path) : path_(std::move(path)) {}
-
-  absl::Status Err(const toml::source_region& src,
-                   const std::string& msg) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_.empty() ? "<scenario>" : path_, ":", src.begin.line,
-                     ":", src.begin.column, ": ", msg));
-  }
-  absl::Status Err(const toml::node& n, const std::string& msg) const {
-    return Err(n.source(), msg);
-  }
-
-  absl::StatusOr<int64_t> Int(const toml::node& n,
-                              const std::string& key) const {
-    if (auto v = n.value_exact<int64_t>()) return *v;
-    return Err(n, absl::StrCat("\"", key, "\" must be an integer"));
-  }
-  absl::StatusOr<double> Num(const toml::node& n,
-                             const std::string& key) const {
-    if (auto v = n.value_exact<int64_t>()) return static_cast<double>(*v);
-    if (auto v = n.value_exact<double>()) return *v;
-    return Err(n, absl::StrCat("\"", key, "\" must be a number"));
-  }
-  absl::StatusOr<bool> Bool(const toml::node& n, const std::string& key) const {
-    if (auto v = n.value_exact<bool>()) return *v;
-    return Err(n, absl::StrCat("\"", key, "\" must be true or false"));
-  }
-  absl::StatusOr<std::string> Str(const toml::node& n,
-                                  const std::string& key) const {
-    if (auto v = n.value_exact<std::string>()) return *v;
-    return Err(n, absl::StrCat("\"", key, "\" must be a string"));
-  }
-  absl::StatusOr<absl::Duration> Dur(const toml::node& n,
-                                     const std::string& key) const {
-    auto s = n.value_exact<std::string>();
-    if (!s) {
-      return Err(n,
-                 absl::StrCat(
-                     "\"", key,
-                     "\" must be a duration string like \"500ms\" or \"2s\""));
-    }
-    absl::StatusOr<absl::Duration> d = ParseDurationText(*s);
-    if (!d.ok())
-      return Err(n, absl::StrCat("\"", key, "\": ", d.status().message()));
-    return *d;
-  }
-  absl::StatusOr<double> Prob(const toml::node& n,
-                              const std::string& key) const {
-    absl::StatusOr<double> v = Num(n, key);
-    if (!v.ok()) return v;
-    if (*v < 0 || *v > 1) {
-      return Err(n,
-                 absl::StrCat("\"", key, "\" must be a probability in [0, 1]"));
-    }
-    return v;
-  }
-  absl::StatusOr<std::vector<int>> IntList(const toml::node& n,
-                                           const std::string& key) const {
-    const toml::array* a = n.as_array();
-    if (a == nullptr) {
-      if (auto v = n.value_exact<int64_t>())
-        return std::vector<int>{static_cast<int>(*v)};
-      return Err(n,
-                 absl::StrCat("\"", key, "\" must be a list of node indexes"));
-    }
-    std::vector<int> out;
-    for (const toml::node& e : *a) {
-      auto v = e.value_exact<int64_t>();
-      if (!v || *v < 0) {
-        return Err(e,
-                   absl::StrCat("\"", key,
-                                "\" must hold node indexes (integers >= 0)"));
-      }
-      out.push_back(static_cast<int>(*v));
-    }
-    return out;
-  }
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-#define SWIM_ASSIGN(lhs, expr)        \
-  do {                                \
-    auto _r = (expr);                 \
-    if (!_r.ok()) return _r.status(); \
-    lhs = *_r;                        \
-  } while (0)
+using Parser = TomlReader;
+#define SWIM_ASSIGN SWIM_TOML_ASSIGN
 
 using ConfigSetter = std::function<absl::Status(
     const Parser&, const toml::node&, swim::Config&)>;
@@ -287,16 +136,28 @@ template <typename T>
 ConfigSetter IntField(T swim::Config::*field, const char* name) {
   return [field, name](const Parser& p, const toml::node& n,
                        swim::Config& c) -> absl::Status {
+    // The field's own range: a value that would wrap is an error, not a
+    // different number.
     int64_t v = 0;
-    SWIM_ASSIGN(v, p.Int(n, name));
+    SWIM_ASSIGN(v, p.IntIn(n, name, std::numeric_limits<T>::min(),
+                           std::numeric_limits<T>::max()));
     c.*field = static_cast<T>(v);
     return absl::OkStatus();
   };
 }
-ConfigSetter DurField(absl::Duration swim::Config::*field, const char* name) {
-  return [field, name](const Parser& p, const toml::node& n,
-                       swim::Config& c) -> absl::Status {
+// `positive`: the scenario needs it > 0 (probe_interval = 0 turns probing
+// off, and every checker bound derives from it).
+ConfigSetter DurField(absl::Duration swim::Config::*field, const char* name,
+                      bool positive = false) {
+  return [field, name, positive](const Parser& p, const toml::node& n,
+                                 swim::Config& c) -> absl::Status {
     SWIM_ASSIGN(c.*field, p.Dur(n, name));
+    if (positive && c.*field <= absl::ZeroDuration())
+      return p.Err(n, absl::StrCat("\"", name, "\" must be > 0"));
+    if (c.*field > kMaxRunDuration) {
+      return p.Err(n, absl::StrCat("\"", name, "\" must be at most ",
+                                   absl::FormatDuration(kMaxRunDuration)));
+    }
     return absl::OkStatus();
   };
 }
@@ -310,7 +171,8 @@ ConfigSetter BoolField(bool swim::Config::*field, const char* name) {
 
 const std::map<std::string, ConfigSetter>& ConfigFields() {
   static const auto* m = new std::map<std::string, ConfigSetter>{
-      {"tcp_timeout", DurField(&swim::Config::tcp_timeout, "tcp_timeout")},
+      {"tcp_timeout",
+       DurField(&swim::Config::tcp_timeout, "tcp_timeout", true)},
       {"indirect_checks",
        IntField(&swim::Config::indirect_checks, "indirect_checks")},
       {"retransmit_mult",
@@ -323,9 +185,9 @@ const std::map<std::string, ConfigSetter>& ConfigFields() {
       {"push_pull_interval",
        DurField(&swim::Config::push_pull_interval, "push_pull_interval")},
       {"probe_interval",
-       DurField(&swim::Config::probe_interval, "probe_interval")},
+       DurField(&swim::Config::probe_interval, "probe_interval", true)},
       {"probe_timeout",
-       DurField(&swim::Config::probe_timeout, "probe_timeout")},
+       DurField(&swim::Config::probe_timeout, "probe_timeout", true)},
       {"disable_tcp_pings",
        BoolField(&swim::Config::disable_tcp_pings, "disable_tcp_pings")},
       {"awareness_max_multiplier",
@@ -398,99 +260,49 @@ const std::map<std::string, ConfigSetter>& ConfigFields() {
   return *m;
 }
 
-absl::StatusOr<LatencyModel> ParseLatency(const Parser& p,
-                                          const toml::node& n) {
-  const toml::table* t = n.as_table();
-  if (t == nullptr) {
-    // A plain duration string means fixed latency.
-    absl::Duration d;
-    SWIM_ASSIGN(d, p.Dur(n, "latency"));
-    return LatencyModel::Fixed(d);
-  }
-  std::string kind = "fixed";
-  absl::Duration base = absl::Milliseconds(1), spread = absl::ZeroDuration(),
-                 floor = absl::ZeroDuration(), cap = absl::Seconds(10);
-  double shape = 1.0;
-  for (auto&& [k, v] : *t) {
-    const std::string key(k.str());
-    if (key == "kind") {
-      SWIM_ASSIGN(kind, p.Str(v, key));
-    } else if (key == "base" || key == "mean" || key == "median" ||
-               key == "min" || key == "scale") {
-      SWIM_ASSIGN(base, p.Dur(v, key));
-    } else if (key == "spread" || key == "sd") {
-      SWIM_ASSIGN(spread, p.Dur(v, key));
-    } else if (key == "max") {
-      absl::Duration mx;
-      SWIM_ASSIGN(mx, p.Dur(v, key));
-      spread = mx - base;
-    } else if (key == "floor") {
-      SWIM_ASSIGN(floor, p.Dur(v, key));
-    } else if (key == "cap") {
-      SWIM_ASSIGN(cap, p.Dur(v, key));
-    } else if (key == "sigma" || key == "alpha" || key == "shape") {
-      SWIM_ASSIGN(shape, p.Num(v, key));
-    } else {
-      return p.Err(k.source(),
-                   absl::StrCat("unknown latency key \"", key,
-                                "\" (known: kind, base/mean/median/min, "
-                                "spread/sd, max, floor, sigma, alpha, cap)"));
-    }
-  }
-  LatencyModel m;
-  if (kind == "fixed") {
-    m = LatencyModel::Fixed(base);
-  } else if (kind == "uniform") {
-    m = LatencyModel::Uniform(base, base + spread);
-  } else if (kind == "normal") {
-    m = LatencyModel::Normal(base, spread, floor);
-  } else if (kind == "lognormal") {
-    m = LatencyModel::LogNormal(floor, base, shape);
-  } else if (kind == "pareto") {
-    m = LatencyModel::Pareto(floor, base, shape);
-  } else {
-    return p.Err(
-        n,
-        absl::StrCat("unknown latency kind \"", kind,
-                     "\" (known: fixed, uniform, normal, lognormal, pareto)"));
-  }
-  m.cap = cap;
-  return m;
-}
-
-absl::StatusOr<ActionKind> ParseAction(const Parser& p, const toml::node& n) {
+absl::StatusOr<const ActionSpec*> ParseAction(const Parser& p,
+                                              const toml::node& n) {
   std::string s;
   SWIM_ASSIGN(s, p.Str(n, "action"));
-  static const std::map<std::string, ActionKind> kNames = {
-      {"join", ActionKind::kJoin},
-      {"leave", ActionKind::kLeave},
-      {"crash", ActionKind::kCrash},
-      {"restart", ActionKind::kRestart},
-      {"pause", ActionKind::kPause},
-      {"resume", ActionKind::kResume},
-      {"partition", ActionKind::kPartition},
-      {"heal", ActionKind::kHeal},
-      {"isolate", ActionKind::kIsolate},
-      {"one_way", ActionKind::kOneWay},
-      {"loss", ActionKind::kLoss},
-      {"latency", ActionKind::kLatency},
-      {"meta_update", ActionKind::kMetaUpdate},
-      {"broadcast", ActionKind::kBroadcast},
-      {"clock_drift", ActionKind::kClockDrift},
-      {"rejoin", ActionKind::kRejoin},
-  };
-  auto it = kNames.find(s);
-  if (it == kNames.end()) {
-    return p.Err(
-        n,
-        absl::StrCat("unknown action \"", s,
-                     "\" (known: join, leave, crash, restart, pause, resume, "
-                     "partition, heal, isolate, one_way, loss, latency, "
-                     "meta_update, broadcast, clock_drift, rejoin)"));
+  const ActionSpec* spec = FindAction(s);
+  if (spec == nullptr) {
+    return p.Err(n, absl::StrCat("unknown action \"", s,
+                                 "\" (known: ", ActionNames(), ")"));
   }
-  return it->second;
+  return spec;
 }
 
+// Keys any action reads (a key no action knows is a typo).
+bool AnyActionReads(const std::string& key) {
+  for (const ActionSpec* a : AllActions()) {
+    for (std::string_view k : a->keys()) {
+      if (k == key) return true;
+    }
+  }
+  return false;
+}
+
+std::string EventKeyNames() {
+  std::vector<std::string> keys = {"at", "action", "duration"};
+  for (const ActionSpec* a : AllActions()) {
+    for (std::string_view k : a->keys()) {
+      if (std::find(keys.begin(), keys.end(), k) == keys.end())
+        keys.emplace_back(k);
+    }
+  }
+  return absl::StrJoin(keys, ", ");
+}
+
+std::string TimedActionNames() {
+  std::vector<std::string> names;
+  for (const ActionSpec* a : AllActions()) {
+    if (a->timed()) names.emplace_back(a->name());
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+// The generic part of an [[event]] (at, action, duration); the action
+// parses the rest.
 absl::StatusOr<ScheduledEvent> ParseEvent(const Parser& p,
                                           const toml::table& t) {
   ScheduledEvent e;
@@ -501,101 +313,30 @@ absl::StatusOr<ScheduledEvent> ParseEvent(const Parser& p,
     return p.Err(t, "[[event]] needs \"at\" (e.g. at = \"10s\")");
   if (action == nullptr) return p.Err(t, "[[event]] needs \"action\"");
   SWIM_ASSIGN(e.at, p.Dur(*at, "at"));
-  SWIM_ASSIGN(e.action, ParseAction(p, *action));
-  bool have_nodes = false, have_value = false, have_latency = false;
+  const ActionSpec* spec = nullptr;
+  SWIM_ASSIGN(spec, ParseAction(p, *action));
+  e.action = spec->kind();
   for (auto&& [k, v] : t) {
     const std::string key(k.str());
     if (key == "at" || key == "action") continue;
-    if (key == "nodes" || key == "node") {
-      SWIM_ASSIGN(e.nodes, p.IntList(v, key));
-      have_nodes = true;
-    } else if (key == "groups") {
-      const toml::array* a = v.as_array();
-      if (a == nullptr)
-        return p.Err(v, "\"groups\" must be a list of lists of node indexes");
-      for (const toml::node& g : *a) {
-        std::vector<int> group;
-        SWIM_ASSIGN(group, p.IntList(g, "groups"));
-        e.groups.push_back(std::move(group));
-      }
-    } else if (key == "split_brain") {
-      SWIM_ASSIGN(e.split_brain, p.Bool(v, key));
-    } else if (key == "from") {
-      SWIM_ASSIGN(e.from, p.IntList(v, key));
-    } else if (key == "to") {
-      SWIM_ASSIGN(e.to, p.IntList(v, key));
-    } else if (key == "seeds") {
-      SWIM_ASSIGN(e.seeds, p.IntList(v, key));
-    } else if (key == "count") {
-      int64_t c = 0;
-      SWIM_ASSIGN(c, p.Int(v, key));
-      if (c < 1 || c > 100000)
-        return p.Err(v, "\"count\" must be in [1, 100000]");
-      e.count = static_cast<int>(c);
-    } else if (key == "duration") {
+    if (key == "duration") {
       absl::Duration d;
       SWIM_ASSIGN(d, p.Dur(v, key));
       e.duration = d;
-    } else if (key == "timeout") {
-      SWIM_ASSIGN(e.timeout, p.Dur(v, key));
-    } else if (key == "value" || key == "loss") {
-      SWIM_ASSIGN(e.value, p.Prob(v, key));
-      have_value = true;
-    } else if (key == "latency") {
-      SWIM_ASSIGN(e.latency, ParseLatency(p, v));
-      have_latency = true;
-    } else if (key == "ppm") {
-      SWIM_ASSIGN(e.ppm, p.Int(v, key));
-    } else {
-      return p.Err(
-          k.source(),
-          absl::StrCat("unknown [[event]] key \"", key,
-                       "\" (known: at, action, nodes, groups, "
-                       "split_brain, from, to, seeds, count, duration, "
-                       "timeout, value, latency, ppm)"));
+    } else if (!AnyActionReads(key)) {
+      return p.Err(k.source(),
+                   absl::StrCat("unknown [[event]] key \"", key,
+                                "\" (known: ", EventKeyNames(), ")"));
     }
   }
-  const std::string act(ActionKindName(e.action));
-  switch (e.action) {
-    case ActionKind::kJoin:
-      if (e.count == 0)
-        return p.Err(t, "join needs \"count\" (new nodes to add)");
-      break;
-    case ActionKind::kLeave:
-    case ActionKind::kCrash:
-    case ActionKind::kRestart:
-    case ActionKind::kPause:
-    case ActionKind::kResume:
-    case ActionKind::kIsolate:
-    case ActionKind::kMetaUpdate:
-    case ActionKind::kBroadcast:
-    case ActionKind::kClockDrift:
-    case ActionKind::kRejoin:
-      if (!have_nodes || e.nodes.empty()) {
-        return p.Err(t,
-                     absl::StrCat(act, " needs \"nodes\" (e.g. nodes = [3])"));
-      }
-      break;
-    case ActionKind::kPartition:
-      if (e.groups.empty() && !e.split_brain) {
-        return p.Err(t, "partition needs \"groups\" or split_brain = true");
-      }
-      break;
-    case ActionKind::kOneWay:
-      if (e.from.empty() || e.to.empty()) {
-        return p.Err(t, "one_way needs \"from\" and \"to\" node lists");
-      }
-      break;
-    case ActionKind::kLoss:
-      if (!have_value) return p.Err(t, "loss needs \"value\" (a probability)");
-      break;
-    case ActionKind::kLatency:
-      if (!have_latency)
-        return p.Err(t, "latency needs \"latency\" (a model table)");
-      break;
-    case ActionKind::kHeal:
-      break;
+  if (e.duration && !spec->timed()) {
+    return p.Err(*t.get("duration"),
+                 absl::StrCat(std::string(spec->name()),
+                              " does not take \"duration\" (only actions "
+                              "that undo themselves do: ",
+                              TimedActionNames(), ")"));
   }
+  SWIM_ASSIGN(e.params, spec->Parse(p, t));
   return e;
 }
 
@@ -664,51 +405,51 @@ absl::StatusOr<Expectation> ParseExpectation(const Parser& p,
   return e;
 }
 
-absl::Status CheckIndex(const Parser& p, const ScheduledEvent& e, int idx,
-                        int n) {
-  if (idx >= n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        p.path().empty() ? "<scenario>" : p.path(), ":", e.line,
-        ":1: ", std::string(ActionKindName(e.action)), " at ",
-        absl::FormatDuration(e.at), ": node index ", idx,
-        " out of range (the cluster has nodes 0..", n - 1, " at that time)"));
+// The name becomes part of output file names (--svg): no paths.
+absl::Status CheckName(const Parser& p, const toml::node& v,
+                       const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 128 && name[0] != '.';
+  for (char c : name) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.');
+  }
+  if (!ok) {
+    return p.Err(v,
+                 "\"name\" must be 1-128 characters of [A-Za-z0-9_.-], not "
+                 "starting with '.' (it names output files)");
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
-                               const std::string& text) {
-  Scenario sc;
-  sc.path = p.path();
-  sc.source = text;
-  {
-    std::string stem = p.path();
-    size_t slash = stem.find_last_of('/');
-    if (slash != std::string::npos) stem = stem.substr(slash + 1);
-    if (absl::EndsWith(stem, ".toml")) stem.resize(stem.size() - 5);
-    sc.name = stem.empty() ? "scenario" : stem;
-  }
-  const toml::node* cluster_node = nullptr;
-  const toml::node* network_node = nullptr;
-  const toml::node* expect_node = nullptr;
-  const toml::node* events_node = nullptr;
-  const toml::node* checkers_node = nullptr;
+// The top-level tables of a scenario file.
+struct Sections {
+  const toml::node* cluster = nullptr;
+  const toml::node* network = nullptr;
+  const toml::node* expect = nullptr;
+  const toml::node* events = nullptr;
+  const toml::node* checkers = nullptr;
+};
+
+absl::StatusOr<Sections> ReadTopLevel(const Parser& p, const toml::table& root,
+                                      Scenario& sc) {
+  Sections s;
   for (auto&& [k, v] : root) {
     const std::string key(k.str());
     if (key == "name") {
       SWIM_ASSIGN(sc.name, p.Str(v, key));
+      RETURN_IF_ERROR(CheckName(p, v, sc.name));
     } else if (key == "description") {
       SWIM_ASSIGN(sc.description, p.Str(v, key));
     } else if (key == "cluster") {
-      cluster_node = &v;
+      s.cluster = &v;
     } else if (key == "network") {
-      network_node = &v;
+      s.network = &v;
     } else if (key == "expect") {
-      expect_node = &v;
+      s.expect = &v;
     } else if (key == "event") {
-      events_node = &v;
+      s.events = &v;
     } else if (key == "checkers") {
-      checkers_node = &v;
+      s.checkers = &v;
     } else {
       return p.Err(k.source(),
                    absl::StrCat("unknown top-level key \"", key,
@@ -716,72 +457,103 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
                                 "[network], [[event]], [expect], [checkers])"));
     }
   }
-  // [cluster]: the profile first, then overrides.
-  std::vector<std::pair<const toml::key*, const toml::node*>> overrides;
-  if (cluster_node != nullptr) {
-    const toml::table* t = cluster_node->as_table();
-    if (t == nullptr) return p.Err(*cluster_node, "[cluster] must be a table");
-    bool have_seed = false;
-    for (auto&& [k, v] : *t) {
-      const std::string key(k.str());
-      if (key == "size") {
-        int64_t n = 0;
-        SWIM_ASSIGN(n, p.Int(v, key));
-        if (n < 1 || n > 100000)
-          return p.Err(v, "\"size\" must be in [1, 100000]");
-        sc.size = static_cast<int>(n);
-      } else if (key == "profile") {
-        SWIM_ASSIGN(sc.profile, p.Str(v, key));
-        if (sc.profile != "lan" && sc.profile != "wan" &&
-            sc.profile != "local") {
-          return p.Err(v, "\"profile\" must be \"lan\", \"wan\" or \"local\"");
-        }
-      } else if (key == "seed" || key == "seeds") {
-        if (have_seed)
-          return p.Err(v, "give either \"seed\" or \"seeds\", not both");
-        have_seed = true;
-        if (auto i = v.value_exact<int64_t>()) {
-          if (*i < 0) return p.Err(v, "seed must be >= 0");
-          sc.seeds = {static_cast<uint64_t>(*i)};
-        } else {
-          std::string s;
-          SWIM_ASSIGN(s, p.Str(v, key));
-          absl::StatusOr<std::vector<uint64_t>> r = ParseSeedRange(s);
-          if (!r.ok()) return p.Err(v, std::string(r.status().message()));
-          sc.seeds = *r;
-        }
-      } else if (key == "duration") {
-        SWIM_ASSIGN(sc.duration, p.Dur(v, key));
-      } else if (key == "join_stagger") {
-        SWIM_ASSIGN(sc.join_stagger, p.Dur(v, key));
-      } else if (key == "planted_bugs") {
-        std::string s;
-        if (const toml::array* a = v.as_array()) {
-          std::vector<std::string> names;
-          for (const toml::node& e : *a) {
-            std::string one;
-            SWIM_ASSIGN(one, p.Str(e, key));
-            names.push_back(one);
-          }
-          s = absl::StrJoin(names, ",");
-        } else {
-          SWIM_ASSIGN(s, p.Str(v, key));
-        }
-        absl::StatusOr<uint32_t> mask = ParsePlantedBugs(s);
-        if (!mask.ok()) return p.Err(v, std::string(mask.status().message()));
-        sc.planted_bugs = *mask;
-      } else if (ConfigFields().count(key) > 0) {
-        overrides.emplace_back(&k, &v);
-      } else {
-        return p.Err(
-            k.source(),
-            absl::StrCat("unknown [cluster] key \"", key,
-                         "\" (known: size, profile, seed, seeds, "
-                         "duration, join_stagger, planted_bugs, or a "
-                         "swim::Config field such as probe_interval)"));
+  return s;
+}
+
+absl::Status ReadSeeds(const Parser& p, const toml::node& v,
+                       const std::string& key, Scenario& sc) {
+  if (auto i = v.value_exact<int64_t>()) {
+    if (*i < 0) return p.Err(v, "seed must be >= 0");
+    sc.seeds = {static_cast<uint64_t>(*i)};
+    return absl::OkStatus();
+  }
+  std::string s;
+  SWIM_ASSIGN(s, p.Str(v, key));
+  absl::StatusOr<std::vector<uint64_t>> r = ParseSeedRange(s);
+  if (!r.ok()) return p.Err(v, std::string(r.status().message()));
+  sc.seeds = *r;
+  return absl::OkStatus();
+}
+
+absl::Status ReadPlantedBugs(const Parser& p, const toml::node& v,
+                             const std::string& key, Scenario& sc) {
+  std::string s;
+  if (const toml::array* a = v.as_array()) {
+    std::vector<std::string> names;
+    for (const toml::node& e : *a) {
+      std::string one;
+      SWIM_ASSIGN(one, p.Str(e, key));
+      names.push_back(one);
+    }
+    s = absl::StrJoin(names, ",");
+  } else {
+    SWIM_ASSIGN(s, p.Str(v, key));
+  }
+  absl::StatusOr<uint32_t> mask = ParsePlantedBugs(s);
+  if (!mask.ok()) return p.Err(v, std::string(mask.status().message()));
+  sc.planted_bugs = *mask;
+  return absl::OkStatus();
+}
+
+using Overrides = std::vector<std::pair<const toml::key*, const toml::node*>>;
+
+// [cluster]: everything but the swim::Config overrides, which are returned
+// to apply after the profile.
+absl::StatusOr<Overrides> ReadCluster(const Parser& p, const toml::node& node,
+                                      Scenario& sc) {
+  Overrides overrides;
+  const toml::table* t = node.as_table();
+  if (t == nullptr) return p.Err(node, "[cluster] must be a table");
+  bool have_seed = false;
+  for (auto&& [k, v] : *t) {
+    const std::string key(k.str());
+    if (key == "size") {
+      int64_t n = 0;
+      SWIM_ASSIGN(n, p.Int(v, key));
+      if (n < 1 || n > 100000)
+        return p.Err(v, "\"size\" must be in [1, 100000]");
+      sc.size = static_cast<int>(n);
+    } else if (key == "profile") {
+      SWIM_ASSIGN(sc.profile, p.Str(v, key));
+      if (sc.profile != "lan" && sc.profile != "wan" && sc.profile != "local") {
+        return p.Err(v, "\"profile\" must be \"lan\", \"wan\" or \"local\"");
       }
+    } else if (key == "seed" || key == "seeds") {
+      if (have_seed)
+        return p.Err(v, "give either \"seed\" or \"seeds\", not both");
+      have_seed = true;
+      RETURN_IF_ERROR(ReadSeeds(p, v, key, sc));
+    } else if (key == "duration") {
+      SWIM_ASSIGN(sc.duration, p.Dur(v, key));
+      if (sc.duration <= absl::ZeroDuration() ||
+          sc.duration > kMaxRunDuration) {
+        return p.Err(v,
+                     absl::StrCat("\"duration\" must be in (0, ",
+                                  absl::FormatDuration(kMaxRunDuration), "]"));
+      }
+    } else if (key == "join_retry") {
+      SWIM_ASSIGN(sc.join_retry, ParseRetryValue(p, v));
+    } else if (key == "join_stagger") {
+      SWIM_ASSIGN(sc.join_stagger, p.Dur(v, key));
+    } else if (key == "planted_bugs") {
+      RETURN_IF_ERROR(ReadPlantedBugs(p, v, key, sc));
+    } else if (ConfigFields().count(key) > 0) {
+      overrides.emplace_back(&k, &v);
+    } else {
+      return p.Err(
+          k.source(),
+          absl::StrCat("unknown [cluster] key \"", key,
+                       "\" (known: size, profile, seed, seeds, "
+                       "duration, join_stagger, join_retry, planted_bugs, or a "
+                       "swim::Config field such as probe_interval)"));
     }
   }
+  return overrides;
+}
+
+// The profile, then the overrides; the result must validate.
+absl::Status MakeConfig(const Parser& p, const Overrides& overrides,
+                        const toml::source_region& where, Scenario& sc) {
   if (sc.profile == "lan") {
     sc.config = swim::DefaultLANConfig();
   } else if (sc.profile == "wan") {
@@ -793,159 +565,333 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
     RETURN_IF_ERROR(ConfigFields().at(std::string(k->str()))(p, *v, sc.config));
   }
   sc.config.planted_bugs = sc.planted_bugs;
-  {
-    swim::Config probe = sc.config;
-    probe.name = "node-0";
-    absl::Status s = probe.Validate();
-    if (!s.ok()) {
-      return p.Err(
-          cluster_node != nullptr ? cluster_node->source() : root.source(),
-          absl::StrCat("invalid config: ", s.message()));
+  swim::Config probe = sc.config;
+  probe.name = "node-0";
+  absl::Status s = probe.Validate();
+  if (!s.ok())
+    return p.Err(where, absl::StrCat("invalid config: ", s.message()));
+  return absl::OkStatus();
+}
+
+absl::Status ReadNetwork(const Parser& p, const toml::node& node,
+                         Scenario& sc) {
+  const toml::table* t = node.as_table();
+  if (t == nullptr) return p.Err(node, "[network] must be a table");
+  for (auto&& [k, v] : *t) {
+    const std::string key(k.str());
+    if (key == "latency") {
+      SWIM_ASSIGN(sc.link.latency, ParseLatencyModel(p, v));
+    } else if (key == "loss") {
+      SWIM_ASSIGN(sc.link.loss, p.Prob(v, key));
+    } else if (key == "duplicate" || key == "duplication") {
+      SWIM_ASSIGN(sc.link.duplicate, p.Prob(v, key));
+    } else if (key == "reorder") {
+      SWIM_ASSIGN(sc.link.reorder, p.Prob(v, key));
+    } else if (key == "reorder_delay") {
+      SWIM_ASSIGN(sc.link.reorder_delay, p.Dur(v, key));
+    } else if (key == "stream_reset") {
+      SWIM_ASSIGN(sc.link.stream_reset, p.Prob(v, key));
+    } else if (key == "bandwidth") {
+      int64_t b = 0;
+      SWIM_ASSIGN(b, p.Int(v, key));
+      if (b < 0)
+        return p.Err(v, "\"bandwidth\" must be >= 0 (bytes per second)");
+      sc.bandwidth_bytes_per_sec = static_cast<uint64_t>(b);
+    } else {
+      return p.Err(k.source(),
+                   absl::StrCat("unknown [network] key \"", key,
+                                "\" (known: latency, loss, duplicate, "
+                                "reorder, reorder_delay, stream_reset, "
+                                "bandwidth)"));
     }
   }
+  return absl::OkStatus();
+}
 
-  // [network]
-  if (network_node != nullptr) {
-    const toml::table* t = network_node->as_table();
-    if (t == nullptr) return p.Err(*network_node, "[network] must be a table");
-    for (auto&& [k, v] : *t) {
-      const std::string key(k.str());
-      if (key == "latency") {
-        SWIM_ASSIGN(sc.link.latency, ParseLatency(p, v));
-      } else if (key == "loss") {
-        SWIM_ASSIGN(sc.link.loss, p.Prob(v, key));
-      } else if (key == "duplicate" || key == "duplication") {
-        SWIM_ASSIGN(sc.link.duplicate, p.Prob(v, key));
-      } else if (key == "reorder") {
-        SWIM_ASSIGN(sc.link.reorder, p.Prob(v, key));
-      } else if (key == "reorder_delay") {
-        SWIM_ASSIGN(sc.link.reorder_delay, p.Dur(v, key));
-      } else if (key == "stream_reset") {
-        SWIM_ASSIGN(sc.link.stream_reset, p.Prob(v, key));
-      } else if (key == "bandwidth") {
-        int64_t b = 0;
-        SWIM_ASSIGN(b, p.Int(v, key));
-        if (b < 0)
-          return p.Err(v, "\"bandwidth\" must be >= 0 (bytes per second)");
-        sc.bandwidth_bytes_per_sec = static_cast<uint64_t>(b);
-      } else {
-        return p.Err(k.source(),
-                     absl::StrCat("unknown [network] key \"", key,
-                                  "\" (known: latency, loss, duplicate, "
-                                  "reorder, reorder_delay, stream_reset, "
-                                  "bandwidth)"));
+// Events sorted by time (stable); tables[k] is the source of events[k].
+absl::Status ReadEvents(const Parser& p, const toml::node& node, Scenario& sc,
+                        std::vector<const toml::table*>& tables) {
+  const toml::array* a = node.as_array();
+  if (a == nullptr) return p.Err(node, "use [[event]] (an array of tables)");
+  std::vector<std::pair<ScheduledEvent, const toml::table*>> parsed;
+  for (const toml::node& n : *a) {
+    const toml::table* t = n.as_table();
+    if (t == nullptr) return p.Err(n, "each [[event]] must be a table");
+    ScheduledEvent e;
+    SWIM_ASSIGN(e, ParseEvent(p, *t));
+    parsed.emplace_back(std::move(e), t);
+  }
+  std::stable_sort(
+      parsed.begin(), parsed.end(),
+      [](const auto& a, const auto& b) { return a.first.at < b.first.at; });
+  for (auto& [e, t] : parsed) {
+    sc.events.push_back(std::move(e));
+    tables.push_back(t);
+  }
+  return absl::OkStatus();
+}
+
+// The value node holding node index `idx` in an event's table (for error
+// positions); the table itself if none does.
+const toml::node& IndexNode(const toml::table& t, int idx) {
+  std::function<const toml::node*(const toml::node&)> find =
+      [&](const toml::node& n) -> const toml::node* {
+    if (const toml::array* a = n.as_array()) {
+      for (const toml::node& e : *a) {
+        if (const toml::node* hit = find(e)) return hit;
       }
+      return nullptr;
     }
+    auto v = n.value_exact<int64_t>();
+    return v && *v == idx ? &n : nullptr;
+  };
+  for (const char* key :
+       {"nodes", "node", "groups", "from", "to", "seeds", "victims"}) {
+    if (const toml::node* n = t.get(key)) {
+      if (const toml::node* hit = find(*n)) return *hit;
+    }
+  }
+  return t;
+}
+
+const toml::node& KeyOr(const toml::table& t, const char* key) {
+  const toml::node* n = t.get(key);
+  return n != nullptr ? *n : t;
+}
+
+int64_t Footprint(int64_t nodes) { return nodes * nodes * kBytesPerPair; }
+
+absl::Status CheckFootprint(const Parser& p, const toml::node& where,
+                            int64_t nodes) {
+  if (Footprint(nodes) <= kMemoryBudget) return absl::OkStatus();
+  return p.Err(
+      where,
+      absl::StrFormat(
+          "the cluster would reach %d nodes, which needs about "
+          "%.1f GiB (every node keeps every other: ~%d B per pair); "
+          "the simulator's budget is %d GiB (about %d nodes)",
+          nodes, Footprint(nodes) / double(int64_t{1} << 30), kBytesPerPair,
+          kMemoryBudget >> 30,
+          static_cast<int>(std::sqrt(double(kMemoryBudget) / kBytesPerPair))));
+}
+
+// What the schedule does to each node, checked in time order: restart
+// needs a crashed or left node, rejoin a running one.
+class Lifecycle {
+ public:
+  explicit Lifecycle(int n) : state_(n, State::kUp) {}
+  absl::Status Apply(const Parser& p, const ScheduledEvent& e,
+                     const toml::table& t) {
+    const std::vector<int>& nodes = e.nodes();
+    switch (e.action) {
+      case ActionKind::kCrash:
+        for (int i : nodes) state_[i] = State::kCrashed;
+        break;
+      case ActionKind::kLeave:
+        for (int i : nodes) {
+          if (state_[i] == State::kUp) state_[i] = State::kLeft;
+        }
+        break;
+      case ActionKind::kRestart:
+        for (int i : nodes) {
+          if (state_[i] == State::kUp) {
+            return p.Err(IndexNode(t, i),
+                         absl::StrCat("restart at ", absl::FormatDuration(e.at),
+                                      ": node-", i,
+                                      " is running (restart brings back a "
+                                      "crashed or left node)"));
+          }
+          state_[i] = State::kUp;
+        }
+        break;
+      case ActionKind::kRejoin:
+        for (int i : nodes) {
+          if (state_[i] != State::kUp) {
+            return p.Err(
+                IndexNode(t, i),
+                absl::StrCat(
+                    "rejoin at ", absl::FormatDuration(e.at), ": node-", i,
+                    state_[i] == State::kLeft ? " has left" : " is crashed",
+                    " (rejoin is for running nodes; use restart)"));
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    const int added = Action(e.action).adds_nodes(e.params);
+    state_.insert(state_.end(), added, State::kUp);
+    return absl::OkStatus();
   }
 
-  // [[event]]
-  if (events_node != nullptr) {
-    const toml::array* a = events_node->as_array();
-    if (a == nullptr)
-      return p.Err(*events_node, "use [[event]] (an array of tables)");
-    for (const toml::node& n : *a) {
-      const toml::table* t = n.as_table();
-      if (t == nullptr) return p.Err(n, "each [[event]] must be a table");
-      ScheduledEvent e;
-      SWIM_ASSIGN(e, ParseEvent(p, *t));
-      sc.events.push_back(std::move(e));
-    }
-  }
-  std::stable_sort(sc.events.begin(), sc.events.end(),
-                   [](const ScheduledEvent& a, const ScheduledEvent& b) {
-                     return a.at < b.at;
-                   });
-  // Node indexes must exist at the time of each event.
+ private:
+  enum class State : uint8_t { kUp, kCrashed, kLeft };
+  std::vector<State> state_;
+};
+
+// Node indexes must exist at the time of each event, events must fall in
+// the run, the cluster must fit the memory budget, and restarts and rejoins
+// must find their nodes crashed/left or running. Errors point at the value.
+absl::Status CheckEvents(const Parser& p, const Scenario& sc,
+                         const std::vector<const toml::table*>& tables,
+                         const toml::node& size_node) {
+  RETURN_IF_ERROR(CheckFootprint(p, size_node, sc.size));
   int n = sc.size;
-  for (ScheduledEvent& e : sc.events) {
-    if (e.action == ActionKind::kRejoin && e.seeds.empty()) e.seeds = {0};
-    if (e.action == ActionKind::kJoin) {
-      if (e.seeds.empty()) e.seeds = {0};
-      for (int s : e.seeds) RETURN_IF_ERROR(CheckIndex(p, e, s, n));
-      n += e.count;
-      continue;
-    }
-    for (int i : e.nodes) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (int i : e.from) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (int i : e.to) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (int i : e.seeds) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (const auto& g : e.groups) {
-      for (int i : g) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
+  Lifecycle life(n);
+  for (size_t k = 0; k < sc.events.size(); ++k) {
+    const ScheduledEvent& e = sc.events[k];
+    const toml::table& t = *tables[k];
+    const std::string act(ActionKindName(e.action));
+    for (int i : NodeRefs(e.params)) {
+      if (i < n) continue;
+      return p.Err(
+          IndexNode(t, i),
+          absl::StrCat(act, " at ", absl::FormatDuration(e.at), ": node index ",
+                       i, " out of range (the cluster has nodes 0..", n - 1,
+                       " at that time)"));
     }
     if (e.at > sc.duration) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          p.path(), ":", e.line, ":1: event at ", absl::FormatDuration(e.at),
-          " is after the end of the run (duration = ",
-          absl::FormatDuration(sc.duration), ")"));
+      return p.Err(KeyOr(t, "at"),
+                   absl::StrCat(act, " at ", absl::FormatDuration(e.at),
+                                " is after the end of the run (duration = ",
+                                absl::FormatDuration(sc.duration), ")"));
+    }
+    if (e.duration && e.at + *e.duration > sc.duration) {
+      return p.Err(KeyOr(t, "duration"),
+                   absl::StrCat(act, " at ", absl::FormatDuration(e.at),
+                                " for ", absl::FormatDuration(*e.duration),
+                                " ends after the end of the run (duration = ",
+                                absl::FormatDuration(sc.duration), ")"));
+    }
+    RETURN_IF_ERROR(life.Apply(p, e, t));
+    const int added = Action(e.action).adds_nodes(e.params);
+    if (added > 0) {
+      n += added;
+      RETURN_IF_ERROR(CheckFootprint(p, KeyOr(t, "count"), n));
     }
   }
+  return absl::OkStatus();
+}
 
-  // [expect]
-  auto name_list = [&p](const toml::node& v, const std::string& key,
-                        std::vector<std::string>* out) -> absl::Status {
-    const toml::array* a = v.as_array();
-    if (a == nullptr)
-      return p.Err(
-          v, absl::StrCat("\"", key, "\" must be a list of checker names"));
-    for (const toml::node& e : *a) {
-      std::string s;
-      SWIM_ASSIGN(s, p.Str(e, key));
-      const auto& known = KnownCheckers();
-      if (std::find(known.begin(), known.end(), s) == known.end()) {
-        return p.Err(e, absl::StrCat("unknown checker \"", s, "\" (known: ",
-                                     absl::StrJoin(known, ", "), ")"));
-      }
-      out->push_back(s);
+absl::Status ReadCheckerNames(const Parser& p, const toml::node& v,
+                              const std::string& key,
+                              std::vector<std::string>* out) {
+  const toml::array* a = v.as_array();
+  if (a == nullptr)
+    return p.Err(v,
+                 absl::StrCat("\"", key, "\" must be a list of checker names"));
+  for (const toml::node& e : *a) {
+    std::string s;
+    SWIM_ASSIGN(s, p.Str(e, key));
+    const auto& known = KnownCheckers();
+    if (std::find(known.begin(), known.end(), s) == known.end()) {
+      return p.Err(e, absl::StrCat("unknown checker \"", s, "\" (known: ",
+                                   absl::StrJoin(known, ", "), ")"));
     }
-    return absl::OkStatus();
-  };
-  if (expect_node != nullptr) {
-    const toml::table* t = expect_node->as_table();
-    if (t == nullptr) return p.Err(*expect_node, "[expect] must be a table");
-    for (auto&& [k, v] : *t) {
-      const std::string key(k.str());
-      if (key == "expect_fail") {
-        RETURN_IF_ERROR(name_list(v, key, &sc.expect_fail));
-      } else if (key == "convergence_bound") {
-        absl::Duration d;
-        SWIM_ASSIGN(d, p.Dur(v, key));
-        sc.convergence_bound = d;
-      } else if (key == "crash_detection_bound") {
-        absl::Duration d;
-        SWIM_ASSIGN(d, p.Dur(v, key));
-        sc.crash_detection_bound = d;
-      } else {
-        Expectation e;
-        SWIM_ASSIGN(e, ParseExpectation(p, key, v));
-        sc.expectations.push_back(std::move(e));
-      }
+    out->push_back(s);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadExpect(const Parser& p, const toml::node& node, Scenario& sc) {
+  const toml::table* t = node.as_table();
+  if (t == nullptr) return p.Err(node, "[expect] must be a table");
+  for (auto&& [k, v] : *t) {
+    const std::string key(k.str());
+    if (key == "expect_fail") {
+      RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.expect_fail));
+    } else if (key == "convergence_bound") {
+      absl::Duration d;
+      SWIM_ASSIGN(d, p.Dur(v, key));
+      sc.convergence_bound = d;
+    } else if (key == "crash_detection_bound") {
+      absl::Duration d;
+      SWIM_ASSIGN(d, p.Dur(v, key));
+      sc.crash_detection_bound = d;
+    } else {
+      Expectation e;
+      SWIM_ASSIGN(e, ParseExpectation(p, key, v));
+      sc.expectations.push_back(std::move(e));
     }
   }
-  if (checkers_node != nullptr) {
-    const toml::table* t = checkers_node->as_table();
-    if (t == nullptr)
-      return p.Err(*checkers_node, "[checkers] must be a table");
-    for (auto&& [k, v] : *t) {
-      const std::string key(k.str());
-      if (key == "disable") {
-        RETURN_IF_ERROR(name_list(v, key, &sc.disabled_checkers));
-      } else if (key == "expect_fail") {
-        RETURN_IF_ERROR(name_list(v, key, &sc.expect_fail));
-      } else {
-        return p.Err(k.source(),
-                     absl::StrCat("unknown [checkers] key \"", key,
-                                  "\" (known: disable, expect_fail)"));
-      }
+  return absl::OkStatus();
+}
+
+absl::Status ReadCheckers(const Parser& p, const toml::node& node,
+                          Scenario& sc) {
+  const toml::table* t = node.as_table();
+  if (t == nullptr) return p.Err(node, "[checkers] must be a table");
+  for (auto&& [k, v] : *t) {
+    const std::string key(k.str());
+    if (key == "disable") {
+      RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.disabled_checkers));
+    } else if (key == "expect_fail") {
+      RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.expect_fail));
+    } else {
+      return p.Err(k.source(),
+                   absl::StrCat("unknown [checkers] key \"", key,
+                                "\" (known: disable, expect_fail)"));
     }
   }
+  return absl::OkStatus();
+}
+
+std::string DefaultName(const std::string& path) {
+  std::string stem = path;
+  size_t slash = stem.find_last_of('/');
+  if (slash != std::string::npos) stem = stem.substr(slash + 1);
+  if (absl::EndsWith(stem, ".toml")) stem.resize(stem.size() - 5);
+  return stem.empty() ? "scenario" : stem;
+}
+
+absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
+                               const std::string& text) {
+  Scenario sc;
+  sc.path = p.path();
+  sc.source = text;
+  sc.name = DefaultName(p.path());
+  Sections s;
+  SWIM_ASSIGN(s, ReadTopLevel(p, root, sc));
+  Overrides overrides;
+  if (s.cluster != nullptr)
+    SWIM_ASSIGN(overrides, ReadCluster(p, *s.cluster, sc));
+  RETURN_IF_ERROR(MakeConfig(
+      p, overrides, s.cluster != nullptr ? s.cluster->source() : root.source(),
+      sc));
+  if (s.network != nullptr) RETURN_IF_ERROR(ReadNetwork(p, *s.network, sc));
+  std::vector<const toml::table*> tables;
+  if (s.events != nullptr)
+    RETURN_IF_ERROR(ReadEvents(p, *s.events, sc, tables));
+  const toml::node* size_node = nullptr;
+  if (s.cluster != nullptr && s.cluster->is_table())
+    size_node = s.cluster->as_table()->get("size");
+  RETURN_IF_ERROR(
+      CheckEvents(p, sc, tables, size_node != nullptr ? *size_node : root));
+  if (s.expect != nullptr) RETURN_IF_ERROR(ReadExpect(p, *s.expect, sc));
+  if (s.checkers != nullptr) RETURN_IF_ERROR(ReadCheckers(p, *s.checkers, sc));
   return sc;
 }
+
+#undef SWIM_ASSIGN
 
 }  // namespace
 
 absl::StatusOr<Scenario> ParseScenario(const std::string& text,
                                        const std::string& path) {
   Parser p(path);
+  // A file with nothing but comments and blank lines would run the default
+  // 3-node scenario: almost certainly the wrong file.
+  bool empty = true;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (!line.empty() && line[0] != '#') empty = false;
+  }
+  if (empty) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(p.where(),
+                     ":1:1: empty scenario (no tables or keys; see "
+                     "scenarios/README.md)"));
+  }
   try {
     toml::table root = toml::parse(text, path);
     return Build(p, root, text);
@@ -955,12 +901,20 @@ absl::StatusOr<Scenario> ParseScenario(const std::string& text,
 }
 
 absl::StatusOr<Scenario> LoadScenario(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory, not a scenario file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return absl::NotFoundError(
         absl::StrCat("cannot read scenario file ", path));
   std::stringstream ss;
   ss << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read"));
+  }
   return ParseScenario(ss.str(), path);
 }
 

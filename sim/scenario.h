@@ -39,6 +39,7 @@
 
 #include "core/config.h"
 
+#include "sim/actions/params.h"
 #include "sim/network.h"
 
 #include "absl/status/statusor.h"
@@ -46,41 +47,23 @@
 
 namespace sim {
 
+// One value per action in sim/actions/registry.inc (kJoin, kCrash, ...);
+// each action's behaviour lives in sim/actions/<name>.cc.
 enum class ActionKind : uint8_t {
-  kJoin,        // count new nodes (or `nodes`, restarted-free) join `seeds`
-  kLeave,       // nodes leave gracefully
-  kCrash,       // nodes crash (silent)
-  kRestart,     // crashed nodes come back and re-join
-  kPause,       // nodes stop running (GC pause); resumed after `duration`
-  kResume,      // paused nodes continue
-  kPartition,   // groups cannot reach each other (or split_brain)
-  kHeal,        // every partition/isolation/one-way block ends
-  kIsolate,     // nodes can neither send nor receive
-  kOneWay,      // packets from `from` to `to` are dropped
-  kLoss,        // loss probability (on links touching `nodes`, or all)
-  kLatency,     // latency model (on links touching `nodes`, or all)
-  kMetaUpdate,  // nodes bump their incarnation (UpdateNode)
-  kBroadcast,   // nodes send a best-effort user message to every member
-  kClockDrift,  // nodes' clocks drift by `ppm`
-  kRejoin,      // running nodes Join `seeds` again (as Serf's reconnect does)
+#define SWIM_ACTION(kind, name, spec) kind,
+#include "sim/actions/registry.inc"
+#undef SWIM_ACTION
 };
 std::string_view ActionKindName(ActionKind kind);
 
 struct ScheduledEvent {
   absl::Duration at;
   ActionKind action;
-  std::vector<int> nodes;                     // node indexes
-  std::vector<std::vector<int>> groups;       // kPartition
-  bool split_brain = false;                   // kPartition
-  std::vector<int> from, to;                  // kOneWay
-  std::vector<int> seeds;                     // kJoin/kRestart (default {0})
-  int count = 0;                              // kJoin: new nodes to add
-  std::optional<absl::Duration> duration;     // auto-undo after this long
-  absl::Duration timeout = absl::Seconds(5);  // kLeave, kMetaUpdate
-  double value = 0;                           // kLoss probability
-  LatencyModel latency;                       // kLatency
-  int64_t ppm = 0;                            // kClockDrift
-  int line = 0;                               // source line, for messages
+  std::optional<absl::Duration> duration;  // auto-undo after this long
+  ActionParams params;  // the alternative its action parses (actions/*.cc)
+  int line = 0;         // source line, for messages
+  // The `nodes` the action targets (empty for shapes without `nodes`).
+  const std::vector<int>& nodes() const { return TargetNodes(params); }
 };
 
 // A comparison in [expect]: metric OP value.
@@ -95,9 +78,9 @@ struct Expectation {
 };
 std::string_view ExpectationOpName(Expectation::Op op);
 
-// Every metric name [expect] accepts (see runner.h for their meaning).
+// Every metric name [expect] accepts (the table in sim/metrics.h).
 const std::vector<std::string>& KnownMetrics();
-// Checker names (for expect_fail / disable).
+// Checker names for expect_fail / disable (the registry in sim/checkers.h).
 const std::vector<std::string>& KnownCheckers();
 
 struct Scenario {
@@ -112,7 +95,8 @@ struct Scenario {
   std::vector<uint64_t> seeds = {1};
   absl::Duration duration = absl::Seconds(60);
   absl::Duration join_stagger = absl::ZeroDuration();
-  swim::Config config;  // the profile with overrides applied
+  JoinRetry join_retry;  // for the initial joins ([cluster] join_retry)
+  swim::Config config;   // the profile with overrides applied
   uint32_t planted_bugs = 0;
 
   // [network]

@@ -1,11 +1,14 @@
 #include "sim/shrink.h"
 
 #include <cmath>
+#include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include <toml++/toml.h>
 
+#include "sim/actions/params.h"
 #include "sim/report.h"
 #include "sim/runner.h"
 
@@ -13,10 +16,11 @@
 
 namespace sim {
 
-absl::StatusOr<std::set<std::string>> FailuresWithSeed(const Scenario& sc,
-                                                       uint64_t seed) {
+absl::StatusOr<std::set<std::string>> FailuresWithSeed(
+    const Scenario& sc, uint64_t seed, absl::Duration* virtual_time) {
   absl::StatusOr<RunResult> r = RunScenario(sc, seed);
   if (!r.ok()) return r.status();
+  if (virtual_time != nullptr) *virtual_time = r->virtual_time;
   std::set<std::string> out;
   for (const CheckerOutcome& c : r->checkers) {
     if (c.problem()) out.insert(absl::StrCat("checker:", c.result.name));
@@ -38,6 +42,27 @@ std::string Serialize(const toml::table& t) {
   return ss.str();
 }
 
+// Rewrites every node index in the [[event]] tables through `f`.
+void RemapIndexes(toml::table& doc, const std::function<int64_t(int64_t)>& f) {
+  toml::array* events = doc["event"].as_array();
+  if (events == nullptr) return;
+  std::function<void(toml::node&)> walk = [&](toml::node& n) {
+    if (toml::array* a = n.as_array()) {
+      for (toml::node& e : *a) walk(e);
+    } else if (auto* v = n.as_integer()) {
+      *v = f(v->get());
+    }
+  };
+  for (toml::node& e : *events) {
+    toml::table* t = e.as_table();
+    if (t == nullptr) continue;
+    for (const char* key :
+         {"nodes", "node", "groups", "from", "to", "seeds", "victims"}) {
+      if (toml::node* n = t->get(key)) walk(*n);
+    }
+  }
+}
+
 class Shrinker {
  public:
   Shrinker(const Scenario& sc, uint64_t seed,
@@ -50,7 +75,8 @@ class Shrinker {
     absl::StatusOr<Scenario> sc = ParseScenario(text, path_);
     if (!sc.ok()) return false;
     ++runs_;
-    absl::StatusOr<std::set<std::string>> fails = FailuresWithSeed(*sc, seed_);
+    absl::StatusOr<std::set<std::string>> fails =
+        FailuresWithSeed(*sc, seed_, &last_virtual_);
     if (!fails.ok()) return false;
     bool same = false;
     for (const std::string& f : *fails) same = same || original_.count(f) > 0;
@@ -102,13 +128,19 @@ class Shrinker {
         if (Try(cand, absl::StrCat("dropped event #", i))) ++res.removed_events;
       }
     }
-    // 2. Cluster size.
+    // 2. Cluster size: first renumber the nodes the events name to the
+    // lowest indexes (node 0 stays the seed), so the size is not pinned by
+    // a high index; then shrink, shifting the indexes of joined nodes.
     auto size_of = [this]() -> int64_t {
       return doc_["cluster"]["size"].value_or<int64_t>(3);
     };
-    auto with_size = [this](int64_t n) {
+    Renumber(size_of());
+    auto with_size = [this, &size_of](int64_t n) {
       toml::table cand = doc_;
+      const int64_t old = size_of();
       cand["cluster"].as_table()->insert_or_assign("size", n);
+      RemapIndexes(
+          cand, [old, n](int64_t x) { return x >= old ? x - (old - n) : x; });
       return cand;
     };
     while (size_of() > 2 &&
@@ -155,25 +187,83 @@ class Shrinker {
       if (!Try(cand, absl::StrCat("duration -> ", absl::FormatDuration(half))))
         break;
     }
+    // 5. The stated duration covers the run that fails (a run goes on past
+    // `duration` while a detection or convergence deadline is open), and
+    // the description no longer describes the original.
+    {
+      absl::StatusOr<Scenario> cur = ParseScenario(Serialize(doc_), path_);
+      if (cur.ok() && FailuresWithSeed(*cur, seed_, &last_virtual_).ok() &&
+          last_virtual_ > cur->duration) {
+        const absl::Duration d = absl::Ceil(last_virtual_, absl::Seconds(1));
+        doc_["cluster"].as_table()->insert_or_assign("duration",
+                                                     absl::FormatDuration(d));
+        cur = ParseScenario(Serialize(doc_), path_);
+      }
+      if (cur.ok()) {
+        doc_.insert_or_assign(
+            "description", absl::StrCat("shrunk from ", sc.name, " (seed ",
+                                        seed_, "): ", cur->size,
+                                        cur->size == 1 ? " node, " : " nodes, ",
+                                        cur->events.size(), " events, ",
+                                        absl::FormatDuration(cur->duration)));
+      }
+    }
     res.runs = runs_;
+    // The header claims what the written file does when run again: its own
+    // failures, measured now.
+    absl::StatusOr<Scenario> final_sc = ParseScenario(Serialize(doc_), path_);
+    if (!final_sc.ok()) return final_sc.status();
+    absl::StatusOr<std::set<std::string>> final_fails =
+        FailuresWithSeed(*final_sc, seed_);
+    if (!final_fails.ok()) return final_fails.status();
     std::string what;
-    for (const std::string& f : original_)
+    for (const std::string& f : *final_fails)
       absl::StrAppend(&what, what.empty() ? "" : ", ", f);
+    std::string orig;
+    for (const std::string& f : original_)
+      absl::StrAppend(&orig, orig.empty() ? "" : ", ", f);
     res.failures = what;
+    res.original_failures = orig;
     res.toml = absl::StrCat(
         "# Shrunk by swimsim --shrink from ", path_, " (seed ", seed_, ", ",
-        runs_, " candidate runs).\n# Still fails with this seed: ", what, "\n",
-        Serialize(doc_), "\n");
+        runs_, " candidate runs; the original failed: ", orig,
+        ").\n# Fails with this seed: ", what, "\n", Serialize(doc_), "\n");
     return res;
   }
 
  private:
   std::string path_;
   uint64_t seed_;
+  // Renumbers the initial nodes the events name to 0..k-1 (in order, node 0
+  // first) if that still fails.
+  void Renumber(int64_t size) {
+    absl::StatusOr<Scenario> cur = ParseScenario(Serialize(doc_), path_);
+    if (!cur.ok()) return;
+    std::set<int64_t> used = {0};
+    for (const ScheduledEvent& e : cur->events) {
+      for (int i : NodeRefs(e.params)) {
+        if (i < size) used.insert(i);
+      }
+    }
+    std::map<int64_t, int64_t> to;
+    int64_t next = 0;
+    for (int64_t i : used) to[i] = next++;
+    bool moves = false;
+    for (auto& [a, b] : to) moves = moves || a != b;
+    if (!moves) return;
+    toml::table cand = doc_;
+    RemapIndexes(cand, [&to](int64_t x) {
+      auto it = to.find(x);
+      return it == to.end() ? x : it->second;
+    });
+    Try(cand, absl::StrCat("renumbered nodes ", used.size(), " named nodes"));
+  }
+
   const std::function<void(const std::string&)>& progress_;
   toml::table doc_;
   std::set<std::string> original_;
   int runs_ = 0;
+  absl::Duration last_virtual_;
 };
 
 }  // namespace

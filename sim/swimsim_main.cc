@@ -53,10 +53,10 @@ int Main(int argc, char** argv) {
       "simulator\nOptions");
   std::string scenario_path, seeds_text, trace_path, json_path, svg_dir,
       log_level = "error", html_path, chrome_path;
-  uint64_t seed = 0;
+  std::string seed_text;
   desc.add_options()("help,h", "this help")(
       "scenario", po::value<std::string>(&scenario_path),
-      "scenario TOML file (required)")("seed", po::value<uint64_t>(&seed),
+      "scenario TOML file (required)")("seed", po::value<std::string>(&seed_text),
                                        "run this one seed")(
       "seeds", po::value<std::string>(&seeds_text),
       "run seeds A..B (or \"1,5,9\")")(
@@ -103,7 +103,15 @@ int Main(int argc, char** argv) {
     return 2;
   }
   std::vector<uint64_t> seeds = sc->seeds;
-  if (vm.count("seed")) seeds = {seed};
+  if (vm.count("seed")) {
+    absl::StatusOr<std::vector<uint64_t>> s = sim::ParseSeedRange(seed_text);
+    if (!s.ok() || s->size() != 1) {
+      std::cerr << "swimsim: --seed wants one seed, an integer >= 0 (got \""
+                << seed_text << "\")\n";
+      return 2;
+    }
+    seeds = *s;
+  }
   if (!seeds_text.empty()) {
     absl::StatusOr<std::vector<uint64_t>> s = sim::ParseSeedRange(seeds_text);
     if (!s.ok()) {
@@ -187,6 +195,23 @@ int Main(int argc, char** argv) {
       return 2;
     }
   }
+  // Outputs are checked before the runs, not after them.
+  std::unique_ptr<std::ofstream> json_out;
+  if (!json_path.empty()) {
+    json_out =
+        std::make_unique<std::ofstream>(Resolve(json_path), std::ios::binary);
+    if (!*json_out) {
+      std::cerr << "swimsim: cannot write " << json_path << "\n";
+      return 2;
+    }
+  }
+  if (!svg_dir.empty()) {
+    absl::Status s = sim::CheckWritableDir(Resolve(svg_dir));
+    if (!s.ok()) {
+      std::cerr << "swimsim: --svg: " << s.message() << "\n";
+      return 2;
+    }
+  }
   std::vector<sim::RunResult> runs;
   const bool progress = seeds.size() > 1;
   std::unique_ptr<sim::TimelineRecorder> recorder;  // --html, --chrome-trace
@@ -246,9 +271,10 @@ int Main(int argc, char** argv) {
     std::cout << report;
   }
   if (trace) std::cout << "trace written to " << trace_path << "\n";
-  if (!json_path.empty()) {
-    std::ofstream f(Resolve(json_path), std::ios::binary);
+  if (json_out) {
+    std::ofstream& f = *json_out;
     f << sim::JsonReport(*sc, runs, outcomes).dump(2) << "\n";
+    f.flush();
     if (!f) {
       std::cerr << "swimsim: cannot write " << json_path << "\n";
       return 2;

@@ -265,9 +265,10 @@ Timeline TimelineRecorder::Finish(const RunResult& result) {
     for (const ScheduledEvent& e : sc_.events) {
       const int64_t at = e.at / absl::Nanoseconds(1);
       if (e.action == ActionKind::kJoin) {
-        for (int c = 0; c < e.count && next < n; ++c) start_at[next++] = at;
+        const int count = std::get<JoinParams>(e.params).count;
+        for (int c = 0; c < count && next < n; ++c) start_at[next++] = at;
       } else if (e.action == ActionKind::kLeave) {
-        for (int i : e.nodes) {
+        for (int i : e.nodes()) {
           if (i < n) truth.push_back({at, i, 3});
         }
       }

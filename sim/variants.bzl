@@ -15,7 +15,8 @@ TOML_DEFINES = [
 ]
 
 def swim_sim_variant(suffix, core, local_defines = []):
-    """Defines cluster<suffix>, scenario_runner<suffix>, swimsim<suffix>."""
+    """Defines cluster<suffix>, hostile<suffix>, scenario_runner<suffix>,
+    swimsim<suffix>."""
     native.cc_library(
         name = "cluster" + suffix,
         srcs = ["cluster.cc"],
@@ -26,25 +27,49 @@ def swim_sim_variant(suffix, core, local_defines = []):
             core,
         ],
     )
+    # Hostile peers for robustness tests and the `hostile` action (hostile.h).
+    native.cc_library(
+        name = "hostile" + suffix,
+        srcs = ["hostile.cc"],
+        hdrs = ["hostile.h"],
+        copts = SWIM_DEFAULT_COPTS,
+        deps = [
+            ":cluster" + suffix,
+            ":sim",
+            core,
+            "//core:wire",
+            "@system//:absl",
+        ],
+    )
     native.cc_library(
         name = "scenario_runner" + suffix,
-        srcs = [
+        srcs = native.glob(["actions/*.cc"]) + [
             "checkers.cc",
             "chrome_trace.cc",
             "html_report.cc",
+            "faults.cc",
+            "hostile_checker.cc",
+            "metrics.cc",
             "report.cc",
             "runner.cc",
             "scenario.cc",
+            "scenario_toml.cc",
             "shrink.cc",
             "timeline.cc",
         ],
         hdrs = [
+            "actions/action.h",
+            "actions/params.h",
+            "actions/registry.inc",
             "checkers.h",
             "chrome_trace.h",
             "html_report.h",
+            "faults.h",
+            "metrics.h",
             "report.h",
             "runner.h",
             "scenario.h",
+            "scenario_toml.h",
             "shrink.h",
             "timeline.h",
         ],
@@ -53,6 +78,7 @@ def swim_sim_variant(suffix, core, local_defines = []):
         local_defines = local_defines,
         deps = [
             ":cluster" + suffix,
+            ":hostile" + suffix,
             ":sim",
             "//core:util",
             "@system//:absl",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the wire codec's libFuzzer targets with clang-14 (--config=fuzz) and
-# runs each for N seconds, seeded with the Go golden vectors. Prints one line
+# Builds the libFuzzer targets with clang-14 (--config=fuzz) and runs each
+# for N seconds: the wire codec's, seeded with the Go golden vectors, and
+# the scenario-file target, seeded with scenarios/**/*.toml. Prints one line
 # per target: executions, corpus size, crashes. Exits 1 if anything crashed;
 # crashing inputs are left in fuzz-corpus/<target>/crashes/ (replay with the
 # gcc build: bazel-bin/tests/fuzz/<target> FILE).
@@ -14,7 +15,7 @@ secs="${1:-60}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 base="${SWIM_FUZZ_OUTPUT_BASE:-$HOME/.cache/bazel-swim-fuzz}"
-targets=(packet compound compressed encrypted stream)
+targets=(packet compound compressed encrypted stream scenario)
 
 ./bazelw --output_base="$base" build --config=fuzz //tests/fuzz/... >&2
 bin="$(./bazelw --output_base="$base" info --config=fuzz bazel-bin 2>/dev/null)/tests/fuzz"
@@ -30,6 +31,11 @@ while read -r name hex; do
   i=$((i + 1))
 done < tests/wire/testdata/golden_vectors.txt
 
+# Scenario seeds: every shipped scenario file.
+scenario_seeds="$root/fuzz-corpus/scenario-seeds"
+mkdir -p "$scenario_seeds"
+cp scenarios/*.toml scenarios/negative/*.toml "$scenario_seeds/"
+
 printf '%-12s %12s %10s %8s\n' target executions corpus crashes
 status=0
 for t in "${targets[@]}"; do
@@ -37,8 +43,10 @@ for t in "${targets[@]}"; do
   mkdir -p "$dir/corpus" "$dir/crashes"
   log="$dir/last_run.log"
   set +e
-  ASAN_OPTIONS=detect_leaks=1 "$bin/${t}_fuzz" "$dir/corpus" "$seeds" \
-    -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+  tseeds="$seeds" max_len=65536
+  if [ "$t" = scenario ]; then tseeds="$scenario_seeds" max_len=16384; fi
+  ASAN_OPTIONS=detect_leaks=1 "$bin/${t}_fuzz" "$dir/corpus" "$tseeds" \
+    -max_total_time="$secs" -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$dir/crashes/" > "$log" 2>&1
   set -e
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")

@@ -120,12 +120,12 @@ TEST(ScenarioParse, BadTypesAndDurations) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("negative duration"));
 }
 
-TEST(ScenarioParse, NodeIndexOutOfRangeNamesEventLine) {
+TEST(ScenarioParse, NodeIndexOutOfRangeNamesTheIndex) {
   absl::Status s = ErrorOf(
       "[cluster]\nsize = 4\n\n[[event]]\nat = \"1s\"\naction = "
       "\"crash\"\nnodes = [4]\n");
   EXPECT_THAT(std::string(s.message()),
-              HasSubstr("x.toml:4:1: crash at 1s: node index 4 out of range"));
+              HasSubstr("x.toml:7:10: crash at 1s: node index 4 out of range"));
   // A join makes the index valid from then on, not before.
   EXPECT_TRUE(
       ErrorOf("[cluster]\nsize = 4\n[[event]]\nat = \"1s\"\naction = "
@@ -136,7 +136,7 @@ TEST(ScenarioParse, NodeIndexOutOfRangeNamesEventLine) {
       "[cluster]\nsize = 4\n[[event]]\nat = \"3s\"\naction = \"join\"\ncount = "
       "1\n"
       "[[event]]\nat = \"2s\"\naction = \"crash\"\nnodes = [4]\n");
-  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:7:1: crash at 2s"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:10:10: crash at 2s"));
 }
 
 TEST(ScenarioParse, UnknownActionAndMissingArguments) {

@@ -1,0 +1,39 @@
+// broadcast: nodes send a best-effort user message to every member.
+#include "sim/actions/action.h"
+#include "sim/cluster.h"
+
+namespace sim {
+namespace {
+
+class Broadcast final : public ActionSpec {
+ public:
+  ActionKind kind() const override { return ActionKind::kBroadcast; }
+  std::vector<std::string_view> keys() const override {
+    return {"nodes", "node"};
+  }
+  absl::StatusOr<ActionParams> Parse(const TomlReader& r,
+                                     const toml::table& t) const override {
+    NodesParams p;
+    SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
+    return p;
+  }
+  void Apply(ActionContext& ctx, const ScheduledEvent& e) const override {
+    for (int i : std::get<NodesParams>(e.params).nodes) {
+      swim::Memberlist* ml = ctx.cluster().node(i);
+      if (ml == nullptr) continue;
+      for (const swim::Node& n : ml->Members()) {
+        if (n.name == ml->LocalNode().name) continue;
+        (void)ml->SendBestEffort(n.name, "swimsim broadcast");
+      }
+    }
+  }
+};
+
+}  // namespace
+
+const ActionSpec& BroadcastAction() {
+  static const Broadcast* spec = new Broadcast();
+  return *spec;
+}
+
+}  // namespace sim

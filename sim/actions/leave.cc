@@ -1,0 +1,39 @@
+// leave: running nodes leave gracefully (Memberlist::Leave with `timeout`).
+#include "sim/actions/action.h"
+#include "sim/cluster.h"
+
+namespace sim {
+namespace {
+
+class Leave final : public ActionSpec {
+ public:
+  ActionKind kind() const override { return ActionKind::kLeave; }
+  std::vector<std::string_view> keys() const override {
+    return {"nodes", "node", "timeout"};
+  }
+  absl::StatusOr<ActionParams> Parse(const TomlReader& r,
+                                     const toml::table& t) const override {
+    TimedNodesParams p;
+    SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
+    if (const toml::node* n = t.get("timeout"))
+      SWIM_TOML_ASSIGN(p.timeout, r.Dur(*n, "timeout"));
+    return p;
+  }
+  bool settles() const override { return true; }
+  void Apply(ActionContext& ctx, const ScheduledEvent& e) const override {
+    const auto& p = std::get<TimedNodesParams>(e.params);
+    for (int i : p.nodes) {
+      if (!ctx.cluster().is_up(i)) continue;
+      ctx.cluster().Leave(i, p.timeout);
+    }
+  }
+};
+
+}  // namespace
+
+const ActionSpec& LeaveAction() {
+  static const Leave* spec = new Leave();
+  return *spec;
+}
+
+}  // namespace sim
