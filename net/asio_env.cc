@@ -187,6 +187,8 @@ class StreamConn : public std::enable_shared_from_this<StreamConn> {
   Bytes out_;  // bytes being written; alive until the write completes
   Bytes in_;   // stream prefix read so far (in_[0..filled_))
   size_t filled_ = 0;
+  // Memberlist framing, resumed on every read (options().framing unset).
+  wire::StreamFramer framer_;
   Env::StreamCallback done_;
 };
 
@@ -200,7 +202,8 @@ class AsioEnv::Impl {
         wakeup_(io_),
         accept_backoff_timer_(io_) {
     if (!options_.log_sink) options_.log_sink = DefaultSink;
-    if (!options_.framing) options_.framing = wire::StreamMessageSize;
+    // No framing function: each connection frames memberlist messages with
+    // its own incremental wire::StreamFramer (see StreamConn::OnRead).
     std::random_device rd;
     const uint64_t seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     rng_.seed(seed);
@@ -867,8 +870,10 @@ void StreamConn::OnRead(const error_code& ec, size_t n) {
     return;
   }
   filled_ += n;
-  absl::StatusOr<size_t> size =
-      impl_->options().framing(ByteSpan(in_.data(), filled_));
+  const ByteSpan prefix(in_.data(), filled_);
+  absl::StatusOr<size_t> size = impl_->options().framing
+                                    ? impl_->options().framing(prefix)
+                                    : framer_.Next(prefix);
   if (!size.ok()) {
     Finish(absl::Status(size.status().code(),
                         absl::StrCat("stream from ", peer_.ToString(), ": ",
