@@ -126,7 +126,12 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
   eo.bind_port = static_cast<uint16_t>(config.bind_port);
   eo.tcp_timeout = config.tcp_timeout;
   eo.min_log_level = options.log_level;
-  eo.log_sink = options.log_sink;
+  ml->log_limiter_ = std::make_shared<LogLimiter>(options.log_sink,
+                                                 options.log_limits);
+  eo.log_sink = [limiter = ml->log_limiter_](LogLevel level,
+                                             std::string_view message) {
+    limiter->Log(level, message);
+  };
   eo.udp_recv_buffer_bytes = options.udp_recv_buffer_bytes;
   ml->env_ = std::make_unique<AsioEnv>(std::move(eo));
   Memberlist* self = ml.get();
@@ -183,6 +188,14 @@ Memberlist::~Memberlist() { Shutdown(); }
 bool Memberlist::IsShutdown() const {
   std::lock_guard<std::mutex> l(mu_);
   return shutdown_ || shutting_down_;
+}
+
+void Memberlist::FlushLogs() {
+  if (log_limiter_ != nullptr) log_limiter_->Flush();
+}
+
+uint64_t Memberlist::log_lines_suppressed() const {
+  return log_limiter_ != nullptr ? log_limiter_->suppressed() : 0;
 }
 
 void Memberlist::Shutdown() {

@@ -63,6 +63,7 @@
 #include "core/node.h"
 
 #include "net/asio_env.h"
+#include "net/log_limiter.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -83,6 +84,10 @@ struct NetOptions {
   LogSink log_sink;
   // Bytes to ask for as the UDP socket receive buffer.
   int udp_recv_buffer_bytes = 2 * 1024 * 1024;
+  // Rate limit in front of log_sink (net/log_limiter.h): repeated lines
+  // beyond the limits are counted and summarised, so a hostile peer cannot
+  // flood the logs. enabled = false passes every line.
+  LogLimits log_limits;
 };
 
 // What Go's Memberlist.Create does before starting: fills config.name from
@@ -181,6 +186,11 @@ class Memberlist {
   // with the transport's counters added as "net.*" counters.
   Metrics GetMetrics() const;
   AsioEnvCounters TransportCounters() const;
+  // Writes the log limiter's summaries of suppressed lines for a window
+  // that is over (they are otherwise written before the next log line, and
+  // at Shutdown). Lines suppressed so far: log_lines_suppressed().
+  void FlushLogs();
+  uint64_t log_lines_suppressed() const;
 
  private:
   struct Waiter;
@@ -195,6 +205,7 @@ class Memberlist {
                                std::function<void(absl::Status)>)>& op);
   absl::Status CheckCallable() const;
 
+  std::shared_ptr<LogLimiter> log_limiter_;  // shared with env_'s sink
   std::unique_ptr<AsioEnv> env_;
   // Loop thread only; null after Shutdown.
   std::unique_ptr<swim::Memberlist> core_;
