@@ -40,6 +40,9 @@ std::string LogLimiter::Key(std::string_view message) {
 }
 
 void LogLimiter::Log(LogLevel level, std::string_view message) {
+  if (static_cast<int>(level) < min_level_.load(std::memory_order_relaxed)) {
+    return;
+  }
   if (!limits_.enabled) {
     sink_(level, message);
     return;

@@ -15,6 +15,7 @@
 #ifndef SWIM_NET_LOG_LIMITER_H_
 #define SWIM_NET_LOG_LIMITER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -44,7 +45,15 @@ class LogLimiter {
              std::function<absl::Time()> now = nullptr);
   ~LogLimiter();
 
+  // Lines below the minimum level (SetMinLevel; default: all) are dropped
+  // before any counting.
   void Log(LogLevel level, std::string_view message);
+  void SetMinLevel(LogLevel level) {
+    min_level_.store(static_cast<int>(level), std::memory_order_relaxed);
+  }
+  LogLevel min_level() const {
+    return static_cast<LogLevel>(min_level_.load(std::memory_order_relaxed));
+  }
   // Writes the summaries of a window that is over (all of them when
   // `force`).
   void Flush(bool force = false);
@@ -65,6 +74,7 @@ class LogLimiter {
   const LogSink sink_;
   const LogLimits limits_;
   const std::function<absl::Time()> now_;
+  std::atomic<int> min_level_{static_cast<int>(LogLevel::kDebug)};
   mutable std::mutex mu_;
   absl::Time window_start_ = absl::InfinitePast();
   int passed_ = 0;

@@ -125,9 +125,11 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
   eo.bind_ip = *bind_ip;
   eo.bind_port = static_cast<uint16_t>(config.bind_port);
   eo.tcp_timeout = config.tcp_timeout;
-  eo.min_log_level = options.log_level;
+  // The level is applied by the limiter, so SetLogLevel can change it.
+  eo.min_log_level = LogLevel::kDebug;
   ml->log_limiter_ = std::make_shared<LogLimiter>(options.log_sink,
                                                  options.log_limits);
+  ml->log_limiter_->SetMinLevel(options.log_level);
   eo.log_sink = [limiter = ml->log_limiter_](LogLevel level,
                                              std::string_view message) {
     limiter->Log(level, message);
@@ -188,6 +190,10 @@ Memberlist::~Memberlist() { Shutdown(); }
 bool Memberlist::IsShutdown() const {
   std::lock_guard<std::mutex> l(mu_);
   return shutdown_ || shutting_down_;
+}
+
+void Memberlist::SetLogLevel(LogLevel level) {
+  if (log_limiter_ != nullptr) log_limiter_->SetMinLevel(level);
 }
 
 void Memberlist::FlushLogs() {

@@ -190,6 +190,8 @@ class Memberlist {
   // that is over (they are otherwise written before the next log line, and
   // at Shutdown). Lines suppressed so far: log_lines_suppressed().
   void FlushLogs();
+  // Changes NetOptions::log_level at runtime. Thread-safe.
+  void SetLogLevel(LogLevel level);
   uint64_t log_lines_suppressed() const;
 
  private:
