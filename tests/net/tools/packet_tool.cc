@@ -22,15 +22,11 @@
 //   slowhttp HOST PORT CONNS SECONDS            CONNS partial HTTP requests
 //            held open for SECONDS while we scrape GET /metrics every 0.5 s;
 //            prints how many scrapes succeeded
+//   hold     HOST PORT SECONDS                 listen on HOST:PORT (0: any),
+//            accept TCP and never answer; prints "hold port=N" first
 //
 // Prints one "key=value ..." line of what it did. Exit 0 on success, 1 on a
 // socket error, 2 on bad arguments.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -39,9 +35,16 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/wire/messages.h"
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "core/wire/messages.h"
 
 namespace {
 
@@ -83,8 +86,8 @@ sockaddr_in To(const char* host, int port) {
 }
 
 bool SendDatagram(int fd, const sockaddr_in& to, const swim::Bytes& b) {
-  if (sendto(fd, b.data(), b.size(), 0,
-             reinterpret_cast<const sockaddr*>(&to), sizeof to) < 0) {
+  if (sendto(fd, b.data(), b.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+             sizeof to) < 0) {
     std::perror("sendto");
     return false;
   }
@@ -183,18 +186,18 @@ int Bomb(const sockaddr_in& to, int count, double rate, int parts, int mib) {
   const swim::Bytes c =
       swim::wire::CompressMessage(inner, swim::CompressionAlgo::kLzw);
   std::vector<swim::Bytes> ps(static_cast<size_t>(parts), c);
-  const swim::Bytes packet =
-      parts == 1 ? c : swim::wire::MakeCompound(ps);
+  const swim::Bytes packet = parts == 1 ? c : swim::wire::MakeCompound(ps);
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   const auto start = Clock::now();
   for (int i = 0; i < count; ++i) {
     std::this_thread::sleep_until(
-        start + std::chrono::microseconds(static_cast<int64_t>(i * 1e6 / rate)));
+        start +
+        std::chrono::microseconds(static_cast<int64_t>(i * 1e6 / rate)));
     if (!SendDatagram(fd, to, packet)) return 1;
   }
   close(fd);
-  std::printf("bomb datagrams=%d bytes_each=%zu expands_to=%d_x_%dMiB\n",
-              count, packet.size(), parts, mib);
+  std::printf("bomb datagrams=%d bytes_each=%zu expands_to=%d_x_%dMiB\n", count,
+              packet.size(), parts, mib);
   return 0;
 }
 
@@ -259,8 +262,8 @@ int PushPulls(const sockaddr_in& to, int count, int nodes, size_t meta,
     });
   }
   for (auto& t : threads) t.join();
-  std::printf("pushpull sent=%d failed=%d nodes=%d bytes_each=%zu\n",
-              ok.load(), failed.load(), nodes, msg.size());
+  std::printf("pushpull sent=%d failed=%d nodes=%d bytes_each=%zu\n", ok.load(),
+              failed.load(), nodes, msg.size());
   return 0;
 }
 
@@ -331,6 +334,37 @@ int SlowHttp(const sockaddr_in& to, int conns, double seconds) {
   return 0;
 }
 
+// A TCP listener on 127.0.0.1:PORT that accepts and never answers (a seed
+// that hangs), for SECONDS.
+int Hold(const sockaddr_in& at, double seconds) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&at), sizeof at) != 0 ||
+      listen(fd, 16) != 0) {
+    std::perror("bind/listen");
+    return 1;
+  }
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  std::printf("hold port=%d\n", ntohs(a.sin_port));
+  std::fflush(stdout);
+  std::vector<int> conns;
+  const auto end = Clock::now() + std::chrono::microseconds(
+                                      static_cast<int64_t>(seconds * 1e6));
+  while (Clock::now() < end) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) {
+      const int c = accept(fd, nullptr, nullptr);
+      if (c >= 0) conns.push_back(c);
+    }
+  }
+  for (int c : conns) close(c);
+  close(fd);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -366,7 +400,8 @@ int main(int argc, char** argv) {
       if (argc < 6) return Usage();
       swim::wire::Suspect s;
       s.node = argv[4];
-      s.incarnation = static_cast<uint32_t>(std::strtoull(argv[5], nullptr, 10));
+      s.incarnation =
+          static_cast<uint32_t>(std::strtoull(argv[5], nullptr, 10));
       s.from = argc > 6 ? argv[6] : "attacker";
       swim::Bytes b;
       swim::wire::Encode(s, &b);
@@ -407,8 +442,7 @@ int main(int argc, char** argv) {
     const int parallel = static_cast<int>(arg(7, 1));
     const size_t user = static_cast<size_t>(arg(8, 0));
     if (count < 1 || count > 10000 || nodes < 0 || nodes > 100000 ||
-        meta > 65536 || parallel < 1 || parallel > 256 ||
-        user > (64u << 20)) {
+        meta > 65536 || parallel < 1 || parallel > 256 || user > (64u << 20)) {
       return Usage();
     }
     return PushPulls(to, count, nodes, meta, parallel, user);
@@ -423,6 +457,9 @@ int main(int argc, char** argv) {
       return Usage();
     }
     return Dribble(to, seconds, nodes, conns);
+  }
+  if (mode == "hold") {
+    return Hold(to, arg(4, 10));
   }
   if (mode == "slowhttp") {
     if (argc < 6) return Usage();
