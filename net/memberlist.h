@@ -102,7 +102,10 @@ std::optional<IpAddress> FirstPrivateIPv4();
 class Memberlist {
  public:
   // Builds and starts a node:
-  //  * config.name empty -> the OS hostname (as Go).
+  //  * config.name empty -> the OS hostname (as Go). Only one member of a
+  //    process may take its name that way: a second unnamed member fails
+  //    with InvalidArgument (two members with one name never see each
+  //    other, though Join reports success); name them.
   //  * binds UDP and TCP on config.bind_addr (an IP literal) and
   //    config.bind_port (0: the kernel picks a free port for both).
   //  * advertises config.advertise_addr:advertise_port if advertise_addr is
@@ -208,6 +211,7 @@ class Memberlist {
   absl::Status CheckCallable() const;
 
   std::shared_ptr<LogLimiter> log_limiter_;  // shared with env_'s sink
+  std::string hostname_claim_;  // our name, when it came from the hostname
   std::unique_ptr<AsioEnv> env_;
   // Loop thread only; null after Shutdown.
   std::unique_ptr<swim::Memberlist> core_;
