@@ -207,7 +207,7 @@ else
   run "4 bomb 4x20MiB 4/s 15 s" '"$tool" bomb 127.0.0.1 $v_port 60 4'
   run "4 bomb 4x20MiB 10/s 15 s" '"$tool" bomb 127.0.0.1 $v_port 150 10'
   run "5 suspect inc 2^32-1 (to p1)" '"$tool" suspect 127.0.0.1 $p1_port v 4294967295 p2; sleep 10'
-  run "6 20 pp x1900 nodes x10KiB" '"$tool" pushpull 127.0.0.1 $v_port 20 1900 10240 4'
+  run "6 20 pp x1900 nodes x10KiB" '"$tool" pushpull 127.0.0.1 $v_port 20 1900 10240 1'
   run "6 128 parallel 20MiB pp" '"$tool" pushpull 127.0.0.1 $v_port 128 0 0 128 20900000'
   run "6 10000 fake members" '"$tool" pushpull 127.0.0.1 $v_port 1 10000 0'
   run "7 127 spoofed pings" '"$tool" pings 127.0.0.1 $v_port 127'
