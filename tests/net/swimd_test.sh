@@ -104,8 +104,12 @@ http_get "$metrics_a" /other | head -1 | grep -q "404" || fail "/other is not 40
 # Every counter family from the start, and the probe RTT histogram.
 echo "$metrics" | grep -q "^swim_memberlist_msg_dead_total 0" || fail "/metrics lacks msg_dead at 0"
 echo "$metrics" | grep -q "^# TYPE swim_probe_rtt_seconds histogram" || fail "/metrics lacks the RTT histogram"
-sleep 1.5
-http_get "$metrics_a" /metrics | grep -Eq '^swim_probe_rtt_seconds_count [1-9]' || fail "no probe RTT recorded"
+rtt_seen=0
+for _ in $(seq 50); do
+  if http_get "$metrics_a" /metrics | grep -Eq '^swim_probe_rtt_seconds_count [1-9]'; then rtt_seen=1; break; fi
+  sleep 0.2
+done
+[ $rtt_seen -eq 1 ] || fail "no probe RTT recorded in 10 s"
 # /v1/members and /v1/health.
 members=$(http_get "$metrics_a" /v1/members)
 echo "$members" | grep -q '"address":"127.0.0.1:'"$port_a"'".*"health":"healthy"' || fail "/v1/members: $members"
