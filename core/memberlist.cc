@@ -76,6 +76,7 @@
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "core/util.h"
+#include "core/wire/unpack.h"
 
 namespace swim {
 
@@ -391,6 +392,8 @@ void Memberlist::ResetNodes() {
   const size_t keep = n - num_dead;
   for (size_t i = keep; i < n; ++i) {
     NodeRecord* rec = nodes_[i];
+    reaped_.Add(rec->node.name, rec->node.incarnation,
+                now + config_.gossip_to_the_dead_time);
     suspicions_.erase(std::string_view(rec->node.name));
     node_map_.erase(rec);
     weights_.erase(rec->node.name);
@@ -518,6 +521,7 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
 
   // 1. After Leave we ignore alives about ourselves.
   if (left_ && is_local) return;
+  if (JumpsTooFar(state, a.incarnation)) return;  // issue 14 item 5
 
   // 2. Protocol versions must be sane.
   if (a.vsn.has_value()) {
@@ -577,6 +581,12 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
     }
     if (a.node.empty() || a.node.size() > limits::kMaxNodeNameLength) {
       metrics_.Incr("memberlist.malformed.alive_name");
+      return;
+    }
+    if (nodes_.size() >= config_.max_members) {  // issue 14 item 6
+      metrics_.Incr("memberlist.dropped.table_full");
+      Log(LogLevel::kDebug, absl::StrCat("member table full, not adding ", a.node,
+                                         " (memberlist.dropped.table_full)"));
       return;
     }
     state = InsertNode(a.node);
@@ -683,6 +693,19 @@ void Memberlist::AliveNode(const wire::Alive& a, std::function<void()> notify,
   }
 }
 
+bool Memberlist::JumpsTooFar(const NodeRecord* known, uint32_t claimed) {
+  if (known == nullptr ||
+      !limits::ImplausibleIncarnationJump(known->node.incarnation, claimed)) {
+    return false;
+  }
+  metrics_.Incr("memberlist.dropped.incarnation_jump");
+  Log(LogLevel::kWarn,
+      absl::StrCat("dropping a claim about ", known->node.name, " at incarnation ",
+                   claimed, ", implausibly far past the ", known->node.incarnation,
+                   " we hold (memberlist.dropped.incarnation_jump)"));
+  return true;
+}
+
 void Memberlist::Refute(NodeRecord* me, uint32_t accused_inc) {
   // An accusation at (or our own incarnation already at) 2^32-1 cannot be
   // outbid: the next incarnation would wrap to 0 and lose everywhere (Go
@@ -723,6 +746,7 @@ void Memberlist::Refute(NodeRecord* me, uint32_t accused_inc) {
 void Memberlist::SuspectNode(const wire::Suspect& s) {
   NodeRecord* state = Find(s.node);
   if (state == nullptr) return;
+  if (JumpsTooFar(state, s.incarnation)) return;  // issue 14 item 5
   if (s.incarnation < state->node.incarnation) return;
 
   if (auto it = suspicions_.find(std::string_view(state->node.name));
@@ -800,6 +824,7 @@ void Memberlist::OnSuspicionTimeout(const std::string& name, Instant change_time
 void Memberlist::DeadNode(const wire::Dead& d) {
   NodeRecord* state = Find(d.node);
   if (state == nullptr) return;
+  if (JumpsTooFar(state, d.incarnation)) return;  // issue 14 item 5
   if (d.incarnation < state->node.incarnation) return;
 
   // The suspicion ends whatever happens next. Erasing destroys the timer; if
@@ -880,9 +905,9 @@ absl::Status Memberlist::VerifyProtocol(
   return absl::OkStatus();
 }
 
-absl::Status Memberlist::MergeRemoteState(const wire::PushPull& pp) {
+absl::Status Memberlist::MergeRemoteState(const wire::PushPull& pp, bool join) {
   RETURN_IF_ERROR(VerifyProtocol(pp.nodes));
-  if (pp.join && config_.merge != nullptr) {
+  if (join && config_.merge != nullptr) {
     std::vector<Node> peers;
     peers.reserve(pp.nodes.size());
     for (const auto& rn : pp.nodes) {
@@ -902,17 +927,23 @@ absl::Status Memberlist::MergeRemoteState(const wire::PushPull& pp) {
       return veto;
     }
   }
-  MergeState(pp.nodes);
+  MergeState(pp.nodes, join);
   if (!pp.user_state.empty() && config_.delegate != nullptr) {
-    config_.delegate->MergeRemoteState(pp.user_state, pp.join);
+    config_.delegate->MergeRemoteState(pp.user_state, join);
   }
   return absl::OkStatus();
 }
 
-void Memberlist::MergeState(const std::vector<wire::PushNodeState>& remote) {
+void Memberlist::MergeState(const std::vector<wire::PushNodeState>& remote,
+                            bool join) {
   for (const auto& r : remote) {
     switch (r.state) {
       case static_cast<int64_t>(NodeState::kAlive): {
+        if (!join && reaped_.Blocks(r.name, r.incarnation, env_->Now()) &&
+            Find(r.name) == nullptr) {  // see core/reaped_names.h
+          ReAddAsDead(r);
+          break;
+        }
         wire::Alive a;
         a.incarnation = r.incarnation;
         a.node = r.name;
@@ -939,6 +970,19 @@ void Memberlist::MergeState(const std::vector<wire::PushNodeState>& remote) {
         break;
     }
   }
+}
+
+void Memberlist::ReAddAsDead(const wire::PushNodeState& r) {
+  metrics_.Incr("memberlist.dropped.reaped_readd");
+  Log(LogLevel::kDebug, absl::StrCat("reaped member ", r.name, " handed back at ",
+                                     "incarnation ", r.incarnation,
+                                     ": kept dead (memberlist.dropped.reaped_readd)"));
+  if (nodes_.size() >= config_.max_members) return;
+  NodeRecord* rec = InsertNode(r.name);  // a dead stub, stamped now
+  rec->node.addr = r.addr;
+  rec->node.port = r.port;
+  rec->node.incarnation = r.incarnation;
+  if (r.vsn) rec->node.vsn = *r.vsn;
 }
 
 // ---------------------------------------------------------------------------
@@ -970,6 +1014,13 @@ void Memberlist::WeightNode(const wire::Weight& w) {
   if (state == nullptr || w.incarnation < state->node.incarnation ||
       state->node.state != NodeState::kAlive || w.node == config_.name) {
     metrics_.Incr("memberlist.dropped.weight_stale");
+    return;
+  }
+  if (w.weight_at > env_->UnixMillis() &&
+      w.weight_at - env_->UnixMillis() > limits::kMaxWeightFutureMillis) {
+    metrics_.Incr("memberlist.dropped.weight_future");  // issue 14 item 12
+    Log(LogLevel::kDebug, absl::StrCat("weight of ", w.node, " stamped in the future",
+                                       " (memberlist.dropped.weight_future)"));
     return;
   }
   WeightInfo& info = weights_[state->node.name];
@@ -1215,46 +1266,22 @@ void Memberlist::HandlePacket(const Address& from, ByteSpan packet,
     Malformed("packet", msg.status(), from);
     return;
   }
-  HandleCommand(*msg, from, received, 0);
+  // Issue 14 items 4 and 7: Go's shape only, within the per-datagram budget.
+  const wire::UnpackedPacket unpacked = wire::UnpackPacket(*msg);
+  for (const wire::UnpackedPacket::Problem& p : unpacked.problems) {
+    metrics_.Incr(p.counter, p.count);
+    Log(LogLevel::kWarn, absl::StrCat("dropping ", p.count, " from ", from.ToString(),
+                                      " (", p.counter, "): ", p.status.message()));
+  }
+  for (ByteSpan leaf : unpacked.leaves) HandleCommand(leaf, from, received);
   CheckInvariants();
 }
 
 void Memberlist::HandleCommand(ByteSpan buf, const Address& from,
-                               Instant received, int depth) {
-  if (buf.empty()) {
-    Malformed("message", absl::InvalidArgumentError("missing message type byte"), from);
-    return;
-  }
-  if (depth > limits::kMaxMessageNesting) {
-    Malformed("message", absl::InvalidArgumentError("nested too deeply"), from);
-    return;
-  }
+                               Instant received) {
   const auto type = static_cast<wire::MessageType>(buf[0]);
   const ByteSpan body = buf.subspan(1);
   switch (type) {
-    case wire::MessageType::kCompound: {
-      absl::StatusOr<wire::CompoundParts> parts = wire::DecodeCompound(body);
-      if (!parts.ok()) {
-        Malformed("compound", parts.status(), from);
-        return;
-      }
-      if (parts->truncated > 0) {
-        metrics_.Incr("memberlist.malformed.compound_truncated", parts->truncated);
-      }
-      for (ByteSpan part : parts->parts) {
-        HandleCommand(part, from, received, depth + 1);
-      }
-      return;
-    }
-    case wire::MessageType::kCompress: {
-      absl::StatusOr<Bytes> inner = wire::DecompressMessage(body);
-      if (!inner.ok()) {
-        Malformed("compress", inner.status(), from);
-        return;
-      }
-      HandleCommand(*inner, from, received, depth + 1);
-      return;
-    }
     case wire::MessageType::kPing:
       HandlePing(body, from);
       return;
@@ -1520,7 +1547,7 @@ std::optional<Bytes> Memberlist::HandleStream(const Address& from,
       Bytes local;
       wire::Encode(LocalState(pp->join), config_.address_mode, &local);
       reply = EncodeStreamMsg(local);
-      if (absl::Status s = MergeRemoteState(*pp); !s.ok()) {
+      if (absl::Status s = MergeRemoteState(*pp, pp->join); !s.ok()) {
         metrics_.Incr("memberlist.push_pull.merge_failed");
         Log(LogLevel::kWarn, absl::StrCat("failed to merge push/pull from ",
                                           from.ToString(), ": ",
@@ -1930,7 +1957,7 @@ void Memberlist::PushPullWith(const Address& addr, bool join,
   std::weak_ptr<bool> alive = alive_token_;
   env_->StreamExchange(
       addr, std::move(stream), StreamReply::kMessage, config_.tcp_timeout,
-      [this, alive, done = std::move(done)](absl::StatusOr<Bytes> reply) {
+      [this, alive, join, done = std::move(done)](absl::StatusOr<Bytes> reply) {
         if (alive.expired()) return;
         if (shutdown_) {
           done(absl::FailedPreconditionError("memberlist is shut down"));
@@ -1972,7 +1999,10 @@ void Memberlist::PushPullWith(const Address& addr, bool join,
           done(pp.status());
           return;
         }
-        absl::Status merged = MergeRemoteState(*pp);
+        // Item 9 of issue 14: the initiator merges with its OWN join flag
+        // (Go's pushPullNode), so a reply claiming Join=false cannot skip
+        // our MergeDelegate's veto on a join.
+        absl::Status merged = MergeRemoteState(*pp, join);
         CheckInvariants();
         done(merged);
       });

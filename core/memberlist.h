@@ -41,6 +41,7 @@
 #include "core/env.h"
 #include "core/metrics.h"
 #include "core/node.h"
+#include "core/reaped_names.h"
 #include "core/rng.h"
 #include "core/suspicion.h"
 #include "core/wire/framing.h"
@@ -268,11 +269,19 @@ class Memberlist {
   void SuspectNode(const wire::Suspect& s);
   void DeadNode(const wire::Dead& d);
   void Refute(NodeRecord* me, uint32_t accused_inc);
+  // True (and counted) if `claimed` is implausibly far past the incarnation
+  // we hold for `known` (limits::kMaxIncarnationJump); false if unknown.
+  bool JumpsTooFar(const NodeRecord* known, uint32_t claimed);
   void OnSuspicionTimeout(const std::string& name, Instant change_time, int k,
                           int confirmations);
   absl::Status VerifyProtocol(const std::vector<wire::PushNodeState>& remote) const;
-  absl::Status MergeRemoteState(const wire::PushPull& pp);
-  void MergeState(const std::vector<wire::PushNodeState>& remote);
+  // `join` is the exchange's join flag as this side knows it: the remote's
+  // for an inbound push/pull, our own for one we started (as Go does).
+  absl::Status MergeRemoteState(const wire::PushPull& pp, bool join);
+  void MergeState(const std::vector<wire::PushNodeState>& remote, bool join);
+  // A member we reaped, handed back alive by anti-entropy at the incarnation
+  // it died with: back in the table as dead (core/reaped_names.h).
+  void ReAddAsDead(const wire::PushNodeState& r);
   void WeightNode(const wire::Weight& w);
 
   // --- broadcasts ------------------------------------------------------------------
@@ -292,8 +301,9 @@ class Memberlist {
   void CountSent(const char* kind, size_t bytes);
 
   // --- inbound ----------------------------------------------------------------------
-  void HandleCommand(ByteSpan msg, const Address& from, Instant received,
-                     int depth);
+  // One leaf message of a datagram (wire::UnpackPacket): non-empty, never a
+  // compound or compression.
+  void HandleCommand(ByteSpan msg, const Address& from, Instant received);
   void HandlePing(ByteSpan body, const Address& from);
   void HandleIndirectPing(ByteSpan body, const Address& from);
   void HandleAck(ByteSpan body, Instant received);
@@ -367,6 +377,8 @@ class Memberlist {
   absl::flat_hash_map<std::string, WeightInfo> weights_;
   absl::flat_hash_map<std::string_view, std::unique_ptr<Suspicion>> suspicions_;
   absl::flat_hash_map<uint32_t, AckHandler> ack_handlers_;
+  // Members reaped lately, not re-added by anti-entropy (issue 14 item 6).
+  ReapedNames reaped_{config_.max_members};
 
   uint32_t seq_no_ = 0;
   uint32_t incarnation_ = 0;
