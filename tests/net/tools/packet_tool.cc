@@ -17,8 +17,8 @@
 //   pushpull HOST PORT COUNT NODES META_BYTES [PARALLEL] [USER_BYTES]
 //            COUNT push/pulls of NODES made-up members (PARALLEL at once)
 //   dribble  HOST PORT SECONDS NODES [CONNS]    a push/pull of NODES
-//            members on each of CONNS connections, sent in 16-byte pieces
-//            spread over SECONDS
+//            members (as dead: the receiver adds none) on each of CONNS
+//            connections, sent in 16-byte pieces spread over SECONDS
 //   slowhttp HOST PORT CONNS SECONDS            CONNS partial HTTP requests
 //            held open for SECONDS while we scrape GET /metrics every 0.5 s;
 //            prints how many scrapes succeeded
@@ -158,8 +158,10 @@ size_t Drain(int fd, std::chrono::milliseconds timeout) {
   return total;
 }
 
+// `state` 2 (dead) makes entries the receiver ignores for unknown names:
+// only framing and decoding are exercised, no member is added.
 swim::Bytes PushPullBytes(int nodes, size_t meta_bytes, size_t user_bytes,
-                          const std::string& prefix) {
+                          const std::string& prefix, int64_t state = 0) {
   swim::wire::PushPull pp;
   for (int i = 0; i < nodes; ++i) {
     swim::wire::PushNodeState n;
@@ -168,7 +170,7 @@ swim::Bytes PushPullBytes(int nodes, size_t meta_bytes, size_t user_bytes,
     n.port = 1;
     n.meta = std::string(meta_bytes, 'm');
     n.incarnation = 1;
-    n.state = 0;
+    n.state = state;
     n.vsn = swim::VersionVector{1, 5, 2, 0, 0, 0};
     pp.nodes.push_back(std::move(n));
   }
@@ -268,7 +270,7 @@ int PushPulls(const sockaddr_in& to, int count, int nodes, size_t meta,
 }
 
 int Dribble(const sockaddr_in& to, double seconds, int nodes, int conns) {
-  const swim::Bytes msg = PushPullBytes(nodes, 16, 0, "dribble-");
+  const swim::Bytes msg = PushPullBytes(nodes, 16, 0, "dribble-", 2);
   std::atomic<size_t> sent{0};
   std::vector<std::thread> threads;
   for (int c = 0; c < conns; ++c) {
