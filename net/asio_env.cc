@@ -1,5 +1,6 @@
 #include "net/asio_env.h"
 
+#include <malloc.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -43,6 +44,8 @@ constexpr size_t kStreamReadChunk = 64 * 1024;
 // A stream prefix this long that the framing function still calls
 // incomplete is refused: no valid message is longer (plus a header).
 constexpr size_t kMaxStreamPrefix = limits::kMaxStreamBytes + 64;
+// An inbound stream buffer this large is returned to the OS when done.
+constexpr size_t kTrimAfterStreamBytes = 1 << 20;
 // Accept error backoff, as Go's NetTransport.tcpListen.
 constexpr absl::Duration kAcceptBackoffMin = absl::Milliseconds(5);
 constexpr absl::Duration kAcceptBackoffMax = absl::Seconds(1);
@@ -913,6 +916,12 @@ void StreamConn::Finish(absl::StatusOr<Bytes> result) {
   if (finished_) return;
   finished_ = true;
   CloseSocket();
+  // A large inbound stream (a push/pull of up to 20 MiB) leaves its pages
+  // with the allocator: hand them back to the OS, or one burst of big
+  // push/pulls keeps the node's RSS high for good.
+  const bool large = in_.capacity() >= kTrimAfterStreamBytes;
+  Bytes().swap(in_);
+  if (large) malloc_trim(0);
   impl_->ForgetConn(id_, inbound_);
   AtomicCounters& c = impl_->mutable_counters();
   if (inbound_) {

@@ -1,6 +1,7 @@
 #include "net/swimd_http.h"
 
 #include <algorithm>
+#include <deque>
 #include <sstream>
 #include <utility>
 
@@ -112,7 +113,9 @@ class HttpServer::Impl {
         : server(s), socket(std::move(sock)), timer(s->io_) {
       ++server->active_;
     }
-    ~Conn() { --server->active_; }
+    ~Conn() {
+      if (!evicted) --server->active_;
+    }
 
     void Begin() {
       timer.expires_after(std::chrono::nanoseconds(
@@ -257,6 +260,7 @@ class HttpServer::Impl {
     size_t header_end = std::string::npos;
     uint64_t body_len = 0;
     bool responded = false;
+    bool evicted = false;  // its slot was already given back
     HttpRequest req;
   };
 
@@ -264,6 +268,7 @@ class HttpServer::Impl {
     acceptor_.async_accept([this](const error_code& ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
       if (!ec) {
+        if (active_ >= options_.max_connections) EvictOldestWaiting();
         if (active_ >= options_.max_connections) {
           // Busy: a short answer without reading, then close.
           counters_.rejected_busy.fetch_add(1);
@@ -274,15 +279,42 @@ class HttpServer::Impl {
           s.send(asio::buffer(kBusy), 0, e);
           s.close(e);
         } else {
-          std::make_shared<Conn>(this, std::move(s))->Begin();
+          auto conn = std::make_shared<Conn>(this, std::move(s));
+          // Forget finished connections (a weak_ptr keeps a Conn's storage).
+          waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
+                                        [](const std::weak_ptr<Conn>& w) {
+                                          return w.expired();
+                                        }),
+                         waiting_.end());
+          waiting_.push_back(conn);
+          conn->Begin();
         }
       }
       Accept();
     });
   }
 
+  // Full: the oldest connection still sending its request makes room (a
+  // client that holds connections open with partial requests cannot lock
+  // out a scraper, whose request takes milliseconds).
+  void EvictOldestWaiting() {
+    while (!waiting_.empty()) {
+      std::shared_ptr<Conn> c = waiting_.front().lock();
+      waiting_.pop_front();
+      if (c == nullptr || c->responded) continue;
+      counters_.evicted.fetch_add(1);
+      c->responded = true;  // stop reading; no answer to a stalled client
+      c->Close();
+      // active_ drops when its handlers have run; count the slot as free.
+      c->evicted = true;
+      --active_;
+      return;
+    }
+  }
+
   const HttpHandler handler_;
   const HttpOptions options_;
+  std::deque<std::weak_ptr<Conn>> waiting_;  // in accept order
   HttpCounters counters_;
   size_t active_ = 0;  // server thread only
   uint16_t port_ = 0;
@@ -413,6 +445,7 @@ std::string PrometheusText(const Metrics& m, const RttRecorder::Snapshot& rtt,
     c("timeouts", http->timeouts);
     c("too_large", http->too_large);
     c("bad_requests", http->bad_requests);
+    c("evicted", http->evicted);
   }
   return o.str();
 }

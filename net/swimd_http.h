@@ -14,7 +14,9 @@
 //   POST /v1/keyring/remove     --keyring-api)
 //
 // The server is small and defensive: at most `max_connections` at a time
-// (more are answered 503 and closed), each must deliver its whole request
+// (when full, the oldest connection still sending its request is answered
+// 408 and closed to make room; if none is, the newcomer gets 503), each
+// must deliver its whole request
 // within `read_timeout`, and a request over `max_request_bytes` is answered
 // 431 (headers) or 413 (body). HTTP/1.0 semantics: one request per
 // connection.
@@ -65,6 +67,7 @@ struct HttpCounters {
   std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> too_large{0};
   std::atomic<uint64_t> bad_requests{0};
+  std::atomic<uint64_t> evicted{0};  // oldest partial request, when full
 };
 
 // Serves `handler` on 127.0.0.1:port from its own thread.
