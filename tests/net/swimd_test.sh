@@ -102,7 +102,8 @@ echo "$metrics" | grep -q "^# TYPE swim_memberlist_members gauge" || fail "/metr
 echo "$metrics" | grep -q "^swim_memberlist_members 2" || fail "/metrics does not count 2 members"
 http_get "$metrics_a" /other | head -1 | grep -q "404" || fail "/other is not 404"
 # Every counter family from the start, and the probe RTT histogram.
-echo "$metrics" | grep -q "^swim_memberlist_msg_dead_total 0" || fail "/metrics lacks msg_dead at 0"
+echo "$metrics" | grep -Eq "^swim_memberlist_msg_dead_total [0-9]+$" || fail "/metrics lacks msg_dead"
+echo "$metrics" | grep -Eq "^swim_memberlist_dropped_unknown_type_total 0$" || fail "/metrics lacks dropped_unknown_type at 0"
 echo "$metrics" | grep -q "^# TYPE swim_probe_rtt_seconds histogram" || fail "/metrics lacks the RTT histogram"
 rtt_seen=0
 for _ in $(seq 50); do
