@@ -6,7 +6,7 @@
 # use k2 everywhere, remove k1 everywhere.
 #
 # Usage: swimd_go_key_rotation.sh SWIMD GO_PEER
-set -uo pipefail
+set -u  # no pipefail: "producer | grep -q" must not fail when grep stops reading early
 swimd=$1
 go_peer=$2
 if head -c 200 "$go_peer" | grep -aq "^# go toolchain not found"; then
