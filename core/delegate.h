@@ -38,6 +38,25 @@ class Delegate {
   virtual void MergeRemoteState(std::string_view buf, bool join) = 0;
 };
 
+// A Delegate with do-nothing defaults (no meta, no broadcasts, empty
+// push/pull state, user messages ignored): derive from it and override only
+// the hooks you need, e.g.
+//
+//   struct Printer : swim::DelegateBase {
+//     void NotifyMsg(std::string_view m) override { ... }
+//   };
+class DelegateBase : public Delegate {
+ public:
+  std::string NodeMeta(size_t limit) override { return ""; }
+  void NotifyMsg(std::string_view msg) override {}
+  std::vector<std::string> GetBroadcasts(size_t overhead,
+                                         size_t limit) override {
+    return {};
+  }
+  std::string LocalState(bool join) override { return ""; }
+  void MergeRemoteState(std::string_view buf, bool join) override {}
+};
+
 // Membership events. The Node is a copy; it may be kept.
 class EventDelegate {
  public:

@@ -1,5 +1,6 @@
 #include "net/asio_env.h"
 
+#include <malloc.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -43,6 +44,8 @@ constexpr size_t kStreamReadChunk = 64 * 1024;
 // A stream prefix this long that the framing function still calls
 // incomplete is refused: no valid message is longer (plus a header).
 constexpr size_t kMaxStreamPrefix = limits::kMaxStreamBytes + 64;
+// An inbound stream buffer this large is returned to the OS when done.
+constexpr size_t kTrimAfterStreamBytes = 1 << 20;
 // Accept error backoff, as Go's NetTransport.tcpListen.
 constexpr absl::Duration kAcceptBackoffMin = absl::Milliseconds(5);
 constexpr absl::Duration kAcceptBackoffMax = absl::Seconds(1);
@@ -134,6 +137,15 @@ class StreamConn : public std::enable_shared_from_this<StreamConn> {
         socket_(std::move(socket)),
         deadline_(socket_.get_executor()) {}
 
+  // A large stream buffer (a push/pull of up to 20 MiB) would stay with the
+  // allocator: hand its pages back to the OS, or one burst of big
+  // push/pulls keeps the node's RSS high for good.
+  ~StreamConn() {
+    if (in_.capacity() < kTrimAfterStreamBytes) return;
+    Bytes().swap(in_);
+    malloc_trim(0);
+  }
+
   uint64_t id() const { return id_; }
 
   // Inbound: reads one message under `timeout`, hands it to the handler,
@@ -188,6 +200,8 @@ class StreamConn : public std::enable_shared_from_this<StreamConn> {
   Bytes out_;  // bytes being written; alive until the write completes
   Bytes in_;   // stream prefix read so far (in_[0..filled_))
   size_t filled_ = 0;
+  // Memberlist framing, resumed on every read (options().framing unset).
+  wire::StreamFramer framer_;
   size_t reserved_ = 0;  // inbound: bytes of in_ counted against the budget
   Env::StreamCallback done_;
 };
@@ -202,7 +216,8 @@ class AsioEnv::Impl {
         wakeup_(io_),
         accept_backoff_timer_(io_) {
     if (!options_.log_sink) options_.log_sink = DefaultSink;
-    if (!options_.framing) options_.framing = wire::StreamMessageSize;
+    // No framing function: each connection frames memberlist messages with
+    // its own incremental wire::StreamFramer (see StreamConn::OnRead).
     std::random_device rd;
     const uint64_t seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     rng_.seed(seed);
@@ -895,8 +910,10 @@ void StreamConn::OnRead(const error_code& ec, size_t n) {
     return;
   }
   filled_ += n;
-  absl::StatusOr<size_t> size =
-      impl_->options().framing(ByteSpan(in_.data(), filled_));
+  const ByteSpan prefix(in_.data(), filled_);
+  absl::StatusOr<size_t> size = impl_->options().framing
+                                    ? impl_->options().framing(prefix)
+                                    : framer_.Next(prefix);
   if (!size.ok()) {
     Finish(absl::Status(size.status().code(),
                         absl::StrCat("stream from ", peer_.ToString(), ": ",
@@ -937,7 +954,7 @@ void StreamConn::Finish(absl::StatusOr<Bytes> result) {
   finished_ = true;
   CloseSocket();
   // in_ itself is freed with the connection (a cancelled read may still
-  // own it until its handler runs).
+  // own it until its handler runs): see ~StreamConn.
   impl_->ReleaseInbound(reserved_);
   reserved_ = 0;
   impl_->ForgetConn(id_, inbound_);

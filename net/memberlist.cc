@@ -9,6 +9,7 @@
 #include "net/memberlist.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include <ifaddrs.h>
@@ -99,8 +100,18 @@ struct Memberlist::Waiter {
   std::optional<absl::Status> status;
 };
 
+namespace {
+// Names taken from the hostname by members of this process that are alive.
+std::mutex g_hostname_names_mu;
+std::set<std::string>& HostnameNames() {
+  static auto* names = new std::set<std::string>();
+  return *names;
+}
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
     Config config, NetOptions options) {
+  std::string hostname_claim;
   if (config.name.empty()) {
     char host[256] = {};
     if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
@@ -108,6 +119,7 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
           "config.name is empty and the hostname is unavailable");
     }
     config.name = host;
+    hostname_claim = config.name;
   }
   RETURN_IF_ERROR(config.Validate());
   std::optional<IpAddress> bind_ip = IpAddress::Parse(config.bind_addr);
@@ -120,13 +132,33 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
         absl::StrCat("bind port ", config.bind_port, " out of range"));
   }
 
+  if (!hostname_claim.empty()) {
+    // Two unnamed members in one process would both be called after the
+    // host: each would take the other's messages as its own and neither
+    // would ever list the other, while Join reports success.
+    std::lock_guard<std::mutex> l(g_hostname_names_mu);
+    if (!HostnameNames().insert(hostname_claim).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config.name is empty and another member of this process already "
+          "took the hostname \"", hostname_claim,
+          "\" as its name; give each member its own config.name"));
+    }
+  }
   auto ml = std::unique_ptr<Memberlist>(new Memberlist());
+  ml->hostname_claim_ = hostname_claim;  // released by the destructor
   AsioEnvOptions eo;
   eo.bind_ip = *bind_ip;
   eo.bind_port = static_cast<uint16_t>(config.bind_port);
   eo.tcp_timeout = config.tcp_timeout;
-  eo.min_log_level = options.log_level;
-  eo.log_sink = options.log_sink;
+  // The level is applied by the limiter, so SetLogLevel can change it.
+  eo.min_log_level = LogLevel::kDebug;
+  ml->log_limiter_ = std::make_shared<LogLimiter>(options.log_sink,
+                                                 options.log_limits);
+  ml->log_limiter_->SetMinLevel(options.log_level);
+  eo.log_sink = [limiter = ml->log_limiter_](LogLevel level,
+                                             std::string_view message) {
+    limiter->Log(level, message);
+  };
   eo.udp_recv_buffer_bytes = options.udp_recv_buffer_bytes;
   ml->env_ = std::make_unique<AsioEnv>(std::move(eo));
   Memberlist* self = ml.get();
@@ -178,11 +210,29 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
   return ml;
 }
 
-Memberlist::~Memberlist() { Shutdown(); }
+Memberlist::~Memberlist() {
+  Shutdown();
+  if (!hostname_claim_.empty()) {
+    std::lock_guard<std::mutex> l(g_hostname_names_mu);
+    HostnameNames().erase(hostname_claim_);
+  }
+}
 
 bool Memberlist::IsShutdown() const {
   std::lock_guard<std::mutex> l(mu_);
   return shutdown_ || shutting_down_;
+}
+
+void Memberlist::SetLogLevel(LogLevel level) {
+  if (log_limiter_ != nullptr) log_limiter_->SetMinLevel(level);
+}
+
+void Memberlist::FlushLogs() {
+  if (log_limiter_ != nullptr) log_limiter_->Flush();
+}
+
+uint64_t Memberlist::log_lines_suppressed() const {
+  return log_limiter_ != nullptr ? log_limiter_->suppressed() : 0;
 }
 
 void Memberlist::Shutdown() {

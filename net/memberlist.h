@@ -63,6 +63,7 @@
 #include "core/node.h"
 
 #include "net/asio_env.h"
+#include "net/log_limiter.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -83,6 +84,10 @@ struct NetOptions {
   LogSink log_sink;
   // Bytes to ask for as the UDP socket receive buffer.
   int udp_recv_buffer_bytes = 2 * 1024 * 1024;
+  // Rate limit in front of log_sink (net/log_limiter.h): repeated lines
+  // beyond the limits are counted and summarised, so a hostile peer cannot
+  // flood the logs. enabled = false passes every line.
+  LogLimits log_limits;
 };
 
 // What Go's Memberlist.Create does before starting: fills config.name from
@@ -97,7 +102,10 @@ std::optional<IpAddress> FirstPrivateIPv4();
 class Memberlist {
  public:
   // Builds and starts a node:
-  //  * config.name empty -> the OS hostname (as Go).
+  //  * config.name empty -> the OS hostname (as Go). Only one member of a
+  //    process may take its name that way: a second unnamed member fails
+  //    with InvalidArgument (two members with one name never see each
+  //    other, though Join reports success); name them.
   //  * binds UDP and TCP on config.bind_addr (an IP literal) and
   //    config.bind_port (0: the kernel picks a free port for both).
   //  * advertises config.advertise_addr:advertise_port if advertise_addr is
@@ -181,6 +189,13 @@ class Memberlist {
   // with the transport's counters added as "net.*" counters.
   Metrics GetMetrics() const;
   AsioEnvCounters TransportCounters() const;
+  // Writes the log limiter's summaries of suppressed lines for a window
+  // that is over (they are otherwise written before the next log line, and
+  // at Shutdown). Lines suppressed so far: log_lines_suppressed().
+  void FlushLogs();
+  // Changes NetOptions::log_level at runtime. Thread-safe.
+  void SetLogLevel(LogLevel level);
+  uint64_t log_lines_suppressed() const;
 
  private:
   struct Waiter;
@@ -195,6 +210,8 @@ class Memberlist {
                                std::function<void(absl::Status)>)>& op);
   absl::Status CheckCallable() const;
 
+  std::shared_ptr<LogLimiter> log_limiter_;  // shared with env_'s sink
+  std::string hostname_claim_;  // our name, when it came from the hostname
   std::unique_ptr<AsioEnv> env_;
   // Loop thread only; null after Shutdown.
   std::unique_ptr<swim::Memberlist> core_;

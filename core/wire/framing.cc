@@ -1,6 +1,7 @@
 #include "core/wire/framing.h"
 
 #include <array>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "core/check.h"
@@ -149,62 +150,119 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream, const security::Keyring* key
 }
 
 absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix) {
-  if (prefix.empty()) return size_t{0};
-  const uint8_t type = prefix[0];
+  StreamFramer framer;
+  return framer.Next(prefix);
+}
+
+absl::StatusOr<size_t> StreamFramer::Fail(absl::Status s) {
+  stage_ = Stage::kError;
+  error_ = s;
+  return s;
+}
+
+absl::StatusOr<size_t> StreamFramer::Sized(ByteSpan prefix, size_t total) {
+  stage_ = Stage::kSized;
+  total_ = total;
+  return prefix.size() >= total_ ? total_ : size_t{0};
+}
+
+absl::StatusOr<size_t> StreamFramer::Next(ByteSpan prefix) {
   const size_t limit = limits::kMaxStreamBytes;
-  if (type == static_cast<uint8_t>(MessageType::kEncrypt)) {
-    if (prefix.size() < kStreamHeaderSize) return size_t{0};
-    const uint32_t len = ReadU32BE(prefix.data() + 1);
-    if (len > limit) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Remote node state is larger than limit (", len, ")"));
-    }
-    const size_t total = kStreamHeaderSize + len;
-    return prefix.size() >= total ? total : size_t{0};
-  }
-  // One msgpack value after the type byte; `pos` is where it starts.
-  auto value_end = [&](size_t pos) -> absl::StatusOr<size_t> {
-    ASSIGN_OR_RETURN(size_t n, msgpack::ValueSize(prefix.subspan(pos), limit - pos));
-    return n == 0 ? size_t{0} : pos + n;
-  };
-  // Raw bytes after the msgpack part: complete at `end`, if within limits.
+  const char* err = "";
+  // Raw bytes after the msgpack part: complete at `end` + raw.
   auto with_raw = [&](size_t end, int64_t raw) -> absl::StatusOr<size_t> {
     const uint64_t n = raw > 0 ? static_cast<uint64_t>(raw) : 0;  // Go ignores <= 0
     if (n > limit - end) {
-      return absl::InvalidArgumentError("stream message larger than the limit");
+      return Fail(absl::InvalidArgumentError("stream message larger than the limit"));
     }
-    const size_t total = end + static_cast<size_t>(n);
-    return prefix.size() >= total ? total : size_t{0};
+    return Sized(prefix, end + static_cast<size_t>(n));
   };
-  switch (static_cast<MessageType>(type)) {
-    case MessageType::kPing:
-    case MessageType::kAck:
-    case MessageType::kErr:
-    case MessageType::kCompress:
-      return value_end(1);
-    case MessageType::kUser: {
-      ASSIGN_OR_RETURN(size_t end, value_end(1));
-      if (end == 0) return size_t{0};
-      ASSIGN_OR_RETURN(const UserMsgHeader h, DecodeUserMsgHeader(prefix.subspan(1, end - 1)));
-      return with_raw(end, h.user_msg_len);
+  // One msgpack value: kDone, or the framer's answer to return.
+  auto feed = [&]() -> std::optional<absl::StatusOr<size_t>> {
+    switch (skipper_.Feed(prefix, &err)) {
+      case msgpack::ValueSkipper::kDone:
+        return std::nullopt;
+      case msgpack::ValueSkipper::kNeedMore:
+        return absl::StatusOr<size_t>(size_t{0});
+      case msgpack::ValueSkipper::kError:
+        break;
     }
-    case MessageType::kPushPull: {
-      ASSIGN_OR_RETURN(size_t end, value_end(1));
-      if (end == 0) return size_t{0};
-      ASSIGN_OR_RETURN(const PushPullHeader h, DecodePushPullHeader(prefix.subspan(1, end - 1)));
-      const int64_t nodes = h.nodes;
-      if (nodes < 0 || static_cast<uint64_t>(nodes) > limits::kMaxPushPullNodes) {
-        return absl::InvalidArgumentError(absl::StrCat("push/pull: bad node count ", nodes));
+    return Fail(absl::InvalidArgumentError(err));
+  };
+  switch (stage_) {
+    case Stage::kError:
+      return error_;
+    case Stage::kSized:
+      return prefix.size() >= total_ ? total_ : size_t{0};
+    case Stage::kType: {
+      if (prefix.empty()) return size_t{0};
+      type_ = prefix[0];
+      ++examined_;
+      if (type_ == static_cast<uint8_t>(MessageType::kEncrypt)) {
+        if (prefix.size() < kStreamHeaderSize) return size_t{0};
+        examined_ += 4;
+        const uint32_t len = ReadU32BE(prefix.data() + 1);
+        if (len > limit) {
+          return Fail(absl::InvalidArgumentError(
+              absl::StrCat("Remote node state is larger than limit (", len, ")")));
+        }
+        return Sized(prefix, kStreamHeaderSize + len);
       }
-      for (int64_t i = 0; i < nodes; ++i) {
-        ASSIGN_OR_RETURN(end, value_end(end));
-        if (end == 0) return size_t{0};
+      switch (static_cast<MessageType>(type_)) {
+        case MessageType::kPing:
+        case MessageType::kAck:
+        case MessageType::kErr:
+        case MessageType::kCompress:
+        case MessageType::kUser:
+        case MessageType::kPushPull:
+          break;
+        default:
+          return Fail(absl::InvalidArgumentError(
+              absl::StrCat("invalid stream message type ", type_)));
       }
-      return with_raw(end, h.user_state_len);
+      skipper_.Reset(1, limit);
+      stage_ = Stage::kHeader;
+      [[fallthrough]];
     }
-    default:
-      return absl::InvalidArgumentError(absl::StrCat("invalid stream message type ", type));
+    case Stage::kHeader: {
+      if (auto answer = feed()) return *answer;
+      header_end_ = skipper_.end();
+      const ByteSpan header = prefix.subspan(1, header_end_ - 1);
+      switch (static_cast<MessageType>(type_)) {
+        case MessageType::kUser: {
+          absl::StatusOr<UserMsgHeader> h = DecodeUserMsgHeader(header);
+          if (!h.ok()) return Fail(h.status());
+          return with_raw(header_end_, h->user_msg_len);
+        }
+        case MessageType::kPushPull: {
+          absl::StatusOr<PushPullHeader> h = DecodePushPullHeader(header);
+          if (!h.ok()) return Fail(h.status());
+          const int64_t nodes = h->nodes;
+          if (nodes < 0 || static_cast<uint64_t>(nodes) > limits::kMaxPushPullNodes) {
+            return Fail(
+                absl::InvalidArgumentError(absl::StrCat("push/pull: bad node count ", nodes)));
+          }
+          nodes_left_ = nodes;
+          user_state_len_ = h->user_state_len;
+          if (nodes_left_ > 0) skipper_.Reset(header_end_, limit);
+          stage_ = Stage::kNodes;
+          break;
+        }
+        default:  // ping, ack, err, compress: the value is the message
+          return Sized(prefix, header_end_);
+      }
+      [[fallthrough]];
+    }
+    case Stage::kNodes: {
+      // The skipper's end is the header's, then each node state's.
+      while (nodes_left_ > 0) {
+        if (auto answer = feed()) return *answer;
+        if (--nodes_left_ > 0) skipper_.Reset(skipper_.end(), limit);
+      }
+      return with_raw(skipper_.end(), user_state_len_);
+    }
   }
+  return size_t{0};
 }
 
 }  // namespace swim::wire

@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "core/env.h"
 #include "core/security/keyring.h"
+#include "core/wire/msgpack.h"
 
 namespace swim::wire {
 
@@ -62,6 +63,36 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
 // can never form a valid message (unknown type, size over limits).
 // Works on the raw stream (before decryption/decompression).
 absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix);
+
+// StreamMessageSize for a prefix that grows as a stream is read: each Next()
+// resumes where the previous call stopped, so a message that arrives a few
+// bytes at a time costs work linear in its size (the stateless function
+// rescans the whole prefix on every call: quadratic for a slow sender).
+// Give it prefixes of ONE stream, each extending the previous one; same
+// results as StreamMessageSize(prefix). After an error, Next() repeats it.
+class StreamFramer {
+ public:
+  absl::StatusOr<size_t> Next(ByteSpan prefix);
+  // Header bytes examined so far, over every call (tests check that it
+  // stays within a constant factor of the message size).
+  uint64_t examined() const { return examined_ + skipper_.examined(); }
+
+ private:
+  enum class Stage : uint8_t { kType, kHeader, kNodes, kSized, kError };
+  absl::StatusOr<size_t> Fail(absl::Status s);
+  // The message is complete at `total` bytes.
+  absl::StatusOr<size_t> Sized(ByteSpan prefix, size_t total);
+
+  Stage stage_ = Stage::kType;
+  uint8_t type_ = 0;
+  msgpack::ValueSkipper skipper_;
+  size_t header_end_ = 0;    // end of the msgpack header value
+  int64_t nodes_left_ = 0;   // push/pull node states still to frame
+  int64_t user_state_len_ = 0;
+  size_t total_ = 0;         // kSized: the whole message's length
+  uint64_t examined_ = 0;
+  absl::Status error_;
+};
 
 }  // namespace swim::wire
 

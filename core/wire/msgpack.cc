@@ -30,95 +30,18 @@ enum class SkipResult { kOk, kNeedMore, kError };
 // value that cannot end within max_size bytes of the buffer start is an
 // error; one that ends past in.size() but could fit is kNeedMore.
 SkipResult SkipValue(ByteSpan in, size_t* pos, size_t max_size, const char** err) {
-  // pending[d]: values still to skip at nesting depth d.
-  uint64_t pending[kMaxNesting + 1];
-  int depth = 0;
-  pending[0] = 1;
-  size_t p = *pos;
-  auto need = [&](size_t n) -> SkipResult {
-    if (n > max_size || p > max_size - n) {
-      *err = "msgpack value larger than the limit";
-      return SkipResult::kError;
-    }
-    if (n > in.size() || p > in.size() - n) return SkipResult::kNeedMore;
-    return SkipResult::kOk;
-  };
-  auto be = [&](size_t n) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v = v << 8 | in[p + i];
-    p += n;
-    return v;
-  };
-  while (depth >= 0) {
-    if (pending[depth] == 0) {
-      --depth;
-      continue;
-    }
-    --pending[depth];
-    if (SkipResult r = need(1); r != SkipResult::kOk) return r;
-    const uint8_t b = in[p++];
-    uint64_t payload = 0;    // raw bytes to skip
-    uint64_t children = 0;   // nested values to skip
-    bool container = false;
-    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
-      // single byte
-    } else if (b >= 0x80 && b <= 0x8f) {
-      container = true;
-      children = 2 * static_cast<uint64_t>(b & 0x0f);
-    } else if (b >= 0x90 && b <= 0x9f) {
-      container = true;
-      children = b & 0x0f;
-    } else if (b >= 0xa0 && b <= 0xbf) {
-      payload = b & 0x1f;
-    } else {
-      size_t len_bytes = 0;
-      switch (b) {
-        case 0xcc: case 0xd0: payload = 1; break;
-        case 0xcd: case 0xd1: payload = 2; break;
-        case 0xce: case 0xd2: case 0xca: payload = 4; break;
-        case 0xcf: case 0xd3: case 0xcb: payload = 8; break;
-        case 0xd4: payload = 2; break;
-        case 0xd5: payload = 3; break;
-        case 0xd6: payload = 5; break;
-        case 0xd7: payload = 9; break;
-        case 0xd8: payload = 17; break;
-        case 0xc4: case 0xd9: case 0xc7: len_bytes = 1; break;
-        case 0xc5: case 0xda: case 0xc8: case 0xdc: case 0xde: len_bytes = 2; break;
-        case 0xc6: case 0xdb: case 0xc9: case 0xdd: case 0xdf: len_bytes = 4; break;
-        default:
-          *err = "invalid msgpack type byte";
-          return SkipResult::kError;
-      }
-      if (len_bytes > 0) {
-        if (SkipResult r = need(len_bytes); r != SkipResult::kOk) return r;
-        const uint64_t n = be(len_bytes);
-        if (b == 0xdc || b == 0xdd) {
-          container = true;
-          children = n;
-        } else if (b == 0xde || b == 0xdf) {
-          container = true;
-          children = 2 * n;
-        } else {
-          payload = n + ((b >= 0xc7 && b <= 0xc9) ? 1 : 0);  // ext type byte
-        }
-      }
-    }
-    if (container) {
-      if (children == 0) continue;
-      // Every nested value takes at least one byte.
-      if (SkipResult r = need(children); r == SkipResult::kError) return r;
-      if (depth + 1 > kMaxNesting) {
-        *err = "msgpack nesting too deep";
-        return SkipResult::kError;
-      }
-      pending[++depth] = children;
-      continue;
-    }
-    if (SkipResult r = need(payload); r != SkipResult::kOk) return r;
-    p += payload;
+  ValueSkipper s;
+  s.Reset(*pos, max_size);
+  switch (s.Feed(in, err)) {
+    case ValueSkipper::kDone:
+      *pos = s.end();
+      return SkipResult::kOk;
+    case ValueSkipper::kNeedMore:
+      return SkipResult::kNeedMore;
+    case ValueSkipper::kError:
+      break;
   }
-  *pos = p;
-  return SkipResult::kOk;
+  return SkipResult::kError;
 }
 
 }  // namespace
@@ -424,6 +347,116 @@ absl::StatusOr<size_t> ValueSize(ByteSpan prefix, size_t max_size) {
       break;
   }
   return absl::InvalidArgumentError(err);
+}
+
+
+// --- ValueSkipper -------------------------------------------------------------
+
+void ValueSkipper::Reset(size_t start, size_t limit) {
+  pos_ = start;
+  limit_ = limit;
+  depth_ = 0;
+  pending_[0] = 1;
+}
+
+ValueSkipper::Result ValueSkipper::Feed(ByteSpan in, const char** err) {
+  size_t p = pos_;
+  auto need = [&](size_t n) -> Result {
+    if (n > limit_ || p > limit_ - n) {
+      *err = "msgpack value larger than the limit";
+      return kError;
+    }
+    if (n > in.size() || p > in.size() - n) return kNeedMore;
+    return kDone;
+  };
+  auto be = [&](size_t n) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v = v << 8 | in[p + i];
+    p += n;
+    return v;
+  };
+  // Each element (header, then its payload) is taken whole or not at all:
+  // on kNeedMore the state points at the element's first byte again, so a
+  // later call re-reads at most that element's header (<= 9 bytes).
+  while (depth_ >= 0) {
+    if (pending_[depth_] == 0) {
+      --depth_;
+      continue;
+    }
+    const size_t element = p;
+    pos_ = element;
+    auto more = [&](Result r) {
+      p = element;  // not consumed: retried from its first byte
+      return r;
+    };
+    if (Result r = need(1); r != kDone) return more(r);
+    const uint8_t b = in[p++];
+    ++examined_;
+    uint64_t payload = 0;   // raw bytes to skip
+    uint64_t children = 0;  // nested values to skip
+    bool container = false;
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+      // single byte
+    } else if (b >= 0x80 && b <= 0x8f) {
+      container = true;
+      children = 2 * static_cast<uint64_t>(b & 0x0f);
+    } else if (b >= 0x90 && b <= 0x9f) {
+      container = true;
+      children = b & 0x0f;
+    } else if (b >= 0xa0 && b <= 0xbf) {
+      payload = b & 0x1f;
+    } else {
+      size_t len_bytes = 0;
+      switch (b) {
+        case 0xcc: case 0xd0: payload = 1; break;
+        case 0xcd: case 0xd1: payload = 2; break;
+        case 0xce: case 0xd2: case 0xca: payload = 4; break;
+        case 0xcf: case 0xd3: case 0xcb: payload = 8; break;
+        case 0xd4: payload = 2; break;
+        case 0xd5: payload = 3; break;
+        case 0xd6: payload = 5; break;
+        case 0xd7: payload = 9; break;
+        case 0xd8: payload = 17; break;
+        case 0xc4: case 0xd9: case 0xc7: len_bytes = 1; break;
+        case 0xc5: case 0xda: case 0xc8: case 0xdc: case 0xde: len_bytes = 2; break;
+        case 0xc6: case 0xdb: case 0xc9: case 0xdd: case 0xdf: len_bytes = 4; break;
+        default:
+          *err = "invalid msgpack type byte";
+          return kError;
+      }
+      if (len_bytes > 0) {
+        if (Result r = need(len_bytes); r != kDone) return more(r);
+        examined_ += len_bytes;
+        const uint64_t n = be(len_bytes);
+        if (b == 0xdc || b == 0xdd) {
+          container = true;
+          children = n;
+        } else if (b == 0xde || b == 0xdf) {
+          container = true;
+          children = 2 * n;
+        } else {
+          payload = n + ((b >= 0xc7 && b <= 0xc9) ? 1 : 0);  // ext type byte
+        }
+      }
+    }
+    if (container) {
+      // Every nested value takes at least one byte.
+      if (Result r = need(children); r == kError) return r;
+      if (children > 0 && depth_ + 1 > kMaxNesting) {
+        *err = "msgpack nesting too deep";
+        return kError;
+      }
+      --pending_[depth_];
+      if (children > 0) pending_[++depth_] = children;
+      pos_ = p;
+      continue;
+    }
+    if (Result r = need(payload); r != kDone) return more(r);
+    p += payload;
+    --pending_[depth_];
+    pos_ = p;
+  }
+  return kDone;
 }
 
 }  // namespace swim::wire::msgpack

@@ -163,6 +163,33 @@ bool DecodeStruct(Reader& r, const std::array<std::string_view, N>& decl, F&& fi
   return true;
 }
 
+// Finds the end of one msgpack value that arrives in pieces (a TCP stream):
+// Feed() it the growing buffer, each call's bytes extending the previous
+// call's. Every element header is read once when it is complete, so a value
+// dribbled one byte at a time costs linear work, not quadratic. Offsets are
+// absolute positions in the fed buffer.
+class ValueSkipper {
+ public:
+  enum Result { kDone, kNeedMore, kError };
+  // Starts a value at `start` that must end at or before `limit`.
+  void Reset(size_t start, size_t limit);
+  // kDone: the value ends at end(). kNeedMore: feed a longer buffer.
+  // kError: *err says why the bytes can never form a valid value (same
+  // rules as ValueSize).
+  Result Feed(ByteSpan in, const char** err);
+  size_t end() const { return pos_; }
+  // Header bytes read over every call (for tests of the linear bound).
+  uint64_t examined() const { return examined_; }
+
+ private:
+  // pending_[d]: values still to skip at nesting depth d.
+  uint64_t pending_[kMaxNesting + 1] = {1};
+  int depth_ = 0;
+  size_t pos_ = 0;  // the next element's first byte
+  size_t limit_ = 0;
+  uint64_t examined_ = 0;
+};
+
 // The size of the first complete msgpack value in `prefix`: n > 0 when
 // prefix[0..n) holds one whole value, 0 when more bytes are needed, an
 // error when the bytes can never form a valid value (reserved byte c1,

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -426,6 +427,52 @@ TEST(NetMemberlist, ConcurrentCallersWhileJoiningAndLeaving) {
   for (auto& t : threads) t.join();
   EXPECT_GT(calls.load(), 10);
   EXPECT_TRUE(WaitFor([&] { return AllSee(nodes, 3); }, absl::Seconds(20)));
+}
+
+// Issue 21, item 7: two members of one process that both take the hostname
+// as their name would never see each other while Join reports success.
+TEST(NetMemberlist, SecondUnnamedMemberInOneProcessIsRefused) {
+  Config a = FastLocalConfig("");
+  Config b = FastLocalConfig("");
+  absl::StatusOr<std::unique_ptr<Memberlist>> first = Memberlist::Create(a);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<std::unique_ptr<Memberlist>> second = Memberlist::Create(b);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(second.status().message().find("config.name"), std::string::npos)
+      << second.status();
+  // Once the first is gone, the hostname is free again.
+  first->reset();
+  absl::StatusOr<std::unique_ptr<Memberlist>> third = Memberlist::Create(b);
+  EXPECT_TRUE(third.ok()) << third.status();
+}
+
+// Issue 21, item 7: DelegateBase lets an embedder write only the hook it
+// needs.
+TEST(NetMemberlist, DelegateBaseNeedsOnlyTheHooksUsed) {
+  struct Inbox : DelegateBase {
+    std::mutex mu;
+    std::vector<std::string> got;
+    void NotifyMsg(std::string_view m) override {
+      std::lock_guard<std::mutex> l(mu);
+      got.emplace_back(m);
+    }
+  };
+  Inbox inbox;
+  Config ca = FastLocalConfig("inbox");
+  ca.delegate = &inbox;
+  Config cb = FastLocalConfig("sender");
+  auto a = Memberlist::Create(ca);
+  auto b = Memberlist::Create(cb);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*b)->Join({(*a)->AdvertiseAddress().ToString()}).ok());
+  ASSERT_TRUE((*b)->SendReliable("inbox", "hello").ok());
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> l(inbox.mu);
+        return !inbox.got.empty() && inbox.got[0] == "hello";
+      },
+      absl::Seconds(5)));
 }
 
 }  // namespace

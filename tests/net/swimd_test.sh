@@ -7,8 +7,13 @@
 # Hostile bytes (hardening issue, crash 1): a user message or an alive whose
 # name and meta are not UTF-8 used to abort swimd in its JSON printer.
 #
+# Operator features (issue 21): event order, HTTP API (/v1/members,
+# /v1/health, /metrics from the start), SIGHUP reload of the log level and
+# keyring file (key rotation with no member lost), keyring API, SIGTERM
+# during a hanging --join, name conflicts and the snappy warning as events.
+#
 # Usage: swimd_test.sh PATH_TO_SWIMD PATH_TO_PACKET_TOOL
-set -euo pipefail
+set -u  # no pipefail: "producer | grep -q" must not fail when grep stops reading early
 swimd=$1
 packet_tool=$2
 work=$(mktemp -d "${TEST_TMPDIR:-/tmp}/swimd_test.XXXXXX")
@@ -43,6 +48,18 @@ http_get() {
 # --- bad input fails clearly -------------------------------------------------
 if "$swimd" --no-such-flag >"$work/bad.out" 2>"$work/bad.err"; then fail "unknown flag accepted"; fi
 grep -q "unrecognised option" "$work/bad.err" || fail "no message for an unknown flag"
+[ "$(wc -l <"$work/bad.err")" -le 2 ] || fail "unknown flag printed more than a reason and a pointer"
+grep -q -- "--help" "$work/bad.err" || fail "unknown flag does not point to --help"
+# Protocol versions 2..5 everywhere (issue 21, item 5).
+"$swimd" --help | grep -q "2..5" || fail "--help does not say 2..5"
+for v in 1 6; do
+  rc=0; "$swimd" --protocol-version $v 2>"$work/pv.err" >/dev/null || rc=$?
+  [ $rc -eq 2 ] || fail "--protocol-version $v: exit $rc, want 2"
+  grep -q "want 2..5" "$work/pv.err" || fail "--protocol-version $v: $(cat "$work/pv.err")"
+done
+printf 'nmae = "typo"\n' >"$work/typo.toml"
+rc=0; "$swimd" --config "$work/typo.toml" 2>"$work/typo.err" >/dev/null || rc=$?
+[ $rc -eq 2 ] && grep -q 'unknown key "nmae"' "$work/typo.err" || fail "unknown TOML key not refused"
 rc=0; "$swimd" --key-hex 00112233 2>"$work/key.err" || rc=$?
 [ $rc -eq 2 ] || fail "short key: exit $rc, want 2"
 grep -q "16, 24 or 32" "$work/key.err" || fail "no message for a short key"
@@ -81,9 +98,31 @@ wait_for "$work/b.out" '"meta":"role=a","meta_b64":"cm9sZT1h","name":"a"'
 
 metrics=$(http_get "$metrics_a" /metrics)
 echo "$metrics" | head -1 | grep -q "200 OK" || fail "/metrics status: $(echo "$metrics" | head -1)"
-echo "$metrics" | grep -q "^# TYPE swim_memberlist_members gauge" || fail "/metrics lacks members gauge"
-echo "$metrics" | grep -q "^swim_memberlist_members 2" || fail "/metrics does not count 2 members"
+grep -q "^# TYPE swim_memberlist_members gauge" <<<"$metrics" || fail "/metrics lacks members gauge"
+grep -q "^swim_memberlist_members 2" <<<"$metrics" || fail "/metrics does not count 2 members"
 http_get "$metrics_a" /other | head -1 | grep -q "404" || fail "/other is not 404"
+# Every counter family from the start, and the probe RTT histogram.
+grep -Eq "^swim_memberlist_msg_dead_total [0-9]+$" <<<"$metrics" || fail "/metrics lacks msg_dead"
+grep -Eq "^swim_memberlist_dropped_unknown_type_total 0$" <<<"$metrics" || fail "/metrics lacks dropped_unknown_type at 0"
+grep -q "^# TYPE swim_probe_rtt_seconds histogram" <<<"$metrics" || fail "/metrics lacks the RTT histogram"
+rtt_seen=0
+for _ in $(seq 50); do
+  if http_get "$metrics_a" /metrics | grep -Eq '^swim_probe_rtt_seconds_count [1-9]'; then rtt_seen=1; break; fi
+  sleep 0.2
+done
+[ $rtt_seen -eq 1 ] || fail "no probe RTT recorded in 10 s"
+# /v1/members and /v1/health.
+members=$(http_get "$metrics_a" /v1/members)
+grep -q '"address":"127.0.0.1:'"$port_a"'".*"health":"healthy"' <<<"$members" || fail "/v1/members: $members"
+grep -q '"meta":"cm9sZT1h"' <<<"$members" || fail "/v1/members meta is not base64: $members"
+grep -q '"name":"b"' <<<"$members" || fail "/v1/members lacks b"
+health=$(http_get "$metrics_a" /v1/health)
+echo "$health" | head -1 | grep -q " 200 " || fail "/v1/health: $health"
+grep -q '"awareness_score":0' <<<"$health" || fail "/v1/health lacks the score: $health"
+# The node's own join comes after ready.
+ready_line=$(grep -n '"event":"ready"' "$work/a.out" | cut -d: -f1)
+join_line=$(grep -n '"event":"join".*"name":"a"' "$work/a.out" | head -1 | cut -d: -f1)
+[ -n "$join_line" ] && [ "$ready_line" -lt "$join_line" ] || fail "own join before ready"
 
 # --- graceful leave on SIGTERM ---------------------------------------------------
 kill -TERM $pid_b
@@ -118,5 +157,107 @@ kill -0 $pid_p || fail "swimd p died on non-UTF-8 input"
 kill -0 $pid_q || fail "swimd q died on non-UTF-8 input"
 kill -TERM $pid_q; wait $pid_q || true
 kill -TERM $pid_p; wait $pid_p || true
+
+# --- SIGHUP: log level and keyring file; rotation with no member lost -------
+k1=000102030405060708090a0b0c0d0e0f
+k2=101112131415161718191a1b1c1d1e1f
+k2b64=EBESExQVFhcYGRobHB0eHw==
+echo "$k1" >"$work/ring"
+cat >"$work/r1.toml" <<TOML
+name = "r1"
+bind = "127.0.0.1:0"
+profile = "local"
+keyring-file = "$work/ring"
+log-level = "warn"
+metrics-port = 0
+keyring-api = true
+TOML
+"$swimd" --config "$work/r1.toml" >"$work/r1.out" 2>"$work/r1.err" &
+pids+=($!); pid_r1=$!
+wait_for "$work/r1.out" '"event":"ready"'
+port_r1=$(json_field "$work/r1.out" bind_port)
+http_r1=$(json_field "$work/r1.out" metrics_port)
+"$swimd" --name r2 --bind 127.0.0.1:0 --profile local --keyring-file "$work/ring" \
+  --join "127.0.0.1:$port_r1" >"$work/r2.out" 2>"$work/r2.err" &
+pids+=($!); pid_r2=$!
+wait_for "$work/r2.out" '"event":"joined"'
+# Install k2 everywhere, then make it primary, then drop k1 (Serf's order).
+printf '%s\n%s\n' "$k1" "$k2" >"$work/ring"
+kill -HUP $pid_r1 $pid_r2
+wait_for "$work/r1.out" '"event":"reloaded".*"keys":2' 5 || fail "r1 did not reload"
+wait_for "$work/r2.out" '"event":"reloaded".*"keys":2' 5 || fail "r2 did not reload"
+printf '# rotated\n%s\n%s\n' "$k2" "$k1" >"$work/ring"
+kill -HUP $pid_r1 $pid_r2
+sleep 0.5
+echo "[\"$k2b64\"]" >"$work/ring"   # Serf's JSON format works too
+"$packet_tool" raw 127.0.0.1 "$port_r1" 07ff        # a warning at level warn
+wait_for "$work/r1.err" '^\[WARN\]' 5 || fail "no warning logged at level warn"
+sed -i 's/log-level = "warn"/log-level = "error"/' "$work/r1.toml"
+kill -HUP $pid_r1 $pid_r2
+wait_for "$work/r1.out" '"event":"reloaded".*"keys":1.*"log_level":"error"' 5 || fail "r1: no reload to one key and level error"
+warns=$(grep -c '^\[WARN\]' "$work/r1.err")
+"$packet_tool" raw 127.0.0.1 "$port_r1" 07ff
+sleep 0.5
+[ "$(grep -c '^\[WARN\]' "$work/r1.err")" -eq "$warns" ] || fail "log level not reloaded (warnings still logged)"
+sleep 2  # a few probe rounds with only k2
+http_get "$http_r1" /v1/members | grep -q '"name":"r2"' || fail "r2 lost after rotation"
+http_get "$http_r1" /v1/keyring | grep -q "\"$k2b64\"" || fail "keyring list lacks k2"
+grep -q '"state":"dead"' "$work/r1.out" "$work/r2.out" && fail "a member was declared dead during rotation"
+kill -0 $pid_r1 && kill -0 $pid_r2 || fail "SIGHUP killed a node"
+# A bad keyring file is reported; the node keeps running with its keys.
+echo "not a key" >"$work/ring"
+kill -HUP $pid_r1
+wait_for "$work/r1.out" '"event":"reload_failed"' 5 || fail "bad keyring file not reported"
+kill -0 $pid_r1 || fail "bad keyring file killed r1"
+# Keyring API: install, use, remove at runtime.
+post() {  # PORT PATH BODY
+  exec 3<>"/dev/tcp/127.0.0.1/$1"
+  printf 'POST %s HTTP/1.0\r\nContent-Length: %d\r\n\r\n%s' "$2" "${#3}" "$3" >&3
+  cat <&3
+  exec 3<&-
+}
+post "$http_r1" /v1/keyring/install "$k1" | head -1 | grep -q " 200 " || fail "keyring install"
+post "$http_r1" /v1/keyring/use "$k1" | grep -q '"keys":\["AAECAwQFBgcICQoLDA0ODw=="' || fail "keyring use"
+post "$http_r1" /v1/keyring/remove "$k2" | grep -q '"keys":\["AAECAwQFBgcICQoLDA0ODw=="\]' || fail "keyring remove"
+kill -TERM $pid_r2; wait $pid_r2 || true
+kill -TERM $pid_r1; wait $pid_r1 || true
+
+# --- name conflict is an event; snappy warns at start ------------------------
+"$swimd" --name c --bind 127.0.0.1:0 --profile local --compression snappy \
+  >"$work/c.out" 2>"$work/c.err" &
+pids+=($!); pid_c=$!
+wait_for "$work/c.out" '"event":"ready"'
+head -1 "$work/c.out" | grep -q '"event":"warning".*snappy' || fail "no snappy warning before ready"
+port_c=$(json_field "$work/c.out" bind_port)
+"$swimd" --name c --bind 127.0.0.1:0 --profile local --compression snappy \
+  --join "127.0.0.1:$port_c" >"$work/c2.out" 2>"$work/c2.err" &
+pids+=($!); pid_c2=$!
+wait_for "$work/c.out" '"event":"name_conflict"' 10 || fail "no name_conflict event"
+kill -TERM $pid_c2 $pid_c; wait $pid_c2 $pid_c 2>/dev/null || true
+
+# --- SIGTERM during a --join that hangs leaves at once -----------------------
+"$packet_tool" hold 127.0.0.1 0 30 >"$work/hold.out" &
+pids+=($!); pid_hold=$!
+wait_for "$work/hold.out" 'hold port=' 5
+hold_port=$(sed -n 's/hold port=//p' "$work/hold.out")
+"$swimd" --name h --bind 127.0.0.1:0 --profile lan --metrics-port 0 \
+  --join "127.0.0.1:$hold_port" >"$work/h.out" 2>"$work/h.err" &
+pids+=($!); pid_h=$!
+wait_for "$work/h.out" '"event":"ready"'
+http_h=$(json_field "$work/h.out" metrics_port)
+http_get "$http_h" /v1/health | head -1 | grep -q " 503 " || fail "/v1/health is not 503 while joining"
+sleep 0.5
+t0=$(date +%s%N)
+kill -TERM $pid_h
+rc=0; wait $pid_h || rc=$?
+t1=$(date +%s%N)
+[ $rc -eq 0 ] || fail "h exited $rc"
+[ $(( (t1 - t0) / 1000000 )) -lt 3000 ] || fail "SIGTERM during --join took $(( (t1 - t0) / 1000000 )) ms"
+grep -q '"event":"shutdown"' "$work/h.out" || fail "h did not shut down cleanly"
+# --join-required that fails: exit 1.
+rc=0; "$swimd" --name f --bind 127.0.0.1:0 --profile local --join 127.0.0.1:1 \
+  --join-required >/dev/null 2>"$work/f.err" || rc=$?
+[ $rc -eq 1 ] || fail "--join-required failure: exit $rc, want 1"
+kill $pid_hold 2>/dev/null || true
 
 echo PASS
