@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "core/internal/planted_bugs.h"
 #include "core/memberlist.h"
 #include "core/status_macros.h"
 #include "core/strings.h"

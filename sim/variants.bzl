@@ -14,10 +14,11 @@ TOML_DEFINES = [
     "TOML_SHARED_LIB=1",
 ]
 
-def swim_sim_variant(suffix, core, local_defines = []):
+def swim_sim_variant(suffix, core, local_defines = [], testonly = False):
     """Defines cluster<suffix>, scenario_runner<suffix>, swimsim<suffix>."""
     native.cc_library(
         name = "cluster" + suffix,
+        testonly = testonly,
         srcs = ["cluster.cc"],
         hdrs = ["cluster.h"],
         copts = SWIM_DEFAULT_COPTS,
@@ -28,6 +29,7 @@ def swim_sim_variant(suffix, core, local_defines = []):
     )
     native.cc_library(
         name = "scenario_runner" + suffix,
+        testonly = testonly,
         srcs = [
             "checkers.cc",
             "report.cc",
@@ -55,6 +57,7 @@ def swim_sim_variant(suffix, core, local_defines = []):
     )
     native.cc_binary(
         name = "swimsim" + suffix,
+        testonly = testonly,
         srcs = ["swimsim_main.cc"],
         copts = SWIM_DEFAULT_COPTS,
         deps = [
