@@ -75,6 +75,7 @@
 #include "core/internal/state_rules.h"
 #include "core/internal/weights.h"
 #include "core/limits.h"
+#include "core/metric_names.h"
 #include "core/security/keyring.h"
 #include "core/status_macros.h"
 
@@ -228,7 +229,7 @@ void ScheduleJoinSync(NodeParts& p, const Address& addr) {
       half + static_cast<int64_t>(ctx.env->Random() %
                                   static_cast<uint64_t>(half + 1)));
   ctx.After(delay, "join_sync", [&p, addr] {
-    p.ctx.metrics.Incr("memberlist.join_sync");
+    p.ctx.metrics.Incr(metric::kJoinSync);
     p.messenger.PushPullWith(addr, /*join=*/false, [](absl::Status) {});
   });
 }
@@ -295,7 +296,7 @@ void JoinSeed(NodeParts& p, const std::shared_ptr<JoinState>& st,
 
 absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
     Config config, Env* env, const Address& advertise) {
-  RETURN_IF_ERROR(config.Validate());
+  SWIM_RETURN_IF_ERROR(config.Validate());
   if (env == nullptr) return absl::InvalidArgumentError("env must not be null");
   if (advertise.ip.empty() || advertise.port == 0) {
     return absl::InvalidArgumentError(
@@ -305,8 +306,8 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
     if (config.keyring == nullptr) {
       config.keyring = std::make_shared<security::Keyring>();
     }
-    RETURN_IF_ERROR(config.keyring->AddKey(config.secret_key));
-    RETURN_IF_ERROR(config.keyring->UseKey(config.secret_key));
+    SWIM_RETURN_IF_ERROR(config.keyring->AddKey(config.secret_key));
+    SWIM_RETURN_IF_ERROR(config.keyring->UseKey(config.secret_key));
   }
   return std::unique_ptr<Memberlist>(new Memberlist(
       std::make_unique<NodeParts>(std::move(config), env, advertise)));
@@ -329,7 +330,7 @@ absl::Status Memberlist::Start() {
   if (ctx.started) return absl::FailedPreconditionError("already started");
   ctx.started = true;
 
-  ASSIGN_OR_RETURN(const std::string meta, p_->state.ReadOwnMeta());
+  SWIM_ASSIGN_OR_RETURN(const std::string meta, p_->state.ReadOwnMeta());
   p_->state.AliveNode(p_->state.SelfAlive(p_->state.NextIncarnation(), meta),
                       nullptr,
                       /*bootstrap=*/true);

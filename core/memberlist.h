@@ -33,6 +33,7 @@
 #include "core/address.h"
 #include "core/config.h"
 #include "core/env.h"
+#include "core/inbound.h"
 #include "core/metrics.h"
 #include "core/node.h"
 
@@ -46,7 +47,7 @@ namespace internal {
 struct NodeParts;
 }  // namespace internal
 
-class Memberlist {
+class Memberlist final : public Inbound {
  public:
   // Validates `config`, installs `secret_key` into the keyring, and builds a
   // node that advertises `advertise` (the address peers reach us on: net/
@@ -55,7 +56,7 @@ class Memberlist {
   static absl::StatusOr<std::unique_ptr<Memberlist>> Create(
       Config config, Env* env, const Address& advertise);
 
-  ~Memberlist();
+  ~Memberlist() override;
   Memberlist(const Memberlist&) = delete;
   Memberlist& operator=(const Memberlist&) = delete;
 
@@ -63,12 +64,14 @@ class Memberlist {
   // a random stagger within its interval.
   absl::Status Start();
 
-  // --- inbound (called by the Env's owner) ---------------------------------
+  // --- Inbound (inbound.h; called by the Env's owner) ----------------------
   // One datagram from `from`, received at `received`.
-  void HandlePacket(const Address& from, ByteSpan packet, Instant received);
+  void HandlePacket(const Address& from, ByteSpan packet,
+                    Instant received) override;
   // One complete inbound stream message (found with wire::StreamMessageSize).
   // Returns the reply to write back, or nullopt to close without a reply.
-  std::optional<Bytes> HandleStream(const Address& from, ByteSpan stream);
+  std::optional<Bytes> HandleStream(const Address& from,
+                                    ByteSpan stream) override;
 
   // --- operations (callbacks run on the Env's thread, exactly once) -------
   // Push/pull (join = true) with every address in `seeds`

@@ -791,7 +791,7 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
     sc.config = swim::DefaultLocalConfig();
   }
   for (auto& [k, v] : overrides) {
-    RETURN_IF_ERROR(ConfigFields().at(std::string(k->str()))(p, *v, sc.config));
+    SWIM_RETURN_IF_ERROR(ConfigFields().at(std::string(k->str()))(p, *v, sc.config));
   }
   sc.config.planted_bugs = sc.planted_bugs;
   {
@@ -862,16 +862,16 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
     if (e.action == ActionKind::kRejoin && e.seeds.empty()) e.seeds = {0};
     if (e.action == ActionKind::kJoin) {
       if (e.seeds.empty()) e.seeds = {0};
-      for (int s : e.seeds) RETURN_IF_ERROR(CheckIndex(p, e, s, n));
+      for (int s : e.seeds) SWIM_RETURN_IF_ERROR(CheckIndex(p, e, s, n));
       n += e.count;
       continue;
     }
-    for (int i : e.nodes) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (int i : e.from) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (int i : e.to) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
-    for (int i : e.seeds) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
+    for (int i : e.nodes) SWIM_RETURN_IF_ERROR(CheckIndex(p, e, i, n));
+    for (int i : e.from) SWIM_RETURN_IF_ERROR(CheckIndex(p, e, i, n));
+    for (int i : e.to) SWIM_RETURN_IF_ERROR(CheckIndex(p, e, i, n));
+    for (int i : e.seeds) SWIM_RETURN_IF_ERROR(CheckIndex(p, e, i, n));
     for (const auto& g : e.groups) {
-      for (int i : g) RETURN_IF_ERROR(CheckIndex(p, e, i, n));
+      for (int i : g) SWIM_RETURN_IF_ERROR(CheckIndex(p, e, i, n));
     }
     if (e.at > sc.duration) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -906,7 +906,7 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
     for (auto&& [k, v] : *t) {
       const std::string key(k.str());
       if (key == "expect_fail") {
-        RETURN_IF_ERROR(name_list(v, key, &sc.expect_fail));
+        SWIM_RETURN_IF_ERROR(name_list(v, key, &sc.expect_fail));
       } else if (key == "convergence_bound") {
         absl::Duration d;
         SWIM_ASSIGN(d, p.Dur(v, key));
@@ -929,9 +929,9 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
     for (auto&& [k, v] : *t) {
       const std::string key(k.str());
       if (key == "disable") {
-        RETURN_IF_ERROR(name_list(v, key, &sc.disabled_checkers));
+        SWIM_RETURN_IF_ERROR(name_list(v, key, &sc.disabled_checkers));
       } else if (key == "expect_fail") {
-        RETURN_IF_ERROR(name_list(v, key, &sc.expect_fail));
+        SWIM_RETURN_IF_ERROR(name_list(v, key, &sc.expect_fail));
       } else {
         return p.Err(k.source(),
                      absl::StrCat("unknown [checkers] key \"", key,

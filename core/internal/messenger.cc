@@ -8,6 +8,7 @@
 #include "core/internal/state_rules.h"
 #include "core/internal/weights.h"
 #include "core/limits.h"
+#include "core/metric_names.h"
 #include "core/security/keyring.h"
 #include "core/util.h"
 
@@ -96,8 +97,7 @@ std::vector<Bytes> Messenger::GetBroadcasts(size_t overhead, size_t limit,
   // when piggybacking): Go 0.2.2 misreads more.
   constexpr size_t kMaxExtras = limits::kMaxCompoundParts - 1;
   if (out.size() > kMaxExtras) {
-    ctx_.metrics.Incr("memberlist.dropped.compound_parts",
-                      out.size() - kMaxExtras);
+    ctx_.metrics.Incr(metric::kDroppedCompoundParts, out.size() - kMaxExtras);
     out.resize(kMaxExtras);
   }
   return out;
@@ -123,7 +123,7 @@ wire::OutgoingOptions Messenger::PacketOptions(const NodeRecord* to) const {
   return o;
 }
 
-void Messenger::CountSent(const char* kind, size_t bytes) {
+void Messenger::CountSent(MetricName kind, size_t bytes) {
   ctx_.metrics.Incr(kind, bytes);
 }
 
@@ -139,8 +139,8 @@ void Messenger::RawSendPacket(const Address& to, const NodeRecord* node,
       msg, PacketOptions(node),
       [this](absl::Span<uint8_t> out) { ctx_.env->SecureRandom(out); });
   SWIM_DCHECK(!packet.empty());
-  CountSent("memberlist.udp.sent", packet.size());
-  ctx_.metrics.Incr("memberlist.udp.packets_sent");
+  CountSent(metric::kUdpSent, packet.size());
+  ctx_.metrics.Incr(metric::kUdpPacketsSent);
   ctx_.env->SendPacket(to, std::move(packet));
 }
 
@@ -226,7 +226,7 @@ void Messenger::SendReliable(const std::string& node, std::string_view msg,
   Bytes buf;
   wire::EncodeUserStream(msg, &buf);
   Bytes stream = EncodeStreamMsg(buf);
-  CountSent("memberlist.tcp.sent", stream.size());
+  CountSent(metric::kTcpSent, stream.size());
   std::weak_ptr<bool> alive = ctx_.alive_token;
   ctx_.env->StreamExchange(
       r->node.address(), std::move(stream), StreamReply::kNone,
@@ -241,10 +241,13 @@ void Messenger::SendReliable(const std::string& node, std::string_view msg,
 // Inbound packets
 // ---------------------------------------------------------------------------
 
-void Messenger::Malformed(std::string_view what, const absl::Status& status,
+void Messenger::Malformed(MetricName counter, const absl::Status& status,
                           const Address& from) {
   SWIM_DCHECK(!status.ok());
-  ctx_.metrics.Incr(absl::StrCat("memberlist.malformed.", std::string(what)));
+  // "memberlist.malformed.ping" -> "ping"
+  const std::string_view what = counter.str.substr(counter.str.rfind('.') + 1);
+  SWIM_DCHECK(!what.empty());
+  ctx_.metrics.Incr(counter);
   ctx_.Log(LogLevel::kWarn,
            absl::StrCat("dropping malformed ", std::string(what), " from ",
                         from.ToString(), ": ", std::string(status.message())));
@@ -253,16 +256,16 @@ void Messenger::Malformed(std::string_view what, const absl::Status& status,
 void Messenger::HandlePacket(const Address& from, ByteSpan packet,
                              Instant received) {
   SWIM_DCHECK(!ctx_.shutdown);
-  ctx_.metrics.Incr("memberlist.udp.received", packet.size());
-  ctx_.metrics.Incr("memberlist.udp.packets_received");
+  ctx_.metrics.Incr(metric::kUdpReceived, packet.size());
+  ctx_.metrics.Incr(metric::kUdpPacketsReceived);
   if (ctx_.config.IPMustBeChecked() && !ctx_.config.IPAllowed(from.ip).ok()) {
-    ctx_.metrics.Incr("memberlist.dropped.cidr");
+    ctx_.metrics.Incr(metric::kDroppedCidr);
     return;
   }
   absl::StatusOr<Bytes> msg = wire::DecodePacket(
       packet, InboundKeyring(), ctx_.config.gossip_verify_incoming);
   if (!msg.ok()) {
-    Malformed("packet", msg.status(), from);
+    Malformed(metric::kMalformedPacket, msg.status(), from);
     return;
   }
   HandleCommand(*msg, from, received, 0);
@@ -272,12 +275,13 @@ void Messenger::HandleCommand(ByteSpan buf, const Address& from,
                               Instant received, int depth) {
   SWIM_DCHECK(depth >= 0);
   if (buf.empty()) {
-    Malformed("message",
+    Malformed(metric::kMalformedMessage,
               absl::InvalidArgumentError("missing message type byte"), from);
     return;
   }
   if (depth > limits::kMaxMessageNesting) {
-    Malformed("message", absl::InvalidArgumentError("nested too deeply"), from);
+    Malformed(metric::kMalformedMessage,
+              absl::InvalidArgumentError("nested too deeply"), from);
     return;
   }
   const auto type = static_cast<wire::MessageType>(buf[0]);
@@ -307,7 +311,7 @@ void Messenger::HandleCommand(ByteSpan buf, const Address& from,
     case wire::MessageType::kWeight:
       return HandleWeight(body);
     default:
-      ctx_.metrics.Incr("memberlist.dropped.unknown_type");
+      ctx_.metrics.Incr(metric::kDroppedUnknownType);
       ctx_.Log(LogLevel::kWarn,
                absl::StrCat("message type (", static_cast<int>(buf[0]),
                             ") not supported from ", from.ToString()));
@@ -319,12 +323,11 @@ void Messenger::HandleCompound(ByteSpan body, const Address& from,
                                Instant received, int depth) {
   absl::StatusOr<wire::CompoundParts> parts = wire::DecodeCompound(body);
   if (!parts.ok()) {
-    Malformed("compound", parts.status(), from);
+    Malformed(metric::kMalformedCompound, parts.status(), from);
     return;
   }
   if (parts->truncated > 0) {
-    ctx_.metrics.Incr("memberlist.malformed.compound_truncated",
-                      parts->truncated);
+    ctx_.metrics.Incr(metric::kMalformedCompoundTruncated, parts->truncated);
   }
   for (ByteSpan part : parts->parts) {
     HandleCommand(part, from, received, depth + 1);
@@ -335,7 +338,7 @@ void Messenger::HandleCompressed(ByteSpan body, const Address& from,
                                  Instant received, int depth) {
   absl::StatusOr<Bytes> inner = wire::DecompressMessage(body);
   if (!inner.ok()) {
-    Malformed("compress", inner.status(), from);
+    Malformed(metric::kMalformedCompress, inner.status(), from);
     return;
   }
   HandleCommand(*inner, from, received, depth + 1);
@@ -344,30 +347,33 @@ void Messenger::HandleCompressed(ByteSpan body, const Address& from,
 void Messenger::HandleAlive(ByteSpan body, const Address& from) {
   const Config& c = ctx_.config;
   if (absl::Status s = c.IPAllowed(from.ip); !s.ok()) {
-    ctx_.metrics.Incr("memberlist.dropped.cidr");
+    ctx_.metrics.Incr(metric::kDroppedCidr);
     return;
   }
   absl::StatusOr<wire::Alive> a = wire::DecodeAlive(body, c.address_mode);
   if (!a.ok()) {
-    Malformed("alive", a.status(), from);
+    Malformed(metric::kMalformedAlive, a.status(), from);
     return;
   }
   if (a->node.empty()) {
-    Malformed("alive", absl::InvalidArgumentError("empty node name"), from);
+    Malformed(metric::kMalformedAlive,
+              absl::InvalidArgumentError("empty node name"), from);
     return;
   }
   if (a->meta.has_value() && a->meta->size() > limits::kMetaMaxSize) {
-    Malformed("alive", absl::InvalidArgumentError("meta over 512 bytes"), from);
+    Malformed(metric::kMalformedAlive,
+              absl::InvalidArgumentError("meta over 512 bytes"), from);
     return;
   }
   if (c.IPMustBeChecked() && !a->addr.empty()) {
     if (absl::Status s = c.IPAllowed(a->addr); !s.ok()) {
-      ctx_.metrics.Incr("memberlist.dropped.cidr");
+      ctx_.metrics.Incr(metric::kDroppedCidr);
       return;
     }
   }
   if (a->addr.empty()) {
-    Malformed("alive", absl::InvalidArgumentError("no address"), from);
+    Malformed(metric::kMalformedAlive, absl::InvalidArgumentError("no address"),
+              from);
     return;
   }
   if (c.protocol_version < 2 || a->port == 0) {
@@ -379,7 +385,7 @@ void Messenger::HandleAlive(ByteSpan body, const Address& from) {
 void Messenger::HandleSuspect(ByteSpan body) {
   absl::StatusOr<wire::Suspect> s = wire::DecodeSuspect(body);
   if (!s.ok()) {
-    Malformed("suspect", s.status(), Address{});
+    Malformed(metric::kMalformedSuspect, s.status(), Address{});
     return;
   }
   ctx_.state->SuspectNode(*s);
@@ -388,14 +394,14 @@ void Messenger::HandleSuspect(ByteSpan body) {
 void Messenger::HandleDead(ByteSpan body) {
   absl::StatusOr<wire::Dead> d = wire::DecodeDead(body);
   if (!d.ok()) {
-    Malformed("dead", d.status(), Address{});
+    Malformed(metric::kMalformedDead, d.status(), Address{});
     return;
   }
   ctx_.state->DeadNode(*d);
 }
 
 void Messenger::HandleUser(ByteSpan body) {
-  ctx_.metrics.Incr("memberlist.msg.user");
+  ctx_.metrics.Incr(metric::kMsgUser);
   if (ctx_.config.delegate != nullptr && !body.empty()) {
     ctx_.config.delegate->NotifyMsg(std::string_view(
         reinterpret_cast<const char*>(body.data()), body.size()));
@@ -405,7 +411,7 @@ void Messenger::HandleUser(ByteSpan body) {
 void Messenger::HandleWeight(ByteSpan body) {
   absl::StatusOr<wire::Weight> w = wire::DecodeWeight(body);
   if (!w.ok()) {
-    Malformed("weight", w.status(), Address{});
+    Malformed(metric::kMalformedWeight, w.status(), Address{});
     return;
   }
   ctx_.weights->HandleWeight(*w);
@@ -425,19 +431,20 @@ Bytes Messenger::ErrorReply(const absl::Status& s) const {
 std::optional<Bytes> Messenger::HandleStream(const Address& from,
                                              ByteSpan stream) {
   SWIM_DCHECK(!ctx_.shutdown);
-  ctx_.metrics.Incr("memberlist.tcp.accept");
-  ctx_.metrics.Incr("memberlist.tcp.received", stream.size());
+  ctx_.metrics.Incr(metric::kTcpAccept);
+  ctx_.metrics.Incr(metric::kTcpReceived, stream.size());
   if (ctx_.config.IPMustBeChecked() && !ctx_.config.IPAllowed(from.ip).ok()) {
-    ctx_.metrics.Incr("memberlist.dropped.cidr");
+    ctx_.metrics.Incr(metric::kDroppedCidr);
     return std::nullopt;
   }
   absl::StatusOr<Bytes> msg = OpenStream(stream);
   if (!msg.ok()) {
-    Malformed("stream", msg.status(), from);
+    Malformed(metric::kMalformedStream, msg.status(), from);
     return ErrorReply(msg.status());
   }
   if (msg->empty()) {
-    Malformed("stream", absl::InvalidArgumentError("empty"), from);
+    Malformed(metric::kMalformedStream, absl::InvalidArgumentError("empty"),
+              from);
     return std::nullopt;
   }
   const ByteSpan body = ByteSpan(*msg).subspan(1);
@@ -453,7 +460,7 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
       reply = StreamUser(body, from);
       break;
     default:
-      ctx_.metrics.Incr("memberlist.dropped.unknown_stream_type");
+      ctx_.metrics.Incr(metric::kDroppedUnknownStreamType);
       ctx_.Log(
           LogLevel::kWarn,
           absl::StrCat("stream message type (", static_cast<int>((*msg)[0]),
@@ -462,8 +469,7 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
   }
   // An undecodable message is answered with an error (not counted as sent).
   if (!reply.ok()) return ErrorReply(reply.status());
-  if (reply->has_value())
-    ctx_.metrics.Incr("memberlist.tcp.sent", (*reply)->size());
+  if (reply->has_value()) ctx_.metrics.Incr(metric::kTcpSent, (*reply)->size());
   return *std::move(reply);
 }
 
@@ -475,7 +481,7 @@ StreamResult Messenger::StreamPing(ByteSpan body, const Address& from) {
   absl::StatusOr<wire::Ping> p =
       wire::DecodePing(body, ctx_.config.address_mode);
   if (!p.ok()) {
-    Malformed("tcp_ping", p.status(), from);
+    Malformed(metric::kMalformedTcpPing, p.status(), from);
     return p.status();
   }
   if (!p->node.empty() && !ctx_.IsSelf(p->node)) return std::optional<Bytes>();
@@ -488,16 +494,16 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   absl::StatusOr<wire::PushPull> pp =
       wire::DecodePushPull(body, ctx_.config.address_mode);
   if (!pp.ok()) {
-    Malformed("push_pull", pp.status(), from);
+    Malformed(metric::kMalformedPushPull, pp.status(), from);
     return pp.status();
   }
-  ctx_.metrics.Incr("memberlist.tcp.push_pull_in");
+  ctx_.metrics.Incr(metric::kTcpPushPullIn);
   // Reply with our state first (as Go does), then merge theirs.
   Bytes local;
   wire::Encode(LocalState(pp->join), ctx_.config.address_mode, &local);
   std::optional<Bytes> reply = EncodeStreamMsg(local);
   if (absl::Status s = ctx_.state->MergeRemoteState(*pp); !s.ok()) {
-    ctx_.metrics.Incr("memberlist.push_pull.merge_failed");
+    ctx_.metrics.Incr(metric::kPushPullMergeFailed);
     ctx_.Log(LogLevel::kWarn,
              absl::StrCat("failed to merge push/pull from ", from.ToString(),
                           ": ", std::string(s.message())));
@@ -508,10 +514,10 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
 StreamResult Messenger::StreamUser(ByteSpan body, const Address& from) {
   absl::StatusOr<std::string> u = wire::DecodeUserStream(body);
   if (!u.ok()) {
-    Malformed("user_stream", u.status(), from);
+    Malformed(metric::kMalformedUserStream, u.status(), from);
     return u.status();
   }
-  ctx_.metrics.Incr("memberlist.msg.user");
+  ctx_.metrics.Incr(metric::kMsgUser);
   if (ctx_.config.delegate != nullptr && !u->empty()) {
     ctx_.config.delegate->NotifyMsg(*u);
   }
@@ -562,7 +568,7 @@ void Messenger::PushPullTick() {
   const Instant start = ctx_.env->Now();
   PushPullWith(
       peers[0]->node.address(), /*join=*/false, [this, start](absl::Status s) {
-        ctx_.metrics.AddTiming("memberlist.pushPullNode",
+        ctx_.metrics.AddTiming(metric::kPushPullNodeTiming,
                                ctx_.env->Now() - start);
         if (!s.ok()) {
           ctx_.Log(LogLevel::kWarn, absl::StrCat("push/pull failed: ",
@@ -577,8 +583,8 @@ void Messenger::PushPullWith(const Address& addr, bool join,
   Bytes msg;
   wire::Encode(LocalState(join), ctx_.config.address_mode, &msg);
   Bytes stream = EncodeStreamMsg(msg);
-  CountSent("memberlist.tcp.sent", stream.size());
-  ctx_.metrics.Incr("memberlist.tcp.connect");
+  CountSent(metric::kTcpSent, stream.size());
+  ctx_.metrics.Incr(metric::kTcpConnect);
   std::weak_ptr<bool> alive = ctx_.alive_token;
   ctx_.env->StreamExchange(
       addr, std::move(stream), StreamReply::kMessage, ctx_.config.tcp_timeout,
@@ -596,7 +602,7 @@ void Messenger::PushPullWith(const Address& addr, bool join,
 
 absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply) {
   if (!reply.ok()) return reply.status();
-  ctx_.metrics.Incr("memberlist.tcp.received", reply->size());
+  ctx_.metrics.Incr(metric::kTcpReceived, reply->size());
   absl::StatusOr<Bytes> m = OpenStream(*reply);
   if (!m.ok()) return m.status();
   if (m->empty()) return absl::DataLossError("empty push/pull reply");
@@ -613,7 +619,7 @@ absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply) {
   absl::StatusOr<wire::PushPull> pp =
       wire::DecodePushPull(body, ctx_.config.address_mode);
   if (!pp.ok()) {
-    ctx_.metrics.Incr("memberlist.malformed.push_pull");
+    ctx_.metrics.Incr(metric::kMalformedPushPull);
     return pp.status();
   }
   return ctx_.state->MergeRemoteState(*pp);

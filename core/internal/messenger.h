@@ -17,6 +17,7 @@
 
 #include "core/broadcast_queue.h"
 #include "core/internal/node_context.h"
+#include "core/metric_names.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
 
@@ -62,7 +63,7 @@ class Messenger {
   void HandlePacket(const Address& from, ByteSpan packet, Instant received);
   std::optional<Bytes> HandleStream(const Address& from, ByteSpan stream);
   // Counts and logs a message we could not read.
-  void Malformed(std::string_view what, const absl::Status& status,
+  void Malformed(MetricName counter, const absl::Status& status,
                  const Address& from);
 
   // --- user messages --------------------------------------------------------
@@ -83,7 +84,7 @@ class Messenger {
   // The keyring inbound messages are opened with (null: no encryption).
   const security::Keyring* InboundKeyring() const;
   wire::OutgoingOptions PacketOptions(const NodeRecord* to) const;
-  void CountSent(const char* kind, size_t bytes);
+  void CountSent(MetricName kind, size_t bytes);
 
   void HandleCommand(ByteSpan msg, const Address& from, Instant received,
                      int depth);

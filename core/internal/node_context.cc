@@ -13,7 +13,7 @@ NodeContext::NodeContext(Config config_in, Env* env_in,
     : config(std::move(config_in)),
       env(env_in),
       advertise(advertise_in),
-      awareness(config.awareness_max_multiplier),
+      awareness(config.awareness_max_multiplier, &metrics),
       table(env_in) {
   SWIM_CHECK(env != nullptr);
   advertise.name = config.name;

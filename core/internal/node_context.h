@@ -49,7 +49,7 @@ class NodeContext {
   Env* const env;
   Address advertise;  // named after config.name
   Metrics metrics;
-  Awareness awareness;
+  Awareness awareness;  // sets the "memberlist.health.score" gauge on change
   MemberTable table;
 
   bool started = false;

@@ -9,6 +9,7 @@
 #include "core/internal/state_rules.h"
 #include "core/internal/weights.h"
 #include "core/limits.h"
+#include "core/metric_names.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -62,12 +63,12 @@ void Prober::RemoveAckHandler(uint32_t seq) {
 void Prober::HandleAck(ByteSpan body, Instant received) {
   absl::StatusOr<wire::AckResp> ack = wire::DecodeAck(body);
   if (!ack.ok()) {
-    ctx_.messenger->Malformed("ack", ack.status(), Address{});
+    ctx_.messenger->Malformed(metric::kMalformedAck, ack.status(), Address{});
     return;
   }
   auto it = ack_handlers_.find(ack->seq_no);
   if (it == ack_handlers_.end()) {
-    ctx_.metrics.Incr("memberlist.dropped.ack_unknown");
+    ctx_.metrics.Incr(metric::kDroppedAckUnknown);
     return;
   }
   AckHandler h = std::move(it->second);
@@ -79,7 +80,7 @@ void Prober::HandleAck(ByteSpan body, Instant received) {
 void Prober::HandleNack(ByteSpan body) {
   absl::StatusOr<wire::NackResp> nack = wire::DecodeNack(body);
   if (!nack.ok()) {
-    ctx_.messenger->Malformed("nack", nack.status(), Address{});
+    ctx_.messenger->Malformed(metric::kMalformedNack, nack.status(), Address{});
     return;
   }
   auto it = ack_handlers_.find(nack->seq_no);
@@ -95,11 +96,11 @@ void Prober::HandlePing(ByteSpan body, const Address& from) {
   absl::StatusOr<wire::Ping> p =
       wire::DecodePing(body, ctx_.config.address_mode);
   if (!p.ok()) {
-    ctx_.messenger->Malformed("ping", p.status(), from);
+    ctx_.messenger->Malformed(metric::kMalformedPing, p.status(), from);
     return;
   }
   if (!p->node.empty() && !ctx_.IsSelf(p->node)) {
-    ctx_.metrics.Incr("memberlist.dropped.ping_wrong_node");
+    ctx_.metrics.Incr(metric::kDroppedPingWrongNode);
     return;
   }
   wire::AckResp ack;
@@ -120,11 +121,12 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
   absl::StatusOr<wire::IndirectPingReq> ind =
       wire::DecodeIndirectPing(body, c.address_mode);
   if (!ind.ok()) {
-    ctx_.messenger->Malformed("indirect_ping", ind.status(), from);
+    ctx_.messenger->Malformed(metric::kMalformedIndirectPing, ind.status(),
+                              from);
     return;
   }
   if (ind->target.empty()) {
-    ctx_.messenger->Malformed("indirect_ping",
+    ctx_.messenger->Malformed(metric::kMalformedIndirectPing,
                               absl::InvalidArgumentError("no target"), from);
     return;
   }
@@ -209,7 +211,7 @@ void Prober::ProbeTick() {
                            [this](const NodeRecord& r) {
                              ctx_.state->Forget(r.node.name);
                              ctx_.weights->Forget(r.node.name);
-                             ctx_.metrics.Incr("memberlist.reaped");
+                             ctx_.metrics.Incr(metric::kReaped);
                            });
       probe_index_ = 0;
       ++num_check;
@@ -232,7 +234,7 @@ void Prober::StartProbe(NodeRecord* node) {
   const absl::Duration interval =
       ctx_.awareness.ScaleTimeout(ctx_.config.probe_interval);
   if (interval > ctx_.config.probe_interval) {
-    ctx_.metrics.Incr("memberlist.degraded.probe");
+    ctx_.metrics.Incr(metric::kDegradedProbe);
   }
   Probe p;
   p.id = ++next_probe_id_;
@@ -288,7 +290,7 @@ void Prober::ProbeAcked(uint64_t probe_id, Instant received,
           ctx_.ToNode(*r), received - probe_->sent, payload.value_or(""));
     }
   }
-  ctx_.metrics.AddTiming("memberlist.probeNode",
+  ctx_.metrics.AddTiming(metric::kProbeNodeTiming,
                          ctx_.env->Now() - probe_->sent);
   ProbeFinish(probe_id, /*success=*/true, -1);
 }
@@ -352,7 +354,7 @@ void Prober::StartTcpFallback(const NodeRecord& target) {
   const uint32_t seq = probe_->seq_no;
   const uint64_t probe_id = probe_->id;
   std::weak_ptr<bool> alive = ctx_.alive_token;
-  ctx_.metrics.Incr("memberlist.tcp.connect");
+  ctx_.metrics.Incr(metric::kTcpConnect);
   ctx_.env->StreamExchange(
       target.node.address(), std::move(stream), StreamReply::kMessage, left,
       [this, alive, probe_id, seq](absl::StatusOr<Bytes> reply) {
@@ -392,7 +394,7 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
       ctx_.After(ctx_.config.probe_timeout, "probe_tcp_grace",
                  [this, probe_id] {
                    if (!IsCurrent(probe_id)) return;
-                   ctx_.metrics.Incr("memberlist.probe.tcp_fallback_lost");
+                   ctx_.metrics.Incr(metric::kProbeTcpFallbackLost);
                    probe_->tcp_pending = false;
                    ProbeDeadline(probe_id);
                  });
@@ -433,10 +435,8 @@ void Prober::ProbeFinish(uint64_t probe_id, bool success, int awareness_delta) {
   ctx_.CancelTimer(probe_->probe_timeout_timer);
   probe_.reset();
   ctx_.awareness.ApplyDelta(awareness_delta);
-  ctx_.metrics.SetGauge("memberlist.health.score",
-                        ctx_.awareness.GetHealthScore());
-  ctx_.metrics.Incr(success ? "memberlist.probe.success"
-                            : "memberlist.probe.failed");
+  ctx_.metrics.SetGauge(metric::kHealthScore, ctx_.awareness.GetHealthScore());
+  ctx_.metrics.Incr(success ? metric::kProbeSuccess : metric::kProbeFailed);
   if (probe_tick_pending_) {
     probe_tick_pending_ = false;
     ctx_.After(absl::ZeroDuration(), "probe", [this] { ProbeTick(); });
@@ -471,7 +471,7 @@ void Prober::GossipTick() {
     std::vector<Bytes> msgs = ctx_.messenger->GetBroadcasts(
         limits::kCompoundPartOverhead, avail, node);
     if (msgs.empty()) return;
-    ctx_.metrics.Incr("memberlist.gossip");
+    ctx_.metrics.Incr(metric::kGossip);
     if (msgs.size() == 1) {
       ctx_.messenger->RawSendPacket(node->node.address(), node, msgs[0]);
     } else {

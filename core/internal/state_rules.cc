@@ -7,6 +7,7 @@
 #include "core/check.h"
 #include "core/internal/messenger.h"
 #include "core/limits.h"
+#include "core/metric_names.h"
 #include "core/status_macros.h"
 #include "core/util.h"
 
@@ -117,7 +118,7 @@ void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
     AcceptAlive(state, a, std::move(notify), created, is_local,
                 meta);  // step 9
   }
-  ctx_.metrics.Incr("memberlist.msg.alive");
+  ctx_.metrics.Incr(metric::kMsgAlive);
   NotifyAliveEvents(*state, old_state, old_meta);  // step 10
 }
 
@@ -129,7 +130,7 @@ bool StateRules::AliveAdmissible(const wire::Alive& a, bool is_local) {
   if (a.vsn.has_value()) {
     const VersionVector& v = *a.vsn;
     if (v[0] == 0 || v[1] == 0 || v[0] > v[1]) {
-      ctx_.metrics.Incr("memberlist.dropped.alive_bad_vsn");
+      ctx_.metrics.Incr(metric::kDroppedAliveBadVsn);
       ctx_.Log(LogLevel::kWarn, absl::StrCat("ignoring alive for '", a.node,
                                              "': protocol versions are wrong"));
       return false;
@@ -140,7 +141,7 @@ bool StateRules::AliveAdmissible(const wire::Alive& a, bool is_local) {
   //     push/pull entries, joins). Go's own nodes never send more than
   //     MetaMaxSize (its setAlive refuses it), so nothing honest is lost.
   if (a.meta.has_value() && a.meta->size() > limits::kMetaMaxSize) {
-    ctx_.metrics.Incr("memberlist.malformed.alive_meta");
+    ctx_.metrics.Incr(metric::kMalformedAliveMeta);
     ctx_.Log(LogLevel::kWarn,
              absl::StrCat("ignoring alive for '", a.node, "': meta is ",
                           a.meta->size(), " bytes, over the ",
@@ -151,12 +152,12 @@ bool StateRules::AliveAdmissible(const wire::Alive& a, bool is_local) {
   // 3. The AliveDelegate may veto (and needs the version vector).
   if (ctx_.config.alive != nullptr) {
     if (!a.vsn.has_value()) {
-      ctx_.metrics.Incr("memberlist.dropped.alive_no_vsn");
+      ctx_.metrics.Incr(metric::kDroppedAliveNoVsn);
       return false;
     }
     absl::Status veto = ctx_.config.alive->NotifyAlive(PeerFromAlive(a));
     if (!veto.ok()) {
-      ctx_.metrics.Incr("memberlist.dropped.alive_vetoed");
+      ctx_.metrics.Incr(metric::kDroppedAliveVetoed);
       ctx_.Log(LogLevel::kWarn,
                absl::StrCat("ignoring alive for '", a.node,
                             "': ", std::string(veto.message())));
@@ -170,13 +171,13 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
   // 4. A new node: checked against the allow-list, added as a Dead stub so
   //    the update below fires NotifyJoin.
   if (absl::Status s = ctx_.config.IPAllowed(a.addr); !s.ok()) {
-    ctx_.metrics.Incr("memberlist.dropped.cidr");
+    ctx_.metrics.Incr(metric::kDroppedCidr);
     ctx_.Log(LogLevel::kWarn, absl::StrCat("rejected node ", a.node, ": ",
                                            std::string(s.message())));
     return nullptr;
   }
   if (a.node.empty() || a.node.size() > limits::kMaxNodeNameLength) {
-    ctx_.metrics.Incr("memberlist.malformed.alive_name");
+    ctx_.metrics.Incr(metric::kMalformedAliveName);
     return nullptr;
   }
   NodeRecord* r = ctx_.table.Insert(a.node);
@@ -193,7 +194,7 @@ bool StateRules::AddressChangeAllowed(const NodeRecord& r,
   // 5. Same name, different address: a reclaim of a left (or long dead)
   //    name, or a conflict.
   if (absl::Status s = ctx_.config.IPAllowed(a.addr); !s.ok()) {
-    ctx_.metrics.Incr("memberlist.dropped.cidr");
+    ctx_.metrics.Incr(metric::kDroppedCidr);
     return false;
   }
   const Config& c = ctx_.config;
@@ -208,7 +209,7 @@ bool StateRules::AddressChangeAllowed(const NodeRecord& r,
                           " to ", theirs.ToString()));
     return true;
   }
-  ctx_.metrics.Incr("memberlist.conflict");
+  ctx_.metrics.Incr(metric::kConflict);
   ctx_.Log(
       LogLevel::kError,
       absl::StrCat("conflicting address for ", a.node, ". Mine: ",
@@ -305,7 +306,7 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   // one hostile packet must not be able to trip the check below.
   if (accused_inc == std::numeric_limits<uint32_t>::max() ||
       incarnation_ == std::numeric_limits<uint32_t>::max()) {
-    ctx_.metrics.Incr("memberlist.refute_exhausted");
+    ctx_.metrics.Incr(metric::kRefuteExhausted);
     ctx_.Log(
         LogLevel::kError,
         "cannot refute: incarnation space exhausted (accused at 4294967295)");
@@ -320,7 +321,7 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   SWIM_CHECK(inc > accused_inc);           // and outbids the accusation
   me->node.incarnation = inc;
   ctx_.awareness.ApplyDelta(1);
-  ctx_.metrics.Incr("memberlist.refute");
+  ctx_.metrics.Incr(metric::kRefute);
 
   // Our record always holds our own version vector (only bootstrap alives
   // install it), so the alive built from scratch is the one Go rebuilds.
@@ -373,7 +374,7 @@ void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
     wire::Encode(s, &msg);
     ctx_.messenger->QueueBroadcast(s.node, std::move(msg), nullptr);
   }
-  ctx_.metrics.Incr("memberlist.msg.suspect");
+  ctx_.metrics.Incr(metric::kMsgSuspect);
 
   state->node.incarnation = s.incarnation;
   state->node.state = NodeState::kSuspect;
@@ -413,8 +414,7 @@ void StateRules::OnSuspicionTimeout(const std::string& name,
       state->state_change != change_time) {
     return;
   }
-  if (k > 0 && confirmations < k)
-    ctx_.metrics.Incr("memberlist.degraded.timeout");
+  if (k > 0 && confirmations < k) ctx_.metrics.Incr(metric::kDegradedTimeout);
   ctx_.Log(
       LogLevel::kInfo,
       absl::StrCat("marking ", name, " as failed, suspect timeout reached (",
@@ -453,7 +453,7 @@ void StateRules::DeadNode(const wire::Dead& d) {
   wire::Encode(d, &msg);
   ctx_.messenger->QueueBroadcast(d.node, std::move(msg), std::move(notify));
 
-  ctx_.metrics.Incr("memberlist.msg.dead");
+  ctx_.metrics.Incr(metric::kMsgDead);
   state->node.incarnation = d.incarnation;
   state->node.state = d.node == d.from ? NodeState::kLeft : NodeState::kDead;
   state->state_change = ctx_.env->Now();
@@ -511,10 +511,10 @@ absl::Status StateRules::VerifyProtocol(
   for (const auto& rn : remote) {
     const uint8_t pcur = rn.vsn ? (*rn.vsn)[2] : 0;
     const uint8_t dcur = rn.vsn ? (*rn.vsn)[5] : 0;
-    RETURN_IF_ERROR(check(rn.name, pcur, dcur));
+    SWIM_RETURN_IF_ERROR(check(rn.name, pcur, dcur));
   }
   for (const NodeRecord* r : ctx_.table.order()) {
-    RETURN_IF_ERROR(check(r->node.name, r->node.pcur(), r->node.dcur()));
+    SWIM_RETURN_IF_ERROR(check(r->node.name, r->node.pcur(), r->node.dcur()));
   }
   return absl::OkStatus();
 }
@@ -536,14 +536,14 @@ absl::Status StateRules::AskMergeDelegate(const wire::PushPull& pp) {
     peers.push_back(std::move(n));
   }
   absl::Status veto = ctx_.config.merge->NotifyMerge(peers);
-  if (!veto.ok()) ctx_.metrics.Incr("memberlist.dropped.merge_vetoed");
+  if (!veto.ok()) ctx_.metrics.Incr(metric::kDroppedMergeVetoed);
   return veto;
 }
 
 absl::Status StateRules::MergeRemoteState(const wire::PushPull& pp) {
-  RETURN_IF_ERROR(VerifyProtocol(pp.nodes));
+  SWIM_RETURN_IF_ERROR(VerifyProtocol(pp.nodes));
   if (pp.join && ctx_.config.merge != nullptr) {
-    RETURN_IF_ERROR(AskMergeDelegate(pp));
+    SWIM_RETURN_IF_ERROR(AskMergeDelegate(pp));
   }
   MergeState(pp.nodes);
   if (!pp.user_state.empty() && ctx_.config.delegate != nullptr) {
@@ -578,7 +578,7 @@ void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote) {
         SuspectNode(wire::Suspect{r.incarnation, r.name, ctx_.config.name});
         break;
       default:
-        ctx_.metrics.Incr("memberlist.dropped.unknown_state");
+        ctx_.metrics.Incr(metric::kDroppedUnknownState);
         break;
     }
   }

@@ -8,6 +8,7 @@
 
 #include "core/check.h"
 #include "core/internal/state_rules.h"
+#include "core/metric_names.h"
 
 namespace swim::internal {
 
@@ -58,7 +59,7 @@ void Weights::Tick() {
   WeightInfo& mine = weights_[self];
   mine.weight = weight;
   mine.weight_at = ctx_.env->UnixMillis();
-  ctx_.metrics.SetGauge("memberlist.weight", static_cast<double>(weight));
+  ctx_.metrics.SetGauge(metric::kWeight, static_cast<double>(weight));
   if (!ctx_.config.gossip_weights) return;
   Queue(self, wire::Weight{ctx_.state->incarnation(), self, self, weight,
                            mine.weight_at});
@@ -68,18 +69,18 @@ void Weights::HandleWeight(const wire::Weight& w) {
   NodeRecord* state = ctx_.table.Find(w.node);
   if (state == nullptr || w.incarnation < state->node.incarnation ||
       state->node.state != NodeState::kAlive || ctx_.IsSelf(w.node)) {
-    ctx_.metrics.Incr("memberlist.dropped.weight_stale");
+    ctx_.metrics.Incr(metric::kDroppedWeightStale);
     return;
   }
   WeightInfo& info = weights_[state->node.name];
   if (w.weight_at <= info.weight_at) {
-    ctx_.metrics.Incr("memberlist.dropped.weight_stale");
+    ctx_.metrics.Incr(metric::kDroppedWeightStale);
     return;
   }
   // go-doudou: re-gossip unchanged (only to peers that read weights).
   Queue(w.node, w);
   info.weight_at = w.weight_at;
-  ctx_.metrics.Incr("memberlist.msg.weight");
+  ctx_.metrics.Incr(metric::kMsgWeight);
   if (info.weight != w.weight) {
     info.weight = w.weight;
     if (ctx_.config.events != nullptr) {

@@ -122,7 +122,7 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream, const security::Keyring* key
     if (stream.size() - kStreamHeaderSize < len) {
       return absl::InvalidArgumentError("truncated encrypted stream");
     }
-    ASSIGN_OR_RETURN(msg, security::DecryptPayload(*keyring,
+    SWIM_ASSIGN_OR_RETURN(msg, security::DecryptPayload(*keyring,
                                                    stream.subspan(kStreamHeaderSize, len),
                                                    stream.first(kStreamHeaderSize)));
     if (msg.empty()) return absl::InvalidArgumentError("decrypted stream message is empty");
@@ -158,7 +158,7 @@ absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix) {
   }
   // One msgpack value after the type byte; `pos` is where it starts.
   auto value_end = [&](size_t pos) -> absl::StatusOr<size_t> {
-    ASSIGN_OR_RETURN(size_t n, msgpack::ValueSize(prefix.subspan(pos), limit - pos));
+    SWIM_ASSIGN_OR_RETURN(size_t n, msgpack::ValueSize(prefix.subspan(pos), limit - pos));
     return n == 0 ? size_t{0} : pos + n;
   };
   // Raw bytes after the msgpack part: complete at `end`, if within limits.
@@ -177,21 +177,21 @@ absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix) {
     case MessageType::kCompress:
       return value_end(1);
     case MessageType::kUser: {
-      ASSIGN_OR_RETURN(size_t end, value_end(1));
+      SWIM_ASSIGN_OR_RETURN(size_t end, value_end(1));
       if (end == 0) return size_t{0};
-      ASSIGN_OR_RETURN(const UserMsgHeader h, DecodeUserMsgHeader(prefix.subspan(1, end - 1)));
+      SWIM_ASSIGN_OR_RETURN(const UserMsgHeader h, DecodeUserMsgHeader(prefix.subspan(1, end - 1)));
       return with_raw(end, h.user_msg_len);
     }
     case MessageType::kPushPull: {
-      ASSIGN_OR_RETURN(size_t end, value_end(1));
+      SWIM_ASSIGN_OR_RETURN(size_t end, value_end(1));
       if (end == 0) return size_t{0};
-      ASSIGN_OR_RETURN(const PushPullHeader h, DecodePushPullHeader(prefix.subspan(1, end - 1)));
+      SWIM_ASSIGN_OR_RETURN(const PushPullHeader h, DecodePushPullHeader(prefix.subspan(1, end - 1)));
       const int64_t nodes = h.nodes;
       if (nodes < 0 || static_cast<uint64_t>(nodes) > limits::kMaxPushPullNodes) {
         return absl::InvalidArgumentError(absl::StrCat("push/pull: bad node count ", nodes));
       }
       for (int64_t i = 0; i < nodes; ++i) {
-        ASSIGN_OR_RETURN(end, value_end(end));
+        SWIM_ASSIGN_OR_RETURN(end, value_end(end));
         if (end == 0) return size_t{0};
       }
       return with_raw(end, h.user_state_len);

@@ -9,10 +9,12 @@ namespace swim::wire::msgpack {
 namespace {
 
 void PutBE(Bytes* out, uint64_t v, int n) {
-  for (int i = n - 1; i >= 0; --i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = n - 1; i >= 0; --i)
+    out->push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
-void ContainerHeader(Bytes* out, uint8_t fix, uint8_t b16, uint8_t b32, uint32_t n) {
+void ContainerHeader(Bytes* out, uint8_t fix, uint8_t b16, uint8_t b32,
+                     uint32_t n) {
   if (n < 16) {
     out->push_back(static_cast<uint8_t>(fix | n));
   } else if (n <= 0xffff) {
@@ -26,10 +28,91 @@ void ContainerHeader(Bytes* out, uint8_t fix, uint8_t b16, uint8_t b32, uint32_t
 
 enum class SkipResult { kOk, kNeedMore, kError };
 
+// What a msgpack type byte announces: `payload` raw bytes, a length field
+// of `len_bytes` bytes, or `children` nested values (a container). False
+// for a type byte msgpack does not define.
+bool ClassifyTypeByte(uint8_t b, uint64_t* payload, size_t* len_bytes,
+                      uint64_t* children, bool* container) {
+  if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+    return true;  // single byte
+  }
+  if (b >= 0x80 && b <= 0x8f) {
+    *container = true;
+    *children = 2 * static_cast<uint64_t>(b & 0x0f);
+    return true;
+  }
+  if (b >= 0x90 && b <= 0x9f) {
+    *container = true;
+    *children = b & 0x0f;
+    return true;
+  }
+  if (b >= 0xa0 && b <= 0xbf) {
+    *payload = b & 0x1f;
+    return true;
+  }
+  switch (b) {
+    case 0xcc:
+    case 0xd0:
+      *payload = 1;
+      return true;
+    case 0xcd:
+    case 0xd1:
+      *payload = 2;
+      return true;
+    case 0xce:
+    case 0xd2:
+    case 0xca:
+      *payload = 4;
+      return true;
+    case 0xcf:
+    case 0xd3:
+    case 0xcb:
+      *payload = 8;
+      return true;
+    case 0xd4:
+      *payload = 2;
+      return true;
+    case 0xd5:
+      *payload = 3;
+      return true;
+    case 0xd6:
+      *payload = 5;
+      return true;
+    case 0xd7:
+      *payload = 9;
+      return true;
+    case 0xd8:
+      *payload = 17;
+      return true;
+    case 0xc4:
+    case 0xd9:
+    case 0xc7:
+      *len_bytes = 1;
+      return true;
+    case 0xc5:
+    case 0xda:
+    case 0xc8:
+    case 0xdc:
+    case 0xde:
+      *len_bytes = 2;
+      return true;
+    case 0xc6:
+    case 0xdb:
+    case 0xc9:
+    case 0xdd:
+    case 0xdf:
+      *len_bytes = 4;
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Skips one value starting at in[*pos]. On kOk, *pos is just past it. A
 // value that cannot end within max_size bytes of the buffer start is an
 // error; one that ends past in.size() but could fit is kNeedMore.
-SkipResult SkipValue(ByteSpan in, size_t* pos, size_t max_size, const char** err) {
+SkipResult SkipValue(ByteSpan in, size_t* pos, size_t max_size,
+                     const char** err) {
   // pending[d]: values still to skip at nesting depth d.
   uint64_t pending[kMaxNesting + 1];
   int depth = 0;
@@ -57,50 +140,25 @@ SkipResult SkipValue(ByteSpan in, size_t* pos, size_t max_size, const char** err
     --pending[depth];
     if (SkipResult r = need(1); r != SkipResult::kOk) return r;
     const uint8_t b = in[p++];
-    uint64_t payload = 0;    // raw bytes to skip
-    uint64_t children = 0;   // nested values to skip
+    uint64_t payload = 0;   // raw bytes to skip
+    uint64_t children = 0;  // nested values to skip
     bool container = false;
-    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
-      // single byte
-    } else if (b >= 0x80 && b <= 0x8f) {
-      container = true;
-      children = 2 * static_cast<uint64_t>(b & 0x0f);
-    } else if (b >= 0x90 && b <= 0x9f) {
-      container = true;
-      children = b & 0x0f;
-    } else if (b >= 0xa0 && b <= 0xbf) {
-      payload = b & 0x1f;
-    } else {
-      size_t len_bytes = 0;
-      switch (b) {
-        case 0xcc: case 0xd0: payload = 1; break;
-        case 0xcd: case 0xd1: payload = 2; break;
-        case 0xce: case 0xd2: case 0xca: payload = 4; break;
-        case 0xcf: case 0xd3: case 0xcb: payload = 8; break;
-        case 0xd4: payload = 2; break;
-        case 0xd5: payload = 3; break;
-        case 0xd6: payload = 5; break;
-        case 0xd7: payload = 9; break;
-        case 0xd8: payload = 17; break;
-        case 0xc4: case 0xd9: case 0xc7: len_bytes = 1; break;
-        case 0xc5: case 0xda: case 0xc8: case 0xdc: case 0xde: len_bytes = 2; break;
-        case 0xc6: case 0xdb: case 0xc9: case 0xdd: case 0xdf: len_bytes = 4; break;
-        default:
-          *err = "invalid msgpack type byte";
-          return SkipResult::kError;
-      }
-      if (len_bytes > 0) {
-        if (SkipResult r = need(len_bytes); r != SkipResult::kOk) return r;
-        const uint64_t n = be(len_bytes);
-        if (b == 0xdc || b == 0xdd) {
-          container = true;
-          children = n;
-        } else if (b == 0xde || b == 0xdf) {
-          container = true;
-          children = 2 * n;
-        } else {
-          payload = n + ((b >= 0xc7 && b <= 0xc9) ? 1 : 0);  // ext type byte
-        }
+    size_t len_bytes = 0;
+    if (!ClassifyTypeByte(b, &payload, &len_bytes, &children, &container)) {
+      *err = "invalid msgpack type byte";
+      return SkipResult::kError;
+    }
+    if (len_bytes > 0) {
+      if (SkipResult r = need(len_bytes); r != SkipResult::kOk) return r;
+      const uint64_t n = be(len_bytes);
+      if (b == 0xdc || b == 0xdd) {
+        container = true;
+        children = n;
+      } else if (b == 0xde || b == 0xdf) {
+        container = true;
+        children = 2 * n;
+      } else {
+        payload = n + ((b >= 0xc7 && b <= 0xc9) ? 1 : 0);  // ext type byte
       }
     }
     if (container) {
@@ -125,9 +183,13 @@ SkipResult SkipValue(ByteSpan in, size_t* pos, size_t max_size, const char** err
 
 // --- Writer -----------------------------------------------------------------
 
-void Writer::MapHeader(uint32_t n) { ContainerHeader(out_, 0x80, 0xde, 0xdf, n); }
+void Writer::MapHeader(uint32_t n) {
+  ContainerHeader(out_, 0x80, 0xde, 0xdf, n);
+}
 
-void Writer::ArrayHeader(uint32_t n) { ContainerHeader(out_, 0x90, 0xdc, 0xdd, n); }
+void Writer::ArrayHeader(uint32_t n) {
+  ContainerHeader(out_, 0x90, 0xdc, 0xdd, n);
+}
 
 void Writer::Uint(uint64_t v) {
   if (v <= 0x7f) {
@@ -277,7 +339,8 @@ bool Reader::ReadUint(uint64_t max, uint64_t* v) {
     const size_t n = size_t{1} << (b - 0xd0);
     if (!Need(n)) return false;
     const uint64_t raw = BigEndian(n);
-    if ((raw >> (8 * n - 1)) & 1) return Fail("negative value for an unsigned field");
+    if ((raw >> (8 * n - 1)) & 1)
+      return Fail("negative value for an unsigned field");
     u = raw;
   } else {
     --pos_;
@@ -311,10 +374,18 @@ bool Reader::ReadInt(int64_t* v) {
     if (!Need(n)) return false;
     const uint64_t raw = BigEndian(n);
     switch (n) {
-      case 1: i = static_cast<int8_t>(raw); break;
-      case 2: i = static_cast<int16_t>(raw); break;
-      case 4: i = static_cast<int32_t>(raw); break;
-      default: i = static_cast<int64_t>(raw); break;
+      case 1:
+        i = static_cast<int8_t>(raw);
+        break;
+      case 2:
+        i = static_cast<int16_t>(raw);
+        break;
+      case 4:
+        i = static_cast<int32_t>(raw);
+        break;
+      default:
+        i = static_cast<int64_t>(raw);
+        break;
     }
   } else {
     --pos_;
@@ -328,8 +399,15 @@ bool Reader::ReadBool(bool* v) {
   if (!ok() || !Need(1)) return false;
   const uint8_t b = Byte();
   switch (b) {
-    case 0xc2: case 0x00: case 0xc0: *v = false; return true;
-    case 0xc3: case 0x01: *v = true; return true;
+    case 0xc2:
+    case 0x00:
+    case 0xc0:
+      *v = false;
+      return true;
+    case 0xc3:
+    case 0x01:
+      *v = true;
+      return true;
     default:
       --pos_;
       return Fail("expected a bool");
