@@ -101,6 +101,7 @@ absl::Status Config::Validate() const {
     return Bad("delegate_protocol_version", "outside [min, max]");
   }
   if (handoff_queue_depth < 1) return Bad("handoff_queue_depth", "must be >= 1");
+  if (max_members < 1) return Bad("max_members", "must be >= 1");
   // Room for a compound header plus a ping; at most one IPv4 UDP payload.
   if (udp_buffer_size < 128 || udp_buffer_size > 65507) {
     return Bad("udp_buffer_size", "must be in [128, 65507]");

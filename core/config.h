@@ -19,6 +19,7 @@
 
 #include "core/address.h"
 #include "core/delegate.h"
+#include "core/limits.h"
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -165,6 +166,16 @@ struct Config {
   // limited retransmits and the periodic push/pull. Costs one stream per
   // join; Go peers see an ordinary anti-entropy exchange.
   bool join_sync = true;
+  // Most entries the member table holds, in any state, ourselves included
+  // (issue 14 item 6). An alive about an unknown node is dropped while the
+  // table is full (memberlist.dropped.table_full); known members are
+  // updated as usual, and dead entries leave at the usual reaping. Go has
+  // no such cap: SWIM adds whatever name an alive claims, so a peer could
+  // otherwise fill memory with made-up members. The default is far above
+  // any cluster this implementation is tested at (10,000 simulated nodes)
+  // and bounds a flood of made-up members with the 512-byte meta limit to
+  // roughly 64k x (name + meta + ~100 bytes).
+  size_t max_members = limits::kDefaultMaxMembers;
 
   // Simulator negative scenarios and property tests only: a PlantedBug bit
   // mask (core/internal/planted_bugs.h). Ignored unless the binary was built

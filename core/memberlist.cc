@@ -68,6 +68,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/internal/join.h"
 #include "core/internal/member_table.h"
 #include "core/internal/messenger.h"
 #include "core/internal/node_context.h"
@@ -80,7 +81,6 @@
 #include "core/status_macros.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 
 namespace swim {
 
@@ -188,104 +188,6 @@ void BroadcastAndWait(NodeContext& ctx, absl::Duration timeout,
     });
   }
   if (ctx.check_invariants) ctx.check_invariants();
-}
-
-// One Join in progress: push/pulls with every seed address, concurrently.
-struct JoinState {
-  int pending = 0;
-  int contacted = 0;
-  std::vector<std::string> errors;
-  Memberlist::JoinCallback done;
-  bool resolving = true;
-};
-
-// Reports the join once nothing is pending.
-void FinishJoinIfDone(NodeParts& p, const std::shared_ptr<JoinState>& st) {
-  if (st->pending > 0 || st->resolving) return;
-  SWIM_DCHECK(st->done != nullptr);
-  absl::Status s = absl::OkStatus();
-  if (st->contacted == 0) {
-    s = absl::UnavailableError(st->errors.empty()
-                                   ? std::string("no join addresses given")
-                                   : absl::StrJoin(st->errors, "; "));
-  } else if (!p.ctx.shutdown &&
-             p.ctx.config.gossip_interval > absl::ZeroDuration()) {
-    // Tell the cluster about us right away instead of waiting for the
-    // next gossip tick: the seed already knows us, the rest learn it now.
-    p.ctx.After(absl::ZeroDuration(), "gossip",
-                [&p] { p.prober.GossipTick(); });
-  }
-  Memberlist::JoinCallback cb = std::move(st->done);
-  cb(st->contacted, s);
-}
-
-// See Config::join_sync: one more push/pull with the first seed that
-// answered, after a random delay in [0.5, 1] x probe_interval.
-void ScheduleJoinSync(NodeParts& p, const Address& addr) {
-  NodeContext& ctx = p.ctx;
-  SWIM_DCHECK(ctx.config.probe_interval > absl::ZeroDuration());
-  const int64_t half = absl::ToInt64Nanoseconds(ctx.config.probe_interval) / 2;
-  const absl::Duration delay = absl::Nanoseconds(
-      half + static_cast<int64_t>(ctx.env->Random() %
-                                  static_cast<uint64_t>(half + 1)));
-  ctx.After(delay, "join_sync", [&p, addr] {
-    p.ctx.metrics.Incr(metric::kJoinSync);
-    p.messenger.PushPullWith(addr, /*join=*/false, [](absl::Status) {});
-  });
-}
-
-void JoinPushPull(NodeParts& p, const std::shared_ptr<JoinState>& st,
-                  const Address& addr) {
-  ++st->pending;
-  p.messenger.PushPullWith(addr, /*join=*/true, [&p, st, addr](absl::Status s) {
-    --st->pending;
-    SWIM_DCHECK(st->pending >= 0);
-    if (s.ok()) {
-      ++st->contacted;
-      if (st->contacted == 1 && p.ctx.config.join_sync && !p.ctx.shutdown &&
-          p.ctx.config.probe_interval > absl::ZeroDuration()) {
-        ScheduleJoinSync(p, addr);
-      }
-    } else {
-      st->errors.push_back(absl::StrCat("Failed to join ", addr.ToString(),
-                                        ": ", std::string(s.message())));
-    }
-    FinishJoinIfDone(p, st);
-  });
-}
-
-// Resolves one seed (IP literals at once, names through the Env) and starts
-// a push/pull with every address it names.
-void JoinSeed(NodeParts& p, const std::shared_ptr<JoinState>& st,
-              const std::string& seed) {
-  absl::StatusOr<JoinTarget> t =
-      ParseJoinAddress(seed, static_cast<uint16_t>(p.ctx.config.bind_port));
-  if (!t.ok()) {
-    st->errors.push_back(absl::StrCat("Failed to resolve ", seed, ": ",
-                                      std::string(t.status().message())));
-    return;
-  }
-  if (std::optional<IpAddress> ip = IpAddress::Parse(t->host); ip.has_value()) {
-    JoinPushPull(p, st, Address{*ip, t->port, t->node_name});
-    return;
-  }
-  ++st->pending;
-  std::weak_ptr<bool> alive = p.ctx.alive_token;
-  p.ctx.env->Resolve(t->host, [&p, alive, st, t = *t, seed](
-                                  absl::StatusOr<std::vector<IpAddress>> ips) {
-    if (alive.expired()) return;
-    --st->pending;
-    if (!ips.ok() || ips->empty()) {
-      st->errors.push_back(
-          absl::StrCat("Failed to resolve ", seed, ": ",
-                       ips.ok() ? std::string("no addresses")
-                                : std::string(ips.status().message())));
-    } else {
-      for (const IpAddress& ip : *ips)
-        JoinPushPull(p, st, Address{ip, t.port, t.node_name});
-    }
-    FinishJoinIfDone(p, st);
-  });
 }
 
 }  // namespace
@@ -404,11 +306,7 @@ void Memberlist::Join(const std::vector<std::string>& seeds,
     done(0, ShutDownError());
     return;
   }
-  auto st = std::make_shared<JoinState>();
-  st->done = std::move(done);
-  for (const std::string& seed : seeds) JoinSeed(*p_, st, seed);
-  st->resolving = false;
-  FinishJoinIfDone(*p_, st);
+  internal::JoinCluster(p_->ctx, seeds, std::move(done));
 }
 
 void Memberlist::Leave(absl::Duration timeout, StatusCallback done) {

@@ -74,6 +74,12 @@ SWIM_METRIC(kDroppedUnknownStreamType,
             "memberlist.dropped.unknown_stream_type");
 SWIM_METRIC(kDroppedUnknownType, "memberlist.dropped.unknown_type");
 SWIM_METRIC(kDroppedWeightStale, "memberlist.dropped.weight_stale");
+SWIM_METRIC(kDroppedWeightFuture, "memberlist.dropped.weight_future");
+SWIM_METRIC(kDroppedIncarnationJump, "memberlist.dropped.incarnation_jump");
+SWIM_METRIC(kDroppedTableFull, "memberlist.dropped.table_full");
+SWIM_METRIC(kDroppedReapedReadd, "memberlist.dropped.reaped_readd");
+SWIM_METRIC(kDroppedPacketBudget, "memberlist.dropped.packet_budget");
+SWIM_METRIC(kDroppedAmplification, "memberlist.dropped.amplification");
 
 // --- malformed: input we could not read
 // ----------------------------------------
@@ -89,6 +95,7 @@ SWIM_METRIC(kMalformedDead, "memberlist.malformed.dead");
 SWIM_METRIC(kMalformedIndirectPing, "memberlist.malformed.indirect_ping");
 SWIM_METRIC(kMalformedMessage, "memberlist.malformed.message");
 SWIM_METRIC(kMalformedNack, "memberlist.malformed.nack");
+SWIM_METRIC(kMalformedNested, "memberlist.malformed.nested");
 SWIM_METRIC(kMalformedPacket, "memberlist.malformed.packet");
 SWIM_METRIC(kMalformedPing, "memberlist.malformed.ping");
 SWIM_METRIC(kMalformedPushPull, "memberlist.malformed.push_pull");

@@ -109,6 +109,7 @@ struct AtomicCounters {
   std::atomic<uint64_t> tcp_rejected{0};
   std::atomic<uint64_t> tcp_inbound_messages{0};
   std::atomic<uint64_t> tcp_inbound_errors{0};
+  std::atomic<uint64_t> tcp_inbound_over_budget{0};
   std::atomic<uint64_t> stream_exchanges_ok{0};
   std::atomic<uint64_t> stream_exchanges_failed{0};
   std::atomic<uint64_t> timers_fired{0};
@@ -187,6 +188,7 @@ class StreamConn : public std::enable_shared_from_this<StreamConn> {
   Bytes out_;  // bytes being written; alive until the write completes
   Bytes in_;   // stream prefix read so far (in_[0..filled_))
   size_t filled_ = 0;
+  size_t reserved_ = 0;  // inbound: bytes of in_ counted against the budget
   Env::StreamCallback done_;
 };
 
@@ -340,6 +342,7 @@ class AsioEnv::Impl {
     c.tcp_rejected = counters_.tcp_rejected.load();
     c.tcp_inbound_messages = counters_.tcp_inbound_messages.load();
     c.tcp_inbound_errors = counters_.tcp_inbound_errors.load();
+    c.tcp_inbound_over_budget = counters_.tcp_inbound_over_budget.load();
     c.stream_exchanges_ok = counters_.stream_exchanges_ok.load();
     c.stream_exchanges_failed = counters_.stream_exchanges_failed.load();
     c.timers_fired = counters_.timers_fired.load();
@@ -491,6 +494,16 @@ class AsioEnv::Impl {
   const AsioEnvOptions& options() const { return options_; }
   AtomicCounters& mutable_counters() { return counters_; }
   bool stopping() const { return stopping_; }
+  // The inbound stream byte budget (AsioEnvOptions::max_inbound_stream_bytes).
+  bool ReserveInbound(size_t n) {
+    if (n > options_.max_inbound_stream_bytes - inbound_bytes_) return false;
+    inbound_bytes_ += n;
+    return true;
+  }
+  void ReleaseInbound(size_t n) {
+    inbound_bytes_ -= std::min(n, inbound_bytes_);
+  }
+
   void ForgetConn(uint64_t id, bool inbound) {
     if (conns_.erase(id) > 0 && inbound) --inbound_active_;
   }
@@ -539,6 +552,7 @@ class AsioEnv::Impl {
       if (auto conn = weak.lock()) conn->Abandon();
     }
     inbound_active_ = 0;
+    inbound_bytes_ = 0;
     auto resolvers = std::move(resolvers_);
     resolvers_.clear();
     for (auto& [id, pending] : resolvers) pending.resolver->cancel();
@@ -758,6 +772,7 @@ class AsioEnv::Impl {
   tcp::acceptor acceptor_;
   absl::Duration accept_backoff_ = absl::ZeroDuration();
   size_t inbound_active_ = 0;
+  size_t inbound_bytes_ = 0;  // held by inbound stream buffers
   uint64_t next_conn_id_ = 1;
   std::map<uint64_t, std::weak_ptr<StreamConn>> conns_;
 
@@ -850,7 +865,20 @@ void StreamConn::OnWrite(const error_code& ec) {
 
 void StreamConn::DoRead() {
   const size_t want = std::min(kStreamReadChunk, kMaxStreamPrefix - filled_);
-  if (in_.size() < filled_ + want) in_.resize(filled_ + want);
+  if (in_.size() < filled_ + want) {
+    const size_t grow = filled_ + want - in_.size();
+    if (inbound_) {
+      if (!impl_->ReserveInbound(grow)) {
+        Bump(impl_->mutable_counters().tcp_inbound_over_budget);
+        Finish(absl::ResourceExhaustedError(absl::StrCat(
+            "stream from ", peer_.ToString(), ": inbound streams hold over ",
+            impl_->options().max_inbound_stream_bytes, " bytes")));
+        return;
+      }
+      reserved_ += grow;
+    }
+    in_.resize(filled_ + want);
+  }
   socket_.async_read_some(
       asio::buffer(in_.data() + filled_, want),
       [self = shared_from_this()](const error_code& ec, size_t n) {
@@ -908,6 +936,10 @@ void StreamConn::Finish(absl::StatusOr<Bytes> result) {
   if (finished_) return;
   finished_ = true;
   CloseSocket();
+  // in_ itself is freed with the connection (a cancelled read may still
+  // own it until its handler runs).
+  impl_->ReleaseInbound(reserved_);
+  reserved_ = 0;
   impl_->ForgetConn(id_, inbound_);
   AtomicCounters& c = impl_->mutable_counters();
   if (inbound_) {

@@ -85,6 +85,12 @@ struct AsioEnvOptions {
   // Concurrent inbound stream connections; more are closed at once
   // (memberlist's maxPushPulls).
   size_t max_inbound_streams = 128;
+  // Bytes all inbound stream buffers together may hold (issue 14 item 6:
+  // 128 parallel 20 MiB push/pulls held 1.0 GB). A read that would go over
+  // it ends its connection (counted in tcp_inbound_over_budget). 64 MiB
+  // leaves room for three maximal (20 MiB) push/pulls at once; a
+  // 10,000-node table is about 1 MB.
+  size_t max_inbound_stream_bytes = 64 * 1024 * 1024;
   // Socket receive buffer to ask for; halved until the kernel accepts it.
   int udp_recv_buffer_bytes = 2 * 1024 * 1024;
   // Log lines below this level are dropped before the sink.
@@ -106,6 +112,7 @@ struct AsioEnvCounters {
   uint64_t tcp_rejected = 0;  // over max_inbound_streams
   uint64_t tcp_inbound_messages = 0;
   uint64_t tcp_inbound_errors = 0;  // read/write/framing failures, timeouts
+  uint64_t tcp_inbound_over_budget = 0;  // over max_inbound_stream_bytes
   uint64_t stream_exchanges_ok = 0;
   uint64_t stream_exchanges_failed = 0;
   uint64_t timers_fired = 0;

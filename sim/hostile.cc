@@ -818,7 +818,10 @@ void HostilePeer::Impersonate() {
 void HostilePeer::SuspectFlood() {
   const Address& subject = RandomVictim();
   const Address& to = rng_.Uniform(4) == 0 ? subject : OtherVictim(subject);
-  const uint32_t inc = LearntIncarnation(subject.name);
+  uint32_t inc = LearntIncarnation(subject.name);
+  if (options_.huge_accusations && rng_.Uniform(3) == 0) {
+    inc = options_.huge_incarnation;
+  }
   Claim(subject.name, swim::NodeState::kSuspect, inc);
   Bytes msg;
   wire::Encode(wire::Suspect{inc, subject.name, OtherVictim(subject).name},
@@ -829,7 +832,10 @@ void HostilePeer::SuspectFlood() {
 void HostilePeer::DeadFlood() {
   const Address& subject = RandomVictim();
   const Address& to = rng_.Uniform(4) == 0 ? subject : OtherVictim(subject);
-  const uint32_t inc = LearntIncarnation(subject.name);
+  uint32_t inc = LearntIncarnation(subject.name);
+  if (options_.huge_accusations && rng_.Uniform(3) == 0) {
+    inc = options_.huge_incarnation;
+  }
   Claim(subject.name, swim::NodeState::kDead, inc);
   Bytes msg;
   wire::Encode(wire::Dead{inc, subject.name, options_.name}, &msg);

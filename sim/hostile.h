@@ -115,6 +115,9 @@ struct HostileOptions {
   bool act_as_member = true;
   // Incarnation used by kImpersonate's "huge" variant.
   uint32_t huge_incarnation = 0xFFFFFFFFu;
+  // kSuspectFlood and kDeadFlood also accuse at huge_incarnation (one
+  // message in three) instead of always at the learnt incarnation.
+  bool huge_accusations = false;
   size_t captured_packets_max = 256;
 };
 

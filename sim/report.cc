@@ -202,68 +202,9 @@ std::string TerminalReport(const Scenario& sc,
       &o, "\nTimeline (times are virtual, p50 / p99 / max over seeds):\n");
   absl::StrAppend(&o, absl::StrFormat("  %-8s %-44s %s\n", "at", "action",
                                       "what the cluster did"));
-  absl::StrAppend(
-      &o, absl::StrFormat(
-              "  %-8s %-44s %s\n", "0s",
-              absl::StrCat("start ", sc.size, " nodes, all join node-0"),
-              absl::StrCat("everyone knows everyone after ",
-                           Pct(Pool("initial_convergence", all)))));
-  if (!runs.empty()) {
-    size_t crash_k = 0;
-    for (size_t k = 0; k < runs[0].events.size(); ++k) {
-      const EventOutcome& ev = runs[0].events[k];
-      std::string what;
-      if (ev.action == ActionKind::kCrash) {
-        const size_t n = sc.events[ev.index].nodes.size();
-        std::vector<double> fs, fd, full;
-        for (const RunResult& r : runs) {
-          for (size_t j = crash_k; j < crash_k + n && j < r.crashes.size();
-               ++j) {
-            const CrashTiming& c = r.crashes[j];
-            auto sec = [](const std::optional<absl::Duration>& d) {
-              return d ? absl::ToDoubleSeconds(*d)
-                       : std::numeric_limits<double>::infinity();
-            };
-            fs.push_back(sec(c.first_suspicion));
-            fd.push_back(sec(c.first_detection));
-            full.push_back(sec(c.full_detection));
-          }
-        }
-        crash_k += n;
-        what = absl::StrCat("suspected ", Fmt(Percentile(fs, 0.5), true),
-                            ", first dead ", Fmt(Percentile(fd, 0.5), true),
-                            ", dead to all ", Pct(full));
-      } else {
-        std::vector<double> conv;
-        bool any = false;
-        for (const RunResult& r : runs) {
-          if (k < r.events.size() && (r.events[k].converged_after.has_value() ||
-                                      r.events[k].action == ev.action)) {
-            const auto& c = r.events[k].converged_after;
-            if (c.has_value()) any = true;
-            conv.push_back(c ? absl::ToDoubleSeconds(*c)
-                             : std::numeric_limits<double>::infinity());
-          }
-        }
-        const ScheduledEvent& se = sc.events[ev.index];
-        const bool measured = se.duration.has_value() ||
-                              ev.action == ActionKind::kJoin ||
-                              ev.action == ActionKind::kLeave ||
-                              ev.action == ActionKind::kRestart ||
-                              ev.action == ActionKind::kResume ||
-                              ev.action == ActionKind::kHeal ||
-                              ev.action == ActionKind::kMetaUpdate;
-        if (measured && (any || !conv.empty())) {
-          what =
-              absl::StrCat(se.duration ? "after it ended, all agree again in "
-                                       : "all agree again in ",
-                           Pct(conv));
-        }
-      }
-      absl::StrAppend(
-          &o, absl::StrFormat("  %-8s %-44s %s\n", absl::FormatDuration(ev.at),
-                              ev.label.substr(0, ev.label.rfind(" @")), what));
-    }
+  for (const TimelineRow& row : TimelineTable(sc, runs)) {
+    absl::StrAppend(
+        &o, absl::StrFormat("  %-8s %-44s %s\n", row.at, row.action, row.what));
   }
   // False positives.
   const double fp = MetricValue("false_positives", all);
@@ -364,6 +305,73 @@ std::string TerminalReport(const Scenario& sc,
   for (const ExpectationOutcome& e : outcomes) pass = pass && e.held;
   absl::StrAppend(&o, "RESULT: ", pass ? "PASS" : "FAIL", "\n");
   return o;
+}
+
+std::vector<TimelineRow> TimelineTable(const Scenario& sc,
+                                       const std::vector<RunResult>& runs) {
+  const std::vector<const RunResult*> all = Ptrs(runs);
+  std::vector<TimelineRow> rows;
+  rows.push_back({"0s",
+                  absl::StrCat("start ", sc.size, " nodes, all join node-0"),
+                  absl::StrCat("everyone knows everyone after ",
+                               Pct(Pool("initial_convergence", all)))});
+  if (!runs.empty()) {
+    size_t crash_k = 0;
+    for (size_t k = 0; k < runs[0].events.size(); ++k) {
+      const EventOutcome& ev = runs[0].events[k];
+      std::string what;
+      if (ev.action == ActionKind::kCrash) {
+        const size_t n = sc.events[ev.index].nodes.size();
+        std::vector<double> fs, fd, full;
+        for (const RunResult& r : runs) {
+          for (size_t j = crash_k; j < crash_k + n && j < r.crashes.size();
+               ++j) {
+            const CrashTiming& c = r.crashes[j];
+            auto sec = [](const std::optional<absl::Duration>& d) {
+              return d ? absl::ToDoubleSeconds(*d)
+                       : std::numeric_limits<double>::infinity();
+            };
+            fs.push_back(sec(c.first_suspicion));
+            fd.push_back(sec(c.first_detection));
+            full.push_back(sec(c.full_detection));
+          }
+        }
+        crash_k += n;
+        what = absl::StrCat("suspected ", Fmt(Percentile(fs, 0.5), true),
+                            ", first dead ", Fmt(Percentile(fd, 0.5), true),
+                            ", dead to all ", Pct(full));
+      } else {
+        std::vector<double> conv;
+        bool any = false;
+        for (const RunResult& r : runs) {
+          if (k < r.events.size() && (r.events[k].converged_after.has_value() ||
+                                      r.events[k].action == ev.action)) {
+            const auto& c = r.events[k].converged_after;
+            if (c.has_value()) any = true;
+            conv.push_back(c ? absl::ToDoubleSeconds(*c)
+                             : std::numeric_limits<double>::infinity());
+          }
+        }
+        const ScheduledEvent& se = sc.events[ev.index];
+        const bool measured = se.duration.has_value() ||
+                              ev.action == ActionKind::kJoin ||
+                              ev.action == ActionKind::kLeave ||
+                              ev.action == ActionKind::kRestart ||
+                              ev.action == ActionKind::kResume ||
+                              ev.action == ActionKind::kHeal ||
+                              ev.action == ActionKind::kMetaUpdate;
+        if (measured && (any || !conv.empty())) {
+          what =
+              absl::StrCat(se.duration ? "after it ended, all agree again in "
+                                       : "all agree again in ",
+                           Pct(conv));
+        }
+      }
+      rows.push_back({absl::FormatDuration(ev.at),
+                      ev.label.substr(0, ev.label.rfind(" @")), what});
+    }
+  }
+  return rows;
 }
 
 nlohmann::json JsonReport(const Scenario& sc,
@@ -480,6 +488,15 @@ double NiceCeil(double x) {
   return 10 * e;
 }
 
+// Fits an axis to [0, x]: the end and tick count for ticks at a 1, 2 or 5
+// x 10^k step, about five to ten of them (60 s -> 0..60 in 10 s steps).
+std::pair<double, int> FitAxis(double x) {
+  if (!(x > 0) || !std::isfinite(x)) return {1, 5};
+  const double step = NiceCeil(x / 10);
+  const int ticks = std::max(1, static_cast<int>(std::ceil(x / step - 1e-9)));
+  return {ticks * step, ticks};
+}
+
 std::string Header(const Plot& p, const std::string& title) {
   return absl::StrFormat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
@@ -539,12 +556,19 @@ std::string Axes(const Plot& p, const std::string& xlabel,
 std::string AgreementSvg(const Scenario& sc,
                          const std::vector<RunResult>& runs) {
   Plot p;
-  p.x1 = NiceCeil(absl::ToDoubleSeconds(sc.duration));
+  // The run's own span (runs may go on past `duration` to settle, but the
+  // agreement samples stop at it).
+  double span = absl::ToDoubleSeconds(sc.duration);
+  for (const RunResult& r : runs) {
+    if (!r.agreement.empty()) span = std::max(span, r.agreement.back().first);
+  }
+  const auto [x_end, x_ticks] = FitAxis(span);
+  p.x1 = x_end;
   std::string s = Header(
       p, absl::StrCat(sc.name, ": live nodes whose view is exactly right (",
                       runs.size(), runs.size() == 1 ? " seed" : " seeds", ")"));
-  absl::StrAppend(&s,
-                  Axes(p, "virtual time (s)", "agreeing nodes", 10, 4, true));
+  absl::StrAppend(
+      &s, Axes(p, "virtual time (s)", "agreeing nodes", x_ticks, 4, true));
   // Actions.
   for (const ScheduledEvent& e : sc.events) {
     const double x = p.X(absl::ToDoubleSeconds(e.at));
@@ -618,7 +642,9 @@ std::string DetectionSvg(const Scenario& sc,
   }
   Plot p;
   std::sort(v.begin(), v.end());
-  p.x1 = v.empty() ? 1 : NiceCeil(std::max(v.back() * 1.02, 0.001));
+  const auto [x_end, x_ticks] =
+      FitAxis(v.empty() ? 1 : std::max(v.back() * 1.02, 0.001));
+  p.x1 = x_end;
   const int bins = 30;
   std::vector<int> count(bins, 0);
   for (double x : v)
@@ -627,7 +653,7 @@ std::string DetectionSvg(const Scenario& sc,
   std::string s =
       Header(p, absl::StrCat(sc.name, ": ", what, " (", v.size(), " samples)"));
   absl::StrAppend(&s, Axes(p, "seconds (virtual)", "fraction (CDF) / histogram",
-                           10, 4, true));
+                           x_ticks, 4, true));
   for (int i = 0; i < bins; ++i) {
     if (count[i] == 0) continue;
     const double x = p.x1 * i / bins, w = p.x1 / bins;

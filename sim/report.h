@@ -37,6 +37,14 @@ std::vector<ExpectationOutcome> EvaluateExpectations(
 // Nearest-rank percentile (q in [0, 1]) of `v`; NaN if empty.
 double Percentile(std::vector<double> v, double q);
 
+// The terminal report's timeline table: one row for the start, then one per
+// scheduled action, with what the cluster did (p50 / p99 / max over seeds).
+struct TimelineRow {
+  std::string at, action, what;
+};
+std::vector<TimelineRow> TimelineTable(const Scenario& sc,
+                                       const std::vector<RunResult>& runs);
+
 // One screen for a human: what ran, what happened, the checkers and
 // expectations, the verdict. `replay_prefix` is the command a failure line
 // suggests ("./bazelw run //sim:swimsim -- --scenario X").

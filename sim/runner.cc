@@ -107,6 +107,7 @@ class Run {
     const auto wall0 = std::chrono::steady_clock::now();
     World& w = cluster_.world();
     if (opt_.trace_sink) w.SetTraceSink(opt_.trace_sink);
+    if (opt_.observer) w.SetTraceSink(opt_.observer->Tap(opt_.trace_sink));
     w.network().SetDefaultLink(sc_.link);
     cluster_.set_record_events(false);
     cluster_.set_event_listener([this](const ClusterEvent& e) {
@@ -120,6 +121,7 @@ class Run {
             std::string(swim::NodeStateName(e.state)), e.incarnation));
       }
       mon_.OnEvent(e);
+      if (opt_.observer) opt_.observer->OnClusterEvent(e);
     });
 
     cluster_.CreateAndJoin(sc_.size, sc_.join_stagger);
@@ -174,6 +176,7 @@ class Run {
     for (swim::Instant d : crash_deadline_) hard_end = std::max(hard_end, d);
     if (!settled()) w.RunUntil(settled, hard_end + absl::Nanoseconds(1));
     mon_.Finish();
+    if (opt_.observer) opt_.observer->OnRunEnd(w);
 
     RunResult r;
     r.seed = seed_;

@@ -35,6 +35,17 @@
 
 namespace sim {
 
+// Watches a run without touching it (sim/timeline.h's recorder; a future
+// event bus can host these). Not owned; must outlive the run.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  // Wraps the run's trace sink (`user` may be empty).
+  virtual World::TraceSink Tap(World::TraceSink user) = 0;
+  virtual void OnClusterEvent(const ClusterEvent& e) = 0;
+  virtual void OnRunEnd(const World& world) = 0;
+};
+
 struct RunOptions {
   // Receives every World trace line (World::SetTraceSink); empty: none.
   World::TraceSink trace_sink;
@@ -46,6 +57,8 @@ struct RunOptions {
   // Keep per-cell views (needed by the incarnation/suspicion/convergence
   // measurements); turn off only for huge benchmark clusters.
   bool track_views = true;
+  // Optional observer (nullptr: none, and no cost).
+  RunObserver* observer = nullptr;
 };
 
 struct CheckerOutcome {

@@ -4,12 +4,14 @@
 //   ./bazelw run //sim:swimsim -- --scenario scenarios/quickstart.toml
 //   ... --seeds 1..50 --json out.json --svg plots/
 //   ... --seed 7 --trace t.txt          (every packet, timer and fault)
+//   ... --html report.html --chrome-trace t.json  (visual report; Perfetto)
 //   ... --seed 7 --replay               (run twice, compare trace hashes)
 //   ... --seed 7 --shrink               (minimal scenario that still fails)
 //
 // Exit code 0 iff every checker behaved as expected and every [expect] line
 // held (2 for usage/scenario errors). Relative paths are resolved against
 // $BUILD_WORKING_DIRECTORY under `bazel run`.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -19,6 +21,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "sim/chrome_trace.h"
+#include "sim/html_report.h"
 #include "sim/report.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
@@ -48,7 +52,7 @@ int Main(int argc, char** argv) {
       "swimsim: run a SWIM/Lifeguard scenario in the deterministic "
       "simulator\nOptions");
   std::string scenario_path, seeds_text, trace_path, json_path, svg_dir,
-      log_level = "error";
+      log_level = "error", html_path, chrome_path;
   uint64_t seed = 0;
   desc.add_options()("help,h", "this help")(
       "scenario", po::value<std::string>(&scenario_path),
@@ -63,6 +67,11 @@ int Main(int argc, char** argv) {
       "json", po::value<std::string>(&json_path),
       "write the report as JSON to FILE")(
       "svg", po::value<std::string>(&svg_dir), "write SVG plots into DIR")(
+      "html", po::value<std::string>(&html_path),
+      "write a self-contained HTML report (node x time view, false deaths) "
+      "to FILE")("chrome-trace", po::value<std::string>(&chrome_path),
+                 "write the first seed's run as a Chrome trace-event JSON "
+                 "(Perfetto, chrome://tracing) to FILE")(
       "replay",
       "run the seed twice and compare trace hashes (determinism check)")(
       "shrink",
@@ -180,6 +189,14 @@ int Main(int argc, char** argv) {
   }
   std::vector<sim::RunResult> runs;
   const bool progress = seeds.size() > 1;
+  std::unique_ptr<sim::TimelineRecorder> recorder;  // --html, --chrome-trace
+  std::vector<sim::Timeline> timelines;
+  if (!html_path.empty() || !chrome_path.empty()) {
+    sim::TimelineRecorder::Options ro;
+    ro.keep_excerpts = !html_path.empty();
+    ro.user_log_level = level;
+    recorder = std::make_unique<sim::TimelineRecorder>(*sc, ro);
+  }
   for (size_t k = 0; k < seeds.size(); ++k) {
     sim::RunOptions opt;
     opt.log_level = level;
@@ -190,11 +207,16 @@ int Main(int argc, char** argv) {
         t->put('\n');
       };
     }
+    if (recorder) {
+      opt.observer = recorder.get();
+      opt.log_level = std::min(level, sim::TimelineRecorder::NeededLogLevel());
+    }
     absl::StatusOr<sim::RunResult> r = sim::RunScenario(*sc, seeds[k], opt);
     if (!r.ok()) {
       std::cerr << "swimsim: " << r.status().message() << "\n";
       return 2;
     }
+    if (recorder) timelines.push_back(recorder->Finish(*r));
     if (!r->passed) {
       for (const std::string& p : r->problems) {
         std::cerr << "seed " << r->seed << ": " << p << "\n";
@@ -242,6 +264,25 @@ int Main(int argc, char** argv) {
     }
     for (const std::string& p : *w)
       std::cout << "plot written to " << p << "\n";
+  }
+  if (!html_path.empty()) {
+    std::ofstream f(Resolve(html_path), std::ios::binary);
+    f << sim::HtmlReport(*sc, runs, outcomes, timelines, replay_prefix);
+    if (!f) {
+      std::cerr << "swimsim: cannot write " << html_path << "\n";
+      return 2;
+    }
+    std::cout << "HTML report written to " << html_path << "\n";
+  }
+  if (!chrome_path.empty() && !runs.empty()) {
+    std::ofstream f(Resolve(chrome_path), std::ios::binary);
+    f << sim::ChromeTrace(*sc, runs[0], timelines[0]).dump() << "\n";
+    if (!f) {
+      std::cerr << "swimsim: cannot write " << chrome_path << "\n";
+      return 2;
+    }
+    std::cout << "Chrome trace (seed " << runs[0].seed << ") written to "
+              << chrome_path << "\n";
   }
   return pass ? 0 : 1;
 }

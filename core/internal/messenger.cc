@@ -11,6 +11,7 @@
 #include "core/metric_names.h"
 #include "core/security/keyring.h"
 #include "core/util.h"
+#include "core/wire/unpack.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -268,30 +269,24 @@ void Messenger::HandlePacket(const Address& from, ByteSpan packet,
     Malformed(metric::kMalformedPacket, msg.status(), from);
     return;
   }
-  HandleCommand(*msg, from, received, 0);
+  // Issue 14 items 4 and 7: Go's shape only, within the per-datagram budget.
+  const wire::UnpackedPacket unpacked = wire::UnpackPacket(*msg);
+  for (const wire::UnpackedPacket::Problem& p : unpacked.problems) {
+    ctx_.metrics.Incr(p.counter, p.count);
+    ctx_.Log(LogLevel::kWarn,
+             absl::StrCat("dropping ", p.count, " from ", from.ToString(), " (",
+                          p.counter, "): ", p.status.message()));
+  }
+  for (ByteSpan leaf : unpacked.leaves) HandleCommand(leaf, from, received);
 }
 
 void Messenger::HandleCommand(ByteSpan buf, const Address& from,
-                              Instant received, int depth) {
-  SWIM_DCHECK(depth >= 0);
-  if (buf.empty()) {
-    Malformed(metric::kMalformedMessage,
-              absl::InvalidArgumentError("missing message type byte"), from);
-    return;
-  }
-  if (depth > limits::kMaxMessageNesting) {
-    Malformed(metric::kMalformedMessage,
-              absl::InvalidArgumentError("nested too deeply"), from);
-    return;
-  }
+                              Instant received) {
+  SWIM_DCHECK(!buf.empty());  // wire::UnpackPacket hands out non-empty leaves
   const auto type = static_cast<wire::MessageType>(buf[0]);
   const ByteSpan body = buf.subspan(1);
   Prober& prober = *ctx_.prober;
   switch (type) {
-    case wire::MessageType::kCompound:
-      return HandleCompound(body, from, received, depth);
-    case wire::MessageType::kCompress:
-      return HandleCompressed(body, from, received, depth);
     case wire::MessageType::kPing:
       return prober.HandlePing(body, from);
     case wire::MessageType::kIndirectPing:
@@ -317,31 +312,6 @@ void Messenger::HandleCommand(ByteSpan buf, const Address& from,
                             ") not supported from ", from.ToString()));
       return;
   }
-}
-
-void Messenger::HandleCompound(ByteSpan body, const Address& from,
-                               Instant received, int depth) {
-  absl::StatusOr<wire::CompoundParts> parts = wire::DecodeCompound(body);
-  if (!parts.ok()) {
-    Malformed(metric::kMalformedCompound, parts.status(), from);
-    return;
-  }
-  if (parts->truncated > 0) {
-    ctx_.metrics.Incr(metric::kMalformedCompoundTruncated, parts->truncated);
-  }
-  for (ByteSpan part : parts->parts) {
-    HandleCommand(part, from, received, depth + 1);
-  }
-}
-
-void Messenger::HandleCompressed(ByteSpan body, const Address& from,
-                                 Instant received, int depth) {
-  absl::StatusOr<Bytes> inner = wire::DecompressMessage(body);
-  if (!inner.ok()) {
-    Malformed(metric::kMalformedCompress, inner.status(), from);
-    return;
-  }
-  HandleCommand(*inner, from, received, depth + 1);
 }
 
 void Messenger::HandleAlive(ByteSpan body, const Address& from) {
@@ -502,7 +472,7 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   Bytes local;
   wire::Encode(LocalState(pp->join), ctx_.config.address_mode, &local);
   std::optional<Bytes> reply = EncodeStreamMsg(local);
-  if (absl::Status s = ctx_.state->MergeRemoteState(*pp); !s.ok()) {
+  if (absl::Status s = ctx_.state->MergeRemoteState(*pp, pp->join); !s.ok()) {
     ctx_.metrics.Incr(metric::kPushPullMergeFailed);
     ctx_.Log(LogLevel::kWarn,
              absl::StrCat("failed to merge push/pull from ", from.ToString(),
@@ -588,19 +558,20 @@ void Messenger::PushPullWith(const Address& addr, bool join,
   std::weak_ptr<bool> alive = ctx_.alive_token;
   ctx_.env->StreamExchange(
       addr, std::move(stream), StreamReply::kMessage, ctx_.config.tcp_timeout,
-      [this, alive, done = std::move(done)](absl::StatusOr<Bytes> reply) {
+      [this, alive, join, done = std::move(done)](absl::StatusOr<Bytes> reply) {
         if (alive.expired()) return;
         if (ctx_.shutdown) {
           done(absl::FailedPreconditionError("memberlist is shut down"));
           return;
         }
-        absl::Status s = OnPushPullReply(std::move(reply));
+        absl::Status s = OnPushPullReply(std::move(reply), join);
         if (ctx_.check_invariants) ctx_.check_invariants();
         done(s);
       });
 }
 
-absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply) {
+absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
+                                        bool join) {
   if (!reply.ok()) return reply.status();
   ctx_.metrics.Incr(metric::kTcpReceived, reply->size());
   absl::StatusOr<Bytes> m = OpenStream(*reply);
@@ -622,7 +593,10 @@ absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply) {
     ctx_.metrics.Incr(metric::kMalformedPushPull);
     return pp.status();
   }
-  return ctx_.state->MergeRemoteState(*pp);
+  // Item 9 of issue 14: the initiator merges with its OWN join flag (Go's
+  // pushPullNode), so a reply claiming Join=false cannot skip our
+  // MergeDelegate's veto on a join.
+  return ctx_.state->MergeRemoteState(*pp, join);
 }
 
 void Messenger::CheckInvariants() const {

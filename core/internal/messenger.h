@@ -86,12 +86,9 @@ class Messenger {
   wire::OutgoingOptions PacketOptions(const NodeRecord* to) const;
   void CountSent(MetricName kind, size_t bytes);
 
-  void HandleCommand(ByteSpan msg, const Address& from, Instant received,
-                     int depth);
-  void HandleCompound(ByteSpan body, const Address& from, Instant received,
-                      int depth);
-  void HandleCompressed(ByteSpan body, const Address& from, Instant received,
-                        int depth);
+  // One leaf message of a datagram (wire::UnpackPacket): non-empty, never a
+  // compound or compression.
+  void HandleCommand(ByteSpan msg, const Address& from, Instant received);
   void HandleAlive(ByteSpan body, const Address& from);
   void HandleSuspect(ByteSpan body);
   void HandleDead(ByteSpan body);
@@ -108,7 +105,7 @@ class Messenger {
 
   void PushPullTick();
   wire::PushPull LocalState(bool join) const;
-  absl::Status OnPushPullReply(absl::StatusOr<Bytes> reply);
+  absl::Status OnPushPullReply(absl::StatusOr<Bytes> reply, bool join);
 
   NodeContext& ctx_;
   TransmitLimitedQueue broadcasts_;

@@ -209,7 +209,7 @@ void Prober::ProbeTick() {
     if (probe_index_ >= table.size()) {
       table.ReapAndShuffle(ctx_.config.gossip_to_the_dead_time,
                            [this](const NodeRecord& r) {
-                             ctx_.state->Forget(r.node.name);
+                             ctx_.state->OnReaped(r);
                              ctx_.weights->Forget(r.node.name);
                              ctx_.metrics.Incr(metric::kReaped);
                            });

@@ -39,7 +39,8 @@ Node PeerFromAlive(const wire::Alive& a) {
 
 }  // namespace
 
-StateRules::StateRules(NodeContext& ctx) : ctx_(ctx) {}
+StateRules::StateRules(NodeContext& ctx)
+    : ctx_(ctx), reaped_(ctx.config.max_members) {}
 
 bool StateRules::Bug(PlantedBug b) const {
 #if defined(SWIM_PLANTED_BUGS) && SWIM_PLANTED_BUGS
@@ -91,9 +92,9 @@ absl::StatusOr<std::string> StateRules::ReadOwnMeta() const {
 void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
                            bool bootstrap) {
   const bool is_local = ctx_.IsSelf(a.node);
-  if (!AliveAdmissible(a, is_local)) return;  // steps 1-3
-
   NodeRecord* state = ctx_.table.Find(a.node);
+  if (!AliveAdmissible(a, state, is_local)) return;  // steps 1-3
+
   bool updates_node = false;
   bool created = false;
   if (state == nullptr) {
@@ -122,9 +123,11 @@ void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
   NotifyAliveEvents(*state, old_state, old_meta);  // step 10
 }
 
-bool StateRules::AliveAdmissible(const wire::Alive& a, bool is_local) {
+bool StateRules::AliveAdmissible(const wire::Alive& a, const NodeRecord* known,
+                                 bool is_local) {
   // 1. After Leave we ignore alives about ourselves.
   if (ctx_.left && is_local) return false;
+  if (JumpsTooFar(known, a.incarnation)) return false;  // issue 14 item 5
 
   // 2. Protocol versions must be sane.
   if (a.vsn.has_value()) {
@@ -178,6 +181,13 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
   }
   if (a.node.empty() || a.node.size() > limits::kMaxNodeNameLength) {
     ctx_.metrics.Incr(metric::kMalformedAliveName);
+    return nullptr;
+  }
+  if (ctx_.table.size() >= ctx_.config.max_members) {  // issue 14 item 6
+    ctx_.metrics.Incr(metric::kDroppedTableFull);
+    ctx_.Log(LogLevel::kDebug,
+             absl::StrCat("member table full, not adding ", a.node,
+                          " (memberlist.dropped.table_full)"));
     return nullptr;
   }
   NodeRecord* r = ctx_.table.Insert(a.node);
@@ -334,6 +344,21 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
                                  nullptr, kRefutationTransmitScale);
 }
 
+bool StateRules::JumpsTooFar(const NodeRecord* known, uint32_t claimed) {
+  if (known == nullptr ||
+      !limits::ImplausibleIncarnationJump(known->node.incarnation, claimed)) {
+    return false;
+  }
+  SWIM_DCHECK(claimed > known->node.incarnation);
+  ctx_.metrics.Incr(metric::kDroppedIncarnationJump);
+  ctx_.Log(LogLevel::kWarn,
+           absl::StrCat("dropping a claim about ", known->node.name,
+                        " at incarnation ", claimed,
+                        ", implausibly far past the ", known->node.incarnation,
+                        " we hold (memberlist.dropped.incarnation_jump)"));
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 // Suspect and dead (§6.6)
 // ---------------------------------------------------------------------------
@@ -341,6 +366,7 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
 void StateRules::SuspectNode(const wire::Suspect& s) {
   NodeRecord* state = ctx_.table.Find(s.node);
   if (state == nullptr) return;
+  if (JumpsTooFar(state, s.incarnation)) return;  // issue 14 item 5
   if (s.incarnation < state->node.incarnation) return;
 
   if (auto it = suspicions_.find(std::string_view(state->node.name));
@@ -428,6 +454,7 @@ void StateRules::OnSuspicionTimeout(const std::string& name,
 void StateRules::DeadNode(const wire::Dead& d) {
   NodeRecord* state = ctx_.table.Find(d.node);
   if (state == nullptr) return;
+  if (JumpsTooFar(state, d.incarnation)) return;  // issue 14 item 5
   if (d.incarnation < state->node.incarnation) return;
 
   // The suspicion ends whatever happens next. Erasing destroys the timer; if
@@ -520,7 +547,7 @@ absl::Status StateRules::VerifyProtocol(
 }
 
 absl::Status StateRules::AskMergeDelegate(const wire::PushPull& pp) {
-  SWIM_DCHECK(pp.join && ctx_.config.merge != nullptr);
+  SWIM_DCHECK(ctx_.config.merge != nullptr);
   std::vector<Node> peers;
   peers.reserve(pp.nodes.size());
   for (const auto& rn : pp.nodes) {
@@ -540,22 +567,28 @@ absl::Status StateRules::AskMergeDelegate(const wire::PushPull& pp) {
   return veto;
 }
 
-absl::Status StateRules::MergeRemoteState(const wire::PushPull& pp) {
+absl::Status StateRules::MergeRemoteState(const wire::PushPull& pp, bool join) {
   SWIM_RETURN_IF_ERROR(VerifyProtocol(pp.nodes));
-  if (pp.join && ctx_.config.merge != nullptr) {
+  if (join && ctx_.config.merge != nullptr) {
     SWIM_RETURN_IF_ERROR(AskMergeDelegate(pp));
   }
-  MergeState(pp.nodes);
+  MergeState(pp.nodes, join);
   if (!pp.user_state.empty() && ctx_.config.delegate != nullptr) {
-    ctx_.config.delegate->MergeRemoteState(pp.user_state, pp.join);
+    ctx_.config.delegate->MergeRemoteState(pp.user_state, join);
   }
   return absl::OkStatus();
 }
 
-void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote) {
+void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote,
+                            bool join) {
   for (const auto& r : remote) {
     switch (r.state) {
       case static_cast<int64_t>(NodeState::kAlive): {
+        if (!join && reaped_.Blocks(r.name, r.incarnation, ctx_.env->Now()) &&
+            ctx_.table.Find(r.name) == nullptr) {  // see core/reaped_names.h
+          ReAddAsDead(r);
+          break;
+        }
         wire::Alive a;
         a.incarnation = r.incarnation;
         a.node = r.name;
@@ -582,6 +615,28 @@ void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote) {
         break;
     }
   }
+}
+
+void StateRules::ReAddAsDead(const wire::PushNodeState& r) {
+  ctx_.metrics.Incr(metric::kDroppedReapedReadd);
+  ctx_.Log(LogLevel::kDebug,
+           absl::StrCat("reaped member ", r.name, " handed back at ",
+                        "incarnation ", r.incarnation,
+                        ": kept dead (memberlist.dropped.reaped_readd)"));
+  if (ctx_.table.size() >= ctx_.config.max_members) return;
+  NodeRecord* rec = ctx_.table.Insert(r.name);  // a dead stub, stamped now
+  rec->node.addr = r.addr;
+  rec->node.port = r.port;
+  rec->node.incarnation = r.incarnation;
+  if (r.vsn) rec->node.vsn = *r.vsn;
+  SWIM_DCHECK(rec->node.state == NodeState::kDead);
+}
+
+void StateRules::OnReaped(const NodeRecord& r) {
+  SWIM_DCHECK(r.node.state == NodeState::kDead);
+  reaped_.Add(r.node.name, r.node.incarnation,
+              ctx_.env->Now() + ctx_.config.gossip_to_the_dead_time);
+  suspicions_.erase(std::string_view(r.node.name));
 }
 
 void StateRules::CheckInvariants() const {

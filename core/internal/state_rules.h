@@ -20,6 +20,7 @@
 #include "core/check.h"
 #include "core/internal/node_context.h"
 #include "core/internal/planted_bugs.h"
+#include "core/reaped_names.h"
 #include "core/suspicion.h"
 #include "core/wire/messages.h"
 
@@ -47,7 +48,9 @@ class StateRules {
   void AnnounceLeave(std::function<void()> notify);
 
   // A push/pull from a peer: version check, MergeDelegate, then every entry.
-  absl::Status MergeRemoteState(const wire::PushPull& pp);
+  // `join` is the exchange's join flag as this side knows it: the remote's
+  // for an inbound push/pull, our own for one we started (as Go does).
+  absl::Status MergeRemoteState(const wire::PushPull& pp, bool join);
 
   // Our own alive at `incarnation` (the one place it is built).
   wire::Alive SelfAlive(uint32_t incarnation, const std::string& meta) const;
@@ -57,8 +60,9 @@ class StateRules {
   uint32_t incarnation() const { return incarnation_; }
   uint32_t NextIncarnation() { return ++incarnation_; }
 
-  // Drops the suspicion of a reaped member.
-  void Forget(std::string_view name) { suspicions_.erase(name); }
+  // A member is being reaped: its suspicion ends, and anti-entropy may not
+  // hand it back at the incarnation it died with (core/reaped_names.h).
+  void OnReaped(const NodeRecord& r);
   // Cancels every suspicion timer (Shutdown).
   void Clear() { suspicions_.clear(); }
   size_t num_suspicions() const { return suspicions_.size(); }
@@ -69,7 +73,8 @@ class StateRules {
 
  private:
   // AliveNode, step by step (the numbers are the steps in the .cc).
-  bool AliveAdmissible(const wire::Alive& a, bool is_local);             // 1-3
+  bool AliveAdmissible(const wire::Alive& a, const NodeRecord* known,
+                       bool is_local);                                   // 1-3
   NodeRecord* AddNewNode(const wire::Alive& a);                          // 4
   bool AddressChangeAllowed(const NodeRecord& r, const wire::Alive& a);  // 5
   bool AliveIsStale(const NodeRecord& r, const wire::Alive& a, bool is_local,
@@ -83,13 +88,19 @@ class StateRules {
                          const std::string& old_meta);  // 10
 
   void Refute(NodeRecord* me, uint32_t accused_inc);
+  // True (and counted) if `claimed` is implausibly far past the incarnation
+  // we hold for `known` (limits::kMaxIncarnationJump); false if unknown.
+  bool JumpsTooFar(const NodeRecord* known, uint32_t claimed);
   void StartSuspicion(NodeRecord* r, const wire::Suspect& s);
   void OnSuspicionTimeout(const std::string& name, Instant change_time, int k,
                           int confirmations);
   absl::Status VerifyProtocol(
       const std::vector<wire::PushNodeState>& remote) const;
   absl::Status AskMergeDelegate(const wire::PushPull& pp);
-  void MergeState(const std::vector<wire::PushNodeState>& remote);
+  void MergeState(const std::vector<wire::PushNodeState>& remote, bool join);
+  // A member we reaped, handed back alive by anti-entropy at the incarnation
+  // it died with: back in the table as dead (core/reaped_names.h).
+  void ReAddAsDead(const wire::PushNodeState& r);
 
   bool Bug(PlantedBug b) const;
   void NotifySuspect(const NodeRecord& r);
@@ -101,6 +112,8 @@ class StateRules {
   // Keyed by the record's name (the view lives as long as the record: a
   // record is reaped only when dead, and death ends its suspicion).
   absl::flat_hash_map<std::string_view, std::unique_ptr<Suspicion>> suspicions_;
+  // Members reaped lately, not re-added by anti-entropy (issue 14 item 6).
+  ReapedNames reaped_;
 };
 
 }  // namespace swim::internal

@@ -72,6 +72,14 @@ void Weights::HandleWeight(const wire::Weight& w) {
     ctx_.metrics.Incr(metric::kDroppedWeightStale);
     return;
   }
+  if (w.weight_at > ctx_.env->UnixMillis() &&
+      w.weight_at - ctx_.env->UnixMillis() > limits::kMaxWeightFutureMillis) {
+    ctx_.metrics.Incr(metric::kDroppedWeightFuture);  // issue 14 item 12
+    ctx_.Log(LogLevel::kDebug,
+             absl::StrCat("weight of ", w.node, " stamped in the future",
+                          " (memberlist.dropped.weight_future)"));
+    return;
+  }
   WeightInfo& info = weights_[state->node.name];
   if (w.weight_at <= info.weight_at) {
     ctx_.metrics.Incr(metric::kDroppedWeightStale);

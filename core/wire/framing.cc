@@ -137,7 +137,13 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream, const security::Keyring* key
     msg.assign(stream.begin(), stream.end());
   }
   if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
-    return DecompressMessage(ByteSpan(msg).subspan(1), limits::kMaxDecompressedBytes);
+    SWIM_ASSIGN_OR_RETURN(Bytes inner, DecompressMessage(ByteSpan(msg).subspan(1),
+                                                    limits::kMaxDecompressedBytes));
+    // Go compresses a stream once (rawSendMsgStream); never inflate twice.
+    if (inner[0] == static_cast<uint8_t>(MessageType::kCompress)) {
+      return absl::InvalidArgumentError("compression inside compression");
+    }
+    return inner;
   }
   return msg;
 }

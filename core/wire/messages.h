@@ -3,7 +3,7 @@
 // Every message on the wire is a type byte followed by a body. The bodies of
 // the protocol messages are msgpack maps in go-msgpack 0.5.x's dialect (keys
 // sorted, old-spec raw strings, minimal unsigned integers); see
-// ../shared/docs/protocol.md §1-§3. Encode* functions emit exactly the bytes
+// docs/protocol.md §1-§3. Encode* functions emit exactly the bytes
 // Go 0.2.2 emits; Decode* functions accept everything Go 0.2.2 accepts (any
 // key order, unknown keys, str8/bin, signed markers, nil) and return an
 // InvalidArgument status for anything else. Decoders never crash, never

@@ -388,6 +388,44 @@ TEST(AsioEnv, InboundStreamsOverTheLimitAreClosed) {
       << ec.message();
 }
 
+// Issue 14 item 6: 128 parallel 20 MiB push/pulls held 1.0 GB. Inbound
+// stream buffers share one byte budget; a connection that would exceed it
+// is closed and counted.
+TEST(AsioEnv, InboundStreamsShareAByteBudget) {
+  AsioEnvOptions o = TestOptions();
+  o.max_inbound_stream_bytes = 100 * 1024;  // one 64 KiB read chunk fits
+  auto server = StartedEnv(o);
+  asio::io_context io;
+  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server->port());
+  std::vector<std::unique_ptr<tcp::socket>> idle;
+  for (int i = 0; i < 2; ++i) {
+    auto s = std::make_unique<tcp::socket>(io);
+    error_code ec;
+    s->connect(ep, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    idle.push_back(std::move(s));
+    EXPECT_TRUE(
+        WaitFor([&] { return server->counters().tcp_accepted == i + 1u; }));
+  }
+  EXPECT_TRUE(
+      WaitFor([&] { return server->counters().tcp_inbound_over_budget == 1; }));
+  uint8_t byte;
+  error_code ec;
+  idle[1]->read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset)
+      << ec.message();
+  // The first one's budget comes back when it ends: a new one is served.
+  idle[0].reset();
+  EXPECT_TRUE(
+      WaitFor([&] { return server->counters().tcp_inbound_errors == 2u; }));
+  auto third = std::make_unique<tcp::socket>(io);
+  third->connect(ep, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(WaitFor([&] { return server->counters().tcp_accepted == 3u; }));
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(server->counters().tcp_inbound_over_budget, 1u);
+}
+
 TEST(AsioEnv, TimersFireByDeadlineThenInScheduleOrder) {
   auto env = StartedEnv(TestOptions());
   std::mutex mu;
