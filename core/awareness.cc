@@ -1,6 +1,7 @@
 #include "core/awareness.h"
 
 #include "core/check.h"
+#include "core/metric_names.h"
 
 namespace swim {
 
@@ -19,8 +20,11 @@ void Awareness::ApplyDelta(int delta) {
     next = max_ - 1;
   }
   score_ = static_cast<int>(next);
+  SWIM_DCHECK(score_ >= 0 && score_ < max_);
+  // The score moves towards the delta's sign, or stays at a rail.
+  SWIM_DCHECK(delta >= 0 ? score_ >= initial : score_ <= initial);
   if (score_ != initial && metrics_ != nullptr) {
-    metrics_->SetGauge("memberlist.health.score", score_);
+    metrics_->SetGauge(metric::kHealthScore, score_);
   }
 }
 

@@ -120,7 +120,6 @@ class TransmitLimitedQueue {
   // Retires everything, in queue order.
   void Reset();
 
-  void set_retransmit_mult(int m) { retransmit_mult_ = m; }
   int retransmit_mult() const { return retransmit_mult_; }
 
   // ---- For tests (Go's queueBroadcast / orderedView / idGen). ----

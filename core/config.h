@@ -5,8 +5,9 @@
 // Start from DefaultLANConfig(), DefaultWANConfig() or DefaultLocalConfig();
 // their values are exactly Go 0.2.2's (tests/core/config_test.cc lists them).
 //
-// Delegates and the keyring are not owned by the Config: they must outlive
-// every node created from it.
+// Delegates are not owned by the Config: they must outlive every node
+// created from it. The keyring is shared (a shared_ptr): net/ and the node
+// hold the same one, so keys installed at run time apply at once.
 #ifndef SWIM_CORE_CONFIG_H_
 #define SWIM_CORE_CONFIG_H_
 
@@ -16,11 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/time/time.h"
 #include "core/address.h"
 #include "core/delegate.h"
 #include "core/limits.h"
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace swim {
 
@@ -44,30 +46,56 @@ enum class CompressionAlgo : uint8_t {
 
 struct Config {
   // --- identity and addresses -------------------------------------------
-  std::string name;                 // unique in the cluster
+  // Every field is documented; a field marked "not read by the core" is kept
+  // for Go-compatible configuration files and read only where stated.
+  std::string name;  // unique in the cluster
+  // The local IP literal net/ binds UDP and TCP on (not read by the core;
+  // sim/ assigns addresses itself).
   std::string bind_addr = "0.0.0.0";
-  int bind_port = 7946;             // 0: let the transport pick one
-  std::string advertise_addr;       // "" = derive from the bind address
-  int advertise_port = 7946;        // used only with advertise_addr
+  // The bound port; 0 lets the transport pick one. The core reads it as the
+  // default port of join addresses and of protocol-1 peers' messages.
+  int bind_port = 7946;
+  std::string advertise_addr;  // net/: "" = derive from the bind address
+  int advertise_port = 7946;   // net/: used only with advertise_addr
 
   // --- protocol -----------------------------------------------------------
-  uint8_t protocol_version = 2;     // ProtocolVersion2Compatible
+  // The protocol version we speak (1..5; 2 = ProtocolVersion2Compatible).
+  // Below 2, ports in messages are ignored and bind_port is assumed; 1 also
+  // selects the padded encryption format.
+  uint8_t protocol_version = 2;
+  // Deadline of every stream exchange (push/pull, reliable user messages).
   absl::Duration tcp_timeout = absl::Seconds(10);
+  // Members asked to ping a probe target for us when it missed our ping.
   int indirect_checks = 3;
+  // Each broadcast is sent retransmit_mult x ceil(log10(n + 1)) times.
   int retransmit_mult = 4;
+  // Suspicion timeout min = suspicion_mult x log10(n) x probe_interval;
+  // suspicion_mult - 2 independent confirmations shrink it towards min.
   int suspicion_mult = 4;
+  // The suspicion timeout starts at suspicion_max_timeout_mult x min.
   int suspicion_max_timeout_mult = 6;
+  // Period of push/pull anti-entropy (scaled up with the cluster size).
   absl::Duration push_pull_interval = absl::Seconds(30);  // 0 = off
+  // One member is probed per probe_interval (scaled by the health score).
   absl::Duration probe_interval = absl::Seconds(1);
+  // Wait for a direct ack before asking for indirect probes.
   absl::Duration probe_timeout = absl::Milliseconds(500);
+  // No TCP fallback ping, for every node or for the nodes the function names.
   bool disable_tcp_pings = false;
   std::function<bool(const std::string& node)> disable_tcp_pings_for_node;
+  // Lifeguard: the health score ranges over [0, awareness_max_multiplier).
   int awareness_max_multiplier = 8;
+  // Every gossip_interval, queued broadcasts go to gossip_nodes members.
   absl::Duration gossip_interval = absl::Milliseconds(200);
   int gossip_nodes = 3;
+  // Dead members still get gossip (a chance to refute) this long, and are
+  // reaped from the table after it.
   absl::Duration gossip_to_the_dead_time = absl::Seconds(30);
+  // With a keyring: refuse unencrypted input (incoming) and encrypt what we
+  // send (outgoing). Turn off only to roll encryption into a cluster.
   bool gossip_verify_incoming = true;
   bool gossip_verify_outgoing = true;
+  // Compress outgoing messages (compression_algo) when that makes them shorter.
   bool enable_compression = true;
 
   // --- encryption -----------------------------------------------------------
@@ -76,28 +104,44 @@ struct Config {
   std::string secret_key;
   std::shared_ptr<security::Keyring> keyring;
 
-  // --- delegates (not owned) --------------------------------------------------
-  Delegate* delegate = nullptr;
+  // --- delegates (not owned; see delegate.h)
+  // -----------------------------------
+  Delegate* delegate = nullptr;  // meta, user messages, user state
+  // The delegate protocol versions we advertise (DCur, DMin, DMax in our
+  // version vector); push/pull refuses peers whose ranges exclude them.
   uint8_t delegate_protocol_version = 0;
   uint8_t delegate_protocol_min = 0;
   uint8_t delegate_protocol_max = 0;
-  EventDelegate* events = nullptr;
-  ConflictDelegate* conflict = nullptr;
-  MergeDelegate* merge = nullptr;
-  PingDelegate* ping = nullptr;
-  AliveDelegate* alive = nullptr;
+  EventDelegate* events = nullptr;       // join / leave / update / suspect
+  ConflictDelegate* conflict = nullptr;  // a name claimed by two addresses
+  MergeDelegate* merge = nullptr;        // may veto a join's push/pull
+  PingDelegate* ping = nullptr;          // ack payloads and round-trip times
+  AliveDelegate* alive = nullptr;        // may veto an alive message
 
-  // --- environment ------------------------------------------------------------
+  // --- environment
+  // ------------------------------------------------------------ Go's resolver
+  // configuration. Not read: name resolution is the Env's (net/ uses the system
+  // resolver). Kept for Go-compatible config files.
   std::string dns_config_path = "/etc/resolv.conf";
+  // Go's bound on its handoff queues. Not read: this implementation has no
+  // handoff queues (every message is handled at once, see memberlist.cc).
   int handoff_queue_depth = 1024;
+  // The largest packet we build: piggybacked gossip fills up to it.
   int udp_buffer_size = 1400;
-  absl::Duration dead_node_reclaim_time = absl::ZeroDuration();  // 0 = never
+  // A dead member's name may be taken by a new address after this long;
+  // 0 = never (a left member's name may always be).
+  absl::Duration dead_node_reclaim_time = absl::ZeroDuration();
+  // Go: refuse join addresses without a node name. NOT YET ENFORCED here
+  // (issue 16 implements it); a name-less seed is contacted as usual.
   bool require_node_names = false;
-  std::vector<IpNetwork> cidrs_allowed;  // empty = allow all
+  // Only these networks may send to us or be members; empty = allow all.
+  std::vector<IpNetwork> cidrs_allowed;
 
-  // --- go-doudou fork ---------------------------------------------------------
-  // Period of the weight computation and gossip; 0 disables it.
+  // --- go-doudou fork
+  // --------------------------------------------------------- Period of the
+  // weight computation and gossip; 0 disables it.
   absl::Duration weight_interval = absl::ZeroDuration();
+  // How IPs are written in messages (see AddressMode): one per cluster.
   AddressMode address_mode = AddressMode::kBinary;
   // Weight messages (type 14) are unknown to upstream Go nodes (they log and
   // drop them). They are sent only when gossip_weights is true AND the
@@ -110,7 +154,9 @@ struct Config {
   bool gossip_weights = false;
   uint8_t weight_min_delegate_version = 0;
 
-  // --- this implementation ----------------------------------------------------
+  // --- this implementation
+  // ---------------------------------------------------- What
+  // enable_compression uses (kSnappy only in C++-only clusters).
   CompressionAlgo compression_algo = CompressionAlgo::kLzw;
   // After a successful Join, run one more (non-join) push/pull with a seed
   // that answered, after a random delay in [0.5, 1] x probe_interval. When
@@ -131,9 +177,9 @@ struct Config {
   // roughly 64k x (name + meta + ~100 bytes).
   size_t max_members = limits::kDefaultMaxMembers;
 
-  // Simulator negative scenarios only: a PlantedBug bit mask (see
-  // core/memberlist.h). Ignored unless the binary was built from
-  // //core:memberlist_planted_bugs.
+  // Simulator negative scenarios and property tests only: a PlantedBug bit
+  // mask (core/internal/planted_bugs.h). Ignored unless the binary was built
+  // from the testonly //core:memberlist_planted_bugs.
   uint32_t planted_bugs = 0;
 
   // Checks every field and combination; returns InvalidArgument naming the

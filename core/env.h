@@ -3,7 +3,8 @@
 // The core (core::Memberlist and everything below it) never opens a socket,
 // reads a clock, starts a thread or draws from a global random source. All of
 // that comes through an Env, and everything the core decides leaves through
-// it. Two implementations exist:
+// it. (What arrives unasked, packets and streams, comes in through the other
+// half of the seam, Inbound in core/inbound.h.) Two implementations exist:
 //
 //   sim::SimEnv   binds a node to a sim::World: a virtual clock, an event
 //                 queue, a simulated network with faults. Deterministic.
@@ -38,19 +39,31 @@
 #include <string_view>
 #include <vector>
 
+#include "core/address.h"
+#include "core/bytes.h"
+#include "core/time.h"
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "core/address.h"
-#include "core/time.h"
 
 namespace swim {
 
-using Bytes = std::vector<uint8_t>;
-using ByteSpan = absl::Span<const uint8_t>;
-
 enum class LogLevel : uint8_t { kDebug, kInfo, kWarn, kError };
-std::string_view LogLevelName(LogLevel level);
+
+inline std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarn:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "?";
+}
 
 // Identifies a scheduled timer. 0 is never a valid id.
 using TimerId = uint64_t;

@@ -36,10 +36,6 @@ inline constexpr size_t kMaxDecompressedBytes = kMaxStreamBytes;
 // wire, so this is far above what 20 MiB could carry legitimately.
 inline constexpr size_t kMaxPushPullNodes = 1 << 20;
 inline constexpr size_t kMaxNodeNameLength = 64 * 1024;
-// Concurrent inbound push/pulls served (memberlist's maxPushPulls).
-inline constexpr size_t kMaxConcurrentPushPulls = 128;
-// Handoff queue depth (memberlist's HandoffQueueDepth default).
-inline constexpr size_t kHandoffQueueDepthDefault = 1024;
 // Indirect probes in flight for one probe.
 inline constexpr size_t kMaxIndirectChecks = 64;
 // Nesting of compound/compress layers the test tools (tests/wire) follow.

@@ -1,8 +1,9 @@
 // Counters, gauges and timing samples, named as Go memberlist emits them
 // (e.g. "memberlist.msg.suspect", "memberlist.degraded.probe").
 //
-// The core writes to a Metrics object it owns; net/ and sim/ read it. Names
-// are kept in ordered maps so dumps are deterministic.
+// The core writes to a Metrics object it owns, naming every metric with a
+// constant from core/metric_names.h; net/ and sim/ read it. Names are kept
+// in ordered maps so dumps are deterministic.
 #ifndef SWIM_CORE_METRICS_H_
 #define SWIM_CORE_METRICS_H_
 
@@ -10,6 +11,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+
+#include "core/metric_names.h"
 
 #include "absl/time/time.h"
 
@@ -23,6 +26,13 @@ struct TimingStats {
 
 class Metrics {
  public:
+  // The core's own metrics, by their typed names (core/metric_names.h).
+  void Incr(MetricName name, uint64_t by = 1) { Incr(name.str, by); }
+  void SetGauge(MetricName name, double value) { SetGauge(name.str, value); }
+  void AddTiming(MetricName name, absl::Duration d) { AddTiming(name.str, d); }
+  uint64_t Counter(MetricName name) const { return Counter(name.str); }
+
+  // Any name (net/ and sim/ count their own).
   void Incr(std::string_view name, uint64_t by = 1) {
     auto it = counters_.find(name);  // no allocation on the hot path
     if (it == counters_.end()) it = counters_.emplace(name, 0).first;

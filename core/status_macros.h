@@ -13,16 +13,16 @@
 
 // Evaluates `expr` (an absl::Status); returns it from the enclosing function
 // if it is not OK.
-#define RETURN_IF_ERROR(expr)                                           \
+#define SWIM_RETURN_IF_ERROR(expr)                                           \
   do {                                                                  \
     ::absl::Status swim_status_ = (expr);                               \
     if (__builtin_expect(!swim_status_.ok(), 0)) return swim_status_;   \
   } while (0)
 
-// `ASSIGN_OR_RETURN(auto x, F())` or `ASSIGN_OR_RETURN(x, F())`: evaluates an
+// `SWIM_ASSIGN_OR_RETURN(auto x, F())` or `SWIM_ASSIGN_OR_RETURN(x, F())`: evaluates an
 // absl::StatusOr<T>; on error returns its status, else moves the value into
 // the left-hand side.
-#define ASSIGN_OR_RETURN(lhs, expr)                                        \
+#define SWIM_ASSIGN_OR_RETURN(lhs, expr)                                        \
   SWIM_ASSIGN_OR_RETURN_IMPL(SWIM_STATUS_CONCAT(swim_statusor_, __LINE__), \
                              lhs, expr)
 

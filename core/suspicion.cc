@@ -23,13 +23,15 @@ double GoSeconds(absl::Duration d) {
 
 absl::Duration RemainingSuspicionTime(int n, int k, absl::Duration elapsed,
                                       absl::Duration min, absl::Duration max) {
+  SWIM_DCHECK(min <= max && n >= 0);
   absl::Duration timeout = min;
   // Go divides by ln(k+1) = 0 for k = 0 and gets +Inf or NaN, which both end
   // at `min`; say so directly instead of relying on float edge cases.
   if (k >= 1) {
-    const double frac =
-        std::log(static_cast<double>(n) + 1.0) / std::log(static_cast<double>(k) + 1.0);
-    const double raw = GoSeconds(max) - frac * (GoSeconds(max) - GoSeconds(min));
+    const double frac = std::log(static_cast<double>(n) + 1.0) /
+                        std::log(static_cast<double>(k) + 1.0);
+    const double raw =
+        GoSeconds(max) - frac * (GoSeconds(max) - GoSeconds(min));
     const double ms = std::floor(1000.0 * raw);
     // Anything at or below min ends at min; also keeps the cast in range.
     if (std::isfinite(ms) && ms > absl::ToDoubleMilliseconds(min) &&
@@ -38,6 +40,8 @@ absl::Duration RemainingSuspicionTime(int n, int k, absl::Duration elapsed,
     }
     if (timeout < min) timeout = min;
   }
+  SWIM_DCHECK(timeout >= min &&
+              timeout <= max);  // confirmations only shorten it
   return timeout - elapsed;
 }
 
@@ -51,12 +55,14 @@ Suspicion::Suspicion(Env* env, std::string from, int k, absl::Duration min,
       token_(std::make_shared<Token>(Token{this, 0})),
       on_timeout_(std::move(on_timeout)) {
   SWIM_CHECK(env != nullptr);
+  SWIM_DCHECK(min <= max);
   seen_.insert(std::move(from));
   // Like Go, start the timer first and take the start time right after, so
   // any gap errs on the side of a longer timeout (none in practice: the Env
   // clock does not move during a call).
   Arm(k < 1 ? min : max);
   start_ = env_->Now();
+  SWIM_DCHECK(timer_ != 0 && !fired_);
 }
 
 Suspicion::~Suspicion() {
@@ -79,6 +85,7 @@ void Suspicion::Arm(absl::Duration delay) {
 
 void Suspicion::Fire() {
   if (fired_) return;
+  SWIM_DCHECK(n_ <= k_ || k_ < 1);
   fired_ = true;
   timer_ = 0;
   // on_timeout may destroy *this (the state machine drops its suspicion
@@ -93,6 +100,7 @@ bool Suspicion::Confirm(const std::string& from) {
   if (n_ >= k_) return false;
   if (!seen_.insert(from).second) return false;
   ++n_;
+  SWIM_DCHECK(n_ <= k_ && static_cast<size_t>(n_) + 1 == seen_.size());
   if (!fired_) {
     const absl::Duration remaining =
         RemainingSuspicionTime(n_, k_, env_->Now() - start_, min_, max_);

@@ -121,7 +121,7 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
     config.name = host;
     hostname_claim = config.name;
   }
-  RETURN_IF_ERROR(config.Validate());
+  SWIM_RETURN_IF_ERROR(config.Validate());
   std::optional<IpAddress> bind_ip = IpAddress::Parse(config.bind_addr);
   if (!bind_ip) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -309,7 +309,7 @@ absl::Status Memberlist::CheckCallable() const {
 absl::Status Memberlist::Await(
     const std::function<void(swim::Memberlist&,
                              std::function<void(absl::Status)>)>& op) {
-  RETURN_IF_ERROR(CheckCallable());
+  SWIM_RETURN_IF_ERROR(CheckCallable());
   auto w = std::make_shared<Waiter>();
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -441,7 +441,7 @@ absl::Status WithKeyring(
 }  // namespace
 
 absl::Status Memberlist::AddKey(std::string_view key) {
-  RETURN_IF_ERROR(CheckCallable());
+  SWIM_RETURN_IF_ERROR(CheckCallable());
   absl::Status s = ShutDownError();
   OnLoop([&](swim::Memberlist& core) {
     s = WithKeyring(core, [&](security::Keyring& r) { return r.AddKey(key); });
@@ -450,7 +450,7 @@ absl::Status Memberlist::AddKey(std::string_view key) {
 }
 
 absl::Status Memberlist::UseKey(std::string_view key) {
-  RETURN_IF_ERROR(CheckCallable());
+  SWIM_RETURN_IF_ERROR(CheckCallable());
   absl::Status s = ShutDownError();
   OnLoop([&](swim::Memberlist& core) {
     s = WithKeyring(core, [&](security::Keyring& r) { return r.UseKey(key); });
@@ -459,7 +459,7 @@ absl::Status Memberlist::UseKey(std::string_view key) {
 }
 
 absl::Status Memberlist::RemoveKey(std::string_view key) {
-  RETURN_IF_ERROR(CheckCallable());
+  SWIM_RETURN_IF_ERROR(CheckCallable());
   absl::Status s = ShutDownError();
   OnLoop([&](swim::Memberlist& core) {
     s = WithKeyring(core,

@@ -151,7 +151,6 @@ class Monitor {
 
   // Cheap: fraction of live nodes whose view matches the truth.
   double AgreementFraction() const;
-  bool ViewsConverged() const { return total_mismatch_ == 0; }
   // Call periodically (and after ground-truth changes): notices convergence.
   void Poll();
 

@@ -32,11 +32,11 @@ struct Cluster::Member final : public Host, public swim::EventDelegate {
   int index = 0;
   std::unique_ptr<swim::Memberlist> ml;
 
-  void OnPacket(const swim::Address& from, swim::ByteSpan data,
+  void HandlePacket(const swim::Address& from, swim::ByteSpan data,
                 swim::Instant received) override {
     if (ml) ml->HandlePacket(from, data, received);
   }
-  std::optional<swim::Bytes> OnStream(const swim::Address& from,
+  std::optional<swim::Bytes> HandleStream(const swim::Address& from,
                                       swim::ByteSpan request) override {
     if (!ml) return std::nullopt;
     return ml->HandleStream(from, request);

@@ -109,7 +109,6 @@ class Cluster {
   // Runs until pred() or `timeout` of virtual time; returns pred(). The
   // predicate is polled every check_interval() of virtual time (default
   // 1 ms), so times measured with it are exact to that quantum.
-  void set_check_interval(absl::Duration d) { check_interval_ = d; }
   absl::Duration check_interval() const { return check_interval_; }
   bool RunUntil(const std::function<bool()>& pred, absl::Duration timeout);
 

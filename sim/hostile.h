@@ -177,9 +177,9 @@ class HostilePeer final : public Host {
   uint32_t LearntIncarnation(const std::string& name) const;
 
   // sim::Host
-  void OnPacket(const swim::Address& from, swim::ByteSpan data,
+  void HandlePacket(const swim::Address& from, swim::ByteSpan data,
                 swim::Instant received) override;
-  std::optional<swim::Bytes> OnStream(const swim::Address& from,
+  std::optional<swim::Bytes> HandleStream(const swim::Address& from,
                                       swim::ByteSpan request) override;
 
  private:

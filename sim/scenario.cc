@@ -11,6 +11,7 @@
 
 #include <toml++/toml.h>
 
+#include "core/internal/planted_bugs.h"
 #include "core/memberlist.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
@@ -437,7 +438,7 @@ absl::StatusOr<Sections> ReadTopLevel(const Parser& p, const toml::table& root,
     const std::string key(k.str());
     if (key == "name") {
       SWIM_ASSIGN(sc.name, p.Str(v, key));
-      RETURN_IF_ERROR(CheckName(p, v, sc.name));
+      SWIM_RETURN_IF_ERROR(CheckName(p, v, sc.name));
     } else if (key == "description") {
       SWIM_ASSIGN(sc.description, p.Str(v, key));
     } else if (key == "cluster") {
@@ -522,7 +523,7 @@ absl::StatusOr<Overrides> ReadCluster(const Parser& p, const toml::node& node,
       if (have_seed)
         return p.Err(v, "give either \"seed\" or \"seeds\", not both");
       have_seed = true;
-      RETURN_IF_ERROR(ReadSeeds(p, v, key, sc));
+      SWIM_RETURN_IF_ERROR(ReadSeeds(p, v, key, sc));
     } else if (key == "duration") {
       SWIM_ASSIGN(sc.duration, p.Dur(v, key));
       if (sc.duration <= absl::ZeroDuration() ||
@@ -536,7 +537,7 @@ absl::StatusOr<Overrides> ReadCluster(const Parser& p, const toml::node& node,
     } else if (key == "join_stagger") {
       SWIM_ASSIGN(sc.join_stagger, p.Dur(v, key));
     } else if (key == "planted_bugs") {
-      RETURN_IF_ERROR(ReadPlantedBugs(p, v, key, sc));
+      SWIM_RETURN_IF_ERROR(ReadPlantedBugs(p, v, key, sc));
     } else if (ConfigFields().count(key) > 0) {
       overrides.emplace_back(&k, &v);
     } else {
@@ -562,7 +563,7 @@ absl::Status MakeConfig(const Parser& p, const Overrides& overrides,
     sc.config = swim::DefaultLocalConfig();
   }
   for (auto& [k, v] : overrides) {
-    RETURN_IF_ERROR(ConfigFields().at(std::string(k->str()))(p, *v, sc.config));
+    SWIM_RETURN_IF_ERROR(ConfigFields().at(std::string(k->str()))(p, *v, sc.config));
   }
   sc.config.planted_bugs = sc.planted_bugs;
   swim::Config probe = sc.config;
@@ -735,7 +736,7 @@ class Lifecycle {
 absl::Status CheckEvents(const Parser& p, const Scenario& sc,
                          const std::vector<const toml::table*>& tables,
                          const toml::node& size_node) {
-  RETURN_IF_ERROR(CheckFootprint(p, size_node, sc.size));
+  SWIM_RETURN_IF_ERROR(CheckFootprint(p, size_node, sc.size));
   int n = sc.size;
   Lifecycle life(n);
   for (size_t k = 0; k < sc.events.size(); ++k) {
@@ -763,11 +764,11 @@ absl::Status CheckEvents(const Parser& p, const Scenario& sc,
                                 " ends after the end of the run (duration = ",
                                 absl::FormatDuration(sc.duration), ")"));
     }
-    RETURN_IF_ERROR(life.Apply(p, e, t));
+    SWIM_RETURN_IF_ERROR(life.Apply(p, e, t));
     const int added = Action(e.action).adds_nodes(e.params);
     if (added > 0) {
       n += added;
-      RETURN_IF_ERROR(CheckFootprint(p, KeyOr(t, "count"), n));
+      SWIM_RETURN_IF_ERROR(CheckFootprint(p, KeyOr(t, "count"), n));
     }
   }
   return absl::OkStatus();
@@ -799,7 +800,7 @@ absl::Status ReadExpect(const Parser& p, const toml::node& node, Scenario& sc) {
   for (auto&& [k, v] : *t) {
     const std::string key(k.str());
     if (key == "expect_fail") {
-      RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.expect_fail));
+      SWIM_RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.expect_fail));
     } else if (key == "convergence_bound") {
       absl::Duration d;
       SWIM_ASSIGN(d, p.Dur(v, key));
@@ -824,9 +825,9 @@ absl::Status ReadCheckers(const Parser& p, const toml::node& node,
   for (auto&& [k, v] : *t) {
     const std::string key(k.str());
     if (key == "disable") {
-      RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.disabled_checkers));
+      SWIM_RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.disabled_checkers));
     } else if (key == "expect_fail") {
-      RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.expect_fail));
+      SWIM_RETURN_IF_ERROR(ReadCheckerNames(p, v, key, &sc.expect_fail));
     } else {
       return p.Err(k.source(),
                    absl::StrCat("unknown [checkers] key \"", key,
@@ -855,20 +856,20 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
   Overrides overrides;
   if (s.cluster != nullptr)
     SWIM_ASSIGN(overrides, ReadCluster(p, *s.cluster, sc));
-  RETURN_IF_ERROR(MakeConfig(
+  SWIM_RETURN_IF_ERROR(MakeConfig(
       p, overrides, s.cluster != nullptr ? s.cluster->source() : root.source(),
       sc));
-  if (s.network != nullptr) RETURN_IF_ERROR(ReadNetwork(p, *s.network, sc));
+  if (s.network != nullptr) SWIM_RETURN_IF_ERROR(ReadNetwork(p, *s.network, sc));
   std::vector<const toml::table*> tables;
   if (s.events != nullptr)
-    RETURN_IF_ERROR(ReadEvents(p, *s.events, sc, tables));
+    SWIM_RETURN_IF_ERROR(ReadEvents(p, *s.events, sc, tables));
   const toml::node* size_node = nullptr;
   if (s.cluster != nullptr && s.cluster->is_table())
     size_node = s.cluster->as_table()->get("size");
-  RETURN_IF_ERROR(
+  SWIM_RETURN_IF_ERROR(
       CheckEvents(p, sc, tables, size_node != nullptr ? *size_node : root));
-  if (s.expect != nullptr) RETURN_IF_ERROR(ReadExpect(p, *s.expect, sc));
-  if (s.checkers != nullptr) RETURN_IF_ERROR(ReadCheckers(p, *s.checkers, sc));
+  if (s.expect != nullptr) SWIM_RETURN_IF_ERROR(ReadExpect(p, *s.expect, sc));
+  if (s.checkers != nullptr) SWIM_RETURN_IF_ERROR(ReadCheckers(p, *s.checkers, sc));
   return sc;
 }
 

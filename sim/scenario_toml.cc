@@ -212,7 +212,7 @@ absl::StatusOr<LatencyModel> ParseLatencyModel(const TomlReader& r,
     absl::Status s = ReadLatencyKey(r, k, v, f);
     if (!s.ok()) return s;
   }
-  RETURN_IF_ERROR(CheckLatency(r, n, f));
+  SWIM_RETURN_IF_ERROR(CheckLatency(r, n, f));
   LatencyModel m;
   if (f.kind == "fixed") {
     m = LatencyModel::Fixed(f.base);

@@ -14,11 +14,12 @@ TOML_DEFINES = [
     "TOML_SHARED_LIB=1",
 ]
 
-def swim_sim_variant(suffix, core, local_defines = []):
+def swim_sim_variant(suffix, core, local_defines = [], testonly = False):
     """Defines cluster<suffix>, hostile<suffix>, scenario_runner<suffix>,
     swimsim<suffix>."""
     native.cc_library(
         name = "cluster" + suffix,
+        testonly = testonly,
         srcs = ["cluster.cc"],
         hdrs = ["cluster.h"],
         copts = SWIM_DEFAULT_COPTS,
@@ -30,6 +31,7 @@ def swim_sim_variant(suffix, core, local_defines = []):
     # Hostile peers for robustness tests and the `hostile` action (hostile.h).
     native.cc_library(
         name = "hostile" + suffix,
+        testonly = testonly,
         srcs = ["hostile.cc"],
         hdrs = ["hostile.h"],
         copts = SWIM_DEFAULT_COPTS,
@@ -43,6 +45,7 @@ def swim_sim_variant(suffix, core, local_defines = []):
     )
     native.cc_library(
         name = "scenario_runner" + suffix,
+        testonly = testonly,
         srcs = native.glob(["actions/*.cc"]) + [
             "checkers.cc",
             "chrome_trace.cc",
@@ -87,6 +90,7 @@ def swim_sim_variant(suffix, core, local_defines = []):
     )
     native.cc_binary(
         name = "swimsim" + suffix,
+        testonly = testonly,
         srcs = ["swimsim_main.cc"],
         copts = SWIM_DEFAULT_COPTS,
         deps = [

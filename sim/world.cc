@@ -342,7 +342,7 @@ void World::DeliverPacket(Event& ev) {
   ++dst.stats.packets_received;
   dst.stats.bytes_received += size;
   Trace(TraceKind::kDeliver, ev.from, ev.owner, size, {});
-  dst.host->OnPacket(nodes_[ev.from].address, ev.data, dst.env->Now());
+  dst.host->HandlePacket(nodes_[ev.from].address, ev.data, dst.env->Now());
 }
 
 World::Stream* World::FindStream(uint64_t handle) {
@@ -478,7 +478,7 @@ void World::DeliverStreamRequest(Event& ev) {
   dst.stats.stream_bytes_received += size;
   Trace(TraceKind::kStreamRequest, client, server, size, {});
   std::optional<swim::Bytes> reply =
-      dst.host->OnStream(nodes_[client].address, ev.data);
+      dst.host->HandleStream(nodes_[client].address, ev.data);
   if (ev.flags != static_cast<uint8_t>(swim::StreamReply::kMessage)) return;
   if (FindStream(ev.aux) == nullptr) return;  // client gave up already
   // A stalling server never answers: the client's timeout event decides.

@@ -29,7 +29,7 @@
 // and cause and, optionally, logged with its cause (drop_log()).
 //
 // Streams (SimEnv::StreamExchange) are modelled as whole messages, never
-// parsed or framed: the request reaches the server's Host::OnStream one
+// parsed or framed: the request reaches the server's Host::HandleStream one
 // one-way latency (+ transfer time at the sender's bandwidth) after the
 // call; with kMessage the reply reaches the client one more one-way latency
 // later (so one RTT + transfer); with kNone the client completes when the

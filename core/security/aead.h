@@ -17,7 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "core/env.h"
+#include "core/bytes.h"
 #include "core/security/keyring.h"
 
 namespace swim::security {

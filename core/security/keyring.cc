@@ -21,16 +21,16 @@ absl::StatusOr<Keyring> Keyring::Create(const std::vector<std::string>& keys,
   Keyring ring;
   if (keys.empty() && primary.empty()) return ring;
   if (!primary.empty()) {
-    RETURN_IF_ERROR(ring.AddKey(primary));
+    SWIM_RETURN_IF_ERROR(ring.AddKey(primary));
   }
   for (const std::string& k : keys) {
-    RETURN_IF_ERROR(ring.AddKey(k));
+    SWIM_RETURN_IF_ERROR(ring.AddKey(k));
   }
   return ring;
 }
 
 absl::Status Keyring::AddKey(std::string_view key) {
-  RETURN_IF_ERROR(ValidateKey(key));
+  SWIM_RETURN_IF_ERROR(ValidateKey(key));
   if (std::find(keys_.begin(), keys_.end(), key) != keys_.end()) {
     return absl::OkStatus();
   }

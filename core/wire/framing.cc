@@ -123,7 +123,7 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream, const security::Keyring* key
     if (stream.size() - kStreamHeaderSize < len) {
       return absl::InvalidArgumentError("truncated encrypted stream");
     }
-    ASSIGN_OR_RETURN(msg, security::DecryptPayload(*keyring,
+    SWIM_ASSIGN_OR_RETURN(msg, security::DecryptPayload(*keyring,
                                                    stream.subspan(kStreamHeaderSize, len),
                                                    stream.first(kStreamHeaderSize)));
     if (msg.empty()) return absl::InvalidArgumentError("decrypted stream message is empty");
@@ -138,7 +138,7 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream, const security::Keyring* key
     msg.assign(stream.begin(), stream.end());
   }
   if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
-    ASSIGN_OR_RETURN(Bytes inner, DecompressMessage(ByteSpan(msg).subspan(1),
+    SWIM_ASSIGN_OR_RETURN(Bytes inner, DecompressMessage(ByteSpan(msg).subspan(1),
                                                     limits::kMaxDecompressedBytes));
     // Go compresses a stream once (rawSendMsgStream); never inflate twice.
     if (inner[0] == static_cast<uint8_t>(MessageType::kCompress)) {

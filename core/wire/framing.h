@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/config.h"
-#include "core/env.h"
+#include "core/bytes.h"
 #include "core/security/keyring.h"
 #include "core/wire/msgpack.h"
 

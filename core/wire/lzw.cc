@@ -102,6 +102,42 @@ struct LzwReaderState {
   std::array<uint8_t, 2 * (1u << kMaxWidth) + 2> output{};
 };
 
+// Go's decoder adds entry `hi` = the expansion of `last` plus byte `c`.
+void AddEntry(LzwReaderState& st, uint16_t hi, uint16_t last, uint8_t c) {
+  st.suffix[hi] = c;
+  st.prefix[hi] = last;
+  st.length[hi] = static_cast<uint16_t>(st.length[last] + 1);
+  st.first[hi] = st.first[last];
+}
+
+// Writes the expansion of `code` (code <= hi) to dst: the table entry, or
+// for code == hi (an entry not yet in the table) last's expansion plus
+// last's first byte. Returns its length; *head is its first byte.
+size_t ExpandCode(const LzwReaderState& st, uint16_t code, uint16_t hi,
+                  uint16_t last, uint8_t* dst, uint8_t* head) {
+  uint16_t c = code;
+  size_t n = st.length[code];
+  if (n == 0)
+    n = 1;  // unreachable (see LzwReaderState); keeps writes in bounds
+  if (code == hi && last != kDecoderInvalidCode) {
+    n = static_cast<size_t>(st.length[last]) + 1;
+    dst[n - 1] = st.first[last];
+    c = last;
+    for (size_t k = n - 2; k > 0; --k) {
+      dst[k] = st.suffix[c];
+      c = st.prefix[c];
+    }
+  } else {
+    for (size_t k = n - 1; k > 0; --k) {
+      dst[k] = st.suffix[c];
+      c = st.prefix[c];
+    }
+  }
+  dst[0] = static_cast<uint8_t>(c);
+  *head = static_cast<uint8_t>(c);
+  return n;
+}
+
 }  // namespace
 
 void LzwCompress(ByteSpan in, Bytes* out) {
@@ -183,11 +219,7 @@ void LzwCompress(ByteSpan in, Bytes* out) {
 
 absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
   thread_local LzwReaderState st;
-  auto& suffix = st.suffix;
-  auto& prefix = st.prefix;
   auto& output = st.output;
-  auto& length = st.length;
-  auto& first = st.first;
   size_t in_pos = 0;
   uint32_t bits = 0;
   uint32_t n_bits = 0;
@@ -230,10 +262,7 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
     if (code < clear) {
       output[o++] = static_cast<uint8_t>(code);
       if (last != kDecoderInvalidCode) {
-        suffix[hi] = static_cast<uint8_t>(code);
-        prefix[hi] = last;
-        length[hi] = static_cast<uint16_t>(length[last] + 1);
-        first[hi] = first[last];
+        AddEntry(st, hi, last, static_cast<uint8_t>(code));
       }
     } else if (code == clear) {
       width = 1 + kLitWidth;
@@ -245,35 +274,9 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
       if (!flush()) return too_big();
       return absl::OkStatus();
     } else if (code <= hi) {
-      // The expansion of `code`, or for code == hi (an entry not yet in the
-      // table) last's expansion plus last's first byte.
-      uint16_t c = code;
-      size_t n = length[code];
-      if (n == 0)
-        n = 1;  // unreachable (see LzwReaderState); keeps writes in bounds
-      uint8_t* dst = output.data() + o;
-      if (code == hi && last != kDecoderInvalidCode) {
-        n = static_cast<size_t>(length[last]) + 1;
-        dst[n - 1] = first[last];
-        c = last;
-        for (size_t k = n - 2; k > 0; --k) {
-          dst[k] = suffix[c];
-          c = prefix[c];
-        }
-      } else {
-        for (size_t k = n - 1; k > 0; --k) {
-          dst[k] = suffix[c];
-          c = prefix[c];
-        }
-      }
-      dst[0] = static_cast<uint8_t>(c);
-      o += n;
-      if (last != kDecoderInvalidCode) {
-        suffix[hi] = static_cast<uint8_t>(c);
-        prefix[hi] = last;
-        length[hi] = static_cast<uint16_t>(length[last] + 1);
-        first[hi] = first[last];
-      }
+      uint8_t head = 0;
+      o += ExpandCode(st, code, hi, last, output.data() + o, &head);
+      if (last != kDecoderInvalidCode) AddEntry(st, hi, last, head);
     } else {
       return absl::InvalidArgumentError("lzw: invalid code");
     }

@@ -9,7 +9,7 @@
 #include <cstddef>
 
 #include "absl/status/status.h"
-#include "core/env.h"
+#include "core/bytes.h"
 
 namespace swim::wire {
 

@@ -465,7 +465,7 @@ absl::StatusOr<PushPullHeader> DecodePushPullHeader(ByteSpan body) {
 }
 
 absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode) {
-  ASSIGN_OR_RETURN(const PushPullHeader h, DecodePushPullHeader(body));
+  SWIM_ASSIGN_OR_RETURN(const PushPullHeader h, DecodePushPullHeader(body));
   const int64_t nodes = h.nodes;
   const int64_t user_state_len = h.user_state_len;
   Reader r(body.subspan(h.consumed));
@@ -528,7 +528,7 @@ absl::StatusOr<UserMsgHeader> DecodeUserMsgHeader(ByteSpan body) {
 }
 
 absl::StatusOr<std::string> DecodeUserStream(ByteSpan body) {
-  ASSIGN_OR_RETURN(const UserMsgHeader h, DecodeUserMsgHeader(body));
+  SWIM_ASSIGN_OR_RETURN(const UserMsgHeader h, DecodeUserMsgHeader(body));
   const int64_t len = h.user_msg_len;
   if (len <= 0) return std::string();  // Go: no message, no error
   const ByteSpan rest = body.subspan(h.consumed);

@@ -31,7 +31,7 @@
 #include "absl/status/statusor.h"
 #include "core/address.h"
 #include "core/config.h"
-#include "core/env.h"
+#include "core/bytes.h"
 #include "core/limits.h"
 #include "core/node.h"
 

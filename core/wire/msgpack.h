@@ -28,7 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/env.h"
+#include "core/bytes.h"
 
 namespace swim::wire::msgpack {
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/metric_names.h"
 #include "core/wire/messages.h"
 
 #include "absl/strings/str_cat.h"
@@ -31,15 +32,15 @@ class Unpacker {
           DecompressMessage(msg.subspan(1), budget_.decompressed_bytes);
       if (!inner.ok()) {
         Problem(inner.status().code() == absl::StatusCode::kResourceExhausted
-                    ? "memberlist.dropped.packet_budget"
-                    : "memberlist.malformed.compress",
+                    ? std::string(metric::kDroppedPacketBudget.str)
+                    : std::string(metric::kMalformedCompress.str),
                 inner.status());
         return;
       }
       out_->storage = *std::move(inner);
       const ByteSpan payload = out_->storage;
       if (payload[0] == static_cast<uint8_t>(MessageType::kCompress)) {
-        Problem("memberlist.malformed.nested",
+        Problem(std::string(metric::kMalformedNested.str),
                 absl::InvalidArgumentError("compression inside compression"));
         return;
       }
@@ -58,20 +59,20 @@ class Unpacker {
     }
     absl::StatusOr<CompoundParts> parts = DecodeCompound(msg.subspan(1));
     if (!parts.ok()) {
-      Problem("memberlist.malformed.compound", parts.status());
+      Problem(std::string(metric::kMalformedCompound.str), parts.status());
       return;
     }
     if (parts->truncated > 0) {
-      Problem("memberlist.malformed.compound_truncated",
+      Problem(std::string(metric::kMalformedCompoundTruncated.str),
               absl::InvalidArgumentError("compound parts missing"),
               parts->truncated);
     }
     for (ByteSpan part : parts->parts) {
       if (part.empty()) {
-        Problem("memberlist.malformed.message",
+        Problem(std::string(metric::kMalformedMessage.str),
                 absl::InvalidArgumentError("missing message type byte"));
       } else if (IsWrapper(part[0])) {
-        Problem("memberlist.malformed.nested",
+        Problem(std::string(metric::kMalformedNested.str),
                 absl::InvalidArgumentError(absl::StrCat(
                     "message type ", part[0], " inside a compound")));
       } else {
@@ -82,14 +83,14 @@ class Unpacker {
 
   void Leaf(ByteSpan msg) {
     if (leaves_ == budget_.leaves) {
-      Problem("memberlist.dropped.packet_budget",
+      Problem(std::string(metric::kDroppedPacketBudget.str),
               absl::ResourceExhaustedError("too many messages in one packet"));
       return;
     }
     ++leaves_;
     if (IsRequest(msg[0])) {
       if (requests_ == budget_.requests) {
-        Problem("memberlist.dropped.amplification",
+        Problem(std::string(metric::kDroppedAmplification.str),
                 absl::ResourceExhaustedError(
                     "more than one ping or indirect ping in one packet"));
         return;
@@ -122,7 +123,7 @@ UnpackedPacket UnpackPacket(ByteSpan msg, const PacketBudget& budget) {
   UnpackedPacket out;
   if (msg.empty()) {
     out.problems.push_back(
-        {"memberlist.malformed.message", 1,
+        {std::string(metric::kMalformedMessage.str), 1,
          absl::InvalidArgumentError("missing message type byte")});
     return out;
   }

@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-#include "core/env.h"
+#include "core/bytes.h"
 #include "core/limits.h"
 
 #include "absl/status/status.h"

@@ -30,7 +30,7 @@ class PingHost : public Host {
                  "ping", [this] { Tick(); });
   }
 
-  void OnPacket(const swim::Address& from, swim::ByteSpan data,
+  void HandlePacket(const swim::Address& from, swim::ByteSpan data,
                 swim::Instant received) override {
     if (data.empty()) return;
     if (data[0] == 'P') {
@@ -43,7 +43,7 @@ class PingHost : public Host {
     }
   }
 
-  std::optional<swim::Bytes> OnStream(const swim::Address& from,
+  std::optional<swim::Bytes> HandleStream(const swim::Address& from,
                                       swim::ByteSpan request) override {
     ++streams_served;
     swim::Bytes reply(request.rbegin(), request.rend());

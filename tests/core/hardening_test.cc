@@ -5,6 +5,7 @@
 
 #include "core/limits.h"
 #include "core/memberlist.h"
+#include "core/reaped_names.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
 #include "core/wire/unpack.h"

@@ -26,6 +26,7 @@
 #include <rapidcheck.h>
 
 #include "core/config.h"
+#include "core/internal/planted_bugs.h"
 #include "core/memberlist.h"
 
 #include "absl/status/status.h"

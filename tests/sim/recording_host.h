@@ -21,12 +21,12 @@ class RecordingHost : public Host {
  public:
   explicit RecordingHost(World* world) : world_(world) {}
 
-  void OnPacket(const swim::Address& from, swim::ByteSpan data,
+  void HandlePacket(const swim::Address& from, swim::ByteSpan data,
                 swim::Instant received) override {
     packets.push_back(
         {from, std::string(data.begin(), data.end()), world_->Now()});
   }
-  std::optional<swim::Bytes> OnStream(const swim::Address& from,
+  std::optional<swim::Bytes> HandleStream(const swim::Address& from,
                                       swim::ByteSpan request) override {
     streams.push_back(
         {from, std::string(request.begin(), request.end()), world_->Now()});

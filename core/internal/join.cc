@@ -1,0 +1,129 @@
+#include "core/internal/join.h"
+
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "core/check.h"
+#include "core/internal/messenger.h"
+#include "core/internal/prober.h"
+#include "core/metric_names.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace swim::internal {
+
+namespace {
+
+// One Join in progress: push/pulls with every seed address, concurrently.
+struct JoinState {
+  int pending = 0;
+  int contacted = 0;
+  std::vector<std::string> errors;
+  JoinCallback done;
+  bool resolving = true;
+};
+
+// Reports the join once nothing is pending.
+void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
+  if (st->pending > 0 || st->resolving) return;
+  SWIM_DCHECK(st->done != nullptr);
+  absl::Status s = absl::OkStatus();
+  if (st->contacted == 0) {
+    s = absl::UnavailableError(st->errors.empty()
+                                   ? std::string("no join addresses given")
+                                   : absl::StrJoin(st->errors, "; "));
+  } else if (!ctx.shutdown &&
+             ctx.config.gossip_interval > absl::ZeroDuration()) {
+    // Tell the cluster about us right away instead of waiting for the
+    // next gossip tick: the seed already knows us, the rest learn it now.
+    ctx.After(absl::ZeroDuration(), "gossip",
+              [&ctx] { ctx.prober->GossipTick(); });
+  }
+  JoinCallback cb = std::move(st->done);
+  cb(st->contacted, s);
+}
+
+// See Config::join_sync: one more push/pull with the first seed that
+// answered, after a random delay in [0.5, 1] x probe_interval.
+void ScheduleJoinSync(NodeContext& ctx, const Address& addr) {
+  SWIM_DCHECK(ctx.config.probe_interval > absl::ZeroDuration());
+  const int64_t half = absl::ToInt64Nanoseconds(ctx.config.probe_interval) / 2;
+  const absl::Duration delay = absl::Nanoseconds(
+      half + static_cast<int64_t>(ctx.env->Random() %
+                                  static_cast<uint64_t>(half + 1)));
+  ctx.After(delay, "join_sync", [&ctx, addr] {
+    ctx.metrics.Incr(metric::kJoinSync);
+    ctx.messenger->PushPullWith(addr, /*join=*/false, [](absl::Status) {});
+  });
+}
+
+void JoinPushPull(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
+                  const Address& addr) {
+  ++st->pending;
+  ctx.messenger->PushPullWith(
+      addr, /*join=*/true, [&ctx, st, addr](absl::Status s) {
+        --st->pending;
+        SWIM_DCHECK(st->pending >= 0);
+        if (s.ok()) {
+          ++st->contacted;
+          if (st->contacted == 1 && ctx.config.join_sync && !ctx.shutdown &&
+              ctx.config.probe_interval > absl::ZeroDuration()) {
+            ScheduleJoinSync(ctx, addr);
+          }
+        } else {
+          st->errors.push_back(absl::StrCat("Failed to join ", addr.ToString(),
+                                            ": ", std::string(s.message())));
+        }
+        FinishJoinIfDone(ctx, st);
+      });
+}
+
+// Resolves one seed (IP literals at once, names through the Env) and starts
+// a push/pull with every address it names.
+void JoinSeed(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
+              const std::string& seed) {
+  absl::StatusOr<JoinTarget> t =
+      ParseJoinAddress(seed, static_cast<uint16_t>(ctx.config.bind_port));
+  if (!t.ok()) {
+    st->errors.push_back(absl::StrCat("Failed to resolve ", seed, ": ",
+                                      std::string(t.status().message())));
+    return;
+  }
+  if (std::optional<IpAddress> ip = IpAddress::Parse(t->host); ip.has_value()) {
+    JoinPushPull(ctx, st, Address{*ip, t->port, t->node_name});
+    return;
+  }
+  ++st->pending;
+  std::weak_ptr<bool> alive = ctx.alive_token;
+  ctx.env->Resolve(t->host, [&ctx, alive, st, t = *t,
+                             seed](absl::StatusOr<std::vector<IpAddress>> ips) {
+    if (alive.expired()) return;
+    --st->pending;
+    if (!ips.ok() || ips->empty()) {
+      st->errors.push_back(
+          absl::StrCat("Failed to resolve ", seed, ": ",
+                       ips.ok() ? std::string("no addresses")
+                                : std::string(ips.status().message())));
+    } else {
+      for (const IpAddress& ip : *ips)
+        JoinPushPull(ctx, st, Address{ip, t.port, t.node_name});
+    }
+    FinishJoinIfDone(ctx, st);
+  });
+}
+
+}  // namespace
+
+void JoinCluster(NodeContext& ctx, const std::vector<std::string>& seeds,
+                 JoinCallback done) {
+  SWIM_DCHECK(!ctx.shutdown && done != nullptr);
+  auto st = std::make_shared<JoinState>();
+  st->done = std::move(done);
+  for (const std::string& seed : seeds) JoinSeed(ctx, st, seed);
+  st->resolving = false;
+  FinishJoinIfDone(ctx, st);
+}
+
+}  // namespace swim::internal

@@ -1,0 +1,136 @@
+// MemberTable: one node's table of members (Go's nodes / nodeMap).
+//
+// Records live in a slab (stable addresses, freed slots reused); the probe
+// order is a vector of record pointers, shuffled each round; a name index
+// finds a record by name (lookup only: never iterated for behaviour, so
+// hash order cannot leak into what the node does).
+//
+// The table knows nothing of the protocol's rules: StateRules decides what
+// a record becomes, the Prober walks the probe order and asks for reaping.
+#ifndef SWIM_CORE_INTERNAL_MEMBER_TABLE_H_
+#define SWIM_CORE_INTERNAL_MEMBER_TABLE_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/address.h"
+#include "core/env.h"
+#include "core/node.h"
+#include "core/time.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
+
+namespace swim::internal {
+
+// A member as the table keeps it: compact, because the simulator holds
+// 10,000 tables of 10,000 entries (about 80 bytes each plus 16 of index).
+// The public Node is built from it on demand (NodeContext::ToNode).
+struct CompactNode {
+  std::string name;  // names of up to 15 bytes need no heap (SSO)
+  IpAddress addr;
+  uint16_t port = 0;
+  NodeState state = NodeState::kAlive;
+  VersionVector vsn{};
+  uint32_t incarnation = 0;
+  std::unique_ptr<std::string> meta_ptr;  // null when empty
+
+  const std::string& meta() const;
+  void set_meta(std::string m) {
+    if (m.empty()) {
+      meta_ptr.reset();
+    } else {
+      meta_ptr = std::make_unique<std::string>(std::move(m));
+    }
+  }
+  uint8_t pmin() const { return vsn[0]; }
+  uint8_t pmax() const { return vsn[1]; }
+  uint8_t pcur() const { return vsn[2]; }
+  uint8_t dmin() const { return vsn[3]; }
+  uint8_t dmax() const { return vsn[4]; }
+  uint8_t dcur() const { return vsn[5]; }
+  Address address() const { return Address{addr, port, name}; }
+};
+
+struct NodeRecord {
+  CompactNode node;
+  Instant state_change;
+};
+
+inline bool DeadOrLeft(NodeState s) {
+  return s == NodeState::kDead || s == NodeState::kLeft;
+}
+
+class MemberTable {
+ public:
+  // *env must outlive the table; it supplies the clock and the randomness
+  // of insert positions, shuffles and random picks.
+  explicit MemberTable(Env* env) : env_(env) {}
+  MemberTable(const MemberTable&) = delete;
+  MemberTable& operator=(const MemberTable&) = delete;
+
+  NodeRecord* Find(std::string_view name);
+  const NodeRecord* Find(std::string_view name) const;
+
+  // Adds `name` as a kDead stub (so the update that follows counts as a
+  // join) at a random position of the probe order.
+  // REQUIRES: no record named `name`.
+  NodeRecord* Insert(const std::string& name);
+
+  // Go's moveDeadNodes + shuffle: drops every dead record whose state is
+  // older than `dead_time`, calling on_reap(record) before each is freed,
+  // then shuffles the probe order. Returns how many were reaped.
+  size_t ReapAndShuffle(absl::Duration dead_time,
+                        const std::function<void(const NodeRecord&)>& on_reap);
+
+  // Up to k distinct records not excluded, picked at random (Go's
+  // kRandomNodes: at most 3n draws).
+  std::vector<NodeRecord*> KRandom(
+      int k, const std::function<bool(const NodeRecord&)>& exclude);
+
+  // True if a member other than `self` is alive or suspect.
+  bool AnyAliveExcept(std::string_view self) const;
+  // Members that are alive or suspect.
+  int NumLive() const;
+
+  // The probe order.
+  size_t size() const { return order_.size(); }
+  NodeRecord* at(size_t i) { return order_[i]; }
+  const std::vector<NodeRecord*>& order() const { return order_; }
+
+  // Slab, index and order describe the same records.
+  void CheckInvariants() const;
+
+ private:
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const;
+    size_t operator()(const NodeRecord* r) const;
+  };
+  struct NameEq {
+    using is_transparent = void;
+    bool operator()(const NodeRecord* a, const NodeRecord* b) const {
+      return a->node.name == b->node.name;
+    }
+    bool operator()(const NodeRecord* a, std::string_view b) const {
+      return a->node.name == b;
+    }
+    bool operator()(std::string_view a, const NodeRecord* b) const {
+      return a == b->node.name;
+    }
+  };
+
+  Env* const env_;
+  std::deque<NodeRecord> slab_;
+  std::vector<NodeRecord*> free_records_;
+  std::vector<NodeRecord*> order_;
+  absl::flat_hash_set<NodeRecord*, NameHash, NameEq> index_;
+};
+
+}  // namespace swim::internal
+
+#endif  // SWIM_CORE_INTERNAL_MEMBER_TABLE_H_

@@ -1,0 +1,608 @@
+#include "core/internal/messenger.h"
+
+#include <memory>
+#include <utility>
+
+#include "core/check.h"
+#include "core/internal/prober.h"
+#include "core/internal/state_rules.h"
+#include "core/internal/weights.h"
+#include "core/limits.h"
+#include "core/metric_names.h"
+#include "core/security/keyring.h"
+#include "core/util.h"
+#include "core/wire/unpack.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace swim::internal {
+
+namespace {
+
+// A broadcast of memberlist's own (alive/suspect/dead), named by node so a
+// newer one about the same node replaces it.
+class MemberlistBroadcast final : public Broadcast {
+ public:
+  MemberlistBroadcast(std::string name, Bytes msg, std::function<void()> notify,
+                      int transmit_scale)
+      : name_(std::move(name)),
+        msg_(std::move(msg)),
+        notify_(std::move(notify)),
+        transmit_scale_(transmit_scale) {}
+  ByteSpan Message() const override { return msg_; }
+  std::string_view Name() const override { return name_; }
+  int TransmitScale() const override { return transmit_scale_; }
+  void Finished() override {
+    if (notify_) {
+      auto n = std::move(notify_);
+      notify_ = nullptr;
+      n();
+    }
+  }
+
+ private:
+  std::string name_;
+  Bytes msg_;
+  std::function<void()> notify_;
+  int transmit_scale_;
+};
+
+}  // namespace
+
+Messenger::Messenger(NodeContext& ctx)
+    : ctx_(ctx),
+      broadcasts_([&ctx] { return static_cast<int>(ctx.table.size()); },
+                  ctx.config.retransmit_mult),
+      encryption_version_(ctx.config.protocol_version == 1 ? 0 : 1) {}
+
+// ---------------------------------------------------------------------------
+// Broadcasts
+// ---------------------------------------------------------------------------
+
+void Messenger::QueueBroadcast(std::string name, Bytes msg,
+                               std::function<void()> notify,
+                               int transmit_scale) {
+  SWIM_DCHECK(!msg.empty());
+  SWIM_DCHECK(transmit_scale >= 1);
+  broadcasts_.QueueBroadcast(std::make_unique<MemberlistBroadcast>(
+      std::move(name), std::move(msg), std::move(notify), transmit_scale));
+}
+
+std::vector<Bytes> Messenger::GetBroadcasts(size_t overhead, size_t limit,
+                                            const NodeRecord* to) {
+  std::vector<Bytes> out = broadcasts_.GetBroadcasts(overhead, limit);
+  size_t used = 0;
+  for (const Bytes& m : out) used += m.size() + overhead;
+  SWIM_DCHECK(used <= limit);
+  if (ctx_.weights->PeerAccepts(to) && limit > used + overhead) {
+    std::vector<Bytes> w =
+        ctx_.weights->queue().GetBroadcasts(overhead, limit - used);
+    for (Bytes& m : w) {
+      used += m.size() + overhead;
+      out.push_back(std::move(m));
+    }
+  }
+  Delegate* delegate = ctx_.config.delegate;
+  if (delegate != nullptr && limit > used &&
+      limit - used > overhead + limits::kUserMsgOverhead) {
+    std::vector<std::string> user = delegate->GetBroadcasts(
+        overhead + limits::kUserMsgOverhead, limit - used);
+    for (const std::string& u : user) {
+      if (u.empty()) continue;  // an empty part would crash a Go receiver
+      Bytes framed;
+      wire::EncodeUserPacket(u, &framed);
+      out.push_back(std::move(framed));
+    }
+  }
+  // A compound holds at most 127 parts (primary included, so 126 extras
+  // when piggybacking): Go 0.2.2 misreads more.
+  constexpr size_t kMaxExtras = limits::kMaxCompoundParts - 1;
+  if (out.size() > kMaxExtras) {
+    ctx_.metrics.Incr(metric::kDroppedCompoundParts, out.size() - kMaxExtras);
+    out.resize(kMaxExtras);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Sending
+// ---------------------------------------------------------------------------
+
+const security::Keyring* Messenger::InboundKeyring() const {
+  return ctx_.config.EncryptionEnabled() ? ctx_.config.keyring.get() : nullptr;
+}
+
+wire::OutgoingOptions Messenger::PacketOptions(const NodeRecord* to) const {
+  const Config& c = ctx_.config;
+  wire::OutgoingOptions o;
+  o.compress = c.enable_compression;
+  o.algo = c.compression_algo;
+  o.crc = to != nullptr && to->node.pmax() >= limits::kProtocolVersionCrc;
+  if (c.EncryptionEnabled() && c.gossip_verify_outgoing)
+    o.keyring = c.keyring.get();
+  o.encryption_version = encryption_version_;
+  return o;
+}
+
+void Messenger::CountSent(MetricName kind, size_t bytes) {
+  ctx_.metrics.Incr(kind, bytes);
+}
+
+void Messenger::RawSendPacket(const Address& to, const NodeRecord* node,
+                              ByteSpan msg) {
+  SWIM_DCHECK(!msg.empty());
+  // `node` is set exactly where Go passes one (gossip, the suspect probe,
+  // SendBestEffort): only those packets get the CRC header. Go's other
+  // sends look the node up by IP string, which finds nothing unless a
+  // node is named after its IP; we send those without CRC, as Go does in
+  // practice (5 bytes a packet less on every ping and ack).
+  Bytes packet = wire::EncodePacket(
+      msg, PacketOptions(node),
+      [this](absl::Span<uint8_t> out) { ctx_.env->SecureRandom(out); });
+  SWIM_DCHECK(!packet.empty());
+  CountSent(metric::kUdpSent, packet.size());
+  ctx_.metrics.Incr(metric::kUdpPacketsSent);
+  ctx_.env->SendPacket(to, std::move(packet));
+}
+
+void Messenger::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
+  SWIM_DCHECK(!msg.empty());
+  const Config& c = ctx_.config;
+  if (node == nullptr && !to.name.empty()) node = ctx_.table.Find(to.name);
+  size_t avail = static_cast<size_t>(c.udp_buffer_size);
+  const size_t used =
+      msg.size() + limits::kCompoundHeaderOverhead +
+      (c.EncryptionEnabled() && c.gossip_verify_outgoing ? EncryptionOverhead()
+                                                         : 0u);
+  std::vector<Bytes> extra;
+  if (avail > used) {
+    avail -= used;
+    extra = GetBroadcasts(limits::kCompoundPartOverhead, avail, node);
+  }
+  if (extra.empty()) {
+    RawSendPacket(to, nullptr, msg);
+    return;
+  }
+  std::vector<Bytes> parts;
+  parts.reserve(extra.size() + 1);
+  parts.push_back(std::move(msg));
+  for (Bytes& e : extra) parts.push_back(std::move(e));
+  SWIM_DCHECK(parts.size() <= limits::kMaxCompoundParts);
+  Bytes compound = wire::MakeCompound(parts);
+  RawSendPacket(to, nullptr, compound);
+}
+
+Bytes Messenger::EncodeStreamMsg(ByteSpan msg) const {
+  SWIM_DCHECK(!msg.empty());
+  wire::OutgoingOptions o = PacketOptions(nullptr);
+  o.crc = false;
+  return wire::EncodeStream(
+      msg, o, [this](absl::Span<uint8_t> out) { ctx_.env->SecureRandom(out); });
+}
+
+absl::StatusOr<Bytes> Messenger::OpenStream(ByteSpan stream) const {
+  return wire::DecodeStream(stream, InboundKeyring(),
+                            ctx_.config.gossip_verify_incoming);
+}
+
+// ---------------------------------------------------------------------------
+// User messages
+// ---------------------------------------------------------------------------
+
+absl::Status Messenger::SendBestEffort(const std::string& node,
+                                       std::string_view msg) {
+  const NodeRecord* r = ctx_.table.Find(node);
+  if (r == nullptr)
+    return absl::NotFoundError(absl::StrCat("unknown node ", node));
+  if (msg.size() + 1 > limits::kMaxPacketSize - 100) {
+    return absl::InvalidArgumentError("message too large for a packet");
+  }
+  Bytes buf;
+  wire::EncodeUserPacket(msg, &buf);
+  RawSendPacket(r->node.address(), r, buf);
+  return absl::OkStatus();
+}
+
+absl::Status Messenger::SendToAddress(const Address& to, std::string_view msg) {
+  if (to.ip.empty() || to.port == 0) {
+    return absl::InvalidArgumentError("address needs an IP and a port");
+  }
+  if (msg.size() + 1 > limits::kMaxPacketSize - 100) {
+    return absl::InvalidArgumentError("message too large for a packet");
+  }
+  Bytes buf;
+  wire::EncodeUserPacket(msg, &buf);
+  RawSendPacket(to, nullptr, buf);
+  return absl::OkStatus();
+}
+
+void Messenger::SendReliable(const std::string& node, std::string_view msg,
+                             std::function<void(absl::Status)> done) {
+  SWIM_DCHECK(done != nullptr);
+  const NodeRecord* r = ctx_.table.Find(node);
+  if (r == nullptr) {
+    done(absl::NotFoundError(absl::StrCat("unknown node ", node)));
+    return;
+  }
+  Bytes buf;
+  wire::EncodeUserStream(msg, &buf);
+  Bytes stream = EncodeStreamMsg(buf);
+  CountSent(metric::kTcpSent, stream.size());
+  std::weak_ptr<bool> alive = ctx_.alive_token;
+  ctx_.env->StreamExchange(
+      r->node.address(), std::move(stream), StreamReply::kNone,
+      ctx_.config.tcp_timeout,
+      [done = std::move(done), alive](absl::StatusOr<Bytes> reply) {
+        if (alive.expired()) return;
+        done(reply.ok() ? absl::OkStatus() : reply.status());
+      });
+}
+
+// ---------------------------------------------------------------------------
+// Inbound packets
+// ---------------------------------------------------------------------------
+
+void Messenger::Malformed(MetricName counter, const absl::Status& status,
+                          const Address& from) {
+  SWIM_DCHECK(!status.ok());
+  // "memberlist.malformed.ping" -> "ping"
+  const std::string_view what = counter.str.substr(counter.str.rfind('.') + 1);
+  SWIM_DCHECK(!what.empty());
+  ctx_.metrics.Incr(counter);
+  ctx_.Log(LogLevel::kWarn,
+           absl::StrCat("dropping malformed ", std::string(what), " from ",
+                        from.ToString(), ": ", std::string(status.message())));
+}
+
+void Messenger::HandlePacket(const Address& from, ByteSpan packet,
+                             Instant received) {
+  SWIM_DCHECK(!ctx_.shutdown);
+  ctx_.metrics.Incr(metric::kUdpReceived, packet.size());
+  ctx_.metrics.Incr(metric::kUdpPacketsReceived);
+  if (ctx_.config.IPMustBeChecked() && !ctx_.config.IPAllowed(from.ip).ok()) {
+    ctx_.metrics.Incr(metric::kDroppedCidr);
+    return;
+  }
+  absl::StatusOr<Bytes> msg = wire::DecodePacket(
+      packet, InboundKeyring(), ctx_.config.gossip_verify_incoming);
+  if (!msg.ok()) {
+    Malformed(metric::kMalformedPacket, msg.status(), from);
+    return;
+  }
+  // Issue 14 items 4 and 7: Go's shape only, within the per-datagram budget.
+  const wire::UnpackedPacket unpacked = wire::UnpackPacket(*msg);
+  for (const wire::UnpackedPacket::Problem& p : unpacked.problems) {
+    ctx_.metrics.Incr(p.counter, p.count);
+    ctx_.Log(LogLevel::kWarn,
+             absl::StrCat("dropping ", p.count, " from ", from.ToString(), " (",
+                          p.counter, "): ", p.status.message()));
+  }
+  for (ByteSpan leaf : unpacked.leaves) HandleCommand(leaf, from, received);
+}
+
+void Messenger::HandleCommand(ByteSpan buf, const Address& from,
+                              Instant received) {
+  SWIM_DCHECK(!buf.empty());  // wire::UnpackPacket hands out non-empty leaves
+  const auto type = static_cast<wire::MessageType>(buf[0]);
+  const ByteSpan body = buf.subspan(1);
+  Prober& prober = *ctx_.prober;
+  switch (type) {
+    case wire::MessageType::kPing:
+      return prober.HandlePing(body, from);
+    case wire::MessageType::kIndirectPing:
+      return prober.HandleIndirectPing(body, from);
+    case wire::MessageType::kAck:
+      return prober.HandleAck(body, received);
+    case wire::MessageType::kNack:
+      return prober.HandleNack(body);
+    case wire::MessageType::kAlive:
+      return HandleAlive(body, from);
+    case wire::MessageType::kSuspect:
+      return HandleSuspect(body);
+    case wire::MessageType::kDead:
+      return HandleDead(body);
+    case wire::MessageType::kUser:
+      return HandleUser(body);
+    case wire::MessageType::kWeight:
+      return HandleWeight(body);
+    default:
+      ctx_.metrics.Incr(metric::kDroppedUnknownType);
+      ctx_.Log(LogLevel::kWarn,
+               absl::StrCat("message type (", static_cast<int>(buf[0]),
+                            ") not supported from ", from.ToString()));
+      return;
+  }
+}
+
+void Messenger::HandleAlive(ByteSpan body, const Address& from) {
+  const Config& c = ctx_.config;
+  if (absl::Status s = c.IPAllowed(from.ip); !s.ok()) {
+    ctx_.metrics.Incr(metric::kDroppedCidr);
+    return;
+  }
+  absl::StatusOr<wire::Alive> a = wire::DecodeAlive(body, c.address_mode);
+  if (!a.ok()) {
+    Malformed(metric::kMalformedAlive, a.status(), from);
+    return;
+  }
+  if (a->node.empty()) {
+    Malformed(metric::kMalformedAlive,
+              absl::InvalidArgumentError("empty node name"), from);
+    return;
+  }
+  if (a->meta.has_value() && a->meta->size() > limits::kMetaMaxSize) {
+    Malformed(metric::kMalformedAlive,
+              absl::InvalidArgumentError("meta over 512 bytes"), from);
+    return;
+  }
+  if (c.IPMustBeChecked() && !a->addr.empty()) {
+    if (absl::Status s = c.IPAllowed(a->addr); !s.ok()) {
+      ctx_.metrics.Incr(metric::kDroppedCidr);
+      return;
+    }
+  }
+  if (a->addr.empty()) {
+    Malformed(metric::kMalformedAlive, absl::InvalidArgumentError("no address"),
+              from);
+    return;
+  }
+  if (c.protocol_version < 2 || a->port == 0) {
+    a->port = static_cast<uint16_t>(c.bind_port);
+  }
+  ctx_.state->AliveNode(*a, nullptr, false);
+}
+
+void Messenger::HandleSuspect(ByteSpan body) {
+  absl::StatusOr<wire::Suspect> s = wire::DecodeSuspect(body);
+  if (!s.ok()) {
+    Malformed(metric::kMalformedSuspect, s.status(), Address{});
+    return;
+  }
+  ctx_.state->SuspectNode(*s);
+}
+
+void Messenger::HandleDead(ByteSpan body) {
+  absl::StatusOr<wire::Dead> d = wire::DecodeDead(body);
+  if (!d.ok()) {
+    Malformed(metric::kMalformedDead, d.status(), Address{});
+    return;
+  }
+  ctx_.state->DeadNode(*d);
+}
+
+void Messenger::HandleUser(ByteSpan body) {
+  ctx_.metrics.Incr(metric::kMsgUser);
+  if (ctx_.config.delegate != nullptr && !body.empty()) {
+    ctx_.config.delegate->NotifyMsg(std::string_view(
+        reinterpret_cast<const char*>(body.data()), body.size()));
+  }
+}
+
+void Messenger::HandleWeight(ByteSpan body) {
+  absl::StatusOr<wire::Weight> w = wire::DecodeWeight(body);
+  if (!w.ok()) {
+    Malformed(metric::kMalformedWeight, w.status(), Address{});
+    return;
+  }
+  ctx_.weights->HandleWeight(*w);
+}
+
+// ---------------------------------------------------------------------------
+// Inbound streams
+// ---------------------------------------------------------------------------
+
+Bytes Messenger::ErrorReply(const absl::Status& s) const {
+  SWIM_DCHECK(!s.ok());
+  Bytes err;
+  wire::Encode(wire::ErrResp{std::string(s.message())}, &err);
+  return EncodeStreamMsg(err);
+}
+
+std::optional<Bytes> Messenger::HandleStream(const Address& from,
+                                             ByteSpan stream) {
+  SWIM_DCHECK(!ctx_.shutdown);
+  ctx_.metrics.Incr(metric::kTcpAccept);
+  ctx_.metrics.Incr(metric::kTcpReceived, stream.size());
+  if (ctx_.config.IPMustBeChecked() && !ctx_.config.IPAllowed(from.ip).ok()) {
+    ctx_.metrics.Incr(metric::kDroppedCidr);
+    return std::nullopt;
+  }
+  absl::StatusOr<Bytes> msg = OpenStream(stream);
+  if (!msg.ok()) {
+    Malformed(metric::kMalformedStream, msg.status(), from);
+    return ErrorReply(msg.status());
+  }
+  if (msg->empty()) {
+    Malformed(metric::kMalformedStream, absl::InvalidArgumentError("empty"),
+              from);
+    return std::nullopt;
+  }
+  const ByteSpan body = ByteSpan(*msg).subspan(1);
+  absl::StatusOr<std::optional<Bytes>> reply;
+  switch (static_cast<wire::MessageType>((*msg)[0])) {
+    case wire::MessageType::kPing:
+      reply = StreamPing(body, from);
+      break;
+    case wire::MessageType::kPushPull:
+      reply = StreamPushPull(body, from);
+      break;
+    case wire::MessageType::kUser:
+      reply = StreamUser(body, from);
+      break;
+    default:
+      ctx_.metrics.Incr(metric::kDroppedUnknownStreamType);
+      ctx_.Log(
+          LogLevel::kWarn,
+          absl::StrCat("stream message type (", static_cast<int>((*msg)[0]),
+                       ") not supported from ", from.ToString()));
+      return std::nullopt;
+  }
+  // An undecodable message is answered with an error (not counted as sent).
+  if (!reply.ok()) return ErrorReply(reply.status());
+  if (reply->has_value()) ctx_.metrics.Incr(metric::kTcpSent, (*reply)->size());
+  return *std::move(reply);
+}
+
+// Each stream handler returns the reply (nullopt: close without one), or
+// the decode error after counting it (HandleStream answers it).
+using StreamResult = absl::StatusOr<std::optional<Bytes>>;
+
+StreamResult Messenger::StreamPing(ByteSpan body, const Address& from) {
+  absl::StatusOr<wire::Ping> p =
+      wire::DecodePing(body, ctx_.config.address_mode);
+  if (!p.ok()) {
+    Malformed(metric::kMalformedTcpPing, p.status(), from);
+    return p.status();
+  }
+  if (!p->node.empty() && !ctx_.IsSelf(p->node)) return std::optional<Bytes>();
+  Bytes ack;
+  wire::Encode(wire::AckResp{p->seq_no, std::nullopt}, &ack);
+  return std::optional<Bytes>(EncodeStreamMsg(ack));
+}
+
+StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
+  absl::StatusOr<wire::PushPull> pp =
+      wire::DecodePushPull(body, ctx_.config.address_mode);
+  if (!pp.ok()) {
+    Malformed(metric::kMalformedPushPull, pp.status(), from);
+    return pp.status();
+  }
+  ctx_.metrics.Incr(metric::kTcpPushPullIn);
+  // Reply with our state first (as Go does), then merge theirs.
+  Bytes local;
+  wire::Encode(LocalState(pp->join), ctx_.config.address_mode, &local);
+  std::optional<Bytes> reply = EncodeStreamMsg(local);
+  if (absl::Status s = ctx_.state->MergeRemoteState(*pp, pp->join); !s.ok()) {
+    ctx_.metrics.Incr(metric::kPushPullMergeFailed);
+    ctx_.Log(LogLevel::kWarn,
+             absl::StrCat("failed to merge push/pull from ", from.ToString(),
+                          ": ", std::string(s.message())));
+  }
+  return reply;
+}
+
+StreamResult Messenger::StreamUser(ByteSpan body, const Address& from) {
+  absl::StatusOr<std::string> u = wire::DecodeUserStream(body);
+  if (!u.ok()) {
+    Malformed(metric::kMalformedUserStream, u.status(), from);
+    return u.status();
+  }
+  ctx_.metrics.Incr(metric::kMsgUser);
+  if (ctx_.config.delegate != nullptr && !u->empty()) {
+    ctx_.config.delegate->NotifyMsg(*u);
+  }
+  return std::optional<Bytes>();
+}
+
+// ---------------------------------------------------------------------------
+// Push/pull (§2.7)
+// ---------------------------------------------------------------------------
+
+wire::PushPull Messenger::LocalState(bool join) const {
+  wire::PushPull pp;
+  pp.join = join;
+  pp.nodes.reserve(ctx_.table.size());
+  for (const NodeRecord* r : ctx_.table.order()) {
+    wire::PushNodeState s;
+    s.name = r->node.name;
+    s.addr = r->node.addr;
+    s.port = r->node.port;
+    if (!r->node.meta().empty()) s.meta = r->node.meta();
+    s.incarnation = r->node.incarnation;
+    s.state = static_cast<int64_t>(r->node.state);
+    s.vsn = r->node.vsn;  // always 6 bytes: a missing Vsn fails Go's merge
+    pp.nodes.push_back(std::move(s));
+  }
+  SWIM_DCHECK(pp.nodes.size() == ctx_.table.size());
+  if (ctx_.config.delegate != nullptr) {
+    pp.user_state = ctx_.config.delegate->LocalState(join);
+  }
+  return pp;
+}
+
+void Messenger::SchedulePushPull(absl::Duration delay) {
+  ctx_.After(delay, "push_pull", [this] {
+    SchedulePushPull(PushPullScale(ctx_.config.push_pull_interval,
+                                   static_cast<int>(ctx_.table.size())));
+    PushPullTick();
+  });
+}
+
+void Messenger::PushPullTick() {
+  std::vector<NodeRecord*> peers =
+      ctx_.table.KRandom(1, [&](const NodeRecord& n) {
+        return ctx_.IsSelf(n.node.name) || n.node.state != NodeState::kAlive;
+      });
+  if (peers.empty()) return;
+  SWIM_DCHECK(peers.size() == 1 && peers[0]->node.state == NodeState::kAlive);
+  const Instant start = ctx_.env->Now();
+  PushPullWith(
+      peers[0]->node.address(), /*join=*/false, [this, start](absl::Status s) {
+        ctx_.metrics.AddTiming(metric::kPushPullNodeTiming,
+                               ctx_.env->Now() - start);
+        if (!s.ok()) {
+          ctx_.Log(LogLevel::kWarn, absl::StrCat("push/pull failed: ",
+                                                 std::string(s.message())));
+        }
+      });
+}
+
+void Messenger::PushPullWith(const Address& addr, bool join,
+                             std::function<void(absl::Status)> done) {
+  SWIM_DCHECK(done != nullptr);
+  Bytes msg;
+  wire::Encode(LocalState(join), ctx_.config.address_mode, &msg);
+  Bytes stream = EncodeStreamMsg(msg);
+  CountSent(metric::kTcpSent, stream.size());
+  ctx_.metrics.Incr(metric::kTcpConnect);
+  std::weak_ptr<bool> alive = ctx_.alive_token;
+  ctx_.env->StreamExchange(
+      addr, std::move(stream), StreamReply::kMessage, ctx_.config.tcp_timeout,
+      [this, alive, join, done = std::move(done)](absl::StatusOr<Bytes> reply) {
+        if (alive.expired()) return;
+        if (ctx_.shutdown) {
+          done(absl::FailedPreconditionError("memberlist is shut down"));
+          return;
+        }
+        absl::Status s = OnPushPullReply(std::move(reply), join);
+        if (ctx_.check_invariants) ctx_.check_invariants();
+        done(s);
+      });
+}
+
+absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
+                                        bool join) {
+  if (!reply.ok()) return reply.status();
+  ctx_.metrics.Incr(metric::kTcpReceived, reply->size());
+  absl::StatusOr<Bytes> m = OpenStream(*reply);
+  if (!m.ok()) return m.status();
+  if (m->empty()) return absl::DataLossError("empty push/pull reply");
+  const ByteSpan body = ByteSpan(*m).subspan(1);
+  if ((*m)[0] == static_cast<uint8_t>(wire::MessageType::kErr)) {
+    absl::StatusOr<wire::ErrResp> e = wire::DecodeErr(body);
+    return absl::UnknownError(absl::StrCat(
+        "remote error: ", e.ok() ? e->error : std::string("(undecodable)")));
+  }
+  if ((*m)[0] != static_cast<uint8_t>(wire::MessageType::kPushPull)) {
+    return absl::DataLossError(
+        absl::StrCat("unexpected reply type ", static_cast<int>((*m)[0])));
+  }
+  absl::StatusOr<wire::PushPull> pp =
+      wire::DecodePushPull(body, ctx_.config.address_mode);
+  if (!pp.ok()) {
+    ctx_.metrics.Incr(metric::kMalformedPushPull);
+    return pp.status();
+  }
+  // Item 9 of issue 14: the initiator merges with its OWN join flag (Go's
+  // pushPullNode), so a reply claiming Join=false cannot skip our
+  // MergeDelegate's veto on a join.
+  return ctx_.state->MergeRemoteState(*pp, join);
+}
+
+void Messenger::CheckInvariants() const {
+  SWIM_DCHECK(encryption_version_ ==
+              (ctx_.config.protocol_version == 1 ? 0 : 1));
+  SWIM_DCHECK(broadcasts_.retransmit_mult() == ctx_.config.retransmit_mult);
+}
+
+}  // namespace swim::internal

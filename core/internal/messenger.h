@@ -1,0 +1,117 @@
+// Messenger: everything between a decided message and the Env (Go's
+// net.go): outgoing options and the one keyring choice, packets with
+// piggybacked broadcasts, compound messages, the broadcast queue, inbound
+// dispatch of packets and streams, user messages, and push/pull.
+//
+// It decides nothing about membership: inbound alive/suspect/dead go to
+// StateRules, ping/ack/nack to the Prober, weights to Weights.
+#ifndef SWIM_CORE_INTERNAL_MESSENGER_H_
+#define SWIM_CORE_INTERNAL_MESSENGER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/broadcast_queue.h"
+#include "core/internal/node_context.h"
+#include "core/metric_names.h"
+#include "core/wire/framing.h"
+#include "core/wire/messages.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace swim::internal {
+
+class Messenger {
+ public:
+  explicit Messenger(NodeContext& ctx);
+  Messenger(const Messenger&) = delete;
+  Messenger& operator=(const Messenger&) = delete;
+
+  // --- broadcasts -----------------------------------------------------------
+  // Queues one of memberlist's own broadcasts (alive/suspect/dead), named so
+  // a newer one about the same node replaces it; `notify` runs when it is
+  // retired; it is sent transmit_scale times the usual limit.
+  void QueueBroadcast(std::string name, Bytes msg, std::function<void()> notify,
+                      int transmit_scale = 1);
+  // Messages to piggyback towards `to`: ours, then weights (if `to` reads
+  // them), then the delegate's; each costs overhead, all fit in limit.
+  std::vector<Bytes> GetBroadcasts(size_t overhead, size_t limit,
+                                   const NodeRecord* to);
+  size_t NumQueued() const { return broadcasts_.NumQueued(); }
+  // Drops every queued broadcast (their waiters are released).
+  void Reset() { broadcasts_.Reset(); }
+
+  // --- sending --------------------------------------------------------------
+  // `node`, when given, decides the CRC header (its PMax >= 5).
+  void RawSendPacket(const Address& to, const NodeRecord* node, ByteSpan msg);
+  // Sends msg with piggybacked broadcasts (memberlist's sendMsg).
+  void SendMsg(const Address& to, const NodeRecord* node, Bytes msg);
+  Bytes EncodeStreamMsg(ByteSpan msg) const;
+  // Decrypts and decompresses one stream message (a reply we asked for).
+  absl::StatusOr<Bytes> OpenStream(ByteSpan stream) const;
+  // Bytes an encrypted packet adds to its message.
+  size_t EncryptionOverhead() const {
+    return encryption_version_ == 0 ? 45u : 29u;
+  }
+
+  // --- inbound --------------------------------------------------------------
+  void HandlePacket(const Address& from, ByteSpan packet, Instant received);
+  std::optional<Bytes> HandleStream(const Address& from, ByteSpan stream);
+  // Counts and logs a message we could not read.
+  void Malformed(MetricName counter, const absl::Status& status,
+                 const Address& from);
+
+  // --- user messages --------------------------------------------------------
+  absl::Status SendBestEffort(const std::string& node, std::string_view msg);
+  absl::Status SendToAddress(const Address& to, std::string_view msg);
+  void SendReliable(const std::string& node, std::string_view msg,
+                    std::function<void(absl::Status)> done);
+
+  // --- push/pull ------------------------------------------------------------
+  void SchedulePushPull(absl::Duration delay);
+  void PushPullWith(const Address& addr, bool join,
+                    std::function<void(absl::Status)> done);
+
+  // The queue holds only what we queued; options agree with the config.
+  void CheckInvariants() const;
+
+ private:
+  // The keyring inbound messages are opened with (null: no encryption).
+  const security::Keyring* InboundKeyring() const;
+  wire::OutgoingOptions PacketOptions(const NodeRecord* to) const;
+  void CountSent(MetricName kind, size_t bytes);
+
+  // One leaf message of a datagram (wire::UnpackPacket): non-empty, never a
+  // compound or compression.
+  void HandleCommand(ByteSpan msg, const Address& from, Instant received);
+  void HandleAlive(ByteSpan body, const Address& from);
+  void HandleSuspect(ByteSpan body);
+  void HandleDead(ByteSpan body);
+  void HandleUser(ByteSpan body);
+  void HandleWeight(ByteSpan body);
+
+  Bytes ErrorReply(const absl::Status& s) const;
+  absl::StatusOr<std::optional<Bytes>> StreamPing(ByteSpan body,
+                                                  const Address& from);
+  absl::StatusOr<std::optional<Bytes>> StreamPushPull(ByteSpan body,
+                                                      const Address& from);
+  absl::StatusOr<std::optional<Bytes>> StreamUser(ByteSpan body,
+                                                  const Address& from);
+
+  void PushPullTick();
+  wire::PushPull LocalState(bool join) const;
+  absl::Status OnPushPullReply(absl::StatusOr<Bytes> reply, bool join);
+
+  NodeContext& ctx_;
+  TransmitLimitedQueue broadcasts_;
+  const uint8_t encryption_version_;
+};
+
+}  // namespace swim::internal
+
+#endif  // SWIM_CORE_INTERNAL_MESSENGER_H_

@@ -1,0 +1,84 @@
+#include "core/internal/node_context.h"
+
+#include <utility>
+
+#include "core/check.h"
+#include "core/internal/weights.h"
+#include "core/limits.h"
+
+namespace swim::internal {
+
+NodeContext::NodeContext(Config config_in, Env* env_in,
+                         const Address& advertise_in)
+    : config(std::move(config_in)),
+      env(env_in),
+      advertise(advertise_in),
+      awareness(config.awareness_max_multiplier, &metrics),
+      table(env_in) {
+  SWIM_CHECK(env != nullptr);
+  advertise.name = config.name;
+}
+
+TimerId NodeContext::After(absl::Duration delay, const char* label,
+                           std::function<void()> fn) {
+  SWIM_DCHECK(!shutdown);
+  SWIM_DCHECK(fn != nullptr);
+  auto id_holder = std::make_shared<TimerId>(0);
+  const TimerId id =
+      env->Schedule(delay, label, [this, id_holder, fn = std::move(fn)] {
+        timers_.erase(*id_holder);
+        if (shutdown) return;
+        fn();
+#if SWIM_SIM_ASSERTS_ENABLED
+        if (!shutdown && check_invariants) check_invariants();
+#endif
+      });
+  SWIM_CHECK(id != 0);  // env.h: 0 is never a valid id
+  *id_holder = id;
+  timers_.insert(id);
+  return id;
+}
+
+void NodeContext::CancelTimer(TimerId id) {
+  if (id == 0) return;
+  if (timers_.erase(id) > 0) env->Cancel(id);
+}
+
+void NodeContext::CancelAllTimers() {
+  for (TimerId id : timers_) env->Cancel(id);
+  timers_.clear();
+}
+
+Node NodeContext::ToNode(const NodeRecord& r) const {
+  Node n;
+  n.name = r.node.name;
+  n.addr = r.node.addr;
+  n.port = r.node.port;
+  n.meta = r.node.meta();
+  n.state = r.node.state;
+  n.incarnation = r.node.incarnation;
+  n.vsn = r.node.vsn;
+  if (weights != nullptr) n.weight = weights->WeightOf(r.node.name);
+  return n;
+}
+
+VersionVector NodeContext::OwnVsn() const {
+  return {limits::kProtocolVersionMin,  limits::kProtocolVersionMax,
+          config.protocol_version,      config.delegate_protocol_min,
+          config.delegate_protocol_max, config.delegate_protocol_version};
+}
+
+void NodeContext::CheckInvariants() const {
+  SWIM_DCHECK(!shutdown || timers_.empty());
+  SWIM_DCHECK(timers_.count(0) == 0);
+  SWIM_DCHECK(!started || shutdown || Self() != nullptr);
+  if (const NodeRecord* me = Self(); me != nullptr) {
+    SWIM_DCHECK(left || me->node.state == NodeState::kAlive);
+    // Our record always carries our advertise address: an alive about us
+    // from elsewhere is a conflict or a refutation, never an address change.
+    SWIM_DCHECK(me->node.addr == advertise.ip &&
+                me->node.port == advertise.port);
+  }
+}
+
+}  // namespace swim::internal

@@ -1,0 +1,664 @@
+#include "core/internal/state_rules.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "core/check.h"
+#include "core/internal/messenger.h"
+#include "core/limits.h"
+#include "core/metric_names.h"
+#include "core/status_macros.h"
+#include "core/util.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace swim::internal {
+
+namespace {
+
+// Refutations (our own, and alives that clear a suspicion or death of a
+// known node) are retransmitted this many times the usual limit. With
+// bounded retransmits a node can miss every copy of a refutation and then
+// declare a live node dead when its suspicion timer runs out; the simulator's
+// pause-storm sweep showed it in 1.5% of runs with limit x1. Refutations are
+// rare, so the extra bytes are few. Wire-compatible: only how often we
+// resend changes.
+constexpr int kRefutationTransmitScale = 3;
+
+Node PeerFromAlive(const wire::Alive& a) {
+  Node peer;
+  peer.name = a.node;
+  peer.addr = a.addr;
+  peer.port = a.port;
+  peer.meta = a.meta.value_or("");
+  if (a.vsn.has_value()) peer.vsn = *a.vsn;
+  peer.incarnation = a.incarnation;
+  return peer;
+}
+
+}  // namespace
+
+StateRules::StateRules(NodeContext& ctx)
+    : ctx_(ctx), reaped_(ctx.config.max_members) {}
+
+bool StateRules::Bug(PlantedBug b) const {
+#if defined(SWIM_PLANTED_BUGS) && SWIM_PLANTED_BUGS
+  return (ctx_.config.planted_bugs & b) != 0;
+#else
+  (void)b;
+  return false;
+#endif
+}
+
+void StateRules::NotifySuspect(const NodeRecord& r) {
+  if (ctx_.config.events != nullptr) {
+    ctx_.config.events->NotifySuspectSateChange(ctx_.ToNode(r));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Our own alive
+// ---------------------------------------------------------------------------
+
+wire::Alive StateRules::SelfAlive(uint32_t incarnation,
+                                  const std::string& meta) const {
+  SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
+  wire::Alive a;
+  a.incarnation = incarnation;
+  a.node = ctx_.config.name;
+  a.addr = ctx_.advertise.ip;
+  a.port = ctx_.advertise.port;
+  if (!meta.empty()) a.meta = meta;
+  a.vsn = ctx_.OwnVsn();
+  return a;
+}
+
+absl::StatusOr<std::string> StateRules::ReadOwnMeta() const {
+  if (ctx_.config.delegate == nullptr) return std::string();
+  std::string meta = ctx_.config.delegate->NodeMeta(limits::kMetaMaxSize);
+  if (meta.size() > limits::kMetaMaxSize) {
+    return absl::InvalidArgumentError(absl::StrCat("node meta is ", meta.size(),
+                                                   " bytes; the limit is ",
+                                                   limits::kMetaMaxSize));
+  }
+  return meta;
+}
+
+// ---------------------------------------------------------------------------
+// Alive (§6.5)
+// ---------------------------------------------------------------------------
+
+void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
+                           bool bootstrap) {
+  const bool is_local = ctx_.IsSelf(a.node);
+  NodeRecord* state = ctx_.table.Find(a.node);
+  if (!AliveAdmissible(a, state, is_local)) return;  // steps 1-3
+
+  bool updates_node = false;
+  bool created = false;
+  if (state == nullptr) {
+    state = AddNewNode(a);  // step 4
+    if (state == nullptr) return;
+    created = true;
+  } else if (!(state->node.addr == a.addr) || state->node.port != a.port) {
+    if (!AddressChangeAllowed(*state, a)) return;  // step 5
+    updates_node = true;
+  }
+  if (AliveIsStale(*state, a, is_local, updates_node)) return;  // step 6
+
+  // 7. An accepted alive ends any suspicion.
+  suspicions_.erase(std::string_view(state->node.name));
+
+  const NodeState old_state = state->node.state;
+  const std::string old_meta = state->node.meta();
+  const std::string meta = a.meta.value_or("");
+  if (!bootstrap && is_local) {
+    AliveAboutSelf(state, a, meta);  // step 8
+  } else {
+    AcceptAlive(state, a, std::move(notify), created, is_local,
+                meta);  // step 9
+  }
+  ctx_.metrics.Incr(metric::kMsgAlive);
+  NotifyAliveEvents(*state, old_state, old_meta);  // step 10
+}
+
+bool StateRules::AliveAdmissible(const wire::Alive& a, const NodeRecord* known,
+                                 bool is_local) {
+  // 1. After Leave we ignore alives about ourselves.
+  if (ctx_.left && is_local) return false;
+  if (JumpsTooFar(known, a.incarnation)) return false;  // issue 14 item 5
+
+  // 2. Protocol versions must be sane.
+  if (a.vsn.has_value()) {
+    const VersionVector& v = *a.vsn;
+    if (v[0] == 0 || v[1] == 0 || v[0] > v[1]) {
+      ctx_.metrics.Incr(metric::kDroppedAliveBadVsn);
+      ctx_.Log(LogLevel::kWarn, absl::StrCat("ignoring alive for '", a.node,
+                                             "': protocol versions are wrong"));
+      return false;
+    }
+  }
+
+  // 2b. Meta is bounded on every path that reaches here (alive packets,
+  //     push/pull entries, joins). Go's own nodes never send more than
+  //     MetaMaxSize (its setAlive refuses it), so nothing honest is lost.
+  if (a.meta.has_value() && a.meta->size() > limits::kMetaMaxSize) {
+    ctx_.metrics.Incr(metric::kMalformedAliveMeta);
+    ctx_.Log(LogLevel::kWarn,
+             absl::StrCat("ignoring alive for '", a.node, "': meta is ",
+                          a.meta->size(), " bytes, over the ",
+                          limits::kMetaMaxSize, "-byte limit"));
+    return false;
+  }
+
+  // 3. The AliveDelegate may veto (and needs the version vector).
+  if (ctx_.config.alive != nullptr) {
+    if (!a.vsn.has_value()) {
+      ctx_.metrics.Incr(metric::kDroppedAliveNoVsn);
+      return false;
+    }
+    absl::Status veto = ctx_.config.alive->NotifyAlive(PeerFromAlive(a));
+    if (!veto.ok()) {
+      ctx_.metrics.Incr(metric::kDroppedAliveVetoed);
+      ctx_.Log(LogLevel::kWarn,
+               absl::StrCat("ignoring alive for '", a.node,
+                            "': ", std::string(veto.message())));
+      return false;
+    }
+  }
+  return true;
+}
+
+NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
+  // 4. A new node: checked against the allow-list, added as a Dead stub so
+  //    the update below fires NotifyJoin.
+  if (absl::Status s = ctx_.config.IPAllowed(a.addr); !s.ok()) {
+    ctx_.metrics.Incr(metric::kDroppedCidr);
+    ctx_.Log(LogLevel::kWarn, absl::StrCat("rejected node ", a.node, ": ",
+                                           std::string(s.message())));
+    return nullptr;
+  }
+  if (a.node.empty() || a.node.size() > limits::kMaxNodeNameLength) {
+    ctx_.metrics.Incr(metric::kMalformedAliveName);
+    return nullptr;
+  }
+  if (ctx_.table.size() >= ctx_.config.max_members) {  // issue 14 item 6
+    ctx_.metrics.Incr(metric::kDroppedTableFull);
+    ctx_.Log(LogLevel::kDebug,
+             absl::StrCat("member table full, not adding ", a.node,
+                          " (memberlist.dropped.table_full)"));
+    return nullptr;
+  }
+  NodeRecord* r = ctx_.table.Insert(a.node);
+  r->node.addr = a.addr;
+  r->node.port = a.port;
+  r->node.set_meta(a.meta.value_or(""));
+  if (a.vsn.has_value()) r->node.vsn = *a.vsn;
+  SWIM_DCHECK(r->node.state == NodeState::kDead && r->node.incarnation == 0);
+  return r;
+}
+
+bool StateRules::AddressChangeAllowed(const NodeRecord& r,
+                                      const wire::Alive& a) {
+  // 5. Same name, different address: a reclaim of a left (or long dead)
+  //    name, or a conflict.
+  if (absl::Status s = ctx_.config.IPAllowed(a.addr); !s.ok()) {
+    ctx_.metrics.Incr(metric::kDroppedCidr);
+    return false;
+  }
+  const Config& c = ctx_.config;
+  const bool can_reclaim =
+      c.dead_node_reclaim_time > absl::ZeroDuration() &&
+      ctx_.env->Now() - r.state_change > c.dead_node_reclaim_time;
+  const Address theirs{a.addr, a.port, ""};
+  if (r.node.state == NodeState::kLeft ||
+      (r.node.state == NodeState::kDead && can_reclaim)) {
+    ctx_.Log(LogLevel::kInfo,
+             absl::StrCat("updating address for left or failed node ", a.node,
+                          " to ", theirs.ToString()));
+    return true;
+  }
+  ctx_.metrics.Incr(metric::kConflict);
+  ctx_.Log(
+      LogLevel::kError,
+      absl::StrCat("conflicting address for ", a.node, ". Mine: ",
+                   r.node.address().ToString(), " Theirs: ", theirs.ToString(),
+                   " Old state: ", std::string(NodeStateName(r.node.state))));
+  if (c.conflict != nullptr) {
+    Node other;
+    other.name = a.node;
+    other.addr = a.addr;
+    other.port = a.port;
+    other.meta = a.meta.value_or("");
+    c.conflict->NotifyConflict(ctx_.ToNode(r), other);
+  }
+  return false;
+}
+
+bool StateRules::AliveIsStale(const NodeRecord& r, const wire::Alive& a,
+                              bool is_local, bool updates_node) const {
+  // 6. Incarnation checks.
+  if (!is_local && !updates_node) {
+    return Bug(kBugAcceptStaleAlive) ? a.incarnation < r.node.incarnation
+                                     : a.incarnation <= r.node.incarnation;
+  }
+  return is_local && a.incarnation < r.node.incarnation;
+}
+
+void StateRules::AliveAboutSelf(NodeRecord* me, const wire::Alive& a,
+                                const std::string& meta) {
+  // 8. About ourselves: refute unless it is exactly what we said.
+  SWIM_DCHECK(ctx_.IsSelf(me->node.name));
+  const VersionVector mine = me->node.vsn;
+  if (a.incarnation == me->node.incarnation && meta == me->node.meta() &&
+      a.vsn.has_value() && *a.vsn == mine) {
+    return;
+  }
+  if (!Bug(kBugIgnoreRefute)) Refute(me, a.incarnation);
+  ctx_.Log(LogLevel::kWarn,
+           absl::StrCat("refuting an alive message for '", a.node, "'"));
+}
+
+void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
+                             std::function<void()> notify, bool created,
+                             bool is_local, const std::string& meta) {
+  // 9. Accept: re-broadcast and update the record.
+  Bytes msg;
+  wire::Encode(a, ctx_.config.address_mode, &msg);
+  // An alive that clears a suspicion or a death of a node we already knew
+  // is a refutation: spread it harder (see kRefutationTransmitScale).
+  const bool refutes = !created && (r->node.state == NodeState::kSuspect ||
+                                    r->node.state == NodeState::kDead);
+  ctx_.messenger->QueueBroadcast(a.node, std::move(msg), std::move(notify),
+                                 refutes ? kRefutationTransmitScale : 1);
+  if (a.vsn.has_value()) r->node.vsn = *a.vsn;
+  r->node.incarnation = a.incarnation;
+  if (is_local) {
+    SWIM_CHECK(a.incarnation <= incarnation_);
+  }
+  r->node.set_meta(meta);
+  r->node.addr = a.addr;
+  r->node.port = a.port;
+  if (r->node.state != NodeState::kAlive) {
+    r->node.state = NodeState::kAlive;
+    r->state_change = ctx_.env->Now();
+  }
+  SWIM_DCHECK(r->node.state == NodeState::kAlive &&
+              r->node.incarnation == a.incarnation);
+}
+
+void StateRules::NotifyAliveEvents(const NodeRecord& r, NodeState old_state,
+                                   const std::string& old_meta) {
+  // 10. Events. The fork adds suspect -> alive as its own event, which then
+  //     replaces NotifyUpdate.
+  EventDelegate* events = ctx_.config.events;
+  if (events == nullptr) return;
+  if (old_state == NodeState::kDead || old_state == NodeState::kLeft) {
+    events->NotifyJoin(ctx_.ToNode(r));
+  } else if (old_state == NodeState::kSuspect &&
+             r.node.state == NodeState::kAlive) {
+    events->NotifySuspectSateChange(ctx_.ToNode(r));
+  } else if (old_meta != r.node.meta()) {
+    events->NotifyUpdate(ctx_.ToNode(r));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Refutation (§6.7)
+// ---------------------------------------------------------------------------
+
+void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
+  SWIM_DCHECK(ctx_.IsSelf(me->node.name) && !ctx_.left);
+  // An accusation at (or our own incarnation already at) 2^32-1 cannot be
+  // outbid: the next incarnation would wrap to 0 and lose everywhere (Go
+  // wraps and broadcasts that losing alive). Count it and keep our state;
+  // one hostile packet must not be able to trip the check below.
+  if (accused_inc == std::numeric_limits<uint32_t>::max() ||
+      incarnation_ == std::numeric_limits<uint32_t>::max()) {
+    ctx_.metrics.Incr(metric::kRefuteExhausted);
+    ctx_.Log(
+        LogLevel::kError,
+        "cannot refute: incarnation space exhausted (accused at 4294967295)");
+    return;
+  }
+  uint32_t inc = NextIncarnation();
+  if (accused_inc >= inc) {
+    incarnation_ = accused_inc + 1;
+    inc = incarnation_;
+  }
+  SWIM_CHECK(inc > me->node.incarnation);  // our incarnation only grows
+  SWIM_CHECK(inc > accused_inc);           // and outbids the accusation
+  me->node.incarnation = inc;
+  ctx_.awareness.ApplyDelta(1);
+  ctx_.metrics.Incr(metric::kRefute);
+
+  // Our record always holds our own version vector (only bootstrap alives
+  // install it), so the alive built from scratch is the one Go rebuilds.
+  SWIM_DCHECK(me->node.vsn == ctx_.OwnVsn());
+  Bytes msg;
+  wire::Encode(SelfAlive(inc, me->node.meta()), ctx_.config.address_mode, &msg);
+  // Go keys the refutation by our address string, not our name (a quirk:
+  // it then does not replace a queued alive about us). Kept for fidelity.
+  ctx_.messenger->QueueBroadcast(me->node.address().ToString(), std::move(msg),
+                                 nullptr, kRefutationTransmitScale);
+}
+
+bool StateRules::JumpsTooFar(const NodeRecord* known, uint32_t claimed) {
+  if (known == nullptr ||
+      !limits::ImplausibleIncarnationJump(known->node.incarnation, claimed)) {
+    return false;
+  }
+  SWIM_DCHECK(claimed > known->node.incarnation);
+  ctx_.metrics.Incr(metric::kDroppedIncarnationJump);
+  ctx_.Log(LogLevel::kWarn,
+           absl::StrCat("dropping a claim about ", known->node.name,
+                        " at incarnation ", claimed,
+                        ", implausibly far past the ", known->node.incarnation,
+                        " we hold (memberlist.dropped.incarnation_jump)"));
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Suspect and dead (§6.6)
+// ---------------------------------------------------------------------------
+
+void StateRules::SuspectNode(const wire::Suspect& s) {
+  NodeRecord* state = ctx_.table.Find(s.node);
+  if (state == nullptr) return;
+  if (JumpsTooFar(state, s.incarnation)) return;  // issue 14 item 5
+  if (s.incarnation < state->node.incarnation) return;
+
+  if (auto it = suspicions_.find(std::string_view(state->node.name));
+      it != suspicions_.end()) {
+    SWIM_DCHECK(state->node.state == NodeState::kSuspect);
+    if (it->second->Confirm(s.from)) {
+      Bytes msg;
+      wire::Encode(s, &msg);
+      ctx_.messenger->QueueBroadcast(s.node, std::move(msg), nullptr);
+    }
+    return;
+  }
+
+  if (state->node.state != NodeState::kAlive) return;
+
+  if (ctx_.IsSelf(state->node.name)) {
+    if (Bug(kBugIgnoreRefute)) return;
+    Refute(state, s.incarnation);
+    ctx_.Log(LogLevel::kWarn,
+             absl::StrCat("refuting a suspect message (from: ", s.from, ")"));
+    return;
+  }
+  StartSuspicion(state, s);
+}
+
+void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
+  SWIM_DCHECK(state->node.state == NodeState::kAlive);
+  SWIM_DCHECK(!ctx_.IsSelf(state->node.name));
+  {
+    Bytes msg;
+    wire::Encode(s, &msg);
+    ctx_.messenger->QueueBroadcast(s.node, std::move(msg), nullptr);
+  }
+  ctx_.metrics.Incr(metric::kMsgSuspect);
+
+  state->node.incarnation = s.incarnation;
+  state->node.state = NodeState::kSuspect;
+  const Instant change_time = ctx_.env->Now();
+  state->state_change = change_time;
+
+  const Config& c = ctx_.config;
+  const int n = static_cast<int>(ctx_.table.size());
+  int k = c.suspicion_mult - 2;
+  if (n - 2 < k) k = 0;
+  const absl::Duration min =
+      SuspicionTimeout(c.suspicion_mult, n, c.probe_interval);
+  const absl::Duration max = c.suspicion_max_timeout_mult * min;
+
+  if (Bug(kBugSkipSuspicion)) {
+    NotifySuspect(*state);
+    DeadNode(wire::Dead{state->node.incarnation, state->node.name, c.name});
+    return;
+  }
+
+  const std::string name = state->node.name;
+  std::string_view key(state->node.name);
+  suspicions_[key] = std::make_unique<Suspicion>(
+      ctx_.env, s.from, k, min, max,
+      [this, name, change_time, k](int confirmations) {
+        OnSuspicionTimeout(name, change_time, k, confirmations);
+      });
+  NotifySuspect(*state);
+}
+
+void StateRules::OnSuspicionTimeout(const std::string& name,
+                                    Instant change_time, int k,
+                                    int confirmations) {
+  if (ctx_.shutdown) return;
+  NodeRecord* state = ctx_.table.Find(name);
+  if (state == nullptr || state->node.state != NodeState::kSuspect ||
+      state->state_change != change_time) {
+    return;
+  }
+  if (k > 0 && confirmations < k) ctx_.metrics.Incr(metric::kDegradedTimeout);
+  ctx_.Log(
+      LogLevel::kInfo,
+      absl::StrCat("marking ", name, " as failed, suspect timeout reached (",
+                   confirmations, " peer confirmations)"));
+  DeadNode(
+      wire::Dead{state->node.incarnation, state->node.name, ctx_.config.name});
+  SWIM_DCHECK(DeadOrLeft(state->node.state));
+  if (ctx_.check_invariants) ctx_.check_invariants();
+}
+
+void StateRules::DeadNode(const wire::Dead& d) {
+  NodeRecord* state = ctx_.table.Find(d.node);
+  if (state == nullptr) return;
+  if (JumpsTooFar(state, d.incarnation)) return;  // issue 14 item 5
+  if (d.incarnation < state->node.incarnation) return;
+
+  // The suspicion ends whatever happens next. Erasing destroys the timer; if
+  // we are inside its callback, Suspicion tolerates that (it copies what it
+  // needs before calling us).
+  suspicions_.erase(std::string_view(state->node.name));
+
+  if (DeadOrLeft(state->node.state)) return;
+
+  std::function<void()> notify;
+  if (ctx_.IsSelf(state->node.name)) {
+    if (!ctx_.left) {
+      if (Bug(kBugIgnoreRefute)) return;
+      Refute(state, d.incarnation);
+      ctx_.Log(LogLevel::kWarn,
+               absl::StrCat("refuting a dead message (from: ", d.from, ")"));
+      return;
+    }
+    notify = std::move(leave_notify_);
+    leave_notify_ = nullptr;
+  }
+  Bytes msg;
+  wire::Encode(d, &msg);
+  ctx_.messenger->QueueBroadcast(d.node, std::move(msg), std::move(notify));
+
+  ctx_.metrics.Incr(metric::kMsgDead);
+  state->node.incarnation = d.incarnation;
+  state->node.state = d.node == d.from ? NodeState::kLeft : NodeState::kDead;
+  state->state_change = ctx_.env->Now();
+  if (ctx_.config.events != nullptr)
+    ctx_.config.events->NotifyLeave(ctx_.ToNode(*state));
+}
+
+void StateRules::AnnounceLeave(std::function<void()> notify) {
+  SWIM_DCHECK(ctx_.left);
+  const NodeRecord* me = ctx_.Self();
+  SWIM_CHECK(me != nullptr);
+  const wire::Dead d{me->node.incarnation, me->node.name, me->node.name};
+  leave_notify_ = std::move(notify);
+  DeadNode(d);
+  leave_notify_ = nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Push/pull merge (§6.8, §6.10)
+// ---------------------------------------------------------------------------
+
+absl::Status StateRules::VerifyProtocol(
+    const std::vector<wire::PushNodeState>& remote) const {
+  uint8_t max_pmin = 0, min_pmax = 255, max_dmin = 0, min_dmax = 255;
+  for (const auto& rn : remote) {
+    if (rn.state != static_cast<int64_t>(NodeState::kAlive) || !rn.vsn)
+      continue;
+    const VersionVector& v = *rn.vsn;
+    max_pmin = std::max(max_pmin, v[0]);
+    min_pmax = std::min(min_pmax, v[1]);
+    max_dmin = std::max(max_dmin, v[3]);
+    min_dmax = std::min(min_dmax, v[4]);
+  }
+  for (const NodeRecord* r : ctx_.table.order()) {
+    if (r->node.state != NodeState::kAlive) continue;
+    max_pmin = std::max(max_pmin, r->node.pmin());
+    min_pmax = std::min(min_pmax, r->node.pmax());
+    max_dmin = std::max(max_dmin, r->node.dmin());
+    min_dmax = std::min(min_dmax, r->node.dmax());
+  }
+  auto check = [&](const std::string& name, uint8_t pcur,
+                   uint8_t dcur) -> absl::Status {
+    if (pcur < max_pmin || pcur > min_pmax) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("Node '", name, "' protocol version (", pcur,
+                       ") is incompatible: [", max_pmin, ", ", min_pmax, "]"));
+    }
+    if (dcur < max_dmin || dcur > min_dmax) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("Node '", name, "' delegate protocol version (", dcur,
+                       ") is incompatible: [", max_dmin, ", ", min_dmax, "]"));
+    }
+    return absl::OkStatus();
+  };
+  for (const auto& rn : remote) {
+    const uint8_t pcur = rn.vsn ? (*rn.vsn)[2] : 0;
+    const uint8_t dcur = rn.vsn ? (*rn.vsn)[5] : 0;
+    SWIM_RETURN_IF_ERROR(check(rn.name, pcur, dcur));
+  }
+  for (const NodeRecord* r : ctx_.table.order()) {
+    SWIM_RETURN_IF_ERROR(check(r->node.name, r->node.pcur(), r->node.dcur()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StateRules::AskMergeDelegate(const wire::PushPull& pp) {
+  SWIM_DCHECK(ctx_.config.merge != nullptr);
+  std::vector<Node> peers;
+  peers.reserve(pp.nodes.size());
+  for (const auto& rn : pp.nodes) {
+    Node n;
+    n.name = rn.name;
+    n.addr = rn.addr;
+    n.port = rn.port;
+    n.meta = rn.meta.value_or("");
+    n.incarnation = rn.incarnation;
+    if (rn.state >= 0 && rn.state <= 3)
+      n.state = static_cast<NodeState>(rn.state);
+    if (rn.vsn) n.vsn = *rn.vsn;
+    peers.push_back(std::move(n));
+  }
+  absl::Status veto = ctx_.config.merge->NotifyMerge(peers);
+  if (!veto.ok()) ctx_.metrics.Incr(metric::kDroppedMergeVetoed);
+  return veto;
+}
+
+absl::Status StateRules::MergeRemoteState(const wire::PushPull& pp, bool join) {
+  SWIM_RETURN_IF_ERROR(VerifyProtocol(pp.nodes));
+  if (join && ctx_.config.merge != nullptr) {
+    SWIM_RETURN_IF_ERROR(AskMergeDelegate(pp));
+  }
+  MergeState(pp.nodes, join);
+  if (!pp.user_state.empty() && ctx_.config.delegate != nullptr) {
+    ctx_.config.delegate->MergeRemoteState(pp.user_state, join);
+  }
+  return absl::OkStatus();
+}
+
+void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote,
+                            bool join) {
+  for (const auto& r : remote) {
+    switch (r.state) {
+      case static_cast<int64_t>(NodeState::kAlive): {
+        if (!join && reaped_.Blocks(r.name, r.incarnation, ctx_.env->Now()) &&
+            ctx_.table.Find(r.name) == nullptr) {  // see core/reaped_names.h
+          ReAddAsDead(r);
+          break;
+        }
+        wire::Alive a;
+        a.incarnation = r.incarnation;
+        a.node = r.name;
+        a.addr = r.addr;
+        a.port = r.port;
+        a.meta = r.meta;
+        a.vsn = r.vsn;
+        if (ctx_.config.protocol_version < 2 || a.port == 0) {
+          a.port = static_cast<uint16_t>(ctx_.config.bind_port);
+        }
+        AliveNode(a, nullptr, false);
+        break;
+      }
+      case static_cast<int64_t>(NodeState::kLeft):
+        DeadNode(wire::Dead{r.incarnation, r.name, r.name});
+        break;
+      case static_cast<int64_t>(NodeState::kDead):
+      case static_cast<int64_t>(NodeState::kSuspect):
+        // A remote death is only a suspicion here: we check for ourselves.
+        SuspectNode(wire::Suspect{r.incarnation, r.name, ctx_.config.name});
+        break;
+      default:
+        ctx_.metrics.Incr(metric::kDroppedUnknownState);
+        break;
+    }
+  }
+}
+
+void StateRules::ReAddAsDead(const wire::PushNodeState& r) {
+  ctx_.metrics.Incr(metric::kDroppedReapedReadd);
+  ctx_.Log(LogLevel::kDebug,
+           absl::StrCat("reaped member ", r.name, " handed back at ",
+                        "incarnation ", r.incarnation,
+                        ": kept dead (memberlist.dropped.reaped_readd)"));
+  if (ctx_.table.size() >= ctx_.config.max_members) return;
+  NodeRecord* rec = ctx_.table.Insert(r.name);  // a dead stub, stamped now
+  rec->node.addr = r.addr;
+  rec->node.port = r.port;
+  rec->node.incarnation = r.incarnation;
+  if (r.vsn) rec->node.vsn = *r.vsn;
+  SWIM_DCHECK(rec->node.state == NodeState::kDead);
+}
+
+void StateRules::OnReaped(const NodeRecord& r) {
+  SWIM_DCHECK(r.node.state == NodeState::kDead);
+  reaped_.Add(r.node.name, r.node.incarnation,
+              ctx_.env->Now() + ctx_.config.gossip_to_the_dead_time);
+  suspicions_.erase(std::string_view(r.node.name));
+}
+
+void StateRules::CheckInvariants() const {
+  SWIM_DCHECK(suspicions_.size() <= ctx_.table.size());
+  if (const NodeRecord* me = ctx_.Self(); me != nullptr) {
+    // Our own incarnation in the table never runs ahead of our counter.
+    SWIM_CHECK(me->node.incarnation <= incarnation_);
+    SWIM_DCHECK(!suspicions_.contains(std::string_view(me->node.name)));
+  }
+#if SWIM_SIM_ASSERTS_ENABLED
+  for (const NodeRecord* r : ctx_.table.order()) {
+    if (r->node.state != NodeState::kSuspect) {
+      SWIM_SIM_ASSERT(!suspicions_.contains(std::string_view(r->node.name)));
+    }
+  }
+  for (const auto& [name, s] : suspicions_) {
+    const NodeRecord* r = ctx_.table.Find(name);
+    SWIM_SIM_ASSERT(r != nullptr && r->node.state == NodeState::kSuspect);
+    SWIM_SIM_ASSERT(name.data() ==
+                    r->node.name.data());  // the view is the record's
+  }
+#endif
+}
+
+}  // namespace swim::internal
