@@ -3,13 +3,14 @@
 #include <array>
 #include <optional>
 
-#include "absl/strings/str_cat.h"
 #include "core/check.h"
 #include "core/limits.h"
-#include "core/status_macros.h"
 #include "core/security/aead.h"
+#include "core/status_macros.h"
 #include "core/wire/messages.h"
 #include "core/wire/msgpack.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace swim::wire {
 
@@ -21,12 +22,13 @@ bool Encrypting(const OutgoingOptions& opts) {
   return opts.keyring != nullptr && !opts.keyring->empty();
 }
 
-Bytes Encrypt(ByteSpan msg, const OutgoingOptions& opts, const NonceSource& nonce,
-              ByteSpan aad, Bytes out) {
+Bytes Encrypt(ByteSpan msg, const OutgoingOptions& opts,
+              const NonceSource& nonce, ByteSpan aad, Bytes out) {
   std::array<uint8_t, security::kNonceSize> n{};
   nonce(absl::MakeSpan(n));
   absl::Status st = security::EncryptPayload(opts.encryption_version,
-                                             opts.keyring->GetPrimaryKey(), n, msg, aad, &out);
+                                             opts.keyring->GetPrimaryKey(), n,
+                                             msg, aad, &out);
   // The keyring only holds validated keys and the version is 0 or 1.
   SWIM_CHECK(st.ok());
   return out;
@@ -39,7 +41,8 @@ uint32_t ReadU32BE(const uint8_t* p) {
 
 }  // namespace
 
-Bytes EncodePacket(ByteSpan msg, const OutgoingOptions& opts, const NonceSource& nonce) {
+Bytes EncodePacket(ByteSpan msg, const OutgoingOptions& opts,
+                   const NonceSource& nonce) {
   // Go 0.2.2 indexes buf[0] of whatever it receives: never send nothing.
   SWIM_CHECK(!msg.empty());
   Bytes body(msg.begin(), msg.end());
@@ -54,13 +57,15 @@ Bytes EncodePacket(ByteSpan msg, const OutgoingOptions& opts, const NonceSource&
   return Encrypt(body, opts, nonce, ByteSpan(), std::move(out));
 }
 
-absl::StatusOr<Bytes> DecodePacket(ByteSpan packet, const security::Keyring* keyring,
+absl::StatusOr<Bytes> DecodePacket(ByteSpan packet,
+                                   const security::Keyring* keyring,
                                    bool verify_incoming) {
   if (packet.empty()) return absl::InvalidArgumentError("packet too short");
   Bytes plain;
   ByteSpan buf = packet;
   if (keyring != nullptr && !keyring->empty()) {
-    absl::StatusOr<Bytes> dec = security::DecryptPayload(*keyring, packet, ByteSpan());
+    absl::StatusOr<Bytes> dec =
+        security::DecryptPayload(*keyring, packet, ByteSpan());
     if (dec.ok()) {
       plain = *std::move(dec);
       buf = plain;
@@ -73,17 +78,19 @@ absl::StatusOr<Bytes> DecodePacket(ByteSpan packet, const security::Keyring* key
     const uint32_t expected = ReadU32BE(buf.data() + 1);
     const uint32_t crc = Crc32(buf.subspan(5));
     if (crc != expected) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid checksum: ", absl::Hex(crc), " != ", absl::Hex(expected)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid checksum: ", absl::Hex(crc), " != ", absl::Hex(expected)));
     }
     buf.remove_prefix(5);
   }
-  if (buf.empty()) return absl::InvalidArgumentError("missing message type byte");
+  if (buf.empty())
+    return absl::InvalidArgumentError("missing message type byte");
   if (buf.data() == plain.data()) return plain;  // whole plaintext, no copy
   return Bytes(buf.begin(), buf.end());
 }
 
-Bytes EncodeStream(ByteSpan msg, const OutgoingOptions& opts, const NonceSource& nonce) {
+Bytes EncodeStream(ByteSpan msg, const OutgoingOptions& opts,
+                   const NonceSource& nonce) {
   SWIM_CHECK(!msg.empty());
   Bytes body;
   if (opts.compress) {
@@ -92,17 +99,20 @@ Bytes EncodeStream(ByteSpan msg, const OutgoingOptions& opts, const NonceSource&
     body.assign(msg.begin(), msg.end());
   }
   if (!Encrypting(opts)) return body;
-  const size_t blob_len = security::EncryptedLength(opts.encryption_version, body.size());
+  const size_t blob_len =
+      security::EncryptedLength(opts.encryption_version, body.size());
   SWIM_CHECK(blob_len <= 0xffffffffu);
   Bytes out;
   out.reserve(kStreamHeaderSize + blob_len);
   out.push_back(static_cast<uint8_t>(MessageType::kEncrypt));
-  for (int i = 3; i >= 0; --i) out.push_back(static_cast<uint8_t>(blob_len >> (8 * i)));
+  for (int i = 3; i >= 0; --i)
+    out.push_back(static_cast<uint8_t>(blob_len >> (8 * i)));
   const Bytes aad(out.begin(), out.end());
   return Encrypt(body, opts, nonce, aad, std::move(out));
 }
 
-absl::StatusOr<Bytes> DecodeStream(ByteSpan stream, const security::Keyring* keyring,
+absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
+                                   const security::Keyring* keyring,
                                    bool verify_incoming) {
   if (stream.empty()) return absl::InvalidArgumentError("empty stream message");
   const bool encryption = keyring != nullptr && !keyring->empty();
@@ -123,10 +133,12 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream, const security::Keyring* key
     if (stream.size() - kStreamHeaderSize < len) {
       return absl::InvalidArgumentError("truncated encrypted stream");
     }
-    SWIM_ASSIGN_OR_RETURN(msg, security::DecryptPayload(*keyring,
-                                                   stream.subspan(kStreamHeaderSize, len),
-                                                   stream.first(kStreamHeaderSize)));
-    if (msg.empty()) return absl::InvalidArgumentError("decrypted stream message is empty");
+    SWIM_ASSIGN_OR_RETURN(
+        msg, security::DecryptPayload(*keyring,
+                                      stream.subspan(kStreamHeaderSize, len),
+                                      stream.first(kStreamHeaderSize)));
+    if (msg.empty())
+      return absl::InvalidArgumentError("decrypted stream message is empty");
   } else {
     if (encryption && verify_incoming) {
       return absl::FailedPreconditionError(
@@ -138,8 +150,9 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream, const security::Keyring* key
     msg.assign(stream.begin(), stream.end());
   }
   if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
-    SWIM_ASSIGN_OR_RETURN(Bytes inner, DecompressMessage(ByteSpan(msg).subspan(1),
-                                                    limits::kMaxDecompressedBytes));
+    SWIM_ASSIGN_OR_RETURN(Bytes inner,
+                          DecompressMessage(ByteSpan(msg).subspan(1),
+                                            limits::kMaxDecompressedBytes));
     // Go compresses a stream once (rawSendMsgStream); never inflate twice.
     if (inner[0] == static_cast<uint8_t>(MessageType::kCompress)) {
       return absl::InvalidArgumentError("compression inside compression");
@@ -166,101 +179,119 @@ absl::StatusOr<size_t> StreamFramer::Sized(ByteSpan prefix, size_t total) {
   return prefix.size() >= total_ ? total_ : size_t{0};
 }
 
-absl::StatusOr<size_t> StreamFramer::Next(ByteSpan prefix) {
-  const size_t limit = limits::kMaxStreamBytes;
-  const char* err = "";
+absl::StatusOr<size_t> StreamFramer::WithRaw(ByteSpan prefix, size_t end,
+                                             int64_t raw) {
   // Raw bytes after the msgpack part: complete at `end` + raw.
-  auto with_raw = [&](size_t end, int64_t raw) -> absl::StatusOr<size_t> {
-    const uint64_t n = raw > 0 ? static_cast<uint64_t>(raw) : 0;  // Go ignores <= 0
-    if (n > limit - end) {
-      return Fail(absl::InvalidArgumentError("stream message larger than the limit"));
+  const size_t limit = limits::kMaxStreamBytes;
+  const uint64_t n =
+      raw > 0 ? static_cast<uint64_t>(raw) : 0;  // Go ignores <= 0
+  if (n > limit - end) {
+    return Fail(
+        absl::InvalidArgumentError("stream message larger than the limit"));
+  }
+  return Sized(prefix, end + static_cast<size_t>(n));
+}
+
+std::optional<absl::StatusOr<size_t>> StreamFramer::Feed(ByteSpan prefix) {
+  const char* err = "";
+  switch (skipper_.Feed(prefix, &err)) {
+    case msgpack::ValueSkipper::kDone:
+      return std::nullopt;
+    case msgpack::ValueSkipper::kNeedMore:
+      return absl::StatusOr<size_t>(size_t{0});
+    case msgpack::ValueSkipper::kError:
+      break;
+  }
+  return Fail(absl::InvalidArgumentError(err));
+}
+
+std::optional<absl::StatusOr<size_t>> StreamFramer::StartType(ByteSpan prefix) {
+  SWIM_DCHECK(stage_ == Stage::kType);
+  const size_t limit = limits::kMaxStreamBytes;
+  if (prefix.empty()) return absl::StatusOr<size_t>(size_t{0});
+  type_ = prefix[0];
+  ++examined_;
+  if (type_ == static_cast<uint8_t>(MessageType::kEncrypt)) {
+    if (prefix.size() < kStreamHeaderSize)
+      return absl::StatusOr<size_t>(size_t{0});
+    examined_ += 4;
+    const uint32_t len = ReadU32BE(prefix.data() + 1);
+    if (len > limit) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("Remote node state is larger than limit (", len, ")")));
     }
-    return Sized(prefix, end + static_cast<size_t>(n));
-  };
-  // One msgpack value: kDone, or the framer's answer to return.
-  auto feed = [&]() -> std::optional<absl::StatusOr<size_t>> {
-    switch (skipper_.Feed(prefix, &err)) {
-      case msgpack::ValueSkipper::kDone:
-        return std::nullopt;
-      case msgpack::ValueSkipper::kNeedMore:
-        return absl::StatusOr<size_t>(size_t{0});
-      case msgpack::ValueSkipper::kError:
-        break;
+    return Sized(prefix, kStreamHeaderSize + len);
+  }
+  switch (static_cast<MessageType>(type_)) {
+    case MessageType::kPing:
+    case MessageType::kAck:
+    case MessageType::kErr:
+    case MessageType::kCompress:
+    case MessageType::kUser:
+    case MessageType::kPushPull:
+      break;
+    default:
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("invalid stream message type ", type_)));
+  }
+  skipper_.Reset(1, limit);
+  stage_ = Stage::kHeader;
+  return std::nullopt;
+}
+
+std::optional<absl::StatusOr<size_t>> StreamFramer::AfterHeader(
+    ByteSpan prefix) {
+  SWIM_DCHECK(stage_ == Stage::kHeader);
+  header_end_ = skipper_.end();
+  SWIM_DCHECK(header_end_ >= 1 && header_end_ <= prefix.size());
+  const ByteSpan header = prefix.subspan(1, header_end_ - 1);
+  switch (static_cast<MessageType>(type_)) {
+    case MessageType::kUser: {
+      absl::StatusOr<UserMsgHeader> h = DecodeUserMsgHeader(header);
+      if (!h.ok()) return Fail(h.status());
+      return WithRaw(prefix, header_end_, h->user_msg_len);
     }
-    return Fail(absl::InvalidArgumentError(err));
-  };
+    case MessageType::kPushPull: {
+      absl::StatusOr<PushPullHeader> h = DecodePushPullHeader(header);
+      if (!h.ok()) return Fail(h.status());
+      const int64_t nodes = h->nodes;
+      if (nodes < 0 ||
+          static_cast<uint64_t>(nodes) > limits::kMaxPushPullNodes) {
+        return Fail(absl::InvalidArgumentError(
+            absl::StrCat("push/pull: bad node count ", nodes)));
+      }
+      nodes_left_ = nodes;
+      user_state_len_ = h->user_state_len;
+      if (nodes_left_ > 0) skipper_.Reset(header_end_, limits::kMaxStreamBytes);
+      stage_ = Stage::kNodes;
+      return std::nullopt;
+    }
+    default:  // ping, ack, err, compress: the value is the message
+      return Sized(prefix, header_end_);
+  }
+}
+
+absl::StatusOr<size_t> StreamFramer::Next(ByteSpan prefix) {
   switch (stage_) {
     case Stage::kError:
       return error_;
     case Stage::kSized:
       return prefix.size() >= total_ ? total_ : size_t{0};
-    case Stage::kType: {
-      if (prefix.empty()) return size_t{0};
-      type_ = prefix[0];
-      ++examined_;
-      if (type_ == static_cast<uint8_t>(MessageType::kEncrypt)) {
-        if (prefix.size() < kStreamHeaderSize) return size_t{0};
-        examined_ += 4;
-        const uint32_t len = ReadU32BE(prefix.data() + 1);
-        if (len > limit) {
-          return Fail(absl::InvalidArgumentError(
-              absl::StrCat("Remote node state is larger than limit (", len, ")")));
-        }
-        return Sized(prefix, kStreamHeaderSize + len);
-      }
-      switch (static_cast<MessageType>(type_)) {
-        case MessageType::kPing:
-        case MessageType::kAck:
-        case MessageType::kErr:
-        case MessageType::kCompress:
-        case MessageType::kUser:
-        case MessageType::kPushPull:
-          break;
-        default:
-          return Fail(absl::InvalidArgumentError(
-              absl::StrCat("invalid stream message type ", type_)));
-      }
-      skipper_.Reset(1, limit);
-      stage_ = Stage::kHeader;
+    case Stage::kType:
+      if (auto answer = StartType(prefix)) return *answer;
       [[fallthrough]];
-    }
-    case Stage::kHeader: {
-      if (auto answer = feed()) return *answer;
-      header_end_ = skipper_.end();
-      const ByteSpan header = prefix.subspan(1, header_end_ - 1);
-      switch (static_cast<MessageType>(type_)) {
-        case MessageType::kUser: {
-          absl::StatusOr<UserMsgHeader> h = DecodeUserMsgHeader(header);
-          if (!h.ok()) return Fail(h.status());
-          return with_raw(header_end_, h->user_msg_len);
-        }
-        case MessageType::kPushPull: {
-          absl::StatusOr<PushPullHeader> h = DecodePushPullHeader(header);
-          if (!h.ok()) return Fail(h.status());
-          const int64_t nodes = h->nodes;
-          if (nodes < 0 || static_cast<uint64_t>(nodes) > limits::kMaxPushPullNodes) {
-            return Fail(
-                absl::InvalidArgumentError(absl::StrCat("push/pull: bad node count ", nodes)));
-          }
-          nodes_left_ = nodes;
-          user_state_len_ = h->user_state_len;
-          if (nodes_left_ > 0) skipper_.Reset(header_end_, limit);
-          stage_ = Stage::kNodes;
-          break;
-        }
-        default:  // ping, ack, err, compress: the value is the message
-          return Sized(prefix, header_end_);
-      }
+    case Stage::kHeader:
+      if (auto answer = Feed(prefix)) return *answer;
+      if (auto answer = AfterHeader(prefix)) return *answer;
       [[fallthrough]];
-    }
-    case Stage::kNodes: {
+    case Stage::kNodes:
       // The skipper's end is the header's, then each node state's.
       while (nodes_left_ > 0) {
-        if (auto answer = feed()) return *answer;
-        if (--nodes_left_ > 0) skipper_.Reset(skipper_.end(), limit);
+        if (auto answer = Feed(prefix)) return *answer;
+        if (--nodes_left_ > 0)
+          skipper_.Reset(skipper_.end(), limits::kMaxStreamBytes);
       }
-      return with_raw(skipper_.end(), user_state_len_);
-    }
+      return WithRaw(prefix, skipper_.end(), user_state_len_);
   }
   return size_t{0};
 }

@@ -12,12 +12,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
-#include "absl/status/statusor.h"
-#include "core/config.h"
 #include "core/bytes.h"
+#include "core/config.h"
 #include "core/security/keyring.h"
 #include "core/wire/msgpack.h"
+
+#include "absl/status/statusor.h"
 
 namespace swim::wire {
 
@@ -80,16 +82,23 @@ class StreamFramer {
  private:
   enum class Stage : uint8_t { kType, kHeader, kNodes, kSized, kError };
   absl::StatusOr<size_t> Fail(absl::Status s);
+  // The steps of Next(). Each returns the answer Next() gives, or nullopt
+  // when framing goes on with the next stage.
+  std::optional<absl::StatusOr<size_t>> StartType(ByteSpan prefix);
+  std::optional<absl::StatusOr<size_t>> Feed(ByteSpan prefix);
+  std::optional<absl::StatusOr<size_t>> AfterHeader(ByteSpan prefix);
+  // Raw bytes follow the msgpack part: the message ends at end + raw.
+  absl::StatusOr<size_t> WithRaw(ByteSpan prefix, size_t end, int64_t raw);
   // The message is complete at `total` bytes.
   absl::StatusOr<size_t> Sized(ByteSpan prefix, size_t total);
 
   Stage stage_ = Stage::kType;
   uint8_t type_ = 0;
   msgpack::ValueSkipper skipper_;
-  size_t header_end_ = 0;    // end of the msgpack header value
-  int64_t nodes_left_ = 0;   // push/pull node states still to frame
+  size_t header_end_ = 0;   // end of the msgpack header value
+  int64_t nodes_left_ = 0;  // push/pull node states still to frame
   int64_t user_state_len_ = 0;
-  size_t total_ = 0;         // kSized: the whole message's length
+  size_t total_ = 0;  // kSized: the whole message's length
   uint64_t examined_ = 0;
   absl::Status error_;
 };

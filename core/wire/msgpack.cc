@@ -352,6 +352,59 @@ absl::StatusOr<size_t> ValueSize(ByteSpan prefix, size_t max_size) {
 
 // --- ValueSkipper -------------------------------------------------------------
 
+namespace {
+
+// What one msgpack type byte announces: a fixed payload, a container with
+// a known number of children, or a length of len_bytes bytes to read next.
+struct ElementShape {
+  uint64_t payload = 0;
+  uint64_t children = 0;
+  size_t len_bytes = 0;
+  bool container = false;
+  bool valid = true;
+};
+
+ElementShape ClassifyTypeByte(uint8_t b) {
+  ElementShape e;
+  if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+    return e;  // single byte
+  }
+  if (b >= 0x80 && b <= 0x8f) {
+    e.container = true;
+    e.children = 2 * static_cast<uint64_t>(b & 0x0f);
+    return e;
+  }
+  if (b >= 0x90 && b <= 0x9f) {
+    e.container = true;
+    e.children = b & 0x0f;
+    return e;
+  }
+  if (b >= 0xa0 && b <= 0xbf) {
+    e.payload = b & 0x1f;
+    return e;
+  }
+  switch (b) {
+    case 0xcc: case 0xd0: e.payload = 1; break;
+    case 0xcd: case 0xd1: e.payload = 2; break;
+    case 0xce: case 0xd2: case 0xca: e.payload = 4; break;
+    case 0xcf: case 0xd3: case 0xcb: e.payload = 8; break;
+    case 0xd4: e.payload = 2; break;
+    case 0xd5: e.payload = 3; break;
+    case 0xd6: e.payload = 5; break;
+    case 0xd7: e.payload = 9; break;
+    case 0xd8: e.payload = 17; break;
+    case 0xc4: case 0xd9: case 0xc7: e.len_bytes = 1; break;
+    case 0xc5: case 0xda: case 0xc8: case 0xdc: case 0xde: e.len_bytes = 2; break;
+    case 0xc6: case 0xdb: case 0xc9: case 0xdd: case 0xdf: e.len_bytes = 4; break;
+    default:
+      e.valid = false;
+      break;
+  }
+  return e;
+}
+
+}  // namespace
+
 void ValueSkipper::Reset(size_t start, size_t limit) {
   pos_ = start;
   limit_ = limit;
@@ -392,51 +445,26 @@ ValueSkipper::Result ValueSkipper::Feed(ByteSpan in, const char** err) {
     if (Result r = need(1); r != kDone) return more(r);
     const uint8_t b = in[p++];
     ++examined_;
-    uint64_t payload = 0;   // raw bytes to skip
-    uint64_t children = 0;  // nested values to skip
-    bool container = false;
-    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
-      // single byte
-    } else if (b >= 0x80 && b <= 0x8f) {
-      container = true;
-      children = 2 * static_cast<uint64_t>(b & 0x0f);
-    } else if (b >= 0x90 && b <= 0x9f) {
-      container = true;
-      children = b & 0x0f;
-    } else if (b >= 0xa0 && b <= 0xbf) {
-      payload = b & 0x1f;
-    } else {
-      size_t len_bytes = 0;
-      switch (b) {
-        case 0xcc: case 0xd0: payload = 1; break;
-        case 0xcd: case 0xd1: payload = 2; break;
-        case 0xce: case 0xd2: case 0xca: payload = 4; break;
-        case 0xcf: case 0xd3: case 0xcb: payload = 8; break;
-        case 0xd4: payload = 2; break;
-        case 0xd5: payload = 3; break;
-        case 0xd6: payload = 5; break;
-        case 0xd7: payload = 9; break;
-        case 0xd8: payload = 17; break;
-        case 0xc4: case 0xd9: case 0xc7: len_bytes = 1; break;
-        case 0xc5: case 0xda: case 0xc8: case 0xdc: case 0xde: len_bytes = 2; break;
-        case 0xc6: case 0xdb: case 0xc9: case 0xdd: case 0xdf: len_bytes = 4; break;
-        default:
-          *err = "invalid msgpack type byte";
-          return kError;
-      }
-      if (len_bytes > 0) {
-        if (Result r = need(len_bytes); r != kDone) return more(r);
-        examined_ += len_bytes;
-        const uint64_t n = be(len_bytes);
-        if (b == 0xdc || b == 0xdd) {
-          container = true;
-          children = n;
-        } else if (b == 0xde || b == 0xdf) {
-          container = true;
-          children = 2 * n;
-        } else {
-          payload = n + ((b >= 0xc7 && b <= 0xc9) ? 1 : 0);  // ext type byte
-        }
+    const ElementShape shape = ClassifyTypeByte(b);
+    if (!shape.valid) {
+      *err = "invalid msgpack type byte";
+      return kError;
+    }
+    uint64_t payload = shape.payload;    // raw bytes to skip
+    uint64_t children = shape.children;  // nested values to skip
+    bool container = shape.container;
+    if (shape.len_bytes > 0) {
+      if (Result r = need(shape.len_bytes); r != kDone) return more(r);
+      examined_ += shape.len_bytes;
+      const uint64_t n = be(shape.len_bytes);
+      if (b == 0xdc || b == 0xdd) {
+        container = true;
+        children = n;
+      } else if (b == 0xde || b == 0xdf) {
+        container = true;
+        children = 2 * n;
+      } else {
+        payload = n + ((b >= 0xc7 && b <= 0xc9) ? 1 : 0);  // ext type byte
       }
     }
     if (container) {
