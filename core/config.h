@@ -20,6 +20,7 @@
 #include "core/address.h"
 #include "core/delegate.h"
 #include "core/limits.h"
+#include "core/wire/options.h"
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -29,20 +30,6 @@ namespace swim {
 namespace security {
 class Keyring;
 }
-
-// How addresses are written inside messages (alive.Addr, ping.SourceAddr,
-// indirect ping Target/SourceAddr, push/pull Addr). One mode per cluster:
-// the two cannot share a cluster (protocol.md §8.2).
-enum class AddressMode : uint8_t {
-  kBinary,  // upstream memberlist: raw 4/16-byte IP
-  kText,    // go-doudou fork: the textual IP ("10.0.0.1")
-};
-
-// Compression algorithm for outgoing messages when enable_compression is on.
-enum class CompressionAlgo : uint8_t {
-  kLzw = 0,     // memberlist's only algorithm; what Go nodes understand
-  kSnappy = 1,  // C++-only clusters; a Go node must never receive it
-};
 
 struct Config {
   // --- identity and addresses -------------------------------------------

@@ -8,6 +8,13 @@ two copies of memberlist.cc.
 
 load("//bazel:copts.bzl", "SWIM_DEFAULT_COPTS")
 
+# Who may depend on the simulator's targets.
+SIM_CLIENTS = [
+    "//bench:__subpackages__",
+    "//tests:__subpackages__",
+    "//tools:__subpackages__",
+]
+
 # toml++ from Debian is a compiled library (see its pkg-config file).
 TOML_DEFINES = [
     "TOML_HEADER_ONLY=0",
@@ -16,36 +23,53 @@ TOML_DEFINES = [
 
 def swim_sim_variant(suffix, core, local_defines = [], testonly = False):
     """Defines cluster<suffix>, hostile<suffix>, scenario_runner<suffix>,
-    swimsim<suffix>."""
+    swimsim<suffix>.
+
+    :cluster is testonly only in the planted-bugs variant (benchmark probes
+    link the production one). :hostile (attack traffic) is always testonly,
+    and so is everything that links it: the scenario runner and swimsim,
+    which `bazel run` still runs.
+    """
     native.cc_library(
         name = "cluster" + suffix,
         testonly = testonly,
         srcs = ["cluster.cc"],
         hdrs = ["cluster.h"],
         copts = SWIM_DEFAULT_COPTS,
+        visibility = SIM_CLIENTS,
         deps = [
             ":sim",
             core,
+            "//core:check",
+            "//core:config",
         ],
     )
+
     # Hostile peers for robustness tests and the `hostile` action (hostile.h).
     native.cc_library(
         name = "hostile" + suffix,
-        testonly = testonly,
+        testonly = True,
         srcs = ["hostile.cc"],
         hdrs = ["hostile.h"],
         copts = SWIM_DEFAULT_COPTS,
+        visibility = SIM_CLIENTS,
         deps = [
             ":cluster" + suffix,
             ":sim",
             core,
+            "//core:address",
+            "//core:check",
+            "//core:config",
+            "//core:keyring",
+            "//core:limits",
+            "//core:rng",
             "//core:wire",
             "@system//:absl",
         ],
     )
     native.cc_library(
         name = "scenario_runner" + suffix,
-        testonly = testonly,
+        testonly = True,
         srcs = native.glob(["actions/*.cc"]) + [
             "checkers.cc",
             "chrome_trace.cc",
@@ -79,10 +103,16 @@ def swim_sim_variant(suffix, core, local_defines = [], testonly = False):
         copts = SWIM_DEFAULT_COPTS,
         defines = TOML_DEFINES,
         local_defines = local_defines,
+        visibility = SIM_CLIENTS,
         deps = [
             ":cluster" + suffix,
             ":hostile" + suffix,
             ":sim",
+            core,
+            "//core:address",
+            "//core:check",
+            "//core:config",
+            "//core:planted_bugs",
             "//core:util",
             "@system//:absl",
             "@system//:tomlplusplus",
@@ -90,9 +120,10 @@ def swim_sim_variant(suffix, core, local_defines = [], testonly = False):
     )
     native.cc_binary(
         name = "swimsim" + suffix,
-        testonly = testonly,
+        testonly = True,
         srcs = ["swimsim_main.cc"],
         copts = SWIM_DEFAULT_COPTS,
+        visibility = SIM_CLIENTS,
         deps = [
             ":scenario_runner" + suffix,
             "@system//:absl",

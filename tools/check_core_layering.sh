@@ -59,7 +59,10 @@ check() {
     fi
   done
   local deps
-  deps=$(grep -nE '"(@system//:boost|//sim|//net)' $(find "$root/core" -name BUILD) 2>/dev/null)
+  # Visibility lists name sim/ and net/ as allowed users (":__pkg__",
+  # ":__subpackages__"); only dependencies count.
+  deps=$(grep -nE '"(@system//:boost|//sim|//net)' $(find "$root/core" -name BUILD) 2>/dev/null |
+    grep -vE ':__(pkg|subpackages)__"')
   if [ -n "$deps" ]; then
     echo "core BUILD depends on sim/, net/ or Boost:"
     echo "$deps" | sed "s|$root/||"
@@ -94,7 +97,8 @@ if [ "${1:-}" = "--self-test" ]; then
     rm -rf "$tmp"
   done
   tmp=$(mktemp -d); cp -rL "$root/core" "$tmp/core"; chmod -R u+w "$tmp/core"
-  sed -i 's|deps = \[":base"\]|deps = [":base", "//net:asio_env"]|' "$tmp/core/BUILD"
+  sed -i '0,/deps = \[/s||deps = ["//net:asio_env", |' "$tmp/core/BUILD"
+  grep -q '"//net:asio_env"' "$tmp/core/BUILD" || { echo "self-test: could not plant a dependency"; exit 1; }
   if check "$tmp" >/dev/null; then echo "self-test: a //net dependency was NOT caught"; exit 1; fi
   rm -rf "$tmp"
   echo "layering self-test: ${#plants[@]} planted include/call violations and 1 dependency violation all caught"

@@ -47,13 +47,24 @@ class MemberlistBroadcast final : public Broadcast {
   int transmit_scale_;
 };
 
+wire::WireOptions WireOptionsOf(const Config& c) {
+  wire::WireOptions w;
+  w.address_mode = c.address_mode;
+  w.compress = c.enable_compression;
+  w.algo = c.compression_algo;
+  w.encryption_version = c.protocol_version == 1 ? 0 : 1;
+  w.verify_incoming = c.gossip_verify_incoming;
+  w.encrypt_outgoing = c.gossip_verify_outgoing;
+  return w;
+}
+
 }  // namespace
 
 Messenger::Messenger(NodeContext& ctx)
     : ctx_(ctx),
       broadcasts_([&ctx] { return static_cast<int>(ctx.table.size()); },
                   ctx.config.retransmit_mult),
-      encryption_version_(ctx.config.protocol_version == 1 ? 0 : 1) {}
+      wire_(WireOptionsOf(ctx.config)) {}
 
 // ---------------------------------------------------------------------------
 // Broadcasts
@@ -115,12 +126,12 @@ const security::Keyring* Messenger::InboundKeyring() const {
 wire::OutgoingOptions Messenger::PacketOptions(const NodeRecord* to) const {
   const Config& c = ctx_.config;
   wire::OutgoingOptions o;
-  o.compress = c.enable_compression;
-  o.algo = c.compression_algo;
+  o.compress = wire_.compress;
+  o.algo = wire_.algo;
   o.crc = to != nullptr && to->node.pmax() >= limits::kProtocolVersionCrc;
-  if (c.EncryptionEnabled() && c.gossip_verify_outgoing)
+  if (c.EncryptionEnabled() && wire_.encrypt_outgoing)
     o.keyring = c.keyring.get();
-  o.encryption_version = encryption_version_;
+  o.encryption_version = wire_.encryption_version;
   return o;
 }
 
@@ -181,8 +192,7 @@ Bytes Messenger::EncodeStreamMsg(ByteSpan msg) const {
 }
 
 absl::StatusOr<Bytes> Messenger::OpenStream(ByteSpan stream) const {
-  return wire::DecodeStream(stream, InboundKeyring(),
-                            ctx_.config.gossip_verify_incoming);
+  return wire::DecodeStream(stream, InboundKeyring(), wire_.verify_incoming);
 }
 
 // ---------------------------------------------------------------------------
@@ -263,8 +273,8 @@ void Messenger::HandlePacket(const Address& from, ByteSpan packet,
     ctx_.metrics.Incr(metric::kDroppedCidr);
     return;
   }
-  absl::StatusOr<Bytes> msg = wire::DecodePacket(
-      packet, InboundKeyring(), ctx_.config.gossip_verify_incoming);
+  absl::StatusOr<Bytes> msg =
+      wire::DecodePacket(packet, InboundKeyring(), wire_.verify_incoming);
   if (!msg.ok()) {
     Malformed(metric::kMalformedPacket, msg.status(), from);
     return;
@@ -320,7 +330,7 @@ void Messenger::HandleAlive(ByteSpan body, const Address& from) {
     ctx_.metrics.Incr(metric::kDroppedCidr);
     return;
   }
-  absl::StatusOr<wire::Alive> a = wire::DecodeAlive(body, c.address_mode);
+  absl::StatusOr<wire::Alive> a = wire::DecodeAlive(body, wire_.address_mode);
   if (!a.ok()) {
     Malformed(metric::kMalformedAlive, a.status(), from);
     return;
@@ -448,8 +458,7 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
 using StreamResult = absl::StatusOr<std::optional<Bytes>>;
 
 StreamResult Messenger::StreamPing(ByteSpan body, const Address& from) {
-  absl::StatusOr<wire::Ping> p =
-      wire::DecodePing(body, ctx_.config.address_mode);
+  absl::StatusOr<wire::Ping> p = wire::DecodePing(body, wire_.address_mode);
   if (!p.ok()) {
     Malformed(metric::kMalformedTcpPing, p.status(), from);
     return p.status();
@@ -462,7 +471,7 @@ StreamResult Messenger::StreamPing(ByteSpan body, const Address& from) {
 
 StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   absl::StatusOr<wire::PushPull> pp =
-      wire::DecodePushPull(body, ctx_.config.address_mode);
+      wire::DecodePushPull(body, wire_.address_mode);
   if (!pp.ok()) {
     Malformed(metric::kMalformedPushPull, pp.status(), from);
     return pp.status();
@@ -470,7 +479,7 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   ctx_.metrics.Incr(metric::kTcpPushPullIn);
   // Reply with our state first (as Go does), then merge theirs.
   Bytes local;
-  wire::Encode(LocalState(pp->join), ctx_.config.address_mode, &local);
+  wire::Encode(LocalState(pp->join), wire_.address_mode, &local);
   std::optional<Bytes> reply = EncodeStreamMsg(local);
   if (absl::Status s = ctx_.state->MergeRemoteState(*pp, pp->join); !s.ok()) {
     ctx_.metrics.Incr(metric::kPushPullMergeFailed);
@@ -551,7 +560,7 @@ void Messenger::PushPullWith(const Address& addr, bool join,
                              std::function<void(absl::Status)> done) {
   SWIM_DCHECK(done != nullptr);
   Bytes msg;
-  wire::Encode(LocalState(join), ctx_.config.address_mode, &msg);
+  wire::Encode(LocalState(join), wire_.address_mode, &msg);
   Bytes stream = EncodeStreamMsg(msg);
   CountSent(metric::kTcpSent, stream.size());
   ctx_.metrics.Incr(metric::kTcpConnect);
@@ -588,7 +597,7 @@ absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
         absl::StrCat("unexpected reply type ", static_cast<int>((*m)[0])));
   }
   absl::StatusOr<wire::PushPull> pp =
-      wire::DecodePushPull(body, ctx_.config.address_mode);
+      wire::DecodePushPull(body, wire_.address_mode);
   if (!pp.ok()) {
     ctx_.metrics.Incr(metric::kMalformedPushPull);
     return pp.status();
@@ -600,8 +609,9 @@ absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
 }
 
 void Messenger::CheckInvariants() const {
-  SWIM_DCHECK(encryption_version_ ==
+  SWIM_DCHECK(wire_.encryption_version ==
               (ctx_.config.protocol_version == 1 ? 0 : 1));
+  SWIM_DCHECK(wire_.address_mode == ctx_.config.address_mode);
   SWIM_DCHECK(broadcasts_.retransmit_mult() == ctx_.config.retransmit_mult);
 }
 

@@ -56,7 +56,7 @@ class Messenger {
   absl::StatusOr<Bytes> OpenStream(ByteSpan stream) const;
   // Bytes an encrypted packet adds to its message.
   size_t EncryptionOverhead() const {
-    return encryption_version_ == 0 ? 45u : 29u;
+    return wire_.encryption_version == 0 ? 45u : 29u;
   }
 
   // --- inbound --------------------------------------------------------------
@@ -109,7 +109,8 @@ class Messenger {
 
   NodeContext& ctx_;
   TransmitLimitedQueue broadcasts_;
-  const uint8_t encryption_version_;
+  // The codec's view of the config, derived once (core/wire/options.h).
+  const wire::WireOptions wire_;
 };
 
 }  // namespace swim::internal

@@ -15,9 +15,9 @@
 #include <optional>
 
 #include "core/bytes.h"
-#include "core/config.h"
 #include "core/security/keyring.h"
 #include "core/wire/msgpack.h"
+#include "core/wire/options.h"
 
 #include "absl/status/statusor.h"
 

@@ -30,10 +30,10 @@
 
 #include "absl/status/statusor.h"
 #include "core/address.h"
-#include "core/config.h"
 #include "core/bytes.h"
 #include "core/limits.h"
 #include "core/node.h"
+#include "core/wire/options.h"
 
 namespace swim::wire {
 
