@@ -117,6 +117,46 @@ void JoinWithRetry(ActionContext& ctx, int i, const std::vector<int>& seeds,
 void RetryJoin(ActionContext& ctx, int i, const std::vector<int>& seeds,
                const JoinRetry& retry, const absl::Status& first);
 
+// The base of the actions that act on a list of nodes (`nodes`, or `node`,
+// required) with parameters P (a params.h struct with a `nodes` field).
+// It owns keys() and Parse(); an action adds kind() and Apply(), and, when
+// it reads more keys, more_keys() and ParseMore().
+template <class P = NodesParams>
+class NodesAction : public ActionSpec {
+ public:
+  std::vector<std::string_view> keys() const final {
+    std::vector<std::string_view> k = {"nodes", "node"};
+    for (std::string_view more : more_keys()) k.push_back(more);
+    return k;
+  }
+  absl::StatusOr<ActionParams> Parse(const TomlReader& r,
+                                     const toml::table& t) const final {
+    P p;
+    SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
+    if (absl::Status s = ParseMore(r, t, p); !s.ok()) return s;
+    return p;
+  }
+
+ protected:
+  // The keys read besides nodes/node, and how (after the nodes).
+  virtual std::vector<std::string_view> more_keys() const { return {}; }
+  virtual absl::Status ParseMore(const TomlReader&, const toml::table&,
+                                 P&) const {
+    return absl::OkStatus();
+  }
+  static const P& Params(const ScheduledEvent& e) {
+    return std::get<P>(e.params);
+  }
+};
+
+// Nodes and an optional `timeout` (leave, meta_update).
+class NodesTimeoutAction : public NodesAction<TimedNodesParams> {
+ protected:
+  std::vector<std::string_view> more_keys() const final { return {"timeout"}; }
+  absl::Status ParseMore(const TomlReader& r, const toml::table& t,
+                         TimedNodesParams& p) const final;
+};
+
 }  // namespace sim
 
 #endif  // SWIM_SIM_ACTIONS_ACTION_H_

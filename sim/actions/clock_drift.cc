@@ -5,22 +5,18 @@
 namespace sim {
 namespace {
 
-class ClockDrift final : public ActionSpec {
+class ClockDrift final : public NodesAction<DriftParams> {
  public:
   ActionKind kind() const override { return ActionKind::kClockDrift; }
-  std::vector<std::string_view> keys() const override {
-    return {"nodes", "node", "ppm"};
-  }
-  absl::StatusOr<ActionParams> Parse(const TomlReader& r,
-                                     const toml::table& t) const override {
-    DriftParams p;
-    SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
+  std::vector<std::string_view> more_keys() const override { return {"ppm"}; }
+  absl::Status ParseMore(const TomlReader& r, const toml::table& t,
+                         DriftParams& p) const override {
     if (const toml::node* n = t.get("ppm"))
       SWIM_TOML_ASSIGN(p.ppm, r.IntIn(*n, "ppm", -100000, 100000));
-    return p;
+    return absl::OkStatus();
   }
   void Apply(ActionContext& ctx, const ScheduledEvent& e) const override {
-    const auto& p = std::get<DriftParams>(e.params);
+    const DriftParams& p = Params(e);
     for (int i : p.nodes) {
       ctx.world().SetClockDrift(ctx.cluster().world_id(i), p.ppm);
     }

@@ -5,20 +5,11 @@
 namespace sim {
 namespace {
 
-class Crash final : public ActionSpec {
+class Crash final : public NodesAction<> {
  public:
   ActionKind kind() const override { return ActionKind::kCrash; }
-  std::vector<std::string_view> keys() const override {
-    return {"nodes", "node"};
-  }
-  absl::StatusOr<ActionParams> Parse(const TomlReader& r,
-                                     const toml::table& t) const override {
-    NodesParams p;
-    SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
-    return p;
-  }
   void Apply(ActionContext& ctx, const ScheduledEvent& e) const override {
-    for (int i : std::get<NodesParams>(e.params).nodes) {
+    for (int i : Params(e).nodes) {
       if (ctx.cluster().node(i) == nullptr) continue;
       ctx.cluster().Crash(i);
     }

@@ -5,23 +5,12 @@
 namespace sim {
 namespace {
 
-class MetaUpdate final : public ActionSpec {
+class MetaUpdate final : public NodesTimeoutAction {
  public:
   ActionKind kind() const override { return ActionKind::kMetaUpdate; }
-  std::vector<std::string_view> keys() const override {
-    return {"nodes", "node", "timeout"};
-  }
-  absl::StatusOr<ActionParams> Parse(const TomlReader& r,
-                                     const toml::table& t) const override {
-    TimedNodesParams p;
-    SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
-    if (const toml::node* n = t.get("timeout"))
-      SWIM_TOML_ASSIGN(p.timeout, r.Dur(*n, "timeout"));
-    return p;
-  }
   bool settles() const override { return true; }
   void Apply(ActionContext& ctx, const ScheduledEvent& e) const override {
-    const auto& p = std::get<TimedNodesParams>(e.params);
+    const TimedNodesParams& p = Params(e);
     for (int i : p.nodes) {
       if (swim::Memberlist* ml = ctx.cluster().node(i)) {
         ml->UpdateNode(p.timeout, [](absl::Status) {});

@@ -60,6 +60,14 @@ std::string ActionSpec::Describe(const ActionParams& p) const {
 
 World& ActionContext::world() { return cluster().world(); }
 
+absl::Status NodesTimeoutAction::ParseMore(const TomlReader& r,
+                                           const toml::table& t,
+                                           TimedNodesParams& p) const {
+  if (const toml::node* n = t.get("timeout"))
+    SWIM_TOML_ASSIGN(p.timeout, r.Dur(*n, "timeout"));
+  return absl::OkStatus();
+}
+
 namespace {
 template <class... F>
 struct Overloaded : F... {

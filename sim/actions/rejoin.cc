@@ -5,24 +5,22 @@
 namespace sim {
 namespace {
 
-class Rejoin final : public ActionSpec {
+class Rejoin final : public NodesAction<RejoinParams> {
  public:
   ActionKind kind() const override { return ActionKind::kRejoin; }
-  std::vector<std::string_view> keys() const override {
-    return {"nodes", "node", "seeds", "retry"};
+  std::vector<std::string_view> more_keys() const override {
+    return {"seeds", "retry"};
   }
-  absl::StatusOr<ActionParams> Parse(const TomlReader& r,
-                                     const toml::table& t) const override {
-    RejoinParams p;
-    SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
+  absl::Status ParseMore(const TomlReader& r, const toml::table& t,
+                         RejoinParams& p) const override {
     SWIM_TOML_ASSIGN(p.seeds, NodesOr(r, t, "seeds", {0}));
     if (p.seeds.empty()) p.seeds = {0};
     SWIM_TOML_ASSIGN(p.retry, ParseRetry(r, t));
-    return p;
+    return absl::OkStatus();
   }
   bool settles() const override { return true; }
   void Apply(ActionContext& ctx, const ScheduledEvent& e) const override {
-    const auto& p = std::get<RejoinParams>(e.params);
+    const RejoinParams& p = Params(e);
     for (int i : p.nodes) {
       if (ctx.cluster().is_up(i)) JoinWithRetry(ctx, i, p.seeds, p.retry);
     }

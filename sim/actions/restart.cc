@@ -6,23 +6,21 @@
 namespace sim {
 namespace {
 
-class Restart final : public ActionSpec {
+class Restart final : public NodesAction<RejoinParams> {
  public:
   ActionKind kind() const override { return ActionKind::kRestart; }
-  std::vector<std::string_view> keys() const override {
-    return {"nodes", "node", "seeds", "retry"};
+  std::vector<std::string_view> more_keys() const override {
+    return {"seeds", "retry"};
   }
-  absl::StatusOr<ActionParams> Parse(const TomlReader& r,
-                                     const toml::table& t) const override {
-    RejoinParams p;
-    SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
+  absl::Status ParseMore(const TomlReader& r, const toml::table& t,
+                         RejoinParams& p) const override {
     SWIM_TOML_ASSIGN(p.seeds, NodesOr(r, t, "seeds", {}));
     SWIM_TOML_ASSIGN(p.retry, ParseRetry(r, t));
-    return p;
+    return absl::OkStatus();
   }
   bool settles() const override { return true; }
   void Apply(ActionContext& ctx, const ScheduledEvent& e) const override {
-    const auto& p = std::get<RejoinParams>(e.params);
+    const RejoinParams& p = Params(e);
     Cluster& c = ctx.cluster();
     for (int i : p.nodes) {
       // Crashed, or left (the validator rejects restarting a running node).

@@ -5,21 +5,12 @@
 namespace sim {
 namespace {
 
-class Resume final : public ActionSpec {
+class Resume final : public NodesAction<> {
  public:
   ActionKind kind() const override { return ActionKind::kResume; }
-  std::vector<std::string_view> keys() const override {
-    return {"nodes", "node"};
-  }
-  absl::StatusOr<ActionParams> Parse(const TomlReader& r,
-                                     const toml::table& t) const override {
-    NodesParams p;
-    SWIM_TOML_ASSIGN(p.nodes, RequiredNodes(r, t, name()));
-    return p;
-  }
   bool settles() const override { return true; }
   void Apply(ActionContext& ctx, const ScheduledEvent& e) const override {
-    ctx.faults().ResumeNodes(std::get<NodesParams>(e.params).nodes);
+    ctx.faults().ResumeNodes(Params(e).nodes);
   }
 };
 
