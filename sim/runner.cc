@@ -118,7 +118,8 @@ class Run final : public ActionContext {
                        [this](const TruthEvent& t) { OnTruth(t); });
     if (opt_.observer) {
       cluster_.Subscribe(
-          [this](const ClusterEvent& e) { opt_.observer->OnClusterEvent(e); });
+          [this](const ClusterEvent& e) { opt_.observer->OnClusterEvent(e); },
+          [this](const TruthEvent& t) { opt_.observer->OnTruth(t); });
     }
     // As Cluster::CreateAndJoin, with the scenario's join_retry.
     for (int k = 0; k < sc_.size; ++k) cluster_.AddNode();

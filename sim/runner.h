@@ -35,14 +35,16 @@
 
 namespace sim {
 
-// Watches a run without touching it (sim/timeline.h's recorder; a future
-// event bus can host these). Not owned; must outlive the run.
+// Watches a run without touching it (sim/timeline.h's recorder): the trace,
+// and the Cluster's event bus (membership views and ground truth). Not
+// owned; must outlive the run.
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
   // Wraps the run's trace sink (`user` may be empty).
   virtual World::TraceSink Tap(World::TraceSink user) = 0;
   virtual void OnClusterEvent(const ClusterEvent& e) = 0;
+  virtual void OnTruth(const TruthEvent& t) = 0;
   virtual void OnRunEnd(const World& world) = 0;
 };
 

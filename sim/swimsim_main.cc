@@ -220,7 +220,7 @@ int Main(int argc, char** argv) {
     sim::TimelineRecorder::Options ro;
     ro.keep_excerpts = !html_path.empty();
     ro.user_log_level = level;
-    recorder = std::make_unique<sim::TimelineRecorder>(*sc, ro);
+    recorder = std::make_unique<sim::TimelineRecorder>(ro);
   }
   for (size_t k = 0; k < seeds.size(); ++k) {
     sim::RunOptions opt;

@@ -98,8 +98,7 @@ int TimelineNodeIndex(std::string_view name) {
   return v;
 }
 
-TimelineRecorder::TimelineRecorder(const Scenario& sc, Options options)
-    : sc_(sc), opt_(options) {}
+TimelineRecorder::TimelineRecorder(Options options) : opt_(options) {}
 
 void TimelineRecorder::EnsureNode(int i) {
   if (i < 0) return;
@@ -198,8 +197,6 @@ void TimelineRecorder::OnLine(std::string_view line) {
   } else if (kind == "fault") {
     faults_.push_back(Timeline::Mark{a, S(t), std::string(label)});
     if (a >= 0) {
-      if (label == "crash") updown_.push_back({t, {a, false}});
-      if (label == "restart") updown_.push_back({t, {a, true}});
       if (label == "pause") paused_.push_back({t, {a, true}});
       if (label == "resume") paused_.push_back({t, {a, false}});
     }
@@ -224,6 +221,12 @@ void TimelineRecorder::OnClusterEvent(const ClusterEvent& e) {
              absl::StrFormat("%d.%09d n%d view %s %s/%d", t / kSec, t % kSec, o,
                              e.subject, kStateNames[st], e.incarnation)});
   }
+}
+
+void TimelineRecorder::OnTruth(const TruthEvent& x) {
+  const int64_t t = (x.at - swim::Instant()) / absl::Nanoseconds(1);
+  EnsureNode(x.node);
+  truth_.push_back(Truth{t, x.node, x.kind});
 }
 
 void TimelineRecorder::OnRunEnd(const World& world) {
@@ -252,49 +255,39 @@ Timeline TimelineRecorder::Finish(const RunResult& result) {
       std::max(end_ns_, result.virtual_time / absl::Nanoseconds(1));
   tl.end_s = S(end);
 
-  // Ground truth changes: start (node exists), crash, restart, leave.
-  struct Truth {
-    int64_t t;
-    int node;
-    int what;  // 0 start, 1 crash, 2 restart, 3 leave
-  };
-  std::vector<Truth> truth;
-  std::vector<int64_t> start_at(n, 0);
-  {
-    int next = sc_.size;
-    for (const ScheduledEvent& e : sc_.events) {
-      const int64_t at = e.at / absl::Nanoseconds(1);
-      if (e.action == ActionKind::kJoin) {
-        const int count = std::get<JoinParams>(e.params).count;
-        for (int c = 0; c < count && next < n; ++c) start_at[next++] = at;
-      } else if (e.action == ActionKind::kLeave) {
-        for (int i : e.nodes()) {
-          if (i < n) truth.push_back({at, i, 3});
-        }
-      }
-    }
-  }
-  for (int i = 0; i < n; ++i) truth.push_back({start_at[i], i, 0});
-  for (auto& [t, nu] : updown_)
-    truth.push_back({t, nu.first, nu.second ? 2 : 1});
-  std::stable_sort(truth.begin(), truth.end(),
-                   [](const Truth& x, const Truth& y) { return x.t < y.t; });
+  // Ground truth, as the Cluster published it (in time order): a node
+  // exists from its first start; a later start is a restart (a new
+  // process, after a crash or a leave).
+  using Kind = TruthEvent::Kind;
+  const std::vector<Truth>& truth = truth_;
 
   // Down intervals (for drawing).
   {
     std::vector<int64_t> crashed(n, -1), left(n, -1), paused(n, -1);
-    for (int i = 0; i < n; ++i) {
-      if (start_at[i] > 0)
-        tl.down.push_back({i, 0, S(start_at[i]), "not started"});
-    }
+    std::vector<char> started(n, 0);
     for (const Truth& x : truth) {
       if (x.node >= n) continue;
-      if (x.what == 1) crashed[x.node] = x.t;
-      if (x.what == 2 && crashed[x.node] >= 0) {
-        tl.down.push_back({x.node, S(crashed[x.node]), S(x.t), "crashed"});
-        crashed[x.node] = -1;
+      switch (x.kind) {
+        case Kind::kStarted:
+          if (!started[x.node] && x.t > 0)
+            tl.down.push_back({x.node, 0, S(x.t), "not started"});
+          started[x.node] = 1;
+          if (crashed[x.node] >= 0) {
+            tl.down.push_back({x.node, S(crashed[x.node]), S(x.t), "crashed"});
+            crashed[x.node] = -1;
+          }
+          if (left[x.node] >= 0) {
+            tl.down.push_back({x.node, S(left[x.node]), S(x.t), "left"});
+            left[x.node] = -1;
+          }
+          break;
+        case Kind::kCrashed:
+          crashed[x.node] = x.t;
+          break;
+        case Kind::kLeft:
+          left[x.node] = x.t;
+          break;
       }
-      if (x.what == 3) left[x.node] = x.t;
     }
     for (auto& [t, np] : paused_) {
       const int i = np.first;
@@ -348,15 +341,13 @@ Timeline TimelineRecorder::Finish(const RunResult& result) {
       if (have_t && (!have_e || truth[ti].t <= evs_[ei].t)) {
         const Truth& x = truth[ti++];
         if (x.node >= n) continue;
-        if (x.what == 0 || x.what == 2) {
-          up[x.node] = 1;
-        } else {
-          up[x.node] = 0;
-          if (x.what == 1) {  // its table dies with it
-            for (int s = 0; s < n; ++s) {
-              close_susp(x.node, s, x.t, "gone");
-              cur[static_cast<size_t>(x.node) * n + s] = Timeline::kUnknown;
-            }
+        up[x.node] = x.kind == Kind::kStarted;
+        if (x.kind != Kind::kLeft) {
+          // A crash takes the node's table with it; a (re)start begins
+          // with an empty one (a left node's old process stops then).
+          for (int s = 0; s < n; ++s) {
+            close_susp(x.node, s, x.t, "gone");
+            cur[static_cast<size_t>(x.node) * n + s] = Timeline::kUnknown;
           }
         }
         continue;
@@ -500,7 +491,7 @@ Timeline TimelineRecorder::Finish(const RunResult& result) {
   probes_.clear();
   push_pulls_.clear();
   faults_.clear();
-  updown_.clear();
+  truth_.clear();
   paused_.clear();
   traffic_.clear();
   end_ns_ = 0;

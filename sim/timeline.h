@@ -2,9 +2,11 @@
 // scenario run, for the HTML report (sim/html_report.h) and the Chrome
 // trace-event export (sim/chrome_trace.h).
 //
-// A passive observer with three inputs, all of which the run produces
-// anyway: the membership events (ClusterEvent), the World's text trace
-// lines, and the World's per-node traffic counters at the end. It never
+// A passive observer with four inputs, all of which the run produces
+// anyway: the membership events (ClusterEvent) and the ground truth
+// (TruthEvent: started, crashed, left) from the Cluster's event bus, as the
+// checkers get them; the World's text trace lines; and the World's per-node
+// traffic counters at the end. It never
 // schedules anything, draws no randomness and writes nothing into the
 // World, so a recorded run has the same trace hash as an unrecorded one.
 // The runner feeds it only when RunOptions::timeline is set; otherwise it
@@ -16,7 +18,8 @@
 //    alive / suspect / dead / left / unknown. A column shows each observer's
 //    most severe view during that column, so a suspicion shorter than a
 //    column still shows.
-//  - ground truth per node (crashed, paused, left, not yet started);
+//  - ground truth per node (crashed, paused, left, not yet started): the
+//    truth events, and pauses from the trace;
 //  - suspicions as spans (observer suspects subject, until refuted,
 //    declared dead, or the observer went away);
 //  - probes and push/pulls as slices, from the trace: a probe starts when a
@@ -125,15 +128,15 @@ class TimelineRecorder final : public RunObserver {
     // recorder may have asked the World for more).
     swim::LogLevel user_log_level = swim::LogLevel::kError;
   };
-  TimelineRecorder(const Scenario& sc, Options options);
-  explicit TimelineRecorder(const Scenario& sc)
-      : TimelineRecorder(sc, Options()) {}
+  explicit TimelineRecorder(Options options);
+  TimelineRecorder() : TimelineRecorder(Options()) {}
 
   // --- feeds (the runner calls these) ---------------------------------------
   // A trace sink that records every line, then passes it to `user` (if set,
   // and if it is not a log line below the user's level).
   World::TraceSink Tap(World::TraceSink user) override;
   void OnClusterEvent(const ClusterEvent& e) override;
+  void OnTruth(const TruthEvent& t) override;
   void OnRunEnd(const World& world) override;
 
   // Builds the Timeline of the run just ended (uses its false positives)
@@ -155,6 +158,11 @@ class TimelineRecorder final : public RunObserver {
     int a, b;  // node indexes or -1
     std::string text;
   };
+  struct Truth {  // a ground-truth change
+    int64_t t;    // ns
+    int node;
+    TruthEvent::Kind kind;
+  };
   struct Pending {
     bool active = false;
     int64_t t0 = 0;
@@ -164,7 +172,6 @@ class TimelineRecorder final : public RunObserver {
   void EnsureNode(int i);
   void CloseProbe(int node, int64_t t, const char* what);
 
-  const Scenario& sc_;
   Options opt_;
   std::vector<Ev> evs_;
   std::vector<Line> lines_;
@@ -172,8 +179,7 @@ class TimelineRecorder final : public RunObserver {
   std::vector<std::vector<std::pair<int, int64_t>>> streams_;  // per client
   std::vector<Timeline::Span> probes_, push_pulls_;
   std::vector<Timeline::Mark> faults_;
-  std::vector<std::pair<int64_t, std::pair<int, bool>>>
-      updown_;  // crash/restart
+  std::vector<Truth> truth_;
   std::vector<std::pair<int64_t, std::pair<int, bool>>> paused_;
   std::vector<Timeline::Traffic> traffic_;
   int64_t end_ns_ = 0;

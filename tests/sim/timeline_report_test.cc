@@ -81,7 +81,7 @@ struct Recorded {
 };
 
 Recorded Record(const Scenario& sc, uint64_t seed) {
-  TimelineRecorder rec(sc);
+  TimelineRecorder rec;
   RunOptions opt;
   opt.observer = &rec;
   opt.log_level = TimelineRecorder::NeededLogLevel();
@@ -112,7 +112,7 @@ TEST(Timeline, UserTraceSinkStillGetsOnlyItsOwnLogLevel) {
   {
     TimelineRecorder::Options o;
     o.user_log_level = swim::LogLevel::kError;
-    TimelineRecorder rec(sc, o);
+    TimelineRecorder rec(o);
     RunOptions opt;
     opt.trace_sink = [&](std::string_view l) { with.emplace_back(l); };
     opt.observer = &rec;
