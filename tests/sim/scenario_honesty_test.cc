@@ -33,6 +33,14 @@ Scenario Parse(const std::string& text) {
   return sc.ok() ? *sc : Scenario();
 }
 
+// The setup of most tests here: `size` nodes running for `duration`, then
+// `rest` (more [cluster] keys, [network], [[event]]s, [checkers]).
+Scenario ClusterScenario(int size, const std::string& duration,
+                         const std::string& rest = "") {
+  return Parse(absl::StrCat("[cluster]\nsize = ", size, "\nduration = \"",
+                            duration, "\"\n", rest));
+}
+
 RunResult RunSeed(const Scenario& sc, uint64_t seed,
                   const RunOptions& opt = {}) {
   absl::StatusOr<RunResult> r = RunScenario(sc, seed, opt);
@@ -52,10 +60,7 @@ const CheckerOutcome& CheckerNamed(const RunResult& r, const std::string& n) {
 // A crash restarted before anyone could detect it is not "undetected" to
 // the metric if it is not to the checker.
 TEST(Honesty, UndetectedCrashesMetricAgreesWithChecker) {
-  const Scenario sc = Parse(R"(
-[cluster]
-size = 6
-duration = "40s"
+  const Scenario sc = ClusterScenario(6, "40s", R"(
 [[event]]
 at = "5s"
 action = "crash"
@@ -80,10 +85,7 @@ nodes = [3]
 
 // One node's links at 5 s: its false deaths are explained by latency.
 TEST(Honesty, LatencyIsACauseOfFalseDeaths) {
-  const Scenario sc = Parse(R"(
-[cluster]
-size = 8
-duration = "60s"
+  const Scenario sc = ClusterScenario(8, "60s", R"(
 [[event]]
 at = "10s"
 action = "latency"
@@ -109,10 +111,7 @@ disable = ["false_positives", "convergence", "suspicion_bounds"]
 // A node that left and is restarted comes back as a new process with a
 // higher incarnation (it refutes its own "left"), as in Go.
 TEST(Honesty, RestartOfALeftNodeRejoinsWithAHigherIncarnation) {
-  const Scenario sc = Parse(R"(
-[cluster]
-size = 5
-duration = "40s"
+  const Scenario sc = ClusterScenario(5, "40s", R"(
 [[event]]
 at = "5s"
 action = "leave"
@@ -151,10 +150,7 @@ nodes = [2]
 // Joins retried while half the TCP exchanges are reset all get through;
 // without retry, nodes whose only join failed are reported as never joined.
 TEST(Honesty, JoinRetryAndNeverJoined) {
-  const Scenario lossy = Parse(R"(
-[cluster]
-size = 8
-duration = "30s"
+  const Scenario lossy = ClusterScenario(8, "30s", R"(
 join_retry = { interval = "1s", attempts = 20 }
 [network]
 stream_reset = 0.5
@@ -166,10 +162,7 @@ disable = ["convergence"]
     EXPECT_TRUE(r.never_joined.empty())
         << "seed " << seed << ": " << absl::StrJoin(r.never_joined, "; ");
   }
-  const Scenario dead_tcp = Parse(R"(
-[cluster]
-size = 4
-duration = "20s"
+  const Scenario dead_tcp = ClusterScenario(4, "20s", R"(
 [network]
 stream_reset = 1.0
 [checkers]
@@ -186,10 +179,7 @@ disable = ["convergence"]
 // gets in although half the TCP exchanges are reset; without it some never
 // do. (The initial nodes join without retry here; they are not counted.)
 TEST(Honesty, JoinActionRetries) {
-  const std::string base = R"(
-[cluster]
-size = 3
-duration = "30s"
+  const std::string events = R"(
 [network]
 stream_reset = 0.5
 [[event]]
@@ -206,9 +196,9 @@ count = 5
     }
     return n;
   };
-  const Scenario with =
-      Parse(base + "retry = { interval = \"500ms\", attempts = 30 }\n");
-  const Scenario without = Parse(base);
+  const Scenario with = ClusterScenario(
+      3, "30s", events + "retry = { interval = \"500ms\", attempts = 30 }\n");
+  const Scenario without = ClusterScenario(3, "30s", events);
   int left_out_without = 0;
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     EXPECT_EQ(joiners_left_out(RunSeed(with, seed)), 0) << "seed " << seed;
@@ -260,15 +250,8 @@ detection_max = "<= 1ms"
 // The hostile peer as a scenario workload, judged by the hostile_hurt
 // checker (which only scenarios with a hostile action carry).
 TEST(Workloads, HostileActionIsJudgedByHostileHurt) {
-  const Scenario quiet = Parse(R"(
-[cluster]
-size = 6
-duration = "20s"
-)");
-  const Scenario attacked = Parse(R"(
-[cluster]
-size = 6
-duration = "20s"
+  const Scenario quiet = ClusterScenario(6, "20s");
+  const Scenario attacked = ClusterScenario(6, "20s", R"(
 [[event]]
 at = "3s"
 action = "hostile"
