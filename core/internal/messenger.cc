@@ -589,8 +589,8 @@ void Messenger::PushPullWith(const Address& addr, bool join,
   Bytes msg;
   wire::Encode(LocalState(join), ctx_.config.address_mode, &msg);
   Bytes stream = EncodeStreamMsg(msg);
-  SWIM_DCHECK(!ctx_.shutdown);
   SWIM_DCHECK(!stream.empty());
+  SWIM_DCHECK(ctx_.alive_token != nullptr && *ctx_.alive_token);
   CountSent(metric::kTcpSent, stream.size());
   ctx_.metrics.Incr(metric::kTcpConnect);
   std::weak_ptr<bool> alive = ctx_.alive_token;
