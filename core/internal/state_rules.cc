@@ -473,7 +473,8 @@ void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
   const absl::Duration min =
       SuspicionTimeout(c.suspicion_mult, n, c.probe_interval);
   const absl::Duration max = c.suspicion_max_timeout_mult * min;
-  SWIM_DCHECK(n >= 1 && k >= 0 && k <= c.suspicion_mult);
+  // k < 0 (suspicion_mult 1) is allowed: Suspicion then starts at min.
+  SWIM_DCHECK(n >= 1 && k <= c.suspicion_mult - 2 && k >= -1);
   SWIM_DCHECK(min <= max);
 
   if (Bug(kBugSkipSuspicion)) {
@@ -499,7 +500,7 @@ void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
 void StateRules::OnSuspicionTimeout(const std::string& name,
                                     Instant change_time, int k,
                                     int confirmations) {
-  SWIM_DCHECK(k >= 0 && confirmations >= 0);
+  SWIM_DCHECK(k >= -1 && confirmations >= 0);
   if (ctx_.shutdown) return;
   NodeRecord* state = ctx_.table.Find(name);
   if (state == nullptr || state->node.state != NodeState::kSuspect ||
