@@ -156,7 +156,6 @@ size_t ExpandCode(const LzwReaderState& st, uint16_t code, uint16_t hi,
 
 void LzwCompress(ByteSpan in, Bytes* out) {
   const size_t start = out->size();
-  SWIM_DCHECK(out != nullptr);
   out->resize(start + MaxCompressedSize(in.size()));
   BitSink sink(out->data() + start);
 
@@ -171,9 +170,7 @@ void LzwCompress(ByteSpan in, Bytes* out) {
   const uint32_t lit_shift = table_bits - 8;
   std::array<uint32_t, 1u << kMaxTableBits> table;  // first table_size used
   std::fill_n(table.begin(), table_size, kInvalidEntry);
-  // The hash table is at most half full (or at its largest size).
   SWIM_DCHECK(table_size >= 2 * live || table_bits == kMaxTableBits);
-  SWIM_DCHECK(table_bits >= kMinTableBits && table_bits <= kMaxTableBits);
 
   uint32_t width = kLitWidth + 1;
   uint32_t hi = kClear + 1;
@@ -256,7 +253,6 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
   out->reserve(out->size() + std::min(max_out, in.size() * 4));
 
   auto flush = [&]() -> bool {
-    SWIM_DCHECK(o <= output.size());
     produced += o;
     if (produced > max_out) return false;
     out->insert(out->end(), output.begin(), output.begin() + o);
@@ -279,8 +275,6 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
     }
     const uint16_t code = static_cast<uint16_t>(bits & ((1u << width) - 1));
     bits >>= width;
-    SWIM_DCHECK(width >= kLitWidth + 1 && width <= kMaxWidth);
-    SWIM_DCHECK(n_bits >= width && n_bits < 32 + width);
     n_bits -= width;
 
     if (code < clear) {
@@ -300,14 +294,13 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
     } else if (code <= hi) {
       uint8_t head = 0;
       o += ExpandCode(st, code, hi, last, output.data() + o, &head);
-      SWIM_DCHECK(o <= output.size());
+      SWIM_DCHECK(o <= output.size() && width <= kMaxWidth);
       if (last != kDecoderInvalidCode) AddEntry(st, hi, last, head);
     } else {
       return absl::InvalidArgumentError("lzw: invalid code");
     }
     last = code;
     ++hi;
-    SWIM_DCHECK(o < output.size());
     if (hi >= overflow) {
       if (width == kMaxWidth) {
         last = kDecoderInvalidCode;
