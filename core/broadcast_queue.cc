@@ -19,6 +19,7 @@ bool TransmitLimitedQueue::KeyLess(int transmits, int64_t msg_len, int64_t id,
 
 bool TransmitLimitedQueue::Less::operator()(const Entry* a,
                                             const Entry* b) const {
+  SWIM_DCHECK(a == b || a->seq != b->seq);  // seq is unique: a total order
   if (a->transmits != b->transmits) return a->transmits < b->transmits;
   if (a->msg_len != b->msg_len) return a->msg_len > b->msg_len;
   if (a->id != b->id) return a->id > b->id;
@@ -33,8 +34,10 @@ TransmitLimitedQueue::~TransmitLimitedQueue() { Reset(); }
 
 std::unique_ptr<TransmitLimitedQueue::Entry> TransmitLimitedQueue::Remove(
     Entry* e) {
+  SWIM_DCHECK(e != nullptr && e->b != nullptr);
   set_.erase(e);
   if (!e->name.empty()) by_name_.erase(std::string_view(e->name));
+  SWIM_DCHECK(by_name_.size() <= set_.size());
   // At idle there is no reason to let the id generator keep going (Go
   // resets it whenever the tree empties, even in the middle of a
   // GetBroadcasts walk).
@@ -44,8 +47,10 @@ std::unique_ptr<TransmitLimitedQueue::Entry> TransmitLimitedQueue::Remove(
 
 void TransmitLimitedQueue::Insert(std::unique_ptr<Entry> e) {
   Entry* raw = e.release();
+  SWIM_DCHECK(raw != nullptr && raw->b != nullptr);
   set_.insert(raw);
   if (!raw->name.empty()) by_name_[std::string_view(raw->name)] = raw;
+  SWIM_DCHECK(by_name_.size() <= set_.size());
 }
 
 void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
@@ -83,6 +88,9 @@ void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
     }
     for (Entry* cur : invalidated) Remove(cur);
   }
+  // What it replaces is gone: the name is free.
+  SWIM_DCHECK(e->name.empty() || !by_name_.contains(std::string_view(e->name)));
+  SWIM_DCHECK(e->id >= 1 && e->seq == seq_);
   Insert(std::move(e));
 }
 
@@ -101,6 +109,7 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
 
   const int min_tr = (*set_.begin())->transmits;
   const int max_tr = (*set_.rbegin())->transmits;
+  SWIM_DCHECK(min_tr <= max_tr);
   Entry probe;
   probe.id = std::numeric_limits<int64_t>::max();
   probe.seq = std::numeric_limits<uint64_t>::max();
@@ -129,6 +138,7 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
     const ByteSpan msg = keep->b->Message();
     bytes_used += overhead64 + static_cast<int64_t>(msg.size());
     to_send.emplace_back(msg.begin(), msg.end());
+    SWIM_DCHECK(bytes_used <= limit64);
 
     std::unique_ptr<Entry> owned = Remove(keep);
     if (owned->transmits + 1 >= transmit_limit * owned->b->TransmitScale()) {
@@ -141,6 +151,8 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
     }
   }
   for (auto& e : reinsert) Insert(std::move(e));
+  SWIM_DCHECK(bytes_used <= limit64);
+  SWIM_DCHECK(by_name_.size() <= set_.size());
   return to_send;
 }
 
@@ -150,9 +162,11 @@ void TransmitLimitedQueue::Prune(size_t max_retain) {
     last->b->Finished();
     Remove(last);
   }
+  SWIM_DCHECK(set_.size() <= max_retain);
 }
 
 void TransmitLimitedQueue::Reset() {
+  SWIM_DCHECK(by_name_.size() <= set_.size());
   for (Entry* e : set_) e->b->Finished();
   std::vector<Entry*> all(set_.begin(), set_.end());
   set_.clear();
@@ -168,6 +182,7 @@ std::vector<TransmitLimitedQueue::EntryView> TransmitLimitedQueue::OrderedView(
   for (const Entry* e : set_) {
     out.push_back({e->transmits, e->msg_len, e->id, e->b.get()});
   }
+  SWIM_DCHECK(out.size() == set_.size());
   if (reverse) std::reverse(out.begin(), out.end());
   return out;
 }

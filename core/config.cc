@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/check.h"
 #include "core/limits.h"
 #include "core/security/keyring.h"
 
@@ -25,6 +26,9 @@ Config DefaultWANConfig() {
   c.gossip_nodes = 4;
   c.gossip_interval = absl::Milliseconds(500);
   c.gossip_to_the_dead_time = absl::Seconds(60);
+  // Go's WAN defaults pass Validate once a name is set.
+  SWIM_DCHECK(c.probe_timeout > absl::ZeroDuration() && c.probe_timeout < c.probe_interval);
+  SWIM_DCHECK(c.suspicion_mult >= 1 && c.gossip_nodes >= 1);
   return c;
 }
 
@@ -38,6 +42,9 @@ Config DefaultLocalConfig() {
   c.probe_timeout = absl::Milliseconds(200);
   c.gossip_interval = absl::Milliseconds(100);
   c.gossip_to_the_dead_time = absl::Seconds(15);
+  // Go's local defaults pass Validate once a name is set.
+  SWIM_DCHECK(c.probe_timeout > absl::ZeroDuration() && c.probe_timeout < c.probe_interval);
+  SWIM_DCHECK(c.suspicion_mult >= 1 && c.indirect_checks >= 1);
   return c;
 }
 
@@ -110,11 +117,16 @@ absl::Status Config::Validate() const {
     return Bad("dead_node_reclaim_time", "must be >= 0");
   }
   if (weight_interval < absl::ZeroDuration()) return Bad("weight_interval", "must be >= 0");
+  // Every invariant the core assumes of a validated config.
+  SWIM_DCHECK(!name.empty() && udp_buffer_size >= 128 && max_members >= 1);
+  SWIM_DCHECK(probe_interval <= absl::ZeroDuration() ||
+              (probe_timeout > absl::ZeroDuration() && probe_timeout <= probe_interval));
   return absl::OkStatus();
 }
 
 absl::Status Config::IPAllowed(const IpAddress& ip) const {
   if (!IPMustBeChecked()) return absl::OkStatus();
+  SWIM_DCHECK(!cidrs_allowed.empty());
   for (const IpNetwork& net : cidrs_allowed) {
     if (net.Contains(ip)) return absl::OkStatus();
   }

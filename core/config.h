@@ -89,10 +89,11 @@ struct Config {
   // secret_key, when set, is installed as the primary key of `keyring`
   // (creating one if needed), as Go does. 16, 24 or 32 bytes.
   std::string secret_key;
+  // The keys packets and streams are encrypted with (primary first) and
+  // tried in turn to decrypt; null or empty = no encryption.
   std::shared_ptr<security::Keyring> keyring;
 
-  // --- delegates (not owned; see delegate.h)
-  // -----------------------------------
+  // --- delegates (not owned; see delegate.h) -----------------------------
   Delegate* delegate = nullptr;  // meta, user messages, user state
   // The delegate protocol versions we advertise (DCur, DMin, DMax in our
   // version vector); push/pull refuses peers whose ranges exclude them.
@@ -105,10 +106,9 @@ struct Config {
   PingDelegate* ping = nullptr;          // ack payloads and round-trip times
   AliveDelegate* alive = nullptr;        // may veto an alive message
 
-  // --- environment
-  // ------------------------------------------------------------ Go's resolver
-  // configuration. Not read: name resolution is the Env's (net/ uses the system
-  // resolver). Kept for Go-compatible config files.
+  // --- environment ----------------------------------------------------------
+  // Go's resolver configuration. Not read: name resolution is the Env's (net/
+  // uses the system resolver). Kept for Go-compatible config files.
   std::string dns_config_path = "/etc/resolv.conf";
   // Go's bound on its handoff queues. Not read: this implementation has no
   // handoff queues (every message is handled at once, see memberlist.cc).
@@ -124,9 +124,8 @@ struct Config {
   // Only these networks may send to us or be members; empty = allow all.
   std::vector<IpNetwork> cidrs_allowed;
 
-  // --- go-doudou fork
-  // --------------------------------------------------------- Period of the
-  // weight computation and gossip; 0 disables it.
+  // --- go-doudou fork -------------------------------------------------------
+  // Period of the weight computation and gossip; 0 disables it.
   absl::Duration weight_interval = absl::ZeroDuration();
   // How IPs are written in messages (see AddressMode): one per cluster.
   AddressMode address_mode = AddressMode::kBinary;
@@ -141,9 +140,8 @@ struct Config {
   bool gossip_weights = false;
   uint8_t weight_min_delegate_version = 0;
 
-  // --- this implementation
-  // ---------------------------------------------------- What
-  // enable_compression uses (kSnappy only in C++-only clusters).
+  // --- this implementation -------------------------------------------------
+  // What enable_compression uses (kSnappy only in C++-only clusters).
   CompressionAlgo compression_algo = CompressionAlgo::kLzw;
   // After a successful Join, run one more (non-join) push/pull with a seed
   // that answered, after a random delay in [0.5, 1] x probe_interval. When

@@ -98,6 +98,9 @@ struct NodeParts {
     ctx.weights = &weights;
     ctx.messenger = &messenger;
     ctx.prober = &prober;
+    // Create registers nothing with the Env, and the table starts empty.
+    SWIM_DCHECK(ctx.num_timers() == 0);
+    SWIM_DCHECK(ctx.table.size() == 0);
   }
   NodeContext ctx;
   StateRules state;
@@ -123,6 +126,8 @@ absl::Status ShutDownError() {
 void ScheduleLoop(NodeContext& ctx, absl::Duration first, absl::Duration every,
                   const char* label, std::function<void()> tick) {
   SWIM_DCHECK(every > absl::ZeroDuration());
+  SWIM_DCHECK(first >= absl::ZeroDuration() && first <= every);
+  SWIM_DCHECK(tick != nullptr);
   ctx.After(first, label, [&ctx, every, label, tick] {
     ScheduleLoop(ctx, every, every, label, tick);
     tick();
@@ -131,12 +136,16 @@ void ScheduleLoop(NodeContext& ctx, absl::Duration first, absl::Duration every,
 
 // A random delay in [0, interval): loops start staggered.
 absl::Duration Stagger(Env* env, absl::Duration interval) {
+  SWIM_DCHECK(env != nullptr);
+  SWIM_DCHECK(interval > absl::ZeroDuration());
   const uint64_t span = static_cast<uint64_t>(
       std::max<int64_t>(1, absl::ToInt64Nanoseconds(interval)));
   return absl::Nanoseconds(static_cast<int64_t>(env->Random() % span));
 }
 
 void StartLoops(NodeParts& p) {
+  SWIM_DCHECK(p.ctx.started && !p.ctx.shutdown);
+  SWIM_DCHECK(p.ctx.Self() != nullptr);
   NodeContext& ctx = p.ctx;
   const Config& c = ctx.config;
   if (c.probe_interval > absl::ZeroDuration()) {
@@ -162,6 +171,8 @@ void StartLoops(NodeParts& p) {
 void BroadcastAndWait(NodeContext& ctx, absl::Duration timeout,
                       const char* what, Memberlist::StatusCallback done,
                       const std::function<void(std::function<void()>)>& queue) {
+  SWIM_DCHECK(!ctx.shutdown && ctx.Self() != nullptr);
+  SWIM_DCHECK(done != nullptr && queue != nullptr);
   auto shared_done =
       std::make_shared<Memberlist::StatusCallback>(std::move(done));
   auto timer = std::make_shared<TimerId>(0);
@@ -175,6 +186,8 @@ void BroadcastAndWait(NodeContext& ctx, absl::Duration timeout,
     };
   }
   queue(std::move(notify));
+  // Only the retirement of the broadcast just queued calls notify.
+  SWIM_DCHECK(!wait || *shared_done);
   if (!wait) {
     (*shared_done)(absl::OkStatus());
     return;
@@ -199,6 +212,7 @@ void BroadcastAndWait(NodeContext& ctx, absl::Duration timeout,
 absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
     Config config, Env* env, const Address& advertise) {
   SWIM_RETURN_IF_ERROR(config.Validate());
+  SWIM_DCHECK(!config.name.empty());
   if (env == nullptr) return absl::InvalidArgumentError("env must not be null");
   if (advertise.ip.empty() || advertise.port == 0) {
     return absl::InvalidArgumentError(
@@ -211,6 +225,7 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
     SWIM_RETURN_IF_ERROR(config.keyring->AddKey(config.secret_key));
     SWIM_RETURN_IF_ERROR(config.keyring->UseKey(config.secret_key));
   }
+  SWIM_DCHECK(config.secret_key.empty() || config.EncryptionEnabled());
   return std::unique_ptr<Memberlist>(new Memberlist(
       std::make_unique<NodeParts>(std::move(config), env, advertise)));
 }
@@ -250,6 +265,8 @@ absl::Status Memberlist::Start() {
     return absl::InvalidArgumentError(
         "this node's own alive was refused (the AliveDelegate vetoed it)");
   }
+  SWIM_DCHECK(ctx.started && !ctx.shutdown && !ctx.left);
+  SWIM_DCHECK(ctx.Self()->node.incarnation <= p_->state.incarnation());
   StartLoops(*p_);
   CheckInvariants();
   return absl::OkStatus();
@@ -266,9 +283,16 @@ void Memberlist::Shutdown() {
   p_->messenger.Reset();
   p_->weights.queue().Reset();
   SWIM_DCHECK(ctx.num_timers() == 0 && p_->prober.num_ack_handlers() == 0);
+  SWIM_DCHECK(p_->state.num_suspicions() == 0);
+  SWIM_DCHECK(p_->messenger.NumQueued() == 0 &&
+              p_->weights.queue().NumQueued() == 0);
 }
 
 void Memberlist::CheckInvariants() const {
+  SWIM_DCHECK(p_ != nullptr);
+  // After Shutdown nothing is in flight.
+  SWIM_DCHECK(!p_->ctx.shutdown || (p_->prober.num_ack_handlers() == 0 &&
+                                    p_->state.num_suspicions() == 0));
   p_->ctx.CheckInvariants();
   p_->ctx.table.CheckInvariants();
   p_->state.CheckInvariants();
@@ -285,6 +309,7 @@ void Memberlist::HandlePacket(const Address& from, ByteSpan packet,
                               Instant received) {
   if (p_->ctx.shutdown) return;
   p_->messenger.HandlePacket(from, packet, received);
+  SWIM_DCHECK(p_->ctx.check_invariants != nullptr);
   CheckInvariants();
 }
 
@@ -292,6 +317,7 @@ std::optional<Bytes> Memberlist::HandleStream(const Address& from,
                                               ByteSpan stream) {
   if (p_->ctx.shutdown) return std::nullopt;
   std::optional<Bytes> reply = p_->messenger.HandleStream(from, stream);
+  SWIM_DCHECK(p_->ctx.check_invariants != nullptr);
   CheckInvariants();
   return reply;
 }
@@ -302,6 +328,7 @@ std::optional<Bytes> Memberlist::HandleStream(const Address& from,
 
 void Memberlist::Join(const std::vector<std::string>& seeds,
                       JoinCallback done) {
+  SWIM_DCHECK(done != nullptr);
   if (p_->ctx.shutdown) {
     done(0, ShutDownError());
     return;
@@ -310,6 +337,7 @@ void Memberlist::Join(const std::vector<std::string>& seeds,
 }
 
 void Memberlist::Leave(absl::Duration timeout, StatusCallback done) {
+  SWIM_DCHECK(done != nullptr);
   NodeContext& ctx = p_->ctx;
   if (ctx.shutdown) {
     done(ShutDownError());
@@ -324,6 +352,7 @@ void Memberlist::Leave(absl::Duration timeout, StatusCallback done) {
     done(absl::OkStatus());
     return;
   }
+  SWIM_DCHECK(ctx.left && ctx.Self() != nullptr);
   BroadcastAndWait(ctx, timeout, "leave", std::move(done),
                    [this](std::function<void()> notify) {
                      p_->state.AnnounceLeave(std::move(notify));
@@ -331,6 +360,7 @@ void Memberlist::Leave(absl::Duration timeout, StatusCallback done) {
 }
 
 void Memberlist::UpdateNode(absl::Duration timeout, StatusCallback done) {
+  SWIM_DCHECK(done != nullptr);
   NodeContext& ctx = p_->ctx;
   if (ctx.shutdown) {
     done(ShutDownError());
@@ -346,6 +376,8 @@ void Memberlist::UpdateNode(absl::Duration timeout, StatusCallback done) {
     return;
   }
   const wire::Alive a = p_->state.SelfAlive(p_->state.NextIncarnation(), *meta);
+  SWIM_DCHECK(a.incarnation == p_->state.incarnation());
+  SWIM_DCHECK(!a.meta.has_value() || a.meta->size() <= limits::kMetaMaxSize);
   BroadcastAndWait(ctx, timeout, "update", std::move(done),
                    [this, &a](std::function<void()> notify) {
                      p_->state.AliveNode(a, std::move(notify),
@@ -367,6 +399,7 @@ absl::Status Memberlist::SendToAddress(const Address& to,
 
 void Memberlist::SendReliable(const std::string& node, std::string_view msg,
                               StatusCallback done) {
+  SWIM_DCHECK(done != nullptr);
   if (p_->ctx.shutdown) {
     done(ShutDownError());
     return;
@@ -377,6 +410,7 @@ void Memberlist::SendReliable(const std::string& node, std::string_view msg,
 void Memberlist::Ping(
     const std::string& node, const Address& addr,
     std::function<void(absl::StatusOr<absl::Duration>)> done) {
+  SWIM_DCHECK(done != nullptr);
   if (p_->ctx.shutdown) {
     done(ShutDownError());
     return;
@@ -397,6 +431,7 @@ std::vector<Node> Memberlist::Members() const {
   for (const NodeRecord* r : p_->ctx.table.order()) {
     if (!internal::DeadOrLeft(r->node.state)) out.push_back(p_->ctx.ToNode(*r));
   }
+  SWIM_DCHECK(out.size() == static_cast<size_t>(p_->ctx.table.NumLive()));
   return out;
 }
 
@@ -407,18 +442,21 @@ std::vector<Node> Memberlist::AllNodes() const {
   out.reserve(p_->ctx.table.size());
   for (const NodeRecord* r : p_->ctx.table.order())
     out.push_back(p_->ctx.ToNode(*r));
+  SWIM_DCHECK(out.size() == p_->ctx.table.size());
   return out;
 }
 
 std::optional<Node> Memberlist::GetNode(const std::string& name) const {
   const NodeRecord* r = p_->ctx.table.Find(name);
   if (r == nullptr) return std::nullopt;
+  SWIM_DCHECK(r->node.name == name);
   return p_->ctx.ToNode(*r);
 }
 
 std::optional<NodeState> Memberlist::StateOf(std::string_view name) const {
   const NodeRecord* r = p_->ctx.table.Find(name);
   if (r == nullptr) return std::nullopt;
+  SWIM_DCHECK(r->node.state <= NodeState::kLeft && r->node.name == name);
   return r->node.state;
 }
 
@@ -430,6 +468,8 @@ Node Memberlist::LocalNode() const {
   n.addr = ctx.advertise.ip;
   n.port = ctx.advertise.port;
   n.vsn = ctx.OwnVsn();
+  SWIM_DCHECK(!n.name.empty() && n.port != 0);
+  SWIM_DCHECK(n.vsn[0] <= n.vsn[1]);  // PMin <= PMax
   return n;
 }
 
@@ -452,6 +492,8 @@ size_t Memberlist::NumQueuedBroadcasts() const {
 }
 
 Memberlist::Usage Memberlist::ResourceUsage() const {
+  SWIM_DCHECK(p_->state.num_suspicions() <= p_->ctx.table.size());
+  SWIM_DCHECK(p_->weights.size() <= p_->ctx.table.size());
   return {p_->ctx.table.size(),
           p_->messenger.NumQueued(),
           p_->weights.queue().NumQueued(),

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/check.h"
 #include "core/metric_names.h"
 
 #include "absl/time/time.h"
@@ -34,6 +35,7 @@ class Metrics {
 
   // Any name (net/ and sim/ count their own).
   void Incr(std::string_view name, uint64_t by = 1) {
+    SWIM_DCHECK(!name.empty());
     auto it = counters_.find(name);  // no allocation on the hot path
     if (it == counters_.end()) it = counters_.emplace(name, 0).first;
     it->second += by;
@@ -49,6 +51,7 @@ class Metrics {
     ++t.count;
     t.sum_ms += ms;
     if (ms > t.max_ms) t.max_ms = ms;
+    SWIM_DCHECK(t.count >= 1 && t.max_ms >= ms);
   }
   uint64_t Counter(std::string_view name) const {
     auto it = counters_.find(std::string(name));

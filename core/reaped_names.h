@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/check.h"
 #include "core/time.h"
 
 namespace swim {
@@ -51,12 +52,17 @@ class ReapedNames {
            !order_.empty()) {
       Pop();
     }
+    // Bounded, and every remembered name has its pending deadline.
+    SWIM_DCHECK(names_.size() <= capacity_ && order_.size() <= 2 * capacity_);
+    SWIM_DCHECK(names_.size() <= order_.size());
   }
 
   // True if an alive for `name` at `incarnation`, seen at `now`, is a stale
   // re-add of a member we reaped.
   bool Blocks(std::string_view name, uint32_t incarnation, Instant now) {
     Expire(now);
+    SWIM_DCHECK(names_.size() <= order_.size());
+    SWIM_DCHECK(order_.empty() || order_.front().until > now);
     auto it = names_.find(name);
     return it != names_.end() && incarnation <= it->second.incarnation;
   }
@@ -77,6 +83,7 @@ class ReapedNames {
     while (!order_.empty() && order_.front().until <= now) Pop();
   }
   void Pop() {
+    SWIM_DCHECK(!order_.empty());
     const Pending& p = order_.front();
     auto it = names_.find(p.name);
     // A name re-added later has a later deadline: keep that one.

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "absl/types/span.h"
+#include "core/check.h"
 
 namespace swim {
 
@@ -44,6 +45,8 @@ class Rng {
   void Seed(uint64_t seed) {
     uint64_t sm = seed;
     for (auto& word : s_) word = SplitMix64(sm);
+    // xoshiro256 must never be all zero (it would stay zero forever).
+    SWIM_DCHECK((s_[0] | s_[1] | s_[2] | s_[3]) != 0);
   }
 
   uint64_t Next() {
@@ -66,6 +69,7 @@ class Rng {
     uint64_t low = static_cast<uint64_t>(m);
     if (low < n) {
       const uint64_t threshold = (0 - n) % n;
+      SWIM_DCHECK(threshold < n);
       while (low < threshold) {
         m = static_cast<unsigned __int128>(Next()) * n;
         low = static_cast<uint64_t>(m);
@@ -76,6 +80,7 @@ class Rng {
 
   // Uniform in [lo, hi]. REQUIRES: lo <= hi.
   int64_t UniformRange(int64_t lo, int64_t hi) {
+    SWIM_DCHECK(lo <= hi);
     const uint64_t span = static_cast<uint64_t>(hi - lo);
     if (span == UINT64_MAX) return static_cast<int64_t>(Next());
     return lo + static_cast<int64_t>(Uniform(span + 1));
@@ -96,6 +101,7 @@ class Rng {
   void Shuffle(absl::Span<T> items) {
     for (size_t i = items.size(); i > 1; --i) {
       const size_t j = static_cast<size_t>(Uniform(i));
+      SWIM_DCHECK(j < i);
       using std::swap;
       swap(items[i - 1], items[j]);
     }

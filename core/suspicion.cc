@@ -71,6 +71,8 @@ Suspicion::~Suspicion() {
 }
 
 void Suspicion::Arm(absl::Duration delay) {
+  SWIM_DCHECK(delay >= absl::ZeroDuration() && delay <= max_);
+  SWIM_DCHECK(!fired_ && token_ != nullptr && token_->self == this);
   const uint64_t generation = ++token_->generation;
   std::weak_ptr<Token> weak = token_;
   timer_ = env_->Schedule(delay, "suspicion", [weak, generation] {
@@ -81,10 +83,12 @@ void Suspicion::Arm(absl::Duration delay) {
     }
     token->self->Fire();
   });
+  SWIM_DCHECK(timer_ != 0);  // env.h: 0 is never a valid id
 }
 
 void Suspicion::Fire() {
   if (fired_) return;
+  SWIM_DCHECK(token_->self == this && on_timeout_ != nullptr);
   SWIM_DCHECK(n_ <= k_ || k_ < 1);
   fired_ = true;
   timer_ = 0;
@@ -100,12 +104,14 @@ bool Suspicion::Confirm(const std::string& from) {
   if (n_ >= k_) return false;
   if (!seen_.insert(from).second) return false;
   ++n_;
+  SWIM_DCHECK(n_ >= 1 && k_ >= 1);
   SWIM_DCHECK(n_ <= k_ && static_cast<size_t>(n_) + 1 == seen_.size());
   if (!fired_) {
     const absl::Duration remaining =
         RemainingSuspicionTime(n_, k_, env_->Now() - start_, min_, max_);
     env_->Cancel(timer_);  // a lost race is harmless: the generation moves on
     Arm(remaining > absl::ZeroDuration() ? remaining : absl::ZeroDuration());
+    SWIM_DCHECK(timer_ != 0 && !fired_);
   }
   return true;
 }

@@ -15,6 +15,7 @@ constexpr int kPushPullScaleThreshold = 32;
 
 int RetransmitLimit(int retransmit_mult, int n) {
   if (n < 0) n = 0;
+  SWIM_DCHECK(retransmit_mult >= 0);
   const double node_scale = std::ceil(std::log10(static_cast<double>(n) + 1));
   SWIM_DCHECK(node_scale >= 0);
   return retransmit_mult * static_cast<int>(node_scale);
@@ -22,6 +23,7 @@ int RetransmitLimit(int retransmit_mult, int n) {
 
 absl::Duration SuspicionTimeout(int suspicion_mult, int n,
                                 absl::Duration interval) {
+  SWIM_DCHECK(suspicion_mult >= 1 && interval >= absl::ZeroDuration());
   const double node_scale =
       std::max(1.0, std::log10(std::max(1.0, static_cast<double>(n))));
   // Go: Duration(mult) * Duration(nodeScale*1000) * interval / 1000, all in
@@ -34,6 +36,7 @@ absl::Duration SuspicionTimeout(int suspicion_mult, int n,
 }
 
 absl::Duration PushPullScale(absl::Duration interval, int n) {
+  SWIM_DCHECK(interval >= absl::ZeroDuration());
   if (n <= kPushPullScaleThreshold) return interval;
   const double multiplier =
       std::ceil(std::log2(static_cast<double>(n)) -

@@ -27,6 +27,7 @@
 
 #include "net/asio_env.h"
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 
 namespace swim::net {
@@ -69,17 +70,17 @@ class LogLimiter {
     LogLevel level = LogLevel::kWarn;
     std::string example;  // the first suppressed line
   };
-  void FlushLocked(absl::Time now, bool force);
+  void FlushLocked(absl::Time now, bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const LogSink sink_;
   const LogLimits limits_;
   const std::function<absl::Time()> now_;
   std::atomic<int> min_level_{static_cast<int>(LogLevel::kDebug)};
   mutable std::mutex mu_;
-  absl::Time window_start_ = absl::InfinitePast();
-  int passed_ = 0;
-  std::map<std::string, Group> groups_;  // this window's keys
-  uint64_t suppressed_total_ = 0;
+  absl::Time window_start_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int passed_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, Group> groups_ ABSL_GUARDED_BY(mu_);  // this window's keys
+  uint64_t suppressed_total_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // "[LEVEL] message" on stderr (what AsioEnv writes by default).

@@ -65,6 +65,7 @@
 #include "net/asio_env.h"
 #include "net/log_limiter.h"
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -221,11 +222,11 @@ class Memberlist {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool shutdown_ = false;                         // guarded by mu_
-  bool shutting_down_ = false;                    // guarded by mu_
-  bool stopping_env_ = false;                     // guarded by mu_
-  bool env_stopped_ = false;                      // guarded by mu_
-  std::vector<std::shared_ptr<Waiter>> waiters_;  // guarded by mu_
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_env_ ABSL_GUARDED_BY(mu_) = false;
+  bool env_stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::shared_ptr<Waiter>> waiters_ ABSL_GUARDED_BY(mu_);
 };
 
 // The kinds of event a ChannelEventDelegate delivers.
@@ -291,9 +292,9 @@ class ChannelEventDelegate final : public EventDelegate {
   const size_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<NodeEvent> queue_;
-  uint64_t dropped_ = 0;
-  bool closed_ = false;
+  std::deque<NodeEvent> queue_ ABSL_GUARDED_BY(mu_);
+  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace swim::net

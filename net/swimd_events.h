@@ -25,6 +25,7 @@
 
 #include "net/memberlist.h"
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 
 namespace swim::swimd {
@@ -89,10 +90,10 @@ class RttRecorder : public PingDelegate {
 
  private:
   mutable std::mutex mu_;
-  std::array<uint64_t, kBuckets.size()> buckets_{};  // not cumulative
-  uint64_t count_ = 0;
-  double sum_seconds_ = 0;
-  std::map<std::string, absl::Duration> last_;
+  std::array<uint64_t, kBuckets.size()> buckets_ ABSL_GUARDED_BY(mu_) = {};  // not cumulative
+  uint64_t count_ ABSL_GUARDED_BY(mu_) = 0;
+  double sum_seconds_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, absl::Duration> last_ ABSL_GUARDED_BY(mu_);
 };
 
 // Drains a ChannelEventDelegate to stdout on its own thread; also reports

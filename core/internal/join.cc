@@ -28,6 +28,7 @@ struct JoinState {
 // Reports the join once nothing is pending.
 void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
   if (st->pending > 0 || st->resolving) return;
+  SWIM_DCHECK(st->pending == 0 && st->contacted >= 0);
   SWIM_DCHECK(st->done != nullptr);
   absl::Status s = absl::OkStatus();
   if (st->contacted == 0) {
@@ -41,6 +42,7 @@ void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
     ctx.After(absl::ZeroDuration(), "gossip",
               [&ctx] { ctx.prober->GossipTick(); });
   }
+  SWIM_DCHECK(s.ok() == (st->contacted > 0));
   JoinCallback cb = std::move(st->done);
   cb(st->contacted, s);
 }
@@ -49,10 +51,13 @@ void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
 // answered, after a random delay in [0.5, 1] x probe_interval.
 void ScheduleJoinSync(NodeContext& ctx, const Address& addr) {
   SWIM_DCHECK(ctx.config.probe_interval > absl::ZeroDuration());
+  SWIM_DCHECK(ctx.config.join_sync && !ctx.shutdown);
   const int64_t half = absl::ToInt64Nanoseconds(ctx.config.probe_interval) / 2;
   const absl::Duration delay = absl::Nanoseconds(
       half + static_cast<int64_t>(ctx.env->Random() %
                                   static_cast<uint64_t>(half + 1)));
+  SWIM_DCHECK(delay >= ctx.config.probe_interval / 2 - absl::Nanoseconds(1));
+  SWIM_DCHECK(delay <= ctx.config.probe_interval);
   ctx.After(delay, "join_sync", [&ctx, addr] {
     ctx.metrics.Incr(metric::kJoinSync);
     ctx.messenger->PushPullWith(addr, /*join=*/false, [](absl::Status) {});
@@ -62,10 +67,13 @@ void ScheduleJoinSync(NodeContext& ctx, const Address& addr) {
 void JoinPushPull(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
                   const Address& addr) {
   ++st->pending;
+  SWIM_DCHECK(st->done != nullptr && st->pending >= 1);
   ctx.messenger->PushPullWith(
       addr, /*join=*/true, [&ctx, st, addr](absl::Status s) {
         --st->pending;
         SWIM_DCHECK(st->pending >= 0);
+        // A join reports once, after its last exchange: this one was pending.
+        SWIM_DCHECK(st->done != nullptr);
         if (s.ok()) {
           ++st->contacted;
           if (st->contacted == 1 && ctx.config.join_sync && !ctx.shutdown &&
@@ -91,16 +99,19 @@ void JoinSeed(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
                                       std::string(t.status().message())));
     return;
   }
+  SWIM_DCHECK(!t->host.empty());
   if (std::optional<IpAddress> ip = IpAddress::Parse(t->host); ip.has_value()) {
     JoinPushPull(ctx, st, Address{*ip, t->port, t->node_name});
     return;
   }
   ++st->pending;
+  SWIM_DCHECK(st->done != nullptr && st->resolving);
   std::weak_ptr<bool> alive = ctx.alive_token;
   ctx.env->Resolve(t->host, [&ctx, alive, st, t = *t,
                              seed](absl::StatusOr<std::vector<IpAddress>> ips) {
     if (alive.expired()) return;
     --st->pending;
+    SWIM_DCHECK(st->pending >= 0 && st->done != nullptr);
     if (!ips.ok() || ips->empty()) {
       st->errors.push_back(
           absl::StrCat("Failed to resolve ", seed, ": ",
@@ -123,6 +134,7 @@ void JoinCluster(NodeContext& ctx, const std::vector<std::string>& seeds,
   st->done = std::move(done);
   for (const std::string& seed : seeds) JoinSeed(ctx, st, seed);
   st->resolving = false;
+  SWIM_DCHECK(st->pending >= 0 && st->contacted >= 0);
   FinishJoinIfDone(ctx, st);
 }
 

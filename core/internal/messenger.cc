@@ -33,6 +33,8 @@ class MemberlistBroadcast final : public Broadcast {
   std::string_view Name() const override { return name_; }
   int TransmitScale() const override { return transmit_scale_; }
   void Finished() override {
+    SWIM_DCHECK(!msg_.empty());
+    SWIM_DCHECK(transmit_scale_ >= 1);
     if (notify_) {
       auto n = std::move(notify_);
       notify_ = nullptr;
@@ -75,12 +77,16 @@ void Messenger::QueueBroadcast(std::string name, Bytes msg,
                                int transmit_scale) {
   SWIM_DCHECK(!msg.empty());
   SWIM_DCHECK(transmit_scale >= 1);
+  // Named by node (or, for our refutation, by our address): never unnamed.
+  SWIM_DCHECK(!name.empty());
   broadcasts_.QueueBroadcast(std::make_unique<MemberlistBroadcast>(
       std::move(name), std::move(msg), std::move(notify), transmit_scale));
 }
 
 std::vector<Bytes> Messenger::GetBroadcasts(size_t overhead, size_t limit,
                                             const NodeRecord* to) {
+  SWIM_DCHECK(overhead == limits::kCompoundPartOverhead);
+  SWIM_DCHECK(limit <= static_cast<size_t>(ctx_.config.udp_buffer_size));
   std::vector<Bytes> out = broadcasts_.GetBroadcasts(overhead, limit);
   size_t used = 0;
   for (const Bytes& m : out) used += m.size() + overhead;
@@ -112,6 +118,7 @@ std::vector<Bytes> Messenger::GetBroadcasts(size_t overhead, size_t limit,
     ctx_.metrics.Incr(metric::kDroppedCompoundParts, out.size() - kMaxExtras);
     out.resize(kMaxExtras);
   }
+  SWIM_DCHECK(out.size() <= kMaxExtras);
   return out;
 }
 
@@ -132,6 +139,8 @@ wire::OutgoingOptions Messenger::PacketOptions(const NodeRecord* to) const {
   if (c.EncryptionEnabled() && wire_.encrypt_outgoing)
     o.keyring = c.keyring.get();
   o.encryption_version = wire_.encryption_version;
+  SWIM_DCHECK(o.keyring == nullptr || c.EncryptionEnabled());
+  SWIM_DCHECK(!o.crc || to != nullptr);
   return o;
 }
 
@@ -151,6 +160,7 @@ void Messenger::RawSendPacket(const Address& to, const NodeRecord* node,
       msg, PacketOptions(node),
       [this](absl::Span<uint8_t> out) { ctx_.env->SecureRandom(out); });
   SWIM_DCHECK(!packet.empty());
+  SWIM_DCHECK(!packet.empty());
   CountSent(metric::kUdpSent, packet.size());
   ctx_.metrics.Incr(metric::kUdpPacketsSent);
   ctx_.env->SendPacket(to, std::move(packet));
@@ -169,6 +179,8 @@ void Messenger::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
   if (avail > used) {
     avail -= used;
     extra = GetBroadcasts(limits::kCompoundPartOverhead, avail, node);
+    // Room for our message among them: a compound holds at most 127 parts.
+    SWIM_DCHECK(extra.size() < limits::kMaxCompoundParts);
   }
   if (extra.empty()) {
     RawSendPacket(to, nullptr, msg);
@@ -187,6 +199,7 @@ Bytes Messenger::EncodeStreamMsg(ByteSpan msg) const {
   SWIM_DCHECK(!msg.empty());
   wire::OutgoingOptions o = PacketOptions(nullptr);
   o.crc = false;
+  SWIM_DCHECK(o.encryption_version == wire_.encryption_version);
   return wire::EncodeStream(
       msg, o, [this](absl::Span<uint8_t> out) { ctx_.env->SecureRandom(out); });
 }
@@ -204,11 +217,13 @@ absl::Status Messenger::SendBestEffort(const std::string& node,
   const NodeRecord* r = ctx_.table.Find(node);
   if (r == nullptr)
     return absl::NotFoundError(absl::StrCat("unknown node ", node));
+  SWIM_DCHECK(r->node.name == node);
   if (msg.size() + 1 > limits::kMaxPacketSize - 100) {
     return absl::InvalidArgumentError("message too large for a packet");
   }
   Bytes buf;
   wire::EncodeUserPacket(msg, &buf);
+  SWIM_DCHECK(buf.size() == msg.size() + limits::kUserMsgOverhead);
   RawSendPacket(r->node.address(), r, buf);
   return absl::OkStatus();
 }
@@ -222,6 +237,8 @@ absl::Status Messenger::SendToAddress(const Address& to, std::string_view msg) {
   }
   Bytes buf;
   wire::EncodeUserPacket(msg, &buf);
+  SWIM_DCHECK(buf.size() == msg.size() + limits::kUserMsgOverhead);
+  SWIM_DCHECK(!to.ip.empty() && to.port != 0);
   RawSendPacket(to, nullptr, buf);
   return absl::OkStatus();
 }
@@ -237,6 +254,8 @@ void Messenger::SendReliable(const std::string& node, std::string_view msg,
   Bytes buf;
   wire::EncodeUserStream(msg, &buf);
   Bytes stream = EncodeStreamMsg(buf);
+  SWIM_DCHECK(r->node.name == node);
+  SWIM_DCHECK(!stream.empty());
   CountSent(metric::kTcpSent, stream.size());
   std::weak_ptr<bool> alive = ctx_.alive_token;
   ctx_.env->StreamExchange(
@@ -281,6 +300,7 @@ void Messenger::HandlePacket(const Address& from, ByteSpan packet,
   }
   // Issue 14 items 4 and 7: Go's shape only, within the per-datagram budget.
   const wire::UnpackedPacket unpacked = wire::UnpackPacket(*msg);
+  SWIM_DCHECK(unpacked.leaves.size() <= limits::kMaxPacketLeafMessages);
   for (const wire::UnpackedPacket::Problem& p : unpacked.problems) {
     ctx_.metrics.Incr(p.counter, p.count);
     ctx_.Log(LogLevel::kWarn,
@@ -295,6 +315,7 @@ void Messenger::HandleCommand(ByteSpan buf, const Address& from,
   SWIM_DCHECK(!buf.empty());  // wire::UnpackPacket hands out non-empty leaves
   const auto type = static_cast<wire::MessageType>(buf[0]);
   const ByteSpan body = buf.subspan(1);
+  SWIM_DCHECK(ctx_.prober != nullptr && ctx_.state != nullptr);
   Prober& prober = *ctx_.prober;
   switch (type) {
     case wire::MessageType::kPing:
@@ -359,6 +380,9 @@ void Messenger::HandleAlive(ByteSpan body, const Address& from) {
   if (c.protocol_version < 2 || a->port == 0) {
     a->port = static_cast<uint16_t>(c.bind_port);
   }
+  // What StateRules relies on from a packet: a name, an address, bounded meta.
+  SWIM_DCHECK(!a->node.empty() && !a->addr.empty());
+  SWIM_DCHECK(!a->meta.has_value() || a->meta->size() <= limits::kMetaMaxSize);
   ctx_.state->AliveNode(*a, nullptr, false);
 }
 
@@ -368,6 +392,7 @@ void Messenger::HandleSuspect(ByteSpan body) {
     Malformed(metric::kMalformedSuspect, s.status(), Address{});
     return;
   }
+  SWIM_DCHECK(ctx_.state != nullptr);
   ctx_.state->SuspectNode(*s);
 }
 
@@ -377,6 +402,7 @@ void Messenger::HandleDead(ByteSpan body) {
     Malformed(metric::kMalformedDead, d.status(), Address{});
     return;
   }
+  SWIM_DCHECK(ctx_.state != nullptr);
   ctx_.state->DeadNode(*d);
 }
 
@@ -394,6 +420,7 @@ void Messenger::HandleWeight(ByteSpan body) {
     Malformed(metric::kMalformedWeight, w.status(), Address{});
     return;
   }
+  SWIM_DCHECK(ctx_.weights != nullptr);
   ctx_.weights->HandleWeight(*w);
 }
 
@@ -405,6 +432,7 @@ Bytes Messenger::ErrorReply(const absl::Status& s) const {
   SWIM_DCHECK(!s.ok());
   Bytes err;
   wire::Encode(wire::ErrResp{std::string(s.message())}, &err);
+  SWIM_DCHECK(!err.empty());
   return EncodeStreamMsg(err);
 }
 
@@ -428,6 +456,7 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
     return std::nullopt;
   }
   const ByteSpan body = ByteSpan(*msg).subspan(1);
+  SWIM_DCHECK(msg->size() <= limits::kMaxStreamBytes);  // DecodeStream bounds it
   absl::StatusOr<std::optional<Bytes>> reply;
   switch (static_cast<wire::MessageType>((*msg)[0])) {
     case wire::MessageType::kPing:
@@ -464,6 +493,7 @@ StreamResult Messenger::StreamPing(ByteSpan body, const Address& from) {
     return p.status();
   }
   if (!p->node.empty() && !ctx_.IsSelf(p->node)) return std::optional<Bytes>();
+  SWIM_DCHECK(p->node.empty() || ctx_.IsSelf(p->node));
   Bytes ack;
   wire::Encode(wire::AckResp{p->seq_no, std::nullopt}, &ack);
   return std::optional<Bytes>(EncodeStreamMsg(ack));
@@ -481,6 +511,7 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   Bytes local;
   wire::Encode(LocalState(pp->join), wire_.address_mode, &local);
   std::optional<Bytes> reply = EncodeStreamMsg(local);
+  SWIM_DCHECK(reply.has_value() && !reply->empty());
   if (absl::Status s = ctx_.state->MergeRemoteState(*pp, pp->join); !s.ok()) {
     ctx_.metrics.Incr(metric::kPushPullMergeFailed);
     ctx_.Log(LogLevel::kWarn,
@@ -520,6 +551,8 @@ wire::PushPull Messenger::LocalState(bool join) const {
     s.incarnation = r->node.incarnation;
     s.state = static_cast<int64_t>(r->node.state);
     s.vsn = r->node.vsn;  // always 6 bytes: a missing Vsn fails Go's merge
+    SWIM_DCHECK(!s.name.empty());
+    SWIM_DCHECK(s.state >= 0 && s.state <= static_cast<int64_t>(NodeState::kLeft));
     pp.nodes.push_back(std::move(s));
   }
   SWIM_DCHECK(pp.nodes.size() == ctx_.table.size());
@@ -530,6 +563,8 @@ wire::PushPull Messenger::LocalState(bool join) const {
 }
 
 void Messenger::SchedulePushPull(absl::Duration delay) {
+  SWIM_DCHECK(delay >= absl::ZeroDuration());
+  SWIM_DCHECK(ctx_.config.push_pull_interval > absl::ZeroDuration());
   ctx_.After(delay, "push_pull", [this] {
     SchedulePushPull(PushPullScale(ctx_.config.push_pull_interval,
                                    static_cast<int>(ctx_.table.size())));
@@ -544,6 +579,7 @@ void Messenger::PushPullTick() {
       });
   if (peers.empty()) return;
   SWIM_DCHECK(peers.size() == 1 && peers[0]->node.state == NodeState::kAlive);
+  SWIM_DCHECK(!ctx_.IsSelf(peers[0]->node.name));
   const Instant start = ctx_.env->Now();
   PushPullWith(
       peers[0]->node.address(), /*join=*/false, [this, start](absl::Status s) {
@@ -562,6 +598,8 @@ void Messenger::PushPullWith(const Address& addr, bool join,
   Bytes msg;
   wire::Encode(LocalState(join), wire_.address_mode, &msg);
   Bytes stream = EncodeStreamMsg(msg);
+  SWIM_DCHECK(!stream.empty());
+  SWIM_DCHECK(ctx_.alive_token != nullptr && *ctx_.alive_token);
   CountSent(metric::kTcpSent, stream.size());
   ctx_.metrics.Incr(metric::kTcpConnect);
   std::weak_ptr<bool> alive = ctx_.alive_token;
@@ -581,6 +619,7 @@ void Messenger::PushPullWith(const Address& addr, bool join,
 
 absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
                                         bool join) {
+  SWIM_DCHECK(!ctx_.shutdown);
   if (!reply.ok()) return reply.status();
   ctx_.metrics.Incr(metric::kTcpReceived, reply->size());
   absl::StatusOr<Bytes> m = OpenStream(*reply);
@@ -613,6 +652,10 @@ void Messenger::CheckInvariants() const {
               (ctx_.config.protocol_version == 1 ? 0 : 1));
   SWIM_DCHECK(wire_.address_mode == ctx_.config.address_mode);
   SWIM_DCHECK(broadcasts_.retransmit_mult() == ctx_.config.retransmit_mult);
+  SWIM_DCHECK(wire_.encryption_version <= 1);
+  SWIM_DCHECK(ctx_.weights == nullptr ||
+              ctx_.weights->queue().retransmit_mult() ==
+                  ctx_.config.retransmit_mult);
 }
 
 }  // namespace swim::internal

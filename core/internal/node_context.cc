@@ -17,12 +17,16 @@ NodeContext::NodeContext(Config config_in, Env* env_in,
       table(env_in) {
   SWIM_CHECK(env != nullptr);
   advertise.name = config.name;
+  SWIM_DCHECK(config.Validate().ok());
+  SWIM_DCHECK(!advertise.ip.empty() && advertise.port != 0);
 }
 
 TimerId NodeContext::After(absl::Duration delay, const char* label,
                            std::function<void()> fn) {
   SWIM_DCHECK(!shutdown);
   SWIM_DCHECK(fn != nullptr);
+  SWIM_DCHECK(delay >= absl::ZeroDuration());
+  SWIM_DCHECK(label != nullptr);
   auto id_holder = std::make_shared<TimerId>(0);
   const TimerId id =
       env->Schedule(delay, label, [this, id_holder, fn = std::move(fn)] {
@@ -36,6 +40,7 @@ TimerId NodeContext::After(absl::Duration delay, const char* label,
   SWIM_CHECK(id != 0);  // env.h: 0 is never a valid id
   *id_holder = id;
   timers_.insert(id);
+  SWIM_DCHECK(timers_.count(id) == 1);
   return id;
 }
 
@@ -59,10 +64,15 @@ Node NodeContext::ToNode(const NodeRecord& r) const {
   n.incarnation = r.node.incarnation;
   n.vsn = r.node.vsn;
   if (weights != nullptr) n.weight = weights->WeightOf(r.node.name);
+  SWIM_DCHECK(n.meta.size() <= limits::kMetaMaxSize);
+  SWIM_DCHECK(n.state <= NodeState::kLeft);
   return n;
 }
 
 VersionVector NodeContext::OwnVsn() const {
+  SWIM_DCHECK(config.protocol_version >= limits::kProtocolVersionMin &&
+              config.protocol_version <= limits::kProtocolVersionMax);
+  SWIM_DCHECK(config.delegate_protocol_min <= config.delegate_protocol_max);
   return {limits::kProtocolVersionMin,  limits::kProtocolVersionMax,
           config.protocol_version,      config.delegate_protocol_min,
           config.delegate_protocol_max, config.delegate_protocol_version};
@@ -71,6 +81,11 @@ VersionVector NodeContext::OwnVsn() const {
 void NodeContext::CheckInvariants() const {
   SWIM_DCHECK(!shutdown || timers_.empty());
   SWIM_DCHECK(timers_.count(0) == 0);
+  SWIM_DCHECK(advertise.name == config.name);
+  SWIM_DCHECK(awareness.GetHealthScore() >= 0 &&
+              awareness.GetHealthScore() < config.awareness_max_multiplier);
+  SWIM_DCHECK(state != nullptr && messenger != nullptr && prober != nullptr &&
+              weights != nullptr);
   SWIM_DCHECK(!started || shutdown || Self() != nullptr);
   if (const NodeRecord* me = Self(); me != nullptr) {
     SWIM_DCHECK(left || me->node.state == NodeState::kAlive);

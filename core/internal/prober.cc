@@ -1,5 +1,6 @@
 #include "core/internal/prober.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -18,19 +19,23 @@ namespace swim::internal {
 Prober::Prober(NodeContext& ctx) : ctx_(ctx) {}
 
 wire::Ping Prober::MakePing(uint32_t seq_no, const std::string& node) const {
+  SWIM_DCHECK(!ctx_.config.name.empty());
   wire::Ping ping;
   ping.seq_no = seq_no;
   ping.node = node;
   ping.source_addr = ctx_.advertise.ip;
   ping.source_port = ctx_.advertise.port;
   ping.source_node = ctx_.config.name;
+  SWIM_DCHECK(!ping.source_addr.empty() && ping.source_port != 0);
   return ping;
 }
 
 void Prober::Clear() {
+  SWIM_DCHECK(ctx_.shutdown);  // only Shutdown drops the handlers
   ack_handlers_.clear();
   probe_.reset();
   probe_tick_pending_ = false;
+  SWIM_DCHECK(ack_handlers_.empty() && !probe_.has_value());
 }
 
 // ---------------------------------------------------------------------------
@@ -40,6 +45,8 @@ void Prober::Clear() {
 void Prober::SetAckHandler(uint32_t seq, AckHandler handler,
                            absl::Duration timeout) {
   SWIM_DCHECK(handler.timer == 0);
+  SWIM_DCHECK(timeout >= absl::ZeroDuration());
+  SWIM_DCHECK(handler.on_ack != nullptr);
   RemoveAckHandler(seq);  // a wrapped sequence number replaces a stale one
   handler.timer = ctx_.After(timeout, "ack_timeout", [this, seq] {
     auto it = ack_handlers_.find(seq);
@@ -50,12 +57,14 @@ void Prober::SetAckHandler(uint32_t seq, AckHandler handler,
     if (ctx_.check_invariants) ctx_.check_invariants();
   });
   ack_handlers_[seq] = std::move(handler);
+  SWIM_DCHECK(ack_handlers_.find(seq)->second.timer != 0);
   SWIM_DCHECK(ack_handlers_.contains(seq));
 }
 
 void Prober::RemoveAckHandler(uint32_t seq) {
   auto it = ack_handlers_.find(seq);
   if (it == ack_handlers_.end()) return;
+  SWIM_DCHECK(it->second.timer != 0);  // every handler has its deadline
   ctx_.CancelTimer(it->second.timer);
   ack_handlers_.erase(it);
 }
@@ -74,6 +83,8 @@ void Prober::HandleAck(ByteSpan body, Instant received) {
   AckHandler h = std::move(it->second);
   ack_handlers_.erase(it);
   ctx_.CancelTimer(h.timer);
+  SWIM_DCHECK(h.timer != 0);
+  SWIM_DCHECK(!ack_handlers_.contains(ack->seq_no));
   if (h.on_ack) h.on_ack(*ack, received);
 }
 
@@ -85,6 +96,7 @@ void Prober::HandleNack(ByteSpan body) {
   }
   auto it = ack_handlers_.find(nack->seq_no);
   if (it == ack_handlers_.end() || !it->second.on_nack) return;
+  SWIM_DCHECK(it->second.timer != 0);
   it->second.on_nack();  // a nack does not consume the handler
 }
 
@@ -105,6 +117,7 @@ void Prober::HandlePing(ByteSpan body, const Address& from) {
   }
   wire::AckResp ack;
   ack.seq_no = p->seq_no;
+  SWIM_DCHECK(p->node.empty() || ctx_.IsSelf(p->node));
   if (ctx_.config.ping != nullptr) ack.payload = ctx_.config.ping->AckPayload();
   Address to = from;
   if (!p->source_addr.empty() && p->source_port > 0) {
@@ -140,6 +153,7 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
   requester.name = ind->source_node;
 
   const uint32_t local_seq = NextSeqNo();
+  SWIM_DCHECK(local_seq == seq_no_);
   const wire::Ping ping = MakePing(local_seq, ind->node);
   const uint32_t their_seq = ind->seq_no;
   const bool want_nack = ind->nack;
@@ -159,6 +173,8 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
     ctx_.messenger->SendMsg(requester, nullptr, std::move(msg));
   };
   SetAckHandler(local_seq, std::move(h), c.probe_timeout);
+  SWIM_DCHECK(ack_handlers_.contains(local_seq));
+  SWIM_DCHECK(!ind->target.empty());
 
   Bytes msg;
   wire::Encode(ping, c.address_mode, &msg);
@@ -185,6 +201,7 @@ void Prober::Ping(const std::string& node, const Address& addr,
     }
   };
   SetAckHandler(ping.seq_no, std::move(h), ctx_.config.probe_timeout);
+  SWIM_DCHECK(ack_handlers_.contains(ping.seq_no));
   Bytes msg;
   wire::Encode(ping, ctx_.config.address_mode, &msg);
   Address to = addr;
@@ -203,6 +220,8 @@ void Prober::ProbeTick() {
     return;
   }
   MemberTable& table = ctx_.table;
+  SWIM_DCHECK(!ctx_.shutdown);
+  SWIM_DCHECK(!probe_tick_pending_);
   size_t num_check = 0;
   while (true) {
     if (num_check >= table.size()) return;
@@ -217,6 +236,7 @@ void Prober::ProbeTick() {
       ++num_check;
       continue;
     }
+    SWIM_DCHECK(probe_index_ < table.size());
     NodeRecord* node = table.at(probe_index_);
     ++probe_index_;
     if (ctx_.IsSelf(node->node.name) || DeadOrLeft(node->node.state)) {
@@ -242,6 +262,8 @@ void Prober::StartProbe(NodeRecord* node) {
   p.seq_no = NextSeqNo();
   p.interval = interval;
   p.sent = ctx_.env->Now();
+  SWIM_DCHECK(p.interval >= ctx_.config.probe_interval);
+  SWIM_DCHECK(!p.target.empty());
   const uint64_t id = p.id;
 
   AckHandler h;
@@ -258,10 +280,14 @@ void Prober::StartProbe(NodeRecord* node) {
   probe_->probe_timeout_timer =
       ctx_.After(ctx_.config.probe_timeout, "probe_timeout",
                  [this, id] { ProbeTimeoutReached(id); });
+  SWIM_DCHECK(probe_.has_value() && probe_->probe_timeout_timer != 0);
+  SWIM_DCHECK(ack_handlers_.contains(probe_->seq_no));
 }
 
 void Prober::SendProbePing(NodeRecord* node) {
   SWIM_DCHECK(probe_.has_value() && probe_->target == node->node.name);
+  SWIM_DCHECK(!DeadOrLeft(node->node.state));  // alive or suspect
+  SWIM_DCHECK(!ctx_.IsSelf(node->node.name));
   Bytes ping_msg;
   wire::Encode(MakePing(probe_->seq_no, node->node.name),
                ctx_.config.address_mode, &ping_msg);
@@ -284,6 +310,9 @@ void Prober::SendProbePing(NodeRecord* node) {
 void Prober::ProbeAcked(uint64_t probe_id, Instant received,
                         const std::optional<std::string>& payload) {
   if (!IsCurrent(probe_id)) return;
+  // HandleAck consumed the handler before calling us.
+  SWIM_DCHECK(!ack_handlers_.contains(probe_->seq_no));
+  SWIM_DCHECK(!probe_->target.empty());
   if (ctx_.config.ping != nullptr) {
     if (const NodeRecord* r = ctx_.table.Find(probe_->target); r != nullptr) {
       ctx_.config.ping->NotifyPingComplete(
@@ -298,6 +327,8 @@ void Prober::ProbeAcked(uint64_t probe_id, Instant received,
 void Prober::ProbeTimeoutReached(uint64_t probe_id) {
   if (!IsCurrent(probe_id)) return;
   probe_->probe_timeout_timer = 0;
+  // The probe timeout comes before the deadline, so nothing has run yet.
+  SWIM_DCHECK(!probe_->deadline_passed && !probe_->tcp_pending);
   const NodeRecord* target = ctx_.table.Find(probe_->target);
   if (target == nullptr) {
     // Reaped meanwhile: nothing to suspect.
@@ -311,6 +342,7 @@ void Prober::ProbeTimeoutReached(uint64_t probe_id) {
 
 void Prober::SendIndirectProbes(const NodeRecord& target) {
   SWIM_DCHECK(probe_.has_value() && probe_->expected_nacks == 0);
+  SWIM_DCHECK(target.node.name == probe_->target);
   // Indirect probes through up to IndirectChecks alive members.
   const std::string& target_name = target.node.name;
   std::vector<NodeRecord*> relays =
@@ -318,6 +350,7 @@ void Prober::SendIndirectProbes(const NodeRecord& target) {
         return ctx_.IsSelf(n.node.name) || n.node.name == target_name ||
                n.node.state != NodeState::kAlive;
       });
+  SWIM_DCHECK(relays.size() <= static_cast<size_t>(ctx_.config.indirect_checks));
   wire::IndirectPingReq ind;
   ind.seq_no = probe_->seq_no;
   ind.target = target.node.addr;
@@ -338,6 +371,8 @@ void Prober::SendIndirectProbes(const NodeRecord& target) {
 
 void Prober::StartTcpFallback(const NodeRecord& target) {
   // TCP fallback, concurrently with the indirect probes, until the deadline.
+  SWIM_DCHECK(probe_.has_value() && !probe_->tcp_pending);
+  SWIM_DCHECK(target.node.name == probe_->target);
   const Config& c = ctx_.config;
   const bool tcp_disabled =
       c.disable_tcp_pings || (c.disable_tcp_pings_for_node &&
@@ -346,6 +381,7 @@ void Prober::StartTcpFallback(const NodeRecord& target) {
     return;
   const absl::Duration left = probe_->sent + probe_->interval - ctx_.env->Now();
   if (left <= absl::ZeroDuration()) return;
+  SWIM_DCHECK(left <= probe_->interval);
   Bytes msg;
   wire::Encode(MakePing(probe_->seq_no, target.node.name), c.address_mode,
                &msg);
@@ -385,6 +421,7 @@ void Prober::OnTcpFallbackReply(uint64_t probe_id, uint32_t seq,
 void Prober::ProbeDeadline(uint64_t probe_id) {
   if (!IsCurrent(probe_id)) return;
   probe_->deadline_passed = true;
+  SWIM_DCHECK(!ctx_.shutdown);
   if (probe_->tcp_pending) {
     // The fallback's own deadline is the probe's, so its completion (which
     // calls us again) is due now. Guard against an Env that never reports
@@ -401,6 +438,7 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
     }
     return;
   }
+  SWIM_DCHECK(!probe_->tcp_pending && probe_->deadline_passed);
   if (probe_->tcp_contacted) {
     ctx_.Log(
         LogLevel::kWarn,
@@ -419,6 +457,7 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
     delta += 1;
   }
   SWIM_DCHECK(delta >= 0);
+  SWIM_DCHECK(delta <= std::max(1, ctx_.config.indirect_checks));
   const std::string target = probe_->target;
   ProbeFinish(probe_id, /*success=*/false, delta);
   NodeRecord* node = ctx_.table.Find(target);
@@ -432,6 +471,10 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
 void Prober::ProbeFinish(uint64_t probe_id, bool success, int awareness_delta) {
   if (!IsCurrent(probe_id)) return;
   RemoveAckHandler(probe_->seq_no);
+  SWIM_DCHECK(!success || awareness_delta == -1);
+  SWIM_DCHECK(awareness_delta >= -1 &&
+              awareness_delta <= std::max(1, ctx_.config.indirect_checks));
+  SWIM_DCHECK(!ack_handlers_.contains(probe_->seq_no));
   ctx_.CancelTimer(probe_->probe_timeout_timer);
   probe_.reset();
   ctx_.awareness.ApplyDelta(awareness_delta);
@@ -467,10 +510,14 @@ void Prober::GossipTick() {
   size_t avail =
       static_cast<size_t>(c.udp_buffer_size) - limits::kCompoundHeaderOverhead;
   if (c.EncryptionEnabled()) avail -= ctx_.messenger->EncryptionOverhead();
+  SWIM_DCHECK(targets.size() <= static_cast<size_t>(std::max(0, c.gossip_nodes)));
+  SWIM_DCHECK(avail < static_cast<size_t>(c.udp_buffer_size));
   for (NodeRecord* node : targets) {
     std::vector<Bytes> msgs = ctx_.messenger->GetBroadcasts(
         limits::kCompoundPartOverhead, avail, node);
     if (msgs.empty()) return;
+    SWIM_DCHECK(!ctx_.IsSelf(node->node.name));
+    SWIM_DCHECK(msgs.size() < limits::kMaxCompoundParts);
     ctx_.metrics.Incr(metric::kGossip);
     if (msgs.size() == 1) {
       ctx_.messenger->RawSendPacket(node->node.address(), node, msgs[0]);
@@ -488,6 +535,12 @@ void Prober::CheckInvariants() const {
                 probe_->deadline_passed);
     SWIM_DCHECK(probe_->id == next_probe_id_);
     SWIM_DCHECK(probe_->nacks >= 0 && probe_->expected_nacks >= 0);
+    SWIM_DCHECK(!probe_->target.empty() && !ctx_.IsSelf(probe_->target));
+    SWIM_DCHECK(probe_->interval >= ctx_.config.probe_interval);
+    SWIM_DCHECK(!probe_->tcp_grace_started || probe_->deadline_passed);
+    SWIM_DCHECK(!probe_->tcp_contacted || !probe_->tcp_pending);
+    SWIM_DCHECK(!probe_->deadline_passed || probe_->probe_timeout_timer == 0);
+    SWIM_DCHECK(probe_->expected_nacks <= ctx_.config.indirect_checks);
   }
 }
 

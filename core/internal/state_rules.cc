@@ -27,12 +27,16 @@ namespace {
 constexpr int kRefutationTransmitScale = 3;
 
 Node PeerFromAlive(const wire::Alive& a) {
+  // Only called after AliveAdmissible's vsn and meta checks (step 3).
+  SWIM_DCHECK(a.vsn.has_value());
+  SWIM_DCHECK(!a.meta.has_value() || a.meta->size() <= limits::kMetaMaxSize);
   Node peer;
   peer.name = a.node;
   peer.addr = a.addr;
   peer.port = a.port;
   peer.meta = a.meta.value_or("");
   if (a.vsn.has_value()) peer.vsn = *a.vsn;
+  SWIM_DCHECK(peer.meta.size() <= limits::kMetaMaxSize);
   peer.incarnation = a.incarnation;
   return peer;
 }
@@ -43,6 +47,8 @@ StateRules::StateRules(NodeContext& ctx)
     : ctx_(ctx), reaped_(ctx.config.max_members) {}
 
 bool StateRules::Bug(PlantedBug b) const {
+  SWIM_DCHECK(b != kBugNone);
+  SWIM_DCHECK((b & (b - 1)) == 0);  // one bug per question
 #if defined(SWIM_PLANTED_BUGS) && SWIM_PLANTED_BUGS
   return (ctx_.config.planted_bugs & b) != 0;
 #else
@@ -52,6 +58,9 @@ bool StateRules::Bug(PlantedBug b) const {
 }
 
 void StateRules::NotifySuspect(const NodeRecord& r) {
+  // We never suspect ourselves (a claim about us is refuted instead).
+  SWIM_DCHECK(!ctx_.IsSelf(r.node.name));
+  SWIM_DCHECK(DeadOrLeft(r.node.state) || r.node.state == NodeState::kSuspect);
   if (ctx_.config.events != nullptr) {
     ctx_.config.events->NotifySuspectSateChange(ctx_.ToNode(r));
   }
@@ -63,6 +72,9 @@ void StateRules::NotifySuspect(const NodeRecord& r) {
 
 wire::Alive StateRules::SelfAlive(uint32_t incarnation,
                                   const std::string& meta) const {
+  // Our own alives carry an incarnation our counter has handed out.
+  SWIM_DCHECK(incarnation >= 1 && incarnation <= incarnation_);
+  SWIM_DCHECK(!ctx_.config.name.empty());
   SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
   wire::Alive a;
   a.incarnation = incarnation;
@@ -70,11 +82,13 @@ wire::Alive StateRules::SelfAlive(uint32_t incarnation,
   a.addr = ctx_.advertise.ip;
   a.port = ctx_.advertise.port;
   if (!meta.empty()) a.meta = meta;
+  SWIM_DCHECK(a.port != 0 && !a.addr.empty());
   a.vsn = ctx_.OwnVsn();
   return a;
 }
 
 absl::StatusOr<std::string> StateRules::ReadOwnMeta() const {
+  SWIM_DCHECK(!ctx_.shutdown);
   if (ctx_.config.delegate == nullptr) return std::string();
   std::string meta = ctx_.config.delegate->NodeMeta(limits::kMetaMaxSize);
   if (meta.size() > limits::kMetaMaxSize) {
@@ -82,6 +96,7 @@ absl::StatusOr<std::string> StateRules::ReadOwnMeta() const {
                                                    " bytes; the limit is ",
                                                    limits::kMetaMaxSize));
   }
+  SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
   return meta;
 }
 
@@ -92,6 +107,9 @@ absl::StatusOr<std::string> StateRules::ReadOwnMeta() const {
 void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
                            bool bootstrap) {
   const bool is_local = ctx_.IsSelf(a.node);
+  // Only our own alives (Start, UpdateNode) are bootstrap alives.
+  SWIM_DCHECK(!bootstrap || is_local);
+  SWIM_DCHECK(!bootstrap || a.incarnation <= incarnation_);
   NodeRecord* state = ctx_.table.Find(a.node);
   if (!AliveAdmissible(a, state, is_local)) return;  // steps 1-3
 
@@ -99,6 +117,7 @@ void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
   bool created = false;
   if (state == nullptr) {
     state = AddNewNode(a);  // step 4
+  SWIM_DCHECK(state == nullptr || state->node.state == NodeState::kDead);
     if (state == nullptr) return;
     created = true;
   } else if (!(state->node.addr == a.addr) || state->node.port != a.port) {
@@ -106,10 +125,13 @@ void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
     updates_node = true;
   }
   if (AliveIsStale(*state, a, is_local, updates_node)) return;  // step 6
+  SWIM_DCHECK(state->node.name == a.node);
+  SWIM_DCHECK(!(created && updates_node));
 
   // 7. An accepted alive ends any suspicion.
   suspicions_.erase(std::string_view(state->node.name));
 
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name)));
   const NodeState old_state = state->node.state;
   const std::string old_meta = state->node.meta();
   const std::string meta = a.meta.value_or("");
@@ -119,12 +141,17 @@ void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
     AcceptAlive(state, a, std::move(notify), created, is_local,
                 meta);  // step 9
   }
+  // Whatever the step, a node other than us is alive now.
+  SWIM_DCHECK(is_local || state->node.state == NodeState::kAlive);
+  SWIM_DCHECK(state == ctx_.table.Find(a.node));
   ctx_.metrics.Incr(metric::kMsgAlive);
   NotifyAliveEvents(*state, old_state, old_meta);  // step 10
 }
 
 bool StateRules::AliveAdmissible(const wire::Alive& a, const NodeRecord* known,
                                  bool is_local) {
+  SWIM_DCHECK(is_local == ctx_.IsSelf(a.node));
+  SWIM_DCHECK(known == nullptr || known->node.name == a.node);
   // 1. After Leave we ignore alives about ourselves.
   if (ctx_.left && is_local) return false;
   if (JumpsTooFar(known, a.incarnation)) return false;  // issue 14 item 5
@@ -152,6 +179,7 @@ bool StateRules::AliveAdmissible(const wire::Alive& a, const NodeRecord* known,
     return false;
   }
 
+  SWIM_DCHECK(!a.meta.has_value() || a.meta->size() <= limits::kMetaMaxSize);
   // 3. The AliveDelegate may veto (and needs the version vector).
   if (ctx_.config.alive != nullptr) {
     if (!a.vsn.has_value()) {
@@ -167,10 +195,16 @@ bool StateRules::AliveAdmissible(const wire::Alive& a, const NodeRecord* known,
       return false;
     }
   }
+  // What the later steps rely on: sane versions and bounded meta.
+  SWIM_DCHECK(!a.vsn.has_value() ||
+              ((*a.vsn)[0] != 0 && (*a.vsn)[0] <= (*a.vsn)[1]));
+  SWIM_DCHECK(ctx_.config.alive == nullptr || a.vsn.has_value());
   return true;
 }
 
 NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
+  SWIM_DCHECK(ctx_.table.Find(a.node) == nullptr);
+  SWIM_DCHECK(ctx_.table.size() <= ctx_.config.max_members);
   // 4. A new node: checked against the allow-list, added as a Dead stub so
   //    the update below fires NotifyJoin.
   if (absl::Status s = ctx_.config.IPAllowed(a.addr); !s.ok()) {
@@ -191,6 +225,8 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
     return nullptr;
   }
   NodeRecord* r = ctx_.table.Insert(a.node);
+  SWIM_DCHECK(r != nullptr && ctx_.table.Find(a.node) == r);
+  SWIM_DCHECK(ctx_.table.size() <= ctx_.config.max_members);
   r->node.addr = a.addr;
   r->node.port = a.port;
   r->node.set_meta(a.meta.value_or(""));
@@ -201,6 +237,8 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
 
 bool StateRules::AddressChangeAllowed(const NodeRecord& r,
                                       const wire::Alive& a) {
+  SWIM_DCHECK(r.node.name == a.node);
+  SWIM_DCHECK(!(r.node.addr == a.addr) || r.node.port != a.port);
   // 5. Same name, different address: a reclaim of a left (or long dead)
   //    name, or a conflict.
   if (absl::Status s = ctx_.config.IPAllowed(a.addr); !s.ok()) {
@@ -238,6 +276,8 @@ bool StateRules::AddressChangeAllowed(const NodeRecord& r,
 
 bool StateRules::AliveIsStale(const NodeRecord& r, const wire::Alive& a,
                               bool is_local, bool updates_node) const {
+  SWIM_DCHECK(r.node.name == a.node);
+  SWIM_DCHECK(is_local == ctx_.IsSelf(r.node.name));
   // 6. Incarnation checks.
   if (!is_local && !updates_node) {
     return Bug(kBugAcceptStaleAlive) ? a.incarnation < r.node.incarnation
@@ -250,6 +290,8 @@ void StateRules::AliveAboutSelf(NodeRecord* me, const wire::Alive& a,
                                 const std::string& meta) {
   // 8. About ourselves: refute unless it is exactly what we said.
   SWIM_DCHECK(ctx_.IsSelf(me->node.name));
+  SWIM_DCHECK(!ctx_.left);  // step 1 drops alives about us after Leave
+  SWIM_DCHECK(me == ctx_.Self() && me->node.name == a.node);
   const VersionVector mine = me->node.vsn;
   if (a.incarnation == me->node.incarnation && meta == me->node.meta() &&
       a.vsn.has_value() && *a.vsn == mine) {
@@ -264,6 +306,10 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
                              std::function<void()> notify, bool created,
                              bool is_local, const std::string& meta) {
   // 9. Accept: re-broadcast and update the record.
+  SWIM_DCHECK(r->node.name == a.node);
+  SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
+  SWIM_DCHECK(!is_local || a.incarnation >= r->node.incarnation);
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(r->node.name)));
   Bytes msg;
   wire::Encode(a, ctx_.config.address_mode, &msg);
   // An alive that clears a suspicion or a death of a node we already knew
@@ -292,6 +338,8 @@ void StateRules::NotifyAliveEvents(const NodeRecord& r, NodeState old_state,
                                    const std::string& old_meta) {
   // 10. Events. The fork adds suspect -> alive as its own event, which then
   //     replaces NotifyUpdate.
+  SWIM_DCHECK(old_state <= NodeState::kLeft && r.node.state <= NodeState::kLeft);
+  SWIM_DCHECK(ctx_.IsSelf(r.node.name) || r.node.state == NodeState::kAlive);
   EventDelegate* events = ctx_.config.events;
   if (events == nullptr) return;
   if (old_state == NodeState::kDead || old_state == NodeState::kLeft) {
@@ -310,6 +358,8 @@ void StateRules::NotifyAliveEvents(const NodeRecord& r, NodeState old_state,
 
 void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   SWIM_DCHECK(ctx_.IsSelf(me->node.name) && !ctx_.left);
+  SWIM_DCHECK(me == ctx_.Self());
+  SWIM_DCHECK(me->node.incarnation <= incarnation_);
   // An accusation at (or our own incarnation already at) 2^32-1 cannot be
   // outbid: the next incarnation would wrap to 0 and lose everywhere (Go
   // wraps and broadcasts that losing alive). Count it and keep our state;
@@ -329,8 +379,11 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   }
   SWIM_CHECK(inc > me->node.incarnation);  // our incarnation only grows
   SWIM_CHECK(inc > accused_inc);           // and outbids the accusation
+  SWIM_CHECK(inc == incarnation_);               // the counter is the source
   me->node.incarnation = inc;
   ctx_.awareness.ApplyDelta(1);
+  SWIM_DCHECK(ctx_.awareness.GetHealthScore() <
+              ctx_.config.awareness_max_multiplier);
   ctx_.metrics.Incr(metric::kRefute);
 
   // Our record always holds our own version vector (only bootstrap alives
@@ -345,11 +398,13 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
 }
 
 bool StateRules::JumpsTooFar(const NodeRecord* known, uint32_t claimed) {
+  SWIM_DCHECK(known == nullptr || !known->node.name.empty());
   if (known == nullptr ||
       !limits::ImplausibleIncarnationJump(known->node.incarnation, claimed)) {
     return false;
   }
   SWIM_DCHECK(claimed > known->node.incarnation);
+  SWIM_DCHECK(claimed - known->node.incarnation > limits::kMaxIncarnationJump);
   ctx_.metrics.Incr(metric::kDroppedIncarnationJump);
   ctx_.Log(LogLevel::kWarn,
            absl::StrCat("dropping a claim about ", known->node.name,
@@ -368,6 +423,7 @@ void StateRules::SuspectNode(const wire::Suspect& s) {
   if (state == nullptr) return;
   if (JumpsTooFar(state, s.incarnation)) return;  // issue 14 item 5
   if (s.incarnation < state->node.incarnation) return;
+  SWIM_DCHECK(state->node.name == s.node);
 
   if (auto it = suspicions_.find(std::string_view(state->node.name));
       it != suspicions_.end()) {
@@ -389,12 +445,15 @@ void StateRules::SuspectNode(const wire::Suspect& s) {
              absl::StrCat("refuting a suspect message (from: ", s.from, ")"));
     return;
   }
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name)));
   StartSuspicion(state, s);
 }
 
 void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
   SWIM_DCHECK(state->node.state == NodeState::kAlive);
   SWIM_DCHECK(!ctx_.IsSelf(state->node.name));
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name)));
+  SWIM_DCHECK(s.incarnation >= state->node.incarnation);
   {
     Bytes msg;
     wire::Encode(s, &msg);
@@ -414,6 +473,9 @@ void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
   const absl::Duration min =
       SuspicionTimeout(c.suspicion_mult, n, c.probe_interval);
   const absl::Duration max = c.suspicion_max_timeout_mult * min;
+  // k < 0 (suspicion_mult 1) is allowed: Suspicion then starts at min.
+  SWIM_DCHECK(n >= 1 && k <= c.suspicion_mult - 2 && k >= -1);
+  SWIM_DCHECK(min <= max);
 
   if (Bug(kBugSkipSuspicion)) {
     NotifySuspect(*state);
@@ -423,23 +485,31 @@ void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
 
   const std::string name = state->node.name;
   std::string_view key(state->node.name);
+  SWIM_DCHECK(!suspicions_.contains(key));
   suspicions_[key] = std::make_unique<Suspicion>(
       ctx_.env, s.from, k, min, max,
       [this, name, change_time, k](int confirmations) {
         OnSuspicionTimeout(name, change_time, k, confirmations);
       });
+  // Every suspect has its suspicion timer.
+  SWIM_DCHECK(suspicions_.contains(key));
+  SWIM_DCHECK(state->node.state == NodeState::kSuspect);
   NotifySuspect(*state);
 }
 
 void StateRules::OnSuspicionTimeout(const std::string& name,
                                     Instant change_time, int k,
                                     int confirmations) {
+  SWIM_DCHECK(k >= -1 && confirmations >= 0);
   if (ctx_.shutdown) return;
   NodeRecord* state = ctx_.table.Find(name);
   if (state == nullptr || state->node.state != NodeState::kSuspect ||
       state->state_change != change_time) {
     return;
   }
+  // The timer that fired belongs to the suspicion still running for it.
+  SWIM_DCHECK(suspicions_.contains(std::string_view(state->node.name)));
+  SWIM_DCHECK(!ctx_.IsSelf(name));
   if (k > 0 && confirmations < k) ctx_.metrics.Incr(metric::kDegradedTimeout);
   ctx_.Log(
       LogLevel::kInfo,
@@ -456,12 +526,14 @@ void StateRules::DeadNode(const wire::Dead& d) {
   if (state == nullptr) return;
   if (JumpsTooFar(state, d.incarnation)) return;  // issue 14 item 5
   if (d.incarnation < state->node.incarnation) return;
+  SWIM_DCHECK(state->node.name == d.node);
 
   // The suspicion ends whatever happens next. Erasing destroys the timer; if
   // we are inside its callback, Suspicion tolerates that (it copies what it
   // needs before calling us).
   suspicions_.erase(std::string_view(state->node.name));
 
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name)));
   if (DeadOrLeft(state->node.state)) return;
 
   std::function<void()> notify;
@@ -479,10 +551,14 @@ void StateRules::DeadNode(const wire::Dead& d) {
   Bytes msg;
   wire::Encode(d, &msg);
   ctx_.messenger->QueueBroadcast(d.node, std::move(msg), std::move(notify));
+  // Only our own departure declares us dead; otherwise we refuted above.
+  SWIM_DCHECK(!ctx_.IsSelf(state->node.name) || ctx_.left);
 
   ctx_.metrics.Incr(metric::kMsgDead);
   state->node.incarnation = d.incarnation;
   state->node.state = d.node == d.from ? NodeState::kLeft : NodeState::kDead;
+  SWIM_DCHECK(DeadOrLeft(state->node.state));
+  SWIM_DCHECK(state->node.incarnation == d.incarnation);
   state->state_change = ctx_.env->Now();
   if (ctx_.config.events != nullptr)
     ctx_.config.events->NotifyLeave(ctx_.ToNode(*state));
@@ -492,9 +568,12 @@ void StateRules::AnnounceLeave(std::function<void()> notify) {
   SWIM_DCHECK(ctx_.left);
   const NodeRecord* me = ctx_.Self();
   SWIM_CHECK(me != nullptr);
+  SWIM_DCHECK(leave_notify_ == nullptr);
+  SWIM_DCHECK(me->node.incarnation <= incarnation_);
   const wire::Dead d{me->node.incarnation, me->node.name, me->node.name};
   leave_notify_ = std::move(notify);
   DeadNode(d);
+  SWIM_DCHECK(DeadOrLeft(me->node.state));
   leave_notify_ = nullptr;
 }
 
@@ -504,6 +583,7 @@ void StateRules::AnnounceLeave(std::function<void()> notify) {
 
 absl::Status StateRules::VerifyProtocol(
     const std::vector<wire::PushNodeState>& remote) const {
+  SWIM_DCHECK(remote.size() <= limits::kMaxPushPullNodes);
   uint8_t max_pmin = 0, min_pmax = 255, max_dmin = 0, min_dmax = 255;
   for (const auto& rn : remote) {
     if (rn.state != static_cast<int64_t>(NodeState::kAlive) || !rn.vsn)
@@ -548,6 +628,7 @@ absl::Status StateRules::VerifyProtocol(
 
 absl::Status StateRules::AskMergeDelegate(const wire::PushPull& pp) {
   SWIM_DCHECK(ctx_.config.merge != nullptr);
+  SWIM_DCHECK(pp.nodes.size() <= limits::kMaxPushPullNodes);
   std::vector<Node> peers;
   peers.reserve(pp.nodes.size());
   for (const auto& rn : pp.nodes) {
@@ -562,12 +643,15 @@ absl::Status StateRules::AskMergeDelegate(const wire::PushPull& pp) {
     if (rn.vsn) n.vsn = *rn.vsn;
     peers.push_back(std::move(n));
   }
+  SWIM_DCHECK(peers.size() == pp.nodes.size());
   absl::Status veto = ctx_.config.merge->NotifyMerge(peers);
   if (!veto.ok()) ctx_.metrics.Incr(metric::kDroppedMergeVetoed);
   return veto;
 }
 
 absl::Status StateRules::MergeRemoteState(const wire::PushPull& pp, bool join) {
+  SWIM_DCHECK(!ctx_.shutdown);
+  SWIM_DCHECK(pp.nodes.size() <= limits::kMaxPushPullNodes);
   SWIM_RETURN_IF_ERROR(VerifyProtocol(pp.nodes));
   if (join && ctx_.config.merge != nullptr) {
     SWIM_RETURN_IF_ERROR(AskMergeDelegate(pp));
@@ -581,12 +665,15 @@ absl::Status StateRules::MergeRemoteState(const wire::PushPull& pp, bool join) {
 
 void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote,
                             bool join) {
+  SWIM_DCHECK(!ctx_.shutdown);
+  SWIM_DCHECK(ctx_.table.size() <= ctx_.config.max_members);
   for (const auto& r : remote) {
     switch (r.state) {
       case static_cast<int64_t>(NodeState::kAlive): {
         if (!join && reaped_.Blocks(r.name, r.incarnation, ctx_.env->Now()) &&
             ctx_.table.Find(r.name) == nullptr) {  // see core/reaped_names.h
           ReAddAsDead(r);
+          SWIM_DCHECK(ctx_.table.size() <= ctx_.config.max_members);
           break;
         }
         wire::Alive a;
@@ -618,6 +705,9 @@ void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote,
 }
 
 void StateRules::ReAddAsDead(const wire::PushNodeState& r) {
+  // Only a name we reaped (and so a valid one) is re-added; it is unknown.
+  SWIM_DCHECK(!r.name.empty() && r.name.size() <= limits::kMaxNodeNameLength);
+  SWIM_DCHECK(ctx_.table.Find(r.name) == nullptr);
   ctx_.metrics.Incr(metric::kDroppedReapedReadd);
   ctx_.Log(LogLevel::kDebug,
            absl::StrCat("reaped member ", r.name, " handed back at ",
@@ -630,21 +720,27 @@ void StateRules::ReAddAsDead(const wire::PushNodeState& r) {
   rec->node.incarnation = r.incarnation;
   if (r.vsn) rec->node.vsn = *r.vsn;
   SWIM_DCHECK(rec->node.state == NodeState::kDead);
+  SWIM_DCHECK(ctx_.table.Find(r.name) == rec);
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(rec->node.name)));
 }
 
 void StateRules::OnReaped(const NodeRecord& r) {
   SWIM_DCHECK(r.node.state == NodeState::kDead);
+  SWIM_DCHECK(ctx_.table.Find(r.node.name) == &r);
   reaped_.Add(r.node.name, r.node.incarnation,
               ctx_.env->Now() + ctx_.config.gossip_to_the_dead_time);
   suspicions_.erase(std::string_view(r.node.name));
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(r.node.name)));
 }
 
 void StateRules::CheckInvariants() const {
   SWIM_DCHECK(suspicions_.size() <= ctx_.table.size());
+  SWIM_DCHECK(leave_notify_ == nullptr);  // set only inside AnnounceLeave
   if (const NodeRecord* me = ctx_.Self(); me != nullptr) {
     // Our own incarnation in the table never runs ahead of our counter.
     SWIM_CHECK(me->node.incarnation <= incarnation_);
     SWIM_DCHECK(!suspicions_.contains(std::string_view(me->node.name)));
+    SWIM_DCHECK(me->node.state != NodeState::kSuspect);
   }
 #if SWIM_SIM_ASSERTS_ENABLED
   for (const NodeRecord* r : ctx_.table.order()) {

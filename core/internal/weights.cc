@@ -39,6 +39,7 @@ Weights::Weights(NodeContext& ctx)
 
 void Weights::Queue(const std::string& node, const wire::Weight& w) {
   SWIM_DCHECK(!node.empty());
+  SWIM_DCHECK(w.node == node);
   Bytes msg;
   wire::Encode(w, &msg);
   queue_.QueueBroadcast(
@@ -50,6 +51,7 @@ void Weights::Tick() {
   if (!idle.has_value()) return;  // the fork skips the tick when sampling fails
   const int m = ctx_.config.awareness_max_multiplier;
   const int h = ctx_.awareness.GetHealthScore();
+  SWIM_DCHECK(m >= 1);
   SWIM_DCHECK(h >= 0 && h < m);
   const double raw = (m - h) * 0.6 + m * (*idle / 100.0) * 0.4;
   const int64_t weight =
@@ -59,6 +61,8 @@ void Weights::Tick() {
   WeightInfo& mine = weights_[self];
   mine.weight = weight;
   mine.weight_at = ctx_.env->UnixMillis();
+  // Every weight belongs to a member in the table (we are in it).
+  SWIM_DCHECK(weights_.size() <= ctx_.table.size());
   ctx_.metrics.SetGauge(metric::kWeight, static_cast<double>(weight));
   if (!ctx_.config.gossip_weights) return;
   Queue(self, wire::Weight{ctx_.state->incarnation(), self, self, weight,
@@ -81,6 +85,10 @@ void Weights::HandleWeight(const wire::Weight& w) {
     return;
   }
   WeightInfo& info = weights_[state->node.name];
+  // Only weights of members we know alive, at a current incarnation, and
+  // never our own, get this far.
+  SWIM_DCHECK(state->node.state == NodeState::kAlive && !ctx_.IsSelf(w.node));
+  SWIM_DCHECK(weights_.size() <= ctx_.table.size());
   if (w.weight_at <= info.weight_at) {
     ctx_.metrics.Incr(metric::kDroppedWeightStale);
     return;
@@ -114,12 +122,14 @@ std::optional<Node> Weights::PickWeighted() {
             });
   // Create missing entries first: inserting may rehash and move entries.
   for (NodeRecord* r : alive) weights_.try_emplace(r->node.name);
+  SWIM_DCHECK(weights_.size() <= ctx_.table.size());
   int64_t total = 0;
   WeightInfo* best = nullptr;
   NodeRecord* best_rec = nullptr;
   for (NodeRecord* r : alive) {
     WeightInfo& info = weights_.find(r->node.name)->second;
     const int64_t w = info.weight > 0 ? info.weight : 1;
+    SWIM_DCHECK(w >= 1 && info.weight_at >= 0);
     info.wrr_current += w;
     total += w;
     if (best == nullptr || info.wrr_current > best->wrr_current) {
@@ -129,16 +139,19 @@ std::optional<Node> Weights::PickWeighted() {
   }
   SWIM_DCHECK(best != nullptr && total >= static_cast<int64_t>(alive.size()));
   best->wrr_current -= total;
+  SWIM_DCHECK(best_rec != nullptr && best_rec->node.state == NodeState::kAlive);
   return ctx_.ToNode(*best_rec);
 }
 
 int64_t Weights::WeightOf(const std::string& name) const {
+  SWIM_DCHECK(weights_.size() <= ctx_.table.size());
   if (weights_.empty()) return 0;
   auto it = weights_.find(name);
   return it == weights_.end() ? 0 : it->second.weight;
 }
 
 bool Weights::PeerAccepts(const NodeRecord* peer) const {
+  SWIM_DCHECK(peer == nullptr || !peer->node.name.empty());
   return ctx_.config.gossip_weights && peer != nullptr &&
          peer->node.dmax() >= ctx_.config.weight_min_delegate_version &&
          peer->node.dmax() > 0;
@@ -146,9 +159,12 @@ bool Weights::PeerAccepts(const NodeRecord* peer) const {
 
 void Weights::CheckInvariants() const {
   SWIM_DCHECK(weights_.size() <= ctx_.table.size());
+  SWIM_DCHECK(queue_.retransmit_mult() == ctx_.config.retransmit_mult);
 #if SWIM_SIM_ASSERTS_ENABLED
   for (const auto& [name, info] : weights_) {
     SWIM_SIM_ASSERT(ctx_.table.Find(name) != nullptr);
+    SWIM_SIM_ASSERT(!name.empty());
+    SWIM_SIM_ASSERT(info.weight_at >= 0);
   }
 #endif
 }

@@ -71,6 +71,7 @@ class AeadCache {
     for (size_t i = 1; i < kSlots; ++i) {
       if (slots_[i].used < slots_[victim].used) victim = i;
     }
+    SWIM_DCHECK(victim < kSlots);
     auto ctx = std::make_unique<AeadCtx>();
     if (!ctx->Init(key)) return nullptr;
     Slot& s = slots_[victim];
@@ -78,6 +79,7 @@ class AeadCache {
     s.ctx = std::move(ctx);
     s.key.assign(key.data(), key.size());
     s.used = ++clock_;
+    SWIM_DCHECK(s.key == key && s.ctx != nullptr);
     return s.ctx->get();
   }
 
@@ -128,6 +130,7 @@ absl::Status EncryptPayload(uint8_t version, std::string_view key,
   }
   const size_t start = out->size();
   const size_t blob_len = EncryptedLength(version, plaintext.size());
+  SWIM_DCHECK(blob_len >= kVersionSize + kNonceSize + plaintext.size() + kTagSize);
   out->resize(start + blob_len);
   uint8_t* blob = out->data() + start;
   blob[0] = version;
@@ -142,6 +145,7 @@ absl::Status EncryptPayload(uint8_t version, std::string_view key,
     padded.assign(plaintext.begin(), plaintext.end());
     padded.insert(padded.end(), pad, static_cast<uint8_t>(pad));
     src = padded;
+    SWIM_DCHECK(padded.size() % kBlockSize == 0 && padded.size() > plaintext.size());
   }
   size_t ct_len = 0;
   // In-place sealing is allowed by BoringSSL only for exact overlap; the
@@ -172,6 +176,7 @@ absl::StatusOr<Bytes> DecryptPayload(absl::Span<const std::string> keys,
   const uint8_t* nonce = blob.data() + kVersionSize;
   const uint8_t* ct = nonce + kNonceSize;
   const size_t ct_len = blob.size() - kVersionSize - kNonceSize;
+  SWIM_DCHECK(blob.size() >= kVersionSize + kNonceSize + kTagSize);
   Bytes plain(ct_len);
   for (const std::string& key : keys) {
     EVP_AEAD_CTX* ctx = CachedCtx(key);
@@ -187,6 +192,7 @@ absl::StatusOr<Bytes> DecryptPayload(absl::Span<const std::string> keys,
       continue;
     }
     plain.resize(n);
+    SWIM_DCHECK(n <= ct_len);
     if (version == 0) {
       // Go's pkcs7decode strips as many bytes as the last byte says, with
       // no further check; a count beyond the buffer would panic it.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "core/check.h"
 #include "core/status_macros.h"
 
 namespace swim::security {
@@ -13,6 +14,7 @@ absl::Status Keyring::ValidateKey(std::string_view key) {
     return absl::InvalidArgumentError(absl::StrCat(
         "key size must be 16, 24 or 32 bytes (AES-128/192/256), got ", n));
   }
+  SWIM_DCHECK(n == 16 || n == 24 || n == 32);
   return absl::OkStatus();
 }
 
@@ -26,6 +28,8 @@ absl::StatusOr<Keyring> Keyring::Create(const std::vector<std::string>& keys,
   for (const std::string& k : keys) {
     SWIM_RETURN_IF_ERROR(ring.AddKey(k));
   }
+  SWIM_DCHECK(primary.empty() || (!ring.keys_.empty() && ring.keys_[0] == primary));
+  SWIM_DCHECK(ring.keys_.size() <= keys.size() + 1);
   return ring;
 }
 
@@ -35,6 +39,9 @@ absl::Status Keyring::AddKey(std::string_view key) {
     return absl::OkStatus();
   }
   keys_.emplace_back(key);
+  // Keys are validated and never duplicated.
+  SWIM_DCHECK(std::count(keys_.begin(), keys_.end(), key) == 1);
+  SWIM_DCHECK(ValidateKey(keys_.back()).ok());
   return absl::OkStatus();
 }
 
@@ -44,6 +51,7 @@ absl::Status Keyring::UseKey(std::string_view key) {
     return absl::NotFoundError("requested key is not in the keyring");
   }
   std::rotate(keys_.begin(), it, it + 1);
+  SWIM_DCHECK(!keys_.empty() && keys_[0] == key);
   return absl::OkStatus();
 }
 
@@ -53,6 +61,7 @@ absl::Status Keyring::RemoveKey(std::string_view key) {
   }
   auto it = std::find(keys_.begin(), keys_.end(), key);
   if (it != keys_.end()) keys_.erase(it);
+  SWIM_DCHECK(std::find(keys_.begin(), keys_.end(), key) == keys_.end());
   return absl::OkStatus();
 }
 

@@ -24,6 +24,8 @@ bool Encrypting(const OutgoingOptions& opts) {
 
 Bytes Encrypt(ByteSpan msg, const OutgoingOptions& opts,
               const NonceSource& nonce, ByteSpan aad, Bytes out) {
+  SWIM_DCHECK(Encrypting(opts) && nonce != nullptr);
+  SWIM_DCHECK(opts.encryption_version <= 1);
   std::array<uint8_t, security::kNonceSize> n{};
   nonce(absl::MakeSpan(n));
   absl::Status st = security::EncryptPayload(opts.encryption_version,
@@ -51,6 +53,7 @@ Bytes EncodePacket(ByteSpan msg, const OutgoingOptions& opts,
     if (c.size() < body.size()) body = std::move(c);
   }
   if (opts.crc) body = AddCrc(body);
+  SWIM_DCHECK(!body.empty());
   if (!Encrypting(opts)) return body;
   Bytes out;
   out.reserve(security::EncryptedLength(opts.encryption_version, body.size()));
@@ -82,6 +85,7 @@ absl::StatusOr<Bytes> DecodePacket(ByteSpan packet,
           "invalid checksum: ", absl::Hex(crc), " != ", absl::Hex(expected)));
     }
     buf.remove_prefix(5);
+    SWIM_DCHECK(buf.size() + 5 <= packet.size() || !plain.empty());
   }
   if (buf.empty())
     return absl::InvalidArgumentError("missing message type byte");
@@ -102,6 +106,7 @@ Bytes EncodeStream(ByteSpan msg, const OutgoingOptions& opts,
   const size_t blob_len =
       security::EncryptedLength(opts.encryption_version, body.size());
   SWIM_CHECK(blob_len <= 0xffffffffu);
+  SWIM_DCHECK(blob_len > body.size());  // the nonce and tag come on top
   Bytes out;
   out.reserve(kStreamHeaderSize + blob_len);
   out.push_back(static_cast<uint8_t>(MessageType::kEncrypt));
@@ -148,7 +153,9 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
       return absl::InvalidArgumentError("stream message larger than the limit");
     }
     msg.assign(stream.begin(), stream.end());
+    SWIM_DCHECK(!msg.empty() && msg.size() <= limits::kMaxStreamBytes);
   }
+  SWIM_DCHECK(!msg.empty() && msg.size() <= limits::kMaxStreamBytes);
   if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
     SWIM_ASSIGN_OR_RETURN(Bytes inner,
                           DecompressMessage(ByteSpan(msg).subspan(1),
@@ -169,6 +176,7 @@ absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix) {
 
 absl::StatusOr<size_t> StreamFramer::Fail(absl::Status s) {
   stage_ = Stage::kError;
+  SWIM_DCHECK(!s.ok());
   error_ = s;
   return s;
 }
@@ -176,6 +184,7 @@ absl::StatusOr<size_t> StreamFramer::Fail(absl::Status s) {
 absl::StatusOr<size_t> StreamFramer::Sized(ByteSpan prefix, size_t total) {
   stage_ = Stage::kSized;
   total_ = total;
+  SWIM_DCHECK(total_ >= 1 && total_ <= kStreamHeaderSize + limits::kMaxStreamBytes);
   return prefix.size() >= total_ ? total_ : size_t{0};
 }
 
@@ -185,6 +194,7 @@ absl::StatusOr<size_t> StreamFramer::WithRaw(ByteSpan prefix, size_t end,
   const size_t limit = limits::kMaxStreamBytes;
   const uint64_t n =
       raw > 0 ? static_cast<uint64_t>(raw) : 0;  // Go ignores <= 0
+  SWIM_DCHECK(end >= 1 && end <= limit);
   if (n > limit - end) {
     return Fail(
         absl::InvalidArgumentError("stream message larger than the limit"));
@@ -196,6 +206,7 @@ std::optional<absl::StatusOr<size_t>> StreamFramer::Feed(ByteSpan prefix) {
   const char* err = "";
   switch (skipper_.Feed(prefix, &err)) {
     case msgpack::ValueSkipper::kDone:
+      SWIM_DCHECK(skipper_.end() <= prefix.size());
       return std::nullopt;
     case msgpack::ValueSkipper::kNeedMore:
       return absl::StatusOr<size_t>(size_t{0});
@@ -261,6 +272,7 @@ std::optional<absl::StatusOr<size_t>> StreamFramer::AfterHeader(
             absl::StrCat("push/pull: bad node count ", nodes)));
       }
       nodes_left_ = nodes;
+      SWIM_DCHECK(nodes_left_ >= 0);
       user_state_len_ = h->user_state_len;
       if (nodes_left_ > 0) skipper_.Reset(header_end_, limits::kMaxStreamBytes);
       stage_ = Stage::kNodes;
@@ -272,6 +284,9 @@ std::optional<absl::StatusOr<size_t>> StreamFramer::AfterHeader(
 }
 
 absl::StatusOr<size_t> StreamFramer::Next(ByteSpan prefix) {
+  SWIM_DCHECK(stage_ == Stage::kError || stage_ == Stage::kSized ||
+              stage_ == Stage::kType || stage_ == Stage::kHeader ||
+              stage_ == Stage::kNodes);
   switch (stage_) {
     case Stage::kError:
       return error_;
@@ -288,6 +303,7 @@ absl::StatusOr<size_t> StreamFramer::Next(ByteSpan prefix) {
       // The skipper's end is the header's, then each node state's.
       while (nodes_left_ > 0) {
         if (auto answer = Feed(prefix)) return *answer;
+        SWIM_DCHECK(stage_ == Stage::kNodes && nodes_left_ > 0);
         if (--nodes_left_ > 0)
           skipper_.Reset(skipper_.end(), limits::kMaxStreamBytes);
       }

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/check.h"
+
 namespace swim::wire {
 
 namespace {
@@ -34,6 +36,8 @@ class BitSink {
  public:
   explicit BitSink(uint8_t* dst) : dst_(dst) {}
   void Put(uint32_t code, uint32_t width) {
+    SWIM_DCHECK(width >= kLitWidth + 1 && width <= kMaxWidth);
+    SWIM_DCHECK(code < (1u << width) && n_bits_ < 32);
     bits_ |= static_cast<uint64_t>(code) << n_bits_;
     n_bits_ += width;
     if (n_bits_ >= 32) {
@@ -45,15 +49,18 @@ class BitSink {
       dst_ += 4;
       bits_ >>= 32;
       n_bits_ -= 32;
+      SWIM_DCHECK(n_bits_ < 32);
     }
   }
   // Writes the remaining bits, the last byte zero-padded. Returns the end.
   uint8_t* Finish() {
+    SWIM_DCHECK(n_bits_ < 32);
     while (n_bits_ > 0) {
       *dst_++ = static_cast<uint8_t>(bits_);
       bits_ >>= 8;
       n_bits_ = n_bits_ > 8 ? n_bits_ - 8 : 0;
     }
+    SWIM_DCHECK(n_bits_ == 0);
     return dst_;
   }
 
@@ -93,6 +100,7 @@ struct LzwReaderState {
     for (uint32_t c = 0; c < kClear; ++c) {
       length[c] = 1;
       first[c] = static_cast<uint8_t>(c);
+      SWIM_DCHECK(length[c] == 1);
     }
   }
   std::array<uint8_t, 1u << kMaxWidth> suffix{};
@@ -104,6 +112,9 @@ struct LzwReaderState {
 
 // Go's decoder adds entry `hi` = the expansion of `last` plus byte `c`.
 void AddEntry(LzwReaderState& st, uint16_t hi, uint16_t last, uint8_t c) {
+  // Every stored prefix is smaller than its own code, and already known.
+  SWIM_DCHECK(last < hi && hi < (1u << kMaxWidth));
+  SWIM_DCHECK(st.length[last] >= 1);
   st.suffix[hi] = c;
   st.prefix[hi] = last;
   st.length[hi] = static_cast<uint16_t>(st.length[last] + 1);
@@ -115,6 +126,8 @@ void AddEntry(LzwReaderState& st, uint16_t hi, uint16_t last, uint8_t c) {
 // last's first byte. Returns its length; *head is its first byte.
 size_t ExpandCode(const LzwReaderState& st, uint16_t code, uint16_t hi,
                   uint16_t last, uint8_t* dst, uint8_t* head) {
+  SWIM_DCHECK(code > kEof && code <= hi && hi < (1u << kMaxWidth));
+  SWIM_DCHECK(dst != nullptr && head != nullptr);
   uint16_t c = code;
   size_t n = st.length[code];
   if (n == 0)
@@ -133,6 +146,7 @@ size_t ExpandCode(const LzwReaderState& st, uint16_t code, uint16_t hi,
       c = st.prefix[c];
     }
   }
+  SWIM_DCHECK(n >= 1 && n <= (1u << kMaxWidth));
   dst[0] = static_cast<uint8_t>(c);
   *head = static_cast<uint8_t>(c);
   return n;
@@ -156,6 +170,7 @@ void LzwCompress(ByteSpan in, Bytes* out) {
   const uint32_t lit_shift = table_bits - 8;
   std::array<uint32_t, 1u << kMaxTableBits> table;  // first table_size used
   std::fill_n(table.begin(), table_size, kInvalidEntry);
+  SWIM_DCHECK(table_size >= 2 * live || table_bits == kMaxTableBits);
 
   uint32_t width = kLitWidth + 1;
   uint32_t hi = kClear + 1;
@@ -210,11 +225,14 @@ void LzwCompress(ByteSpan in, Bytes* out) {
     code = literal;
     if (inc_hi()) continue;
     table[h] = (key << 12) | hi;
+    SWIM_DCHECK(hi > kEof && hi < kMaxCode);
   }
   sink.Put(code, width);
   inc_hi();
   sink.Put(kEof, width);
   out->resize(static_cast<size_t>(sink.Finish() - out->data()));
+  SWIM_DCHECK(out->size() > start &&
+              out->size() <= start + MaxCompressedSize(in.size()));
 }
 
 absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
@@ -276,6 +294,7 @@ absl::Status LzwDecompress(ByteSpan in, size_t max_out, Bytes* out) {
     } else if (code <= hi) {
       uint8_t head = 0;
       o += ExpandCode(st, code, hi, last, output.data() + o, &head);
+      SWIM_DCHECK(o <= output.size() && width <= kMaxWidth);
       if (last != kDecoderInvalidCode) AddEntry(st, hi, last, head);
     } else {
       return absl::InvalidArgumentError("lzw: invalid code");

@@ -29,20 +29,25 @@ absl::StatusOr<T> Finish(const Reader& r, T value) {
 }
 
 bool ReadU32(Reader& r, uint32_t* v) {
+  SWIM_DCHECK(v != nullptr);
   uint64_t u = 0;
   if (!r.ReadUint(0xffffffffu, &u)) return false;
   *v = static_cast<uint32_t>(u);
+  SWIM_DCHECK(u <= 0xffffffffu && r.ok());
   return true;
 }
 
 bool ReadU16(Reader& r, uint16_t* v) {
+  SWIM_DCHECK(v != nullptr);
   uint64_t u = 0;
   if (!r.ReadUint(0xffff, &u)) return false;
   *v = static_cast<uint16_t>(u);
+  SWIM_DCHECK(u <= 0xffff && r.ok());
   return true;
 }
 
 bool ReadVsn(Reader& r, std::optional<VersionVector>* vsn) {
+  SWIM_DCHECK(vsn != nullptr);
   std::optional<std::string> raw;
   if (!r.ReadBytes(&raw)) return false;
   if (!raw || raw->empty()) {
@@ -52,6 +57,7 @@ bool ReadVsn(Reader& r, std::optional<VersionVector>* vsn) {
   // Go 0.2.2 indexes Vsn[0..5] unchecked: any other length would crash it
   // (protocol.md §6.13), so such a message is malformed here.
   if (raw->size() != 6) return r.Fail("Vsn must be 0 or 6 bytes");
+  SWIM_DCHECK(raw.has_value() && raw->size() == VersionVector().size());
   VersionVector v;
   std::memcpy(v.data(), raw->data(), 6);
   *vsn = v;
@@ -59,6 +65,7 @@ bool ReadVsn(Reader& r, std::optional<VersionVector>* vsn) {
 }
 
 void WriteVsn(Writer& w, const std::optional<VersionVector>& vsn) {
+  SWIM_DCHECK(!vsn.has_value() || vsn->size() == 6);
   if (vsn) {
     w.Raw(ByteSpan(vsn->data(), vsn->size()));
   } else {
@@ -67,6 +74,8 @@ void WriteVsn(Writer& w, const std::optional<VersionVector>& vsn) {
 }
 
 bool ReadAddr(Reader& r, AddressMode mode, IpAddress* ip) {
+  SWIM_DCHECK(ip != nullptr);
+  SWIM_DCHECK(mode == AddressMode::kBinary || mode == AddressMode::kText);
   if (mode == AddressMode::kBinary) {
     std::optional<std::string> raw;
     if (!r.ReadBytes(&raw)) return false;
@@ -86,6 +95,7 @@ bool ReadAddr(Reader& r, AddressMode mode, IpAddress* ip) {
     *ip = IpAddress();
     return true;
   }
+  SWIM_DCHECK(mode == AddressMode::kText && r.ok());
   auto parsed = IpAddress::Parse(text);
   if (!parsed) return r.Fail("address is not a textual IP");
   *ip = *parsed;
@@ -93,6 +103,8 @@ bool ReadAddr(Reader& r, AddressMode mode, IpAddress* ip) {
 }
 
 void WriteAddr(Writer& w, AddressMode mode, const IpAddress& ip) {
+  SWIM_DCHECK(mode == AddressMode::kBinary || mode == AddressMode::kText);
+  SWIM_DCHECK(ip.empty() || ip.size() == 4 || ip.size() == 16);
   if (mode == AddressMode::kBinary) {
     if (ip.empty()) {
       w.Nil();  // Go: a nil net.IP
@@ -141,6 +153,7 @@ size_t SourceFieldCount(const IpAddress& addr, uint16_t port,
 
 void WriteSourceFields(Writer& w, AddressMode mode, const IpAddress& addr,
                        uint16_t port, const std::string& node) {
+  SWIM_DCHECK(addr.empty() || addr.size() == 4 || addr.size() == 16);
   if (!addr.empty()) {
     w.Raw("SourceAddr");
     WriteAddr(w, mode, addr);
@@ -160,6 +173,8 @@ void WriteSourceFields(Writer& w, AddressMode mode, const IpAddress& addr,
 // --- single messages --------------------------------------------------------------
 
 void Encode(const Ping& m, AddressMode mode, Bytes* out) {
+  SWIM_DCHECK(out != nullptr);
+  const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kPing));
   Writer w(out);
   w.MapHeader(2 + SourceFieldCount(m.source_addr, m.source_port, m.source_node));
@@ -168,6 +183,9 @@ void Encode(const Ping& m, AddressMode mode, Bytes* out) {
   w.Raw("SeqNo");
   w.Uint(m.seq_no);
   WriteSourceFields(w, mode, m.source_addr, m.source_port, m.source_node);
+  // One message: its type byte, then a non-empty msgpack body.
+  SWIM_DCHECK(out->size() > start + 1 &&
+              (*out)[start] == static_cast<uint8_t>(MessageType::kPing));
 }
 
 absl::StatusOr<Ping> DecodePing(ByteSpan body, AddressMode mode) {
@@ -184,10 +202,15 @@ absl::StatusOr<Ping> DecodePing(ByteSpan body, AddressMode mode) {
       default: return r.ReadString(&m.source_node);
     }
   });
+  SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
+  SWIM_DCHECK(!r.ok() || m.source_addr.empty() || m.source_addr.size() == 4 ||
+              m.source_addr.size() == 16);
   return Finish(r, std::move(m));
 }
 
 void Encode(const IndirectPingReq& m, AddressMode mode, Bytes* out) {
+  SWIM_DCHECK(out != nullptr);
+  const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kIndirectPing));
   Writer w(out);
   w.MapHeader(5 + SourceFieldCount(m.source_addr, m.source_port, m.source_node));
@@ -202,6 +225,9 @@ void Encode(const IndirectPingReq& m, AddressMode mode, Bytes* out) {
   WriteSourceFields(w, mode, m.source_addr, m.source_port, m.source_node);
   w.Raw("Target");
   WriteAddr(w, mode, m.target);
+  // One message: its type byte, then a non-empty msgpack body.
+  SWIM_DCHECK(out->size() > start + 1 &&
+              (*out)[start] == static_cast<uint8_t>(MessageType::kIndirectPing));
 }
 
 absl::StatusOr<IndirectPingReq> DecodeIndirectPing(ByteSpan body, AddressMode mode) {
@@ -221,10 +247,15 @@ absl::StatusOr<IndirectPingReq> DecodeIndirectPing(ByteSpan body, AddressMode mo
       default: return r.ReadString(&m.source_node);
     }
   });
+  SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
+  SWIM_DCHECK(!r.ok() || m.target.empty() || m.target.size() == 4 ||
+              m.target.size() == 16);
   return Finish(r, std::move(m));
 }
 
 void Encode(const AckResp& m, Bytes* out) {
+  SWIM_DCHECK(out != nullptr);
+  const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kAck));
   Writer w(out);
   w.MapHeader(2);
@@ -232,6 +263,9 @@ void Encode(const AckResp& m, Bytes* out) {
   w.OptionalRaw(m.payload);
   w.Raw("SeqNo");
   w.Uint(m.seq_no);
+  // One message: its type byte, then a non-empty msgpack body.
+  SWIM_DCHECK(out->size() > start + 1 &&
+              (*out)[start] == static_cast<uint8_t>(MessageType::kAck));
 }
 
 absl::StatusOr<AckResp> DecodeAck(ByteSpan body) {
@@ -241,15 +275,22 @@ absl::StatusOr<AckResp> DecodeAck(ByteSpan body) {
   DecodeStruct(r, kDecl, [&](size_t i) {
     return i == 0 ? ReadU32(r, &m.seq_no) : r.ReadBytes(&m.payload);
   });
+  SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
+  SWIM_DCHECK(!r.ok() || !m.payload.has_value() || m.payload->size() <= body.size());
   return Finish(r, std::move(m));
 }
 
 void Encode(const NackResp& m, Bytes* out) {
+  SWIM_DCHECK(out != nullptr);
+  const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kNack));
   Writer w(out);
   w.MapHeader(1);
   w.Raw("SeqNo");
   w.Uint(m.seq_no);
+  // One message: its type byte, then a non-empty msgpack body.
+  SWIM_DCHECK(out->size() > start + 1 &&
+              (*out)[start] == static_cast<uint8_t>(MessageType::kNack));
 }
 
 absl::StatusOr<NackResp> DecodeNack(ByteSpan body) {
@@ -257,15 +298,21 @@ absl::StatusOr<NackResp> DecodeNack(ByteSpan body) {
   Reader r(body);
   NackResp m;
   DecodeStruct(r, kDecl, [&](size_t) { return ReadU32(r, &m.seq_no); });
+  SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
   return Finish(r, std::move(m));
 }
 
 void Encode(const ErrResp& m, Bytes* out) {
+  SWIM_DCHECK(out != nullptr);
+  const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kErr));
   Writer w(out);
   w.MapHeader(1);
   w.Raw("Error");
   w.Raw(m.error);
+  // One message: its type byte, then a non-empty msgpack body.
+  SWIM_DCHECK(out->size() > start + 1 &&
+              (*out)[start] == static_cast<uint8_t>(MessageType::kErr));
 }
 
 absl::StatusOr<ErrResp> DecodeErr(ByteSpan body) {
@@ -273,6 +320,8 @@ absl::StatusOr<ErrResp> DecodeErr(ByteSpan body) {
   Reader r(body);
   ErrResp m;
   DecodeStruct(r, kDecl, [&](size_t) { return r.ReadString(&m.error); });
+  SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
+  SWIM_DCHECK(!r.ok() || m.error.size() <= body.size());
   return Finish(r, std::move(m));
 }
 
@@ -281,6 +330,8 @@ namespace {
 // suspect and dead share a shape: {Incarnation, Node, From}.
 void EncodeAccusation(MessageType type, uint32_t incarnation, const std::string& node,
                       const std::string& from, Bytes* out) {
+  SWIM_DCHECK(type == MessageType::kSuspect || type == MessageType::kDead);
+  const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(type));
   Writer w(out);
   w.MapHeader(3);
@@ -290,6 +341,7 @@ void EncodeAccusation(MessageType type, uint32_t incarnation, const std::string&
   w.Uint(incarnation);
   w.Raw("Node");
   w.Raw(node);
+  SWIM_DCHECK(out->size() > start + 1 && (*out)[start] == static_cast<uint8_t>(type));
 }
 
 template <typename T>
@@ -304,6 +356,8 @@ absl::StatusOr<T> DecodeAccusation(ByteSpan body) {
       default: return r.ReadString(&m.from);
     }
   });
+  SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
+  SWIM_DCHECK(!r.ok() || m.node.size() + m.from.size() <= body.size());
   return Finish(r, std::move(m));
 }
 
@@ -324,6 +378,8 @@ void Encode(const Dead& m, Bytes* out) {
 absl::StatusOr<Dead> DecodeDead(ByteSpan body) { return DecodeAccusation<Dead>(body); }
 
 void Encode(const Alive& m, AddressMode mode, Bytes* out) {
+  SWIM_DCHECK(out != nullptr);
+  const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kAlive));
   Writer w(out);
   w.MapHeader(6);
@@ -339,6 +395,9 @@ void Encode(const Alive& m, AddressMode mode, Bytes* out) {
   w.Uint(m.port);
   w.Raw("Vsn");
   WriteVsn(w, m.vsn);
+  // One message: its type byte, then a non-empty msgpack body.
+  SWIM_DCHECK(out->size() > start + 1 &&
+              (*out)[start] == static_cast<uint8_t>(MessageType::kAlive));
 }
 
 absl::StatusOr<Alive> DecodeAlive(ByteSpan body, AddressMode mode) {
@@ -356,10 +415,14 @@ absl::StatusOr<Alive> DecodeAlive(ByteSpan body, AddressMode mode) {
       default: return ReadVsn(r, &m.vsn);
     }
   });
+  SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
+  SWIM_DCHECK(!r.ok() || !m.meta.has_value() || m.meta->size() <= body.size());
   return Finish(r, std::move(m));
 }
 
 void Encode(const Weight& m, Bytes* out) {
+  SWIM_DCHECK(out != nullptr);
+  const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kWeight));
   Writer w(out);
   w.MapHeader(5);
@@ -373,6 +436,9 @@ void Encode(const Weight& m, Bytes* out) {
   w.Int(m.weight);
   w.Raw("WeightAt");
   w.Int(m.weight_at);
+  // One message: its type byte, then a non-empty msgpack body.
+  SWIM_DCHECK(out->size() > start + 1 &&
+              (*out)[start] == static_cast<uint8_t>(MessageType::kWeight));
 }
 
 absl::StatusOr<Weight> DecodeWeight(ByteSpan body) {
@@ -391,6 +457,8 @@ absl::StatusOr<Weight> DecodeWeight(ByteSpan body) {
       default: return r.ReadInt(&m.weight_at);
     }
   });
+  SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
+  SWIM_DCHECK(!r.ok() || m.node.size() + m.from.size() <= body.size());
   return Finish(r, std::move(m));
 }
 
@@ -399,6 +467,9 @@ absl::StatusOr<Weight> DecodeWeight(ByteSpan body) {
 namespace {
 
 void EncodePushNodeState(Writer& w, const PushNodeState& s, AddressMode mode) {
+  SWIM_DCHECK(s.addr.empty() || s.addr.size() == 4 || s.addr.size() == 16);
+  // Raw strings carry a u32 length (RawHeader).
+  SWIM_DCHECK(!s.meta.has_value() || s.meta->size() <= 0xffffffffu);
   w.MapHeader(7);
   w.Raw("Addr");
   WriteAddr(w, mode, s.addr);
@@ -417,6 +488,8 @@ void EncodePushNodeState(Writer& w, const PushNodeState& s, AddressMode mode) {
 }
 
 bool DecodePushNodeState(Reader& r, AddressMode mode, PushNodeState* s) {
+  SWIM_DCHECK(s != nullptr && r.ok());
+  SWIM_DCHECK(s->name.empty() && !s->meta.has_value());  // a fresh entry
   static constexpr std::array<std::string_view, 7> kDecl = {
       "Name", "Addr", "Port", "Meta", "Incarnation", "State", "Vsn"};
   return DecodeStruct(r, kDecl, [&](size_t i) {
@@ -435,6 +508,8 @@ bool DecodePushNodeState(Reader& r, AddressMode mode, PushNodeState* s) {
 }  // namespace
 
 void Encode(const PushPull& m, AddressMode mode, Bytes* out) {
+  SWIM_DCHECK(out != nullptr);
+  const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kPushPull));
   Writer w(out);
   w.MapHeader(3);
@@ -446,6 +521,9 @@ void Encode(const PushPull& m, AddressMode mode, Bytes* out) {
   w.Uint(m.user_state.size());
   for (const PushNodeState& s : m.nodes) EncodePushNodeState(w, s, mode);
   out->insert(out->end(), m.user_state.begin(), m.user_state.end());
+  // One message: its type byte, then a non-empty msgpack body.
+  SWIM_DCHECK(out->size() > start + 1 &&
+              (*out)[start] == static_cast<uint8_t>(MessageType::kPushPull));
 }
 
 absl::StatusOr<PushPullHeader> DecodePushPullHeader(ByteSpan body) {
@@ -461,6 +539,7 @@ absl::StatusOr<PushPullHeader> DecodePushPullHeader(ByteSpan body) {
   });
   if (!r.ok()) return r.status();
   h.consumed = r.pos();
+  SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
   return h;
 }
 
@@ -485,9 +564,11 @@ absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode) {
     return absl::InvalidArgumentError("push/pull: node count beyond the input");
   }
   m.nodes.reserve(std::min<size_t>(static_cast<size_t>(nodes), r.rest().size() / 16));
+  SWIM_DCHECK(nodes >= 0 && static_cast<uint64_t>(nodes) <= limits::kMaxPushPullNodes);
   for (int64_t i = 0; i < nodes; ++i) {
     PushNodeState& s = m.nodes.emplace_back();
     if (!DecodePushNodeState(r, mode, &s)) return r.status();
+    SWIM_DCHECK(r.ok() && r.pos() <= body.size() - h.consumed);
   }
   // Go reads user state only when UserStateLen > 0.
   if (user_state_len > 0) {
@@ -498,6 +579,8 @@ absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode) {
     m.user_state.assign(reinterpret_cast<const char*>(rest.data()),
                         static_cast<size_t>(user_state_len));
   }
+  SWIM_DCHECK(m.nodes.size() == static_cast<size_t>(nodes));
+  SWIM_DCHECK(m.user_state.size() <= body.size());
   return m;
 }
 
@@ -509,12 +592,17 @@ void EncodeUserPacket(std::string_view msg, Bytes* out) {
 }
 
 void EncodeUserStream(std::string_view msg, Bytes* out) {
+  SWIM_DCHECK(out != nullptr);
+  const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kUser));
   Writer w(out);
   w.MapHeader(1);
   w.Raw("UserMsgLen");
   w.Uint(msg.size());
   out->insert(out->end(), msg.begin(), msg.end());
+  // One message: its type byte, then a non-empty msgpack body.
+  SWIM_DCHECK(out->size() > start + 1 &&
+              (*out)[start] == static_cast<uint8_t>(MessageType::kUser));
 }
 
 absl::StatusOr<UserMsgHeader> DecodeUserMsgHeader(ByteSpan body) {
@@ -524,6 +612,7 @@ absl::StatusOr<UserMsgHeader> DecodeUserMsgHeader(ByteSpan body) {
   DecodeStruct(r, kDecl, [&](size_t) { return r.ReadInt(&h.user_msg_len); });
   if (!r.ok()) return r.status();
   h.consumed = r.pos();
+  SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
   return h;
 }
 
@@ -532,6 +621,7 @@ absl::StatusOr<std::string> DecodeUserStream(ByteSpan body) {
   const int64_t len = h.user_msg_len;
   if (len <= 0) return std::string();  // Go: no message, no error
   const ByteSpan rest = body.subspan(h.consumed);
+  SWIM_DCHECK(len > 0 && h.consumed <= body.size());
   if (static_cast<uint64_t>(len) > rest.size()) {
     return absl::InvalidArgumentError("user message beyond the input");
   }
@@ -576,14 +666,18 @@ absl::StatusOr<CompoundParts> DecodeCompound(ByteSpan body) {
       break;
     }
     out.parts.push_back(body.subspan(offset, len));
+    SWIM_DCHECK(offset + len <= body.size());
     offset += len;
   }
+  SWIM_DCHECK(out.parts.size() + out.truncated == n);
+  SWIM_DCHECK(offset <= body.size());
   return out;
 }
 
 // --- compression ------------------------------------------------------------------
 
 Bytes CompressMessage(ByteSpan msg, CompressionAlgo algo) {
+  SWIM_DCHECK(algo == CompressionAlgo::kLzw || algo == CompressionAlgo::kSnappy);
   Bytes buf;
   if (algo == CompressionAlgo::kSnappy) {
     buf.resize(snappy::MaxCompressedLength(msg.size()));
@@ -604,6 +698,8 @@ Bytes CompressMessage(ByteSpan msg, CompressionAlgo algo) {
   w.Uint(static_cast<uint8_t>(algo));
   w.Raw("Buf");
   w.Raw(ByteSpan(buf));
+  SWIM_DCHECK(out.size() > buf.size() &&
+              out[0] == static_cast<uint8_t>(MessageType::kCompress));
   return out;
 }
 
@@ -616,6 +712,7 @@ absl::StatusOr<Bytes> DecompressMessage(ByteSpan body, size_t max_out) {
     return i == 0 ? r.ReadUint(0xff, &algo) : r.ReadBytes(&buf);
   });
   if (!r.ok()) return r.status();
+  SWIM_DCHECK(algo <= 0xff && r.pos() <= body.size());
   const ByteSpan data = buf ? AsBytes(*buf) : ByteSpan();
   Bytes out;
   if (algo == static_cast<uint8_t>(CompressionAlgo::kLzw)) {
@@ -640,12 +737,15 @@ absl::StatusOr<Bytes> DecompressMessage(ByteSpan body, size_t max_out) {
   }
   // An empty message would crash a Go node's dispatch; never pass one on.
   if (out.empty()) return absl::InvalidArgumentError("decompressed message is empty");
+  // Never more than the caller's budget, never empty.
+  SWIM_DCHECK(!out.empty() && out.size() <= max_out);
   return out;
 }
 
 // --- CRC ----------------------------------------------------------------------
 
 uint32_t Crc32(ByteSpan data) {
+  SWIM_DCHECK(data.data() != nullptr || data.empty());
   uint32_t crc = 0xffffffffu;
   const uint8_t* p = data.data();
   size_t n = data.size();
@@ -660,6 +760,7 @@ uint32_t Crc32(ByteSpan data) {
     n -= 8;
   }
   while (n-- > 0) crc = kCrc.t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+  SWIM_DCHECK(p == data.data() + data.size());  // every byte, once
   return crc ^ 0xffffffffu;
 }
 
@@ -673,6 +774,8 @@ Bytes AddCrc(ByteSpan msg) {
   out.push_back(static_cast<uint8_t>(crc >> 8));
   out.push_back(static_cast<uint8_t>(crc));
   out.insert(out.end(), msg.begin(), msg.end());
+  SWIM_DCHECK(out.size() == msg.size() + 5 &&
+              out[0] == static_cast<uint8_t>(MessageType::kHasCrc));
   return out;
 }
 

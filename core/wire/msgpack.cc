@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "core/check.h"
+
 #include "absl/strings/str_cat.h"
 
 namespace swim::wire::msgpack {
@@ -9,10 +11,15 @@ namespace swim::wire::msgpack {
 namespace {
 
 void PutBE(Bytes* out, uint64_t v, int n) {
+  SWIM_DCHECK(n == 1 || n == 2 || n == 4 || n == 8);
+  SWIM_DCHECK(out != nullptr);
   for (int i = n - 1; i >= 0; --i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
 void ContainerHeader(Bytes* out, uint8_t fix, uint8_t b16, uint8_t b32, uint32_t n) {
+  SWIM_DCHECK((fix == 0x80 && b16 == 0xde && b32 == 0xdf) ||
+              (fix == 0x90 && b16 == 0xdc && b32 == 0xdd));
+  const size_t start = out->size();  // for the postcondition
   if (n < 16) {
     out->push_back(static_cast<uint8_t>(fix | n));
   } else if (n <= 0xffff) {
@@ -22,6 +29,7 @@ void ContainerHeader(Bytes* out, uint8_t fix, uint8_t b16, uint8_t b32, uint32_t
     out->push_back(b32);
     PutBE(out, n, 4);
   }
+  SWIM_DCHECK(out->size() - start == (n < 16 ? 1u : n <= 0xffff ? 3u : 5u));
 }
 
 enum class SkipResult { kOk, kNeedMore, kError };
@@ -30,11 +38,14 @@ enum class SkipResult { kOk, kNeedMore, kError };
 // value that cannot end within max_size bytes of the buffer start is an
 // error; one that ends past in.size() but could fit is kNeedMore.
 SkipResult SkipValue(ByteSpan in, size_t* pos, size_t max_size, const char** err) {
+  SWIM_DCHECK(pos != nullptr && err != nullptr);
+  SWIM_DCHECK(*pos <= in.size());
   ValueSkipper s;
   s.Reset(*pos, max_size);
   switch (s.Feed(in, err)) {
     case ValueSkipper::kDone:
       *pos = s.end();
+      SWIM_DCHECK(*pos <= in.size() && *pos <= max_size);
       return SkipResult::kOk;
     case ValueSkipper::kNeedMore:
       return SkipResult::kNeedMore;
@@ -53,6 +64,7 @@ void Writer::MapHeader(uint32_t n) { ContainerHeader(out_, 0x80, 0xde, 0xdf, n);
 void Writer::ArrayHeader(uint32_t n) { ContainerHeader(out_, 0x90, 0xdc, 0xdd, n); }
 
 void Writer::Uint(uint64_t v) {
+  const size_t start = out_->size();  // for the postcondition
   if (v <= 0x7f) {
     out_->push_back(static_cast<uint8_t>(v));
   } else if (v <= 0xff) {
@@ -68,9 +80,14 @@ void Writer::Uint(uint64_t v) {
     out_->push_back(0xcf);
     PutBE(out_, v, 8);
   }
+  // Minimal encoding: one byte for a fixint, else a marker and 1-8 bytes.
+  SWIM_DCHECK(out_->size() - start ==
+              (v <= 0x7f ? 1u : v <= 0xff ? 2u : v <= 0xffff ? 3u
+                          : v <= 0xffffffffu ? 5u : 9u));
 }
 
 void Writer::Int(int64_t v) {
+  const size_t start = out_->size();  // for the postcondition
   if (v >= 0) {
     Uint(static_cast<uint64_t>(v));
   } else if (v >= -32) {
@@ -88,9 +105,13 @@ void Writer::Int(int64_t v) {
     out_->push_back(0xd3);
     PutBE(out_, static_cast<uint64_t>(v), 8);
   }
+  SWIM_DCHECK(out_->size() - start >= 1 && out_->size() - start <= 9);
+  SWIM_DCHECK(v >= 0 || v < -32 || out_->size() - start == 1);  // negative fixint
 }
 
 void Writer::RawHeader(size_t n) {
+  SWIM_DCHECK(n <= 0xffffffffu);  // the old spec's longest raw string
+  const size_t start = out_->size();  // for the postcondition
   if (n < 32) {
     out_->push_back(static_cast<uint8_t>(0xa0 | n));
   } else if (n <= 0xffff) {
@@ -100,6 +121,7 @@ void Writer::RawHeader(size_t n) {
     out_->push_back(0xdb);
     PutBE(out_, n, 4);
   }
+  SWIM_DCHECK(out_->size() - start == (n < 32 ? 1u : n <= 0xffff ? 3u : 5u));
 }
 
 void Writer::Raw(std::string_view s) {
@@ -110,12 +132,16 @@ void Writer::Raw(std::string_view s) {
 // --- Reader -----------------------------------------------------------------
 
 absl::Status Reader::status() const {
+  SWIM_DCHECK(pos_ <= in_.size());
   if (error_ == nullptr) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat("msgpack decode error at byte ", pos_, ": ", error_));
 }
 
 uint64_t Reader::BigEndian(size_t n) {
+  // Callers checked Need(n) first.
+  SWIM_DCHECK(n >= 1 && n <= 8);
+  SWIM_DCHECK(in_.size() - pos_ >= n);
   uint64_t v = 0;
   for (size_t i = 0; i < n; ++i) v = v << 8 | in_[pos_ + i];
   pos_ += n;
@@ -123,13 +149,16 @@ uint64_t Reader::BigEndian(size_t n) {
 }
 
 bool Reader::RawPayload(size_t n, std::string_view* out) {
+  SWIM_DCHECK(out != nullptr && pos_ <= in_.size());
   if (!Need(n)) return false;
   *out = std::string_view(reinterpret_cast<const char*>(in_.data() + pos_), n);
+  SWIM_DCHECK(pos_ + n <= in_.size());
   pos_ += n;
   return true;
 }
 
 bool Reader::ReadStructHeader(StructHeader* h) {
+  SWIM_DCHECK(h != nullptr && pos_ <= in_.size());
   if (!ok() || !Need(1)) return false;
   const uint8_t b = Byte();
   uint64_t n = 0;
@@ -159,10 +188,12 @@ bool Reader::ReadStructHeader(StructHeader* h) {
   const uint64_t min_bytes = h->kind == StructHeader::kMap ? 2 * n : n;
   if (min_bytes > in_.size() - pos_) return Fail("truncated msgpack container");
   h->count = static_cast<uint32_t>(n);
+  SWIM_DCHECK(n <= 0xffffffffu && pos_ <= in_.size());
   return true;
 }
 
 bool Reader::ReadKey(std::string_view* key) {
+  SWIM_DCHECK(key != nullptr && pos_ <= in_.size());
   if (!ok() || !Need(1)) return false;
   const uint8_t b = Byte();
   size_t n = 0;
@@ -179,10 +210,12 @@ bool Reader::ReadKey(std::string_view* key) {
     --pos_;
     return Fail("expected a string map key");
   }
+  SWIM_DCHECK(n <= 0xffffffffu && ok());
   return RawPayload(n, key);
 }
 
 bool Reader::ReadUint(uint64_t max, uint64_t* v) {
+  SWIM_DCHECK(v != nullptr && max > 0);
   if (!ok() || !Need(1)) return false;
   const uint8_t b = Byte();
   uint64_t u = 0;
@@ -207,11 +240,13 @@ bool Reader::ReadUint(uint64_t max, uint64_t* v) {
     return Fail("expected an integer");
   }
   if (u > max) return Fail("integer overflows its field");
+  SWIM_DCHECK(u <= max && pos_ <= in_.size());
   *v = u;
   return true;
 }
 
 bool Reader::ReadInt(int64_t* v) {
+  SWIM_DCHECK(v != nullptr && pos_ <= in_.size());
   if (!ok() || !Need(1)) return false;
   const uint8_t b = Byte();
   int64_t i = 0;
@@ -244,10 +279,12 @@ bool Reader::ReadInt(int64_t* v) {
     return Fail("expected an integer");
   }
   *v = i;
+  SWIM_DCHECK(pos_ <= in_.size() && ok());
   return true;
 }
 
 bool Reader::ReadBool(bool* v) {
+  SWIM_DCHECK(v != nullptr && pos_ <= in_.size());
   if (!ok() || !Need(1)) return false;
   const uint8_t b = Byte();
   switch (b) {
@@ -260,6 +297,7 @@ bool Reader::ReadBool(bool* v) {
 }
 
 bool Reader::ReadString(std::string* v) {
+  SWIM_DCHECK(v != nullptr && pos_ <= in_.size());
   if (!ok() || !Need(1)) return false;
   const uint8_t b = in_[pos_];
   if (b == 0xc0) {
@@ -273,10 +311,12 @@ bool Reader::ReadString(std::string* v) {
   std::string_view s;
   if (!ReadKey(&s)) return false;
   v->assign(s.data(), s.size());
+  SWIM_DCHECK(v->size() <= in_.size() && pos_ <= in_.size());
   return true;
 }
 
 bool Reader::ReadBytes(std::optional<std::string>* v) {
+  SWIM_DCHECK(v != nullptr && pos_ <= in_.size());
   if (!ok() || !Need(1)) return false;
   const uint8_t b = Byte();
   size_t n = 0;
@@ -308,6 +348,7 @@ bool Reader::ReadBytes(std::optional<std::string>* v) {
       out.push_back(static_cast<char>(e));
     }
     *v = std::move(out);
+    SWIM_DCHECK((*v)->size() == h.count && pos_ <= in_.size());
     return true;
   } else {
     --pos_;
@@ -316,6 +357,7 @@ bool Reader::ReadBytes(std::optional<std::string>* v) {
   std::string_view s;
   if (!RawPayload(n, &s)) return false;
   v->emplace(s.data(), s.size());
+  SWIM_DCHECK((*v)->size() == n && pos_ <= in_.size());
   return true;
 }
 
@@ -326,6 +368,7 @@ bool Reader::Skip() {
   switch (SkipValue(in_, &p, in_.size(), &err)) {
     case SkipResult::kOk:
       pos_ = p;
+      SWIM_DCHECK(pos_ <= in_.size());
       return true;
     case SkipResult::kNeedMore:
       return Fail("truncated msgpack value");
@@ -340,6 +383,7 @@ absl::StatusOr<size_t> ValueSize(ByteSpan prefix, size_t max_size) {
   const char* err = "";
   switch (SkipValue(prefix, &p, max_size, &err)) {
     case SkipResult::kOk:
+      SWIM_DCHECK(p > 0 && p <= prefix.size() && p <= max_size);
       return p;
     case SkipResult::kNeedMore:
       return size_t{0};
@@ -406,13 +450,17 @@ ElementShape ClassifyTypeByte(uint8_t b) {
 }  // namespace
 
 void ValueSkipper::Reset(size_t start, size_t limit) {
+  SWIM_DCHECK(start <= limit);
   pos_ = start;
   limit_ = limit;
   depth_ = 0;
   pending_[0] = 1;
+  SWIM_DCHECK(depth_ == 0 && pending_[0] == 1);
 }
 
 ValueSkipper::Result ValueSkipper::Feed(ByteSpan in, const char** err) {
+  SWIM_DCHECK(err != nullptr);
+  SWIM_DCHECK(depth_ >= -1 && depth_ <= kMaxNesting);
   size_t p = pos_;
   auto need = [&](size_t n) -> Result {
     if (n > limit_ || p > limit_ - n) {
@@ -446,6 +494,7 @@ ValueSkipper::Result ValueSkipper::Feed(ByteSpan in, const char** err) {
     const uint8_t b = in[p++];
     ++examined_;
     const ElementShape shape = ClassifyTypeByte(b);
+    SWIM_DCHECK(depth_ >= 0 && depth_ <= kMaxNesting && pending_[depth_] > 0);
     if (!shape.valid) {
       *err = "invalid msgpack type byte";
       return kError;
@@ -476,11 +525,13 @@ ValueSkipper::Result ValueSkipper::Feed(ByteSpan in, const char** err) {
       }
       --pending_[depth_];
       if (children > 0) pending_[++depth_] = children;
+      SWIM_DCHECK(depth_ <= kMaxNesting);
       pos_ = p;
       continue;
     }
     if (Result r = need(payload); r != kDone) return more(r);
     p += payload;
+    SWIM_DCHECK(p <= in.size() && p <= limit_);
     --pending_[depth_];
     pos_ = p;
   }

@@ -1,6 +1,9 @@
 #include "core/wire/unpack.h"
 
+#include <algorithm>
 #include <utility>
+
+#include "core/check.h"
 
 #include "core/metric_names.h"
 #include "core/wire/messages.h"
@@ -27,6 +30,8 @@ class Unpacker {
       : budget_(budget), out_(out) {}
 
   void Top(ByteSpan msg) {
+    SWIM_DCHECK(!msg.empty());  // UnpackPacket refuses an empty message
+    SWIM_DCHECK(leaves_ == 0 && requests_ == 0 && out_->leaves.empty());
     if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
       absl::StatusOr<Bytes> inner =
           DecompressMessage(msg.subspan(1), budget_.decompressed_bytes);
@@ -39,6 +44,8 @@ class Unpacker {
       }
       out_->storage = *std::move(inner);
       const ByteSpan payload = out_->storage;
+      SWIM_DCHECK(!payload.empty());  // DecompressMessage never returns nothing
+      SWIM_DCHECK(payload.size() <= budget_.decompressed_bytes);
       if (payload[0] == static_cast<uint8_t>(MessageType::kCompress)) {
         Problem(std::string(metric::kMalformedNested.str),
                 absl::InvalidArgumentError("compression inside compression"));
@@ -53,6 +60,8 @@ class Unpacker {
  private:
   // A compound or a leaf.
   void Body(ByteSpan msg) {
+    SWIM_DCHECK(!msg.empty());
+    SWIM_DCHECK(msg[0] != static_cast<uint8_t>(MessageType::kCompress));
     if (msg[0] != static_cast<uint8_t>(MessageType::kCompound)) {
       Leaf(msg);
       return;
@@ -82,6 +91,8 @@ class Unpacker {
   }
 
   void Leaf(ByteSpan msg) {
+    SWIM_DCHECK(!msg.empty() && !IsWrapper(msg[0]));
+    SWIM_DCHECK(leaves_ <= budget_.leaves && requests_ <= budget_.requests);
     if (leaves_ == budget_.leaves) {
       Problem(std::string(metric::kDroppedPacketBudget.str),
               absl::ResourceExhaustedError("too many messages in one packet"));
@@ -101,6 +112,8 @@ class Unpacker {
   }
 
   void Problem(std::string counter, absl::Status status, uint64_t count = 1) {
+    SWIM_DCHECK(!counter.empty() && count >= 1);
+    SWIM_DCHECK(!status.ok());
     // Repeats of one kind are merged (one log line per kind and packet).
     for (UnpackedPacket::Problem& p : out_->problems) {
       if (p.counter == counter) {
@@ -128,6 +141,10 @@ UnpackedPacket UnpackPacket(ByteSpan msg, const PacketBudget& budget) {
     return out;
   }
   Unpacker(budget, &out).Top(msg);
+  // Within the budget, every leaf a plain, non-empty message.
+  SWIM_DCHECK(out.leaves.size() <= budget.leaves);
+  SWIM_DCHECK(std::all_of(out.leaves.begin(), out.leaves.end(),
+                          [](ByteSpan l) { return !l.empty() && !IsWrapper(l[0]); }));
   return out;
 }
 

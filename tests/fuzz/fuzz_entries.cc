@@ -14,8 +14,8 @@ namespace {
 using ::swim::testing::Reencode;
 using namespace ::swim::wire;
 
-#define FUZZ_CHECK(cond)         \
-  do {                           \
+#define SWIM_FUZZ_CHECK(cond)      \
+  do {                             \
     if (!(cond)) __builtin_trap(); \
   } while (0)
 
@@ -32,10 +32,10 @@ void CheckFixedPoint(ByteSpan msg, bool stream) {
   for (AddressMode mode : {AddressMode::kBinary, AddressMode::kText}) {
     auto once = Reencode(msg, mode, stream);
     if (!once.ok()) continue;
-    FUZZ_CHECK(!once->empty());
+    SWIM_FUZZ_CHECK(!once->empty());
     auto twice = Reencode(*once, mode, stream);
-    FUZZ_CHECK(twice.ok());
-    FUZZ_CHECK(*twice == *once);
+    SWIM_FUZZ_CHECK(twice.ok());
+    SWIM_FUZZ_CHECK(*twice == *once);
   }
 }
 
@@ -46,7 +46,7 @@ int FuzzPacket(const uint8_t* data, size_t size) {
   for (bool verify : {true, false}) {
     auto plain = DecodePacket(in, verify ? nullptr : &Ring(), verify);
     if (!plain.ok()) continue;
-    FUZZ_CHECK(!plain->empty());
+    SWIM_FUZZ_CHECK(!plain->empty());
     CheckFixedPoint(*plain, false);
   }
   return 0;
@@ -55,9 +55,9 @@ int FuzzPacket(const uint8_t* data, size_t size) {
 int FuzzCompound(const uint8_t* data, size_t size) {
   auto parts = DecodeCompound(ByteSpan(data, size));
   if (!parts.ok()) return 0;
-  FUZZ_CHECK(parts->parts.size() + parts->truncated <= 255);
+  SWIM_FUZZ_CHECK(parts->parts.size() + parts->truncated <= 255);
   for (ByteSpan p : parts->parts) {
-    FUZZ_CHECK(p.data() >= data && p.data() + p.size() <= data + size);
+    SWIM_FUZZ_CHECK(p.data() >= data && p.data() + p.size() <= data + size);
     if (!p.empty()) CheckFixedPoint(p, false);
   }
   return 0;
@@ -67,18 +67,18 @@ int FuzzCompressed(const uint8_t* data, size_t size) {
   const ByteSpan in(data, size);
   auto out = DecompressMessage(in, kMaxOut);
   if (out.ok()) {
-    FUZZ_CHECK(!out->empty());
-    FUZZ_CHECK(out->size() <= kMaxOut);
+    SWIM_FUZZ_CHECK(!out->empty());
+    SWIM_FUZZ_CHECK(out->size() <= kMaxOut);
     CheckFixedPoint(*out, false);
   }
   Bytes raw;
-  if (LzwDecompress(in, kMaxOut, &raw).ok()) FUZZ_CHECK(raw.size() <= kMaxOut);
+  if (LzwDecompress(in, kMaxOut, &raw).ok()) SWIM_FUZZ_CHECK(raw.size() <= kMaxOut);
   if (size > 0) {
     for (CompressionAlgo algo : {CompressionAlgo::kLzw, CompressionAlgo::kSnappy}) {
       const Bytes c = CompressMessage(in, algo);
       auto back = DecompressMessage(ByteSpan(c).subspan(1), size);
-      FUZZ_CHECK(back.ok());
-      FUZZ_CHECK(*back == Bytes(in.begin(), in.end()));
+      SWIM_FUZZ_CHECK(back.ok());
+      SWIM_FUZZ_CHECK(*back == Bytes(in.begin(), in.end()));
     }
   }
   return 0;
@@ -87,7 +87,7 @@ int FuzzCompressed(const uint8_t* data, size_t size) {
 int FuzzEncrypted(const uint8_t* data, size_t size) {
   const ByteSpan in(data, size);
   auto plain = security::DecryptPayload(Ring(), in, ByteSpan());
-  if (plain.ok()) FUZZ_CHECK(plain->size() <= size);
+  if (plain.ok()) SWIM_FUZZ_CHECK(plain->size() <= size);
   (void)DecodePacket(in, &Ring(), true);
   if (size == 0) return 0;
   // Seal the rest of the input with the key and version the first byte
@@ -99,13 +99,13 @@ int FuzzEncrypted(const uint8_t* data, size_t size) {
   const ByteSpan msg = in.subspan(1);
   const ByteSpan aad = msg.first(std::min<size_t>(msg.size(), data[0] & 7));
   Bytes blob;
-  FUZZ_CHECK(security::EncryptPayload(version, key, nonce, msg, aad, &blob).ok());
-  FUZZ_CHECK(blob.size() == security::EncryptedLength(version, msg.size()));
+  SWIM_FUZZ_CHECK(security::EncryptPayload(version, key, nonce, msg, aad, &blob).ok());
+  SWIM_FUZZ_CHECK(blob.size() == security::EncryptedLength(version, msg.size()));
   auto back = security::DecryptPayload(Ring(), blob, aad);
-  FUZZ_CHECK(back.ok());
-  FUZZ_CHECK(*back == Bytes(msg.begin(), msg.end()));
+  SWIM_FUZZ_CHECK(back.ok());
+  SWIM_FUZZ_CHECK(*back == Bytes(msg.begin(), msg.end()));
   blob[blob.size() - 1] ^= 1;  // any flipped bit fails authentication
-  FUZZ_CHECK(!security::DecryptPayload(Ring(), blob, aad).ok());
+  SWIM_FUZZ_CHECK(!security::DecryptPayload(Ring(), blob, aad).ok());
   return 0;
 }
 
@@ -116,14 +116,14 @@ int FuzzStream(const uint8_t* data, size_t size) {
     // A message that never completes must not be accepted as whole.
     return 0;
   }
-  FUZZ_CHECK(*n <= size);
+  SWIM_FUZZ_CHECK(*n <= size);
   const ByteSpan msg = in.first(*n);
   auto again = StreamMessageSize(msg);
-  FUZZ_CHECK(again.ok() && *again == *n);
+  SWIM_FUZZ_CHECK(again.ok() && *again == *n);
   for (const security::Keyring* ring : {static_cast<const security::Keyring*>(nullptr), &Ring()}) {
     auto plain = DecodeStream(msg, ring, false);
     if (!plain.ok()) continue;
-    FUZZ_CHECK(!plain->empty());
+    SWIM_FUZZ_CHECK(!plain->empty());
     CheckFixedPoint(*plain, true);
   }
   return 0;
