@@ -7,11 +7,18 @@
 //   ... --html report.html --chrome-trace t.json  (visual report; Perfetto)
 //   ... --seed 7 --replay               (run twice, compare trace hashes)
 //   ... --seed 7 --shrink               (minimal scenario that still fails)
+//   ... --seeds 1..1000 --jobs 2        (seeds on 2 threads, same report)
 //
 // Exit code 0 iff every checker behaved as expected and every [expect] line
 // held (2 for usage/scenario errors). Relative paths are resolved against
 // $BUILD_WORKING_DIRECTORY under `bazel run`.
 #include <algorithm>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -47,6 +54,84 @@ std::string BinaryTarget() {
                                   : "//sim:swimsim";
 }
 
+// One seed's outcome (and its timeline for --html / --chrome-trace).
+struct SeedRun {
+  absl::StatusOr<sim::RunResult> result = absl::UnknownError("not run");
+  std::optional<sim::Timeline> timeline;
+};
+
+// Runs seed indexes 0..count-1 on `jobs` threads (each run builds its own
+// World: the simulator's rule is one thread per World) and hands the
+// results out in index order. Workers run at most a few seeds ahead of the
+// consumer, so a million-seed sweep does not hold a million results. With
+// jobs <= 1 there is no thread: Take(k) runs seed k itself.
+class SeedPool {
+ public:
+  using Fn = std::function<SeedRun(size_t index, int worker)>;
+  SeedPool(size_t count, int jobs, Fn fn)
+      : count_(count), fn_(std::move(fn)) {
+    if (jobs <= 1) return;
+    window_ = static_cast<size_t>(jobs) * 4;
+    for (int w = 0; w < jobs; ++w) {
+      threads_.emplace_back([this, w] { Work(w); });
+    }
+  }
+  ~SeedPool() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  SeedPool(const SeedPool&) = delete;
+  SeedPool& operator=(const SeedPool&) = delete;
+
+  // Seed k's result; call with k = 0, 1, 2, ... in order.
+  SeedRun Take(size_t k) {
+    if (threads_.empty()) return fn_(k, 0);
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return results_.count(k) != 0; });
+    auto it = results_.find(k);
+    SeedRun r = std::move(it->second);
+    results_.erase(it);
+    taken_ = k + 1;
+    cv_.notify_all();
+    return r;
+  }
+
+ private:
+  void Work(int worker) {
+    for (;;) {
+      size_t k;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] {
+          return stop_ || next_ >= count_ || next_ < taken_ + window_;
+        });
+        if (stop_ || next_ >= count_) return;
+        k = next_++;
+      }
+      SeedRun r = fn_(k, worker);
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        results_.emplace(k, std::move(r));
+      }
+      cv_.notify_all();
+    }
+  }
+
+  const size_t count_;
+  const Fn fn_;
+  size_t window_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<size_t, SeedRun> results_;  // finished, not yet taken
+  size_t next_ = 0, taken_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
 int Main(int argc, char** argv) {
   po::options_description desc(
       "swimsim: run a SWIM/Lifeguard scenario in the deterministic "
@@ -54,6 +139,7 @@ int Main(int argc, char** argv) {
   std::string scenario_path, seeds_text, trace_path, json_path, svg_dir,
       log_level = "error", html_path, chrome_path;
   std::string seed_text;
+  int jobs = 1;
   desc.add_options()("help,h", "this help")(
       "scenario", po::value<std::string>(&scenario_path),
       "scenario TOML file (required)")("seed", po::value<std::string>(&seed_text),
@@ -76,7 +162,10 @@ int Main(int argc, char** argv) {
       "run the seed twice and compare trace hashes (determinism check)")(
       "shrink",
       "for a failing seed: minimise the scenario, write <name>.shrunk.toml")(
-      "quiet,q", "print only the verdict line and failures");
+      "quiet,q", "print only the verdict line and failures")(
+      "jobs,j", po::value<int>(&jobs),
+      "run seeds on N threads (each its own World); results and report are "
+      "the serial run's");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -90,6 +179,10 @@ int Main(int argc, char** argv) {
               << "\nExample: ./bazelw run //sim:swimsim -- --scenario "
                  "scenarios/quickstart.toml\n";
     return vm.count("help") ? 0 : 2;
+  }
+  if (jobs < 1 || jobs > 256) {
+    std::cerr << "swimsim: --jobs wants 1..256 (got " << jobs << ")\n";
+    return 2;
   }
   const std::string path = Resolve(scenario_path);
   absl::StatusOr<sim::Scenario> sc = sim::LoadScenario(path);
@@ -214,15 +307,12 @@ int Main(int argc, char** argv) {
   }
   std::vector<sim::RunResult> runs;
   const bool progress = seeds.size() > 1;
-  std::unique_ptr<sim::TimelineRecorder> recorder;  // --html, --chrome-trace
   std::vector<sim::Timeline> timelines;
-  if (!html_path.empty() || !chrome_path.empty()) {
-    sim::TimelineRecorder::Options ro;
-    ro.keep_excerpts = !html_path.empty();
-    ro.user_log_level = level;
-    recorder = std::make_unique<sim::TimelineRecorder>(*sc, ro);
-  }
-  for (size_t k = 0; k < seeds.size(); ++k) {
+  const bool want_timelines = !html_path.empty() || !chrome_path.empty();
+  // One seed's run: its own World, its own recorder (when one is needed),
+  // nothing shared with any other seed, so --jobs cannot change a result.
+  auto run_seed = [&](size_t k, sim::TimelineRecorder* recorder) {
+    SeedRun out;
     sim::RunOptions opt;
     opt.log_level = level;
     if (trace) {
@@ -233,15 +323,37 @@ int Main(int argc, char** argv) {
       };
     }
     if (recorder) {
-      opt.observer = recorder.get();
+      opt.observer = recorder;
       opt.log_level = std::min(level, sim::TimelineRecorder::NeededLogLevel());
     }
-    absl::StatusOr<sim::RunResult> r = sim::RunScenario(*sc, seeds[k], opt);
+    out.result = sim::RunScenario(*sc, seeds[k], opt);
+    if (recorder && out.result.ok()) out.timeline = recorder->Finish(*out.result);
+    return out;
+  };
+  auto new_recorder = [&]() -> std::unique_ptr<sim::TimelineRecorder> {
+    if (!want_timelines) return nullptr;
+    sim::TimelineRecorder::Options ro;
+    ro.keep_excerpts = !html_path.empty();
+    ro.user_log_level = level;
+    return std::make_unique<sim::TimelineRecorder>(*sc, ro);
+  };
+  // Results are consumed in seed order whatever order the workers finish
+  // in: the progress line, the failure lines and the report are the serial
+  // run's.
+  std::vector<std::unique_ptr<sim::TimelineRecorder>> recorders;
+  for (int w = 0; w < std::max(1, jobs); ++w)
+    recorders.push_back(new_recorder());
+  SeedPool pool(seeds.size(), jobs, [&](size_t k, int worker) {
+    return run_seed(k, recorders[worker].get());
+  });
+  for (size_t k = 0; k < seeds.size(); ++k) {
+    SeedRun sr = pool.Take(k);
+    absl::StatusOr<sim::RunResult>& r = sr.result;
     if (!r.ok()) {
       std::cerr << "swimsim: " << r.status().message() << "\n";
       return 2;
     }
-    if (recorder) timelines.push_back(recorder->Finish(*r));
+    if (want_timelines) timelines.push_back(std::move(*sr.timeline));
     if (!r->passed) {
       for (const std::string& p : r->problems) {
         std::cerr << "seed " << r->seed << ": " << p << "\n";
