@@ -2,7 +2,9 @@
 """The simulator as a predictor (issue 16): one scenario, measured four ways.
 
     N nodes, local profile, every node joins node-0, and once they agree one
-    member (the last) is SIGKILLed; the window ends END_S after the start.
+    member (the last) is SIGKILLed at KILL_S (real runs: at KILL_S or at
+    convergence, whichever is later); the window ends END_S - KILL_S after
+    the kill.
 
   sim      swimsim, the default core (one run per seed)
   sim-go   swimsim with `compat = "go"` (skipped, with the reason, if this
@@ -237,18 +239,27 @@ def real_trial(args, impl, n):
             return s, last
 
         join = join_last = INF
+        # Kill at --kill s, or once every member lists N members if that
+        # is later (at most --join-cap s after the start: the kill then
+        # happens anyway and the join counts as inf).
         kill_at = start + args.kill
-        while time.monotonic() < kill_at:
+        while True:
+            now = time.monotonic()
+            full = [seen(p) for p in procs]
+            converged = all(len(s) == n for s, _ in full)
+            if converged and join == INF:
+                join = max(t for _, t in full) - start
+                # The same, from the moment the last member was up (its
+                # first event line): without the time it takes to start
+                # N-1 processes.
+                readies = [next((t for t, e in p.snapshot()
+                                 if e.get("event") == "ready"), None)
+                           for p in procs]
+                if all(r is not None for r in readies):
+                    join_last = max(0.0, max(t for _, t in full) - max(readies))
+            if (converged and now >= kill_at) or now >= start + args.join_cap:
+                break
             time.sleep(0.05)
-        full = [seen(p) for p in procs]
-        if all(len(s) == n for s, _ in full):
-            join = max(t for _, t in full) - start
-            # The same, from the moment the last member was up (its "ready"
-            # line): without the time it takes to start N-1 processes.
-            readies = [next((t for t, e in p.snapshot() if e.get("event") == "ready"),
-                            None) for p in procs]
-            if all(r is not None for r in readies):
-                join_last = max(0.0, max(t for _, t in full) - max(readies))
         ports = []
         if impl == "cpp":
             for p in procs:
@@ -257,7 +268,7 @@ def real_trial(args, impl, n):
         t_kill = time.monotonic()
         victim.kill()
         survivors = procs[:-1]
-        end = start + args.end
+        end = t_kill + (args.end - args.kill)
         while True:
             now = time.monotonic()
             dead = [any(e.get("event") == "leave" and e.get("name") == victim.name
@@ -396,6 +407,8 @@ def main():
     ap.add_argument("--trials", default="5,3,2", help="real trials per size")
     ap.add_argument("--kill", type=float, default=5.0, help="kill at (s)")
     ap.add_argument("--end", type=float, default=15.0, help="window end (s)")
+    ap.add_argument("--join-cap", type=float, default=30.0,
+                    help="real runs: kill even if not converged after (s)")
     ap.add_argument("--cap", type=float, default=25.0,
                     help="wait at most this long after the kill (s)")
     ap.add_argument("--sim-jobs", type=int, default=1)
