@@ -408,6 +408,17 @@ nlohmann::json JsonReport(const Scenario& sc,
   j["profile"] = sc.profile;
   j["size"] = sc.size;
   j["duration_s"] = absl::ToDoubleSeconds(sc.duration);
+  // What `swimsim merge` needs to check that reports belong together and to
+  // rebuild each run exactly (sim/merge.h): the scenario's text and, per
+  // run, integer nanoseconds next to the rounded seconds.
+  j["format"] = kJsonReportFormat;
+  j["scenario_source"] = sc.source;
+  auto ns = [](absl::Duration d) -> json {
+    return absl::ToInt64Nanoseconds(d);
+  };
+  auto opt_ns = [&](const std::optional<absl::Duration>& d) -> json {
+    return d ? ns(*d) : json(nullptr);
+  };
   bool pass = true;
   json jr = json::array();
   for (const RunResult& r : runs) {
@@ -419,6 +430,8 @@ nlohmann::json JsonReport(const Scenario& sc,
     x["problems"] = r.problems;
     x["never_joined"] = r.never_joined;
     x["virtual_s"] = absl::ToDoubleSeconds(r.virtual_time);
+    x["virtual_ns"] = ns(r.virtual_time);
+    x["nodes"] = r.nodes;
     x["wall_s"] = r.wall_seconds;
     x["events_processed"] = r.events_processed;
     x["messages"] = r.messages;
@@ -445,6 +458,7 @@ nlohmann::json JsonReport(const Scenario& sc,
       fps.push_back({{"t_s", (f.at - swim::Instant()) / absl::Seconds(1)},
                      {"observer", f.observer},
                      {"subject", f.subject},
+                     {"t_ns", ns(f.at - swim::Instant())},
                      {"incarnation", f.incarnation},
                      {"causes", f.causes}});
     }
@@ -453,7 +467,11 @@ nlohmann::json JsonReport(const Scenario& sc,
     for (const EventOutcome& e : r.events) {
       evs.push_back(
           {{"label", e.label},
+           {"index", e.index},
+           {"action", std::string(ActionKindName(e.action))},
            {"at_s", absl::ToDoubleSeconds(e.at)},
+           {"at_ns", ns(e.at)},
+           {"converged_after_ns", opt_ns(e.converged_after)},
            {"converged_after_s",
             e.converged_after ? json(absl::ToDoubleSeconds(*e.converged_after))
                               : json(nullptr)}});
@@ -462,6 +480,22 @@ nlohmann::json JsonReport(const Scenario& sc,
     json ag = json::array();
     for (auto& [t, f] : r.agreement) ag.push_back({t, f});
     x["agreement"] = ag;
+    json cr = json::array();
+    for (const CrashTiming& c : r.crashes) {
+      cr.push_back({{"node", c.node},
+                    {"at_ns", ns(c.at - swim::Instant())},
+                    {"first_suspicion_ns", opt_ns(c.first_suspicion)},
+                    {"first_detection_ns", opt_ns(c.first_detection)},
+                    {"full_detection_ns", opt_ns(c.full_detection)}});
+    }
+    x["crashes"] = cr;
+    const Bounds& b = r.bounds;
+    x["bounds_ns"] = {{"suspicion_min_floor", ns(b.suspicion_min_floor)},
+                      {"suspicion_min", ns(b.suspicion_min)},
+                      {"suspicion_max", ns(b.suspicion_max)},
+                      {"convergence", ns(b.convergence)},
+                      {"crash_detection", ns(b.crash_detection)},
+                      {"cause_window", ns(b.cause_window)}};
     jr.push_back(x);
   }
   j["runs"] = jr;

@@ -58,6 +58,9 @@ std::string TerminalReport(const Scenario& sc,
                            const std::vector<ExpectationOutcome>& outcomes,
                            const std::string& replay_prefix);
 
+// The JSON report's "format" (bumped when `swimsim merge` could no longer
+// read older reports).
+inline constexpr char kJsonReportFormat[] = "swimsim-report/2";
 nlohmann::json JsonReport(const Scenario& sc,
                           const std::vector<RunResult>& runs,
                           const std::vector<ExpectationOutcome>& outcomes);

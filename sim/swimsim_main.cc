@@ -7,11 +7,20 @@
 //   ... --html report.html --chrome-trace t.json  (visual report; Perfetto)
 //   ... --seed 7 --replay               (run twice, compare trace hashes)
 //   ... --seed 7 --shrink               (minimal scenario that still fails)
+//   ... --seeds 1..1000 --jobs 2        (seeds on 2 threads, same report)
+//   swimsim merge a.json b.json ... [--json all.json]   (shards' reports ->
+//       the report of one run over all their seeds; sim/merge.h)
 //
 // Exit code 0 iff every checker behaved as expected and every [expect] line
 // held (2 for usage/scenario errors). Relative paths are resolved against
 // $BUILD_WORKING_DIRECTORY under `bazel run`.
 #include <algorithm>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -23,12 +32,15 @@
 
 #include "sim/chrome_trace.h"
 #include "sim/html_report.h"
+#include "sim/merge.h"
 #include "sim/report.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
 #include "sim/shrink.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_format.h"
 
 namespace po = boost::program_options;
@@ -47,13 +59,190 @@ std::string BinaryTarget() {
                                   : "//sim:swimsim";
 }
 
+// One seed's outcome (and its timeline for --html / --chrome-trace).
+struct SeedRun {
+  absl::StatusOr<sim::RunResult> result = absl::UnknownError("not run");
+  std::optional<sim::Timeline> timeline;
+};
+
+// Runs seed indexes 0..count-1 on `jobs` threads (each run builds its own
+// World: the simulator's rule is one thread per World) and hands the
+// results out in index order. Workers run at most a few seeds ahead of the
+// consumer, so a million-seed sweep does not hold a million results. With
+// jobs <= 1 there is no thread: Take(k) runs seed k itself.
+class SeedPool {
+ public:
+  using Fn = std::function<SeedRun(size_t index, int worker)>;
+  SeedPool(size_t count, int jobs, Fn fn)
+      : count_(count), fn_(std::move(fn)) {
+    if (jobs <= 1) return;
+    window_ = static_cast<size_t>(jobs) * 4;
+    for (int w = 0; w < jobs; ++w) {
+      threads_.emplace_back([this, w] { Work(w); });
+    }
+  }
+  ~SeedPool() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  SeedPool(const SeedPool&) = delete;
+  SeedPool& operator=(const SeedPool&) = delete;
+
+  // Seed k's result; call with k = 0, 1, 2, ... in order.
+  SeedRun Take(size_t k) {
+    if (threads_.empty()) return fn_(k, 0);
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return results_.count(k) != 0; });
+    auto it = results_.find(k);
+    SeedRun r = std::move(it->second);
+    results_.erase(it);
+    taken_ = k + 1;
+    cv_.notify_all();
+    return r;
+  }
+
+ private:
+  void Work(int worker) {
+    for (;;) {
+      size_t k;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] {
+          return stop_ || next_ >= count_ || next_ < taken_ + window_;
+        });
+        if (stop_ || next_ >= count_) return;
+        k = next_++;
+      }
+      SeedRun r = fn_(k, worker);
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        results_.emplace(k, std::move(r));
+      }
+      cv_.notify_all();
+    }
+  }
+
+  const size_t count_;
+  const Fn fn_;
+  size_t window_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<size_t, SeedRun> results_;  // finished, not yet taken
+  size_t next_ = 0, taken_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// `swimsim merge [--json OUT] [--quiet] A.json B.json ...`
+int MergeMain(int argc, char** argv) {
+  po::options_description desc(
+      "swimsim merge: the JSON reports of shards of one seed sweep -> the "
+      "report of one run over all their seeds\nUsage: swimsim merge [options] "
+      "A.json B.json ...\nOptions");
+  std::string json_path;
+  std::vector<std::string> inputs;
+  desc.add_options()("help,h", "this help")(
+      "json", po::value<std::string>(&json_path),
+      "write the merged report as JSON to FILE")(
+      "quiet,q", "print only the verdict line and failures");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value<std::vector<std::string>>(&inputs));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("input", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1)
+                  .options(all)
+                  .positional(pos)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "swimsim merge: " << e.what() << "\n" << desc << "\n";
+    return 2;
+  }
+  if (vm.count("help") || inputs.empty()) {
+    std::cout << desc << "\n";
+    return vm.count("help") ? 0 : 2;
+  }
+  std::vector<nlohmann::json> reports;
+  for (const std::string& in : inputs) {
+    std::ifstream f(Resolve(in), std::ios::binary);
+    if (!f) {
+      std::cerr << "swimsim merge: cannot read " << in << "\n";
+      return 2;
+    }
+    nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+    if (j.is_discarded()) {
+      std::cerr << "swimsim merge: " << in << " is not JSON\n";
+      return 2;
+    }
+    reports.push_back(std::move(j));
+  }
+  absl::StatusOr<sim::MergedReport> m = sim::MergeReports(reports, inputs);
+  if (!m.ok()) {
+    std::cerr << "swimsim merge: " << m.status().message() << "\n";
+    return 2;
+  }
+  std::unique_ptr<std::ofstream> json_out;
+  if (!json_path.empty()) {
+    json_out =
+        std::make_unique<std::ofstream>(Resolve(json_path), std::ios::binary);
+    if (!*json_out) {
+      std::cerr << "swimsim merge: cannot write " << json_path << "\n";
+      return 2;
+    }
+  }
+  const sim::Scenario& sc = m->scenario;
+  const std::string replay_prefix =
+      absl::StrCat("./bazelw run ", BinaryTarget(), " -- --scenario ", sc.path);
+  const std::vector<sim::ExpectationOutcome> outcomes =
+      sim::EvaluateExpectations(sc, m->runs);
+  bool pass = true;
+  for (const sim::RunResult& r : m->runs) {
+    pass = pass && r.passed;
+    if (r.passed) continue;
+    for (const std::string& p : r.problems) {
+      std::cerr << "seed " << r.seed << ": " << p << "\n";
+    }
+  }
+  for (const sim::ExpectationOutcome& e : outcomes) pass = pass && e.held;
+  const std::string report =
+      sim::TerminalReport(sc, m->runs, outcomes, replay_prefix);
+  std::cout << (vm.count("quiet") ? report.substr(report.rfind("RESULT:"))
+                                  : report);
+  if (json_out) {
+    nlohmann::json j = sim::JsonReport(sc, m->runs, outcomes);
+    j["binary"] = m->binary;
+    *json_out << j.dump(2) << "\n";
+    json_out->flush();
+    if (!*json_out) {
+      std::cerr << "swimsim merge: cannot write " << json_path << "\n";
+      return 2;
+    }
+    std::cout << "JSON report written to " << json_path << "\n";
+  }
+  return pass ? 0 : 1;
+}
+
 int Main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "merge") {
+    return MergeMain(argc, argv);
+  }
   po::options_description desc(
       "swimsim: run a SWIM/Lifeguard scenario in the deterministic "
       "simulator\nOptions");
   std::string scenario_path, seeds_text, trace_path, json_path, svg_dir,
       log_level = "error", html_path, chrome_path;
   std::string seed_text;
+  int jobs = 1;
+  std::string shard_text;
   desc.add_options()("help,h", "this help")(
       "scenario", po::value<std::string>(&scenario_path),
       "scenario TOML file (required)")("seed", po::value<std::string>(&seed_text),
@@ -76,7 +265,13 @@ int Main(int argc, char** argv) {
       "run the seed twice and compare trace hashes (determinism check)")(
       "shrink",
       "for a failing seed: minimise the scenario, write <name>.shrunk.toml")(
-      "quiet,q", "print only the verdict line and failures");
+      "quiet,q", "print only the verdict line and failures")(
+      "shard", po::value<std::string>(&shard_text),
+      "I/N: run only the seeds at positions I, I+N, I+2N, ... of the seed "
+      "list (0 <= I < N; a shard of a sweep, see swim_scenario_test)")(
+      "jobs,j", po::value<int>(&jobs),
+      "run seeds on N threads (each its own World); results and report are "
+      "the serial run's");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -90,6 +285,10 @@ int Main(int argc, char** argv) {
               << "\nExample: ./bazelw run //sim:swimsim -- --scenario "
                  "scenarios/quickstart.toml\n";
     return vm.count("help") ? 0 : 2;
+  }
+  if (jobs < 1 || jobs > 256) {
+    std::cerr << "swimsim: --jobs wants 1..256 (got " << jobs << ")\n";
+    return 2;
   }
   const std::string path = Resolve(scenario_path);
   absl::StatusOr<sim::Scenario> sc = sim::LoadScenario(path);
@@ -119,6 +318,23 @@ int Main(int argc, char** argv) {
       return 2;
     }
     seeds = *s;
+  }
+  if (!shard_text.empty()) {
+    int index = -1, total = 0;
+    std::vector<std::string> parts = absl::StrSplit(shard_text, '/');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &index) ||
+        !absl::SimpleAtoi(parts[1], &total) || total < 1 || index < 0 ||
+        index >= total) {
+      std::cerr << "swimsim: --shard wants I/N with 0 <= I < N (got \""
+                << shard_text << "\")\n";
+      return 2;
+    }
+    std::vector<uint64_t> mine;
+    for (size_t k = static_cast<size_t>(index); k < seeds.size();
+         k += static_cast<size_t>(total)) {
+      mine.push_back(seeds[k]);
+    }
+    seeds = std::move(mine);
   }
   const std::string replay_prefix = absl::StrCat(
       "./bazelw run ", BinaryTarget(), " -- --scenario ", scenario_path);
@@ -212,17 +428,25 @@ int Main(int argc, char** argv) {
       return 2;
     }
   }
+  if (seeds.empty()) {
+    // A shard with no seed of its own (more shards than seeds): an empty
+    // report that `swimsim merge` accepts, and no verdict to give.
+    std::cout << "swimsim: shard " << shard_text << " has no seeds\n";
+    if (json_out) {
+      nlohmann::json j = sim::JsonReport(*sc, {}, {});
+      j["binary"] = sim::BinaryFingerprint();
+      *json_out << j.dump(2) << "\n";
+    }
+    return 0;
+  }
   std::vector<sim::RunResult> runs;
   const bool progress = seeds.size() > 1;
-  std::unique_ptr<sim::TimelineRecorder> recorder;  // --html, --chrome-trace
   std::vector<sim::Timeline> timelines;
-  if (!html_path.empty() || !chrome_path.empty()) {
-    sim::TimelineRecorder::Options ro;
-    ro.keep_excerpts = !html_path.empty();
-    ro.user_log_level = level;
-    recorder = std::make_unique<sim::TimelineRecorder>(ro);
-  }
-  for (size_t k = 0; k < seeds.size(); ++k) {
+  const bool want_timelines = !html_path.empty() || !chrome_path.empty();
+  // One seed's run: its own World, its own recorder (when one is needed),
+  // nothing shared with any other seed, so --jobs cannot change a result.
+  auto run_seed = [&](size_t k, sim::TimelineRecorder* recorder) {
+    SeedRun out;
     sim::RunOptions opt;
     opt.log_level = level;
     if (trace) {
@@ -233,15 +457,37 @@ int Main(int argc, char** argv) {
       };
     }
     if (recorder) {
-      opt.observer = recorder.get();
+      opt.observer = recorder;
       opt.log_level = std::min(level, sim::TimelineRecorder::NeededLogLevel());
     }
-    absl::StatusOr<sim::RunResult> r = sim::RunScenario(*sc, seeds[k], opt);
+    out.result = sim::RunScenario(*sc, seeds[k], opt);
+    if (recorder && out.result.ok()) out.timeline = recorder->Finish(*out.result);
+    return out;
+  };
+  auto new_recorder = [&]() -> std::unique_ptr<sim::TimelineRecorder> {
+    if (!want_timelines) return nullptr;
+    sim::TimelineRecorder::Options ro;
+    ro.keep_excerpts = !html_path.empty();
+    ro.user_log_level = level;
+    return std::make_unique<sim::TimelineRecorder>(ro);
+  };
+  // Results are consumed in seed order whatever order the workers finish
+  // in: the progress line, the failure lines and the report are the serial
+  // run's.
+  std::vector<std::unique_ptr<sim::TimelineRecorder>> recorders;
+  for (int w = 0; w < std::max(1, jobs); ++w)
+    recorders.push_back(new_recorder());
+  SeedPool pool(seeds.size(), jobs, [&](size_t k, int worker) {
+    return run_seed(k, recorders[worker].get());
+  });
+  for (size_t k = 0; k < seeds.size(); ++k) {
+    SeedRun sr = pool.Take(k);
+    absl::StatusOr<sim::RunResult>& r = sr.result;
     if (!r.ok()) {
       std::cerr << "swimsim: " << r.status().message() << "\n";
       return 2;
     }
-    if (recorder) timelines.push_back(recorder->Finish(*r));
+    if (want_timelines) timelines.push_back(std::move(*sr.timeline));
     if (!r->passed) {
       for (const std::string& p : r->problems) {
         std::cerr << "seed " << r->seed << ": " << p << "\n";
@@ -273,7 +519,9 @@ int Main(int argc, char** argv) {
   if (trace) std::cout << "trace written to " << trace_path << "\n";
   if (json_out) {
     std::ofstream& f = *json_out;
-    f << sim::JsonReport(*sc, runs, outcomes).dump(2) << "\n";
+    nlohmann::json j = sim::JsonReport(*sc, runs, outcomes);
+    j["binary"] = sim::BinaryFingerprint();
+    f << j.dump(2) << "\n";
     f.flush();
     if (!f) {
       std::cerr << "swimsim: cannot write " << json_path << "\n";

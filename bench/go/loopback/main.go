@@ -10,6 +10,10 @@
 //	  Members().
 //	idle -n N -t D: converge, settle, then CPU seconds, payload bytes and
 //	  packets sent per node per second over D, and RSS growth per node.
+//	member -i I [-join ADDR]: this process is one member, node-I (local
+//	  config), for bench/fidelity's real-process cluster: prints "ready"
+//	  with its port, then a line per join/leave event, and every 250 ms a
+//	  "stats" line with the payload bytes it has sent; runs until killed.
 //
 // Bytes and packets are counted in a wrapper around memberlist's own
 // NetTransport (UDP WriteTo*, and writes on every TCP connection, dialed
@@ -82,6 +86,9 @@ func (t *countingTransport) DialAddressTimeout(a memberlist.Address, d time.Dura
 
 func (t *countingTransport) StreamCh() <-chan net.Conn { return t.streams }
 
+// memberEvents, when set, receives the events of nodes made by newNode.
+var memberEvents memberlist.EventDelegate
+
 func newNode(i int, profile string) (*memberlist.Memberlist, error) {
 	var cfg *memberlist.Config
 	if profile == "lan" {
@@ -108,6 +115,7 @@ func newNode(i int, profile string) (*memberlist.Memberlist, error) {
 	cfg.AdvertisePort = port
 	cfg.Transport = ct
 	cfg.Logger = logger
+	cfg.Events = memberEvents
 	return memberlist.Create(cfg)
 }
 
@@ -213,9 +221,13 @@ func main() {
 	crashes := flag.Int("crashes", 3, "detect: crashes to time")
 	idleT := flag.Duration("t", 20*time.Second, "idle: measurement window")
 	settle := flag.Duration("settle", 5*time.Second, "idle: wait after convergence")
+	index := flag.Int("i", 0, "member: this member's index (name node-I)")
+	joinAddr := flag.String("join", "", "member: address to join")
 	flag.Parse()
 
 	switch *mode {
+	case "member":
+		runMember(*index, *joinAddr)
 	case "massjoin":
 		nodes := newNodes(*n, "local")
 		start := time.Now()
@@ -303,5 +315,38 @@ func main() {
 	default:
 		fmt.Fprintf(os.Stderr, "unknown -mode %q\n", *mode)
 		os.Exit(2)
+	}
+}
+
+// memberLog prints a member's events as JSON lines (the fidelity harness
+// stamps them as they arrive).
+type memberLog struct{}
+
+func (memberLog) NotifyJoin(n *memberlist.Node) {
+	emit(map[string]interface{}{"event": "join", "name": n.Name})
+}
+func (memberLog) NotifyLeave(n *memberlist.Node) {
+	emit(map[string]interface{}{"event": "leave", "name": n.Name})
+}
+func (memberLog) NotifyUpdate(n *memberlist.Node) {}
+
+func runMember(i int, join string) {
+	memberEvents = memberLog{}
+	m, err := newNode(i, "local")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "member %d: %v\n", i, err)
+		os.Exit(1)
+	}
+	emit(map[string]interface{}{"event": "ready", "name": m.LocalNode().Name,
+		"port": m.LocalNode().Port})
+	if join != "" {
+		if _, err := m.Join([]string{join}); err != nil {
+			emit(map[string]interface{}{"event": "join_failed", "error": err.Error()})
+		}
+	}
+	for {
+		time.Sleep(250 * time.Millisecond)
+		emit(map[string]interface{}{"event": "stats",
+			"bytes": atomic.LoadInt64(&udpBytes) + atomic.LoadInt64(&tcpBytes)})
 	}
 }
