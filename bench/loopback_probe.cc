@@ -12,6 +12,10 @@
 //       settle, then CPU seconds / payload bytes / packets sent per node per
 //       second over the window, and RSS growth per node.
 //
+// --runtime[=T] (anywhere): the members share the T loop threads of one
+// net::Runtime (T = 0 or absent: one per core) instead of a thread each.
+// The JSON then carries "runtime": T ("runtime": 0 means a thread each).
+//
 // Bytes are the core's "memberlist.udp.sent" + "memberlist.tcp.sent"
 // (payload bytes, as Go's transport sees them); packets are the transport's
 // "net.udp.packets_sent".
@@ -30,11 +34,18 @@
 #include "absl/strings/str_cat.h"
 #include "core/config.h"
 #include "net/memberlist.h"
+#include "net/runtime.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using Nodes = std::vector<std::unique_ptr<swim::net::Memberlist>>;
+
+// --runtime: created with the first node (so RSS growth counts it), and
+// destroyed after every node (main's nodes are destroyed first).
+bool g_use_runtime = false;
+int g_runtime_threads = 0;
+std::unique_ptr<swim::net::Runtime> g_runtime;
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -51,6 +62,13 @@ Nodes NewNodes(int n, bool lan) {
     c.bind_port = 0;
     swim::net::NetOptions o;
     o.log_level = swim::LogLevel::kError;
+    if (g_use_runtime) {
+      if (!g_runtime) {
+        g_runtime = std::make_unique<swim::net::Runtime>(
+            swim::net::RuntimeOptions{.threads = g_runtime_threads});
+      }
+      o.runtime = g_runtime.get();
+    }
     auto m = swim::net::Memberlist::Create(std::move(c), o);
     if (!m.ok()) {
       fprintf(stderr, "create node %d: %s\n", i, m.status().ToString().c_str());
@@ -134,14 +152,28 @@ Sent SentTotals(const Nodes& nodes) {
 
 int Usage() {
   fprintf(stderr,
-          "usage: loopback_probe massjoin N CAP_S | detect N CRASHES | idle N WINDOW_S "
-          "[SETTLE_S]\n");
+          "usage: loopback_probe [--runtime[=T]] massjoin N CAP_S | detect N CRASHES | "
+          "idle N WINDOW_S [SETTLE_S]\n");
   return 2;
 }
 
 }  // namespace
 
+int RuntimeThreads() { return g_runtime ? g_runtime->threads() : 0; }
+
 int main(int argc, char** argv) {
+  // Strip --runtime[=T] wherever it is.
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--runtime" || a.rfind("--runtime=", 0) == 0) {
+      g_use_runtime = true;
+      if (a.size() > 10) g_runtime_threads = atoi(a.c_str() + 10);
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
   if (argc < 4) return Usage();
   const std::string mode = argv[1];
   const int n = atoi(argv[2]);
@@ -153,8 +185,8 @@ int main(int argc, char** argv) {
     auto [secs, ok] = WaitConverged(nodes, n, start, cap);
     joiner.join();
     printf("{\"impl\":\"cpp\",\"kind\":\"massjoin\",\"n\":%d,\"seconds\":%.4f,\"converged\":%s,"
-           "\"cap\":%.0f}\n",
-           n, secs, ok ? "true" : "false", cap);
+           "\"cap\":%.0f,\"runtime\":%d}\n",
+           n, secs, ok ? "true" : "false", cap, RuntimeThreads());
     fflush(stdout);
     ShutdownAll(nodes);
   } else if (mode == "detect") {
@@ -227,10 +259,10 @@ int main(int argc, char** argv) {
     const double rss1 = RssBytes();
     printf("{\"impl\":\"cpp\",\"kind\":\"idle\",\"n\":%d,\"window\":%.3f,\"cpu_per_node\":%.6g,"
            "\"bytes_per_node\":%.6g,\"packets_per_node\":%.6g,\"rss_per_node\":%.6g,"
-           "\"rss0\":%.0f,\"rss\":%.0f,\"tcp_bytes_per_node\":%.6g}\n",
+           "\"rss0\":%.0f,\"rss\":%.0f,\"tcp_bytes_per_node\":%.6g,\"runtime\":%d}\n",
            n, el, (c1 - c0) / el / n, (s1.bytes - s0.bytes) / el / n,
            (s1.packets - s0.packets) / el / n, (rss1 - rss0) / n, rss0, rss1,
-           (s1.tcp_bytes - s0.tcp_bytes) / el / n);
+           (s1.tcp_bytes - s0.tcp_bytes) / el / n, RuntimeThreads());
     fflush(stdout);
     ShutdownAll(nodes);
   } else {

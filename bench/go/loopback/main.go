@@ -213,6 +213,7 @@ func main() {
 	crashes := flag.Int("crashes", 3, "detect: crashes to time")
 	idleT := flag.Duration("t", 20*time.Second, "idle: measurement window")
 	settle := flag.Duration("settle", 5*time.Second, "idle: wait after convergence")
+	joinCap := flag.Duration("joincap", 60*time.Second, "idle: give up converging after this long")
 	flag.Parse()
 
 	switch *mode {
@@ -281,7 +282,7 @@ func main() {
 		nodes := newNodes(*n, "lan")
 		start := time.Now()
 		joinAll(nodes)
-		if _, ok := waitConverged(nodes, *n, start, 60*time.Second); !ok {
+		if _, ok := waitConverged(nodes, *n, start, *joinCap); !ok {
 			fmt.Fprintln(os.Stderr, "idle: cluster did not converge")
 			os.Exit(1)
 		}
