@@ -21,6 +21,7 @@
 // "net.udp.packets_sent".
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -61,7 +62,8 @@ Nodes NewNodes(int n, bool lan) {
     c.bind_addr = "127.0.0.1";
     c.bind_port = 0;
     swim::net::NetOptions o;
-    o.log_level = swim::LogLevel::kError;
+    o.log_level = getenv("SWIM_PROBE_WARN") != nullptr ? swim::LogLevel::kWarn
+                                                       : swim::LogLevel::kError;
     if (g_use_runtime) {
       if (!g_runtime) {
         g_runtime = std::make_unique<swim::net::Runtime>(
@@ -150,6 +152,29 @@ Sent SentTotals(const Nodes& nodes) {
   return s;
 }
 
+// Why a run did not converge: member counts and the transports' failures.
+void Diagnose(const Nodes& nodes) {
+  int lo = 1 << 30, hi = 0;
+  uint64_t rejected = 0, failed = 0, send_errors = 0, recv_errors = 0, in_errors = 0;
+  for (const auto& m : nodes) {
+    const int k = m->NumMembers();
+    lo = std::min(lo, k);
+    hi = std::max(hi, k);
+    const swim::net::AsioEnvCounters c = m->TransportCounters();
+    rejected += c.tcp_rejected;
+    failed += c.stream_exchanges_failed;
+    send_errors += c.udp_send_errors;
+    recv_errors += c.udp_receive_errors;
+    in_errors += c.tcp_inbound_errors;
+  }
+  fprintf(stderr,
+          "not converged: members per node %d..%d; tcp rejected %llu, stream exchanges "
+          "failed %llu, inbound stream errors %llu, udp send errors %llu, receive errors %llu\n",
+          lo, hi, (unsigned long long)rejected, (unsigned long long)failed,
+          (unsigned long long)in_errors, (unsigned long long)send_errors,
+          (unsigned long long)recv_errors);
+}
+
 int Usage() {
   fprintf(stderr,
           "usage: loopback_probe [--runtime[=T]] massjoin N CAP_S | detect N CRASHES | "
@@ -184,6 +209,7 @@ int main(int argc, char** argv) {
     std::thread joiner([&] { JoinAll(nodes); });
     auto [secs, ok] = WaitConverged(nodes, n, start, cap);
     joiner.join();
+    if (!ok) Diagnose(nodes);
     printf("{\"impl\":\"cpp\",\"kind\":\"massjoin\",\"n\":%d,\"seconds\":%.4f,\"converged\":%s,"
            "\"cap\":%.0f,\"runtime\":%d}\n",
            n, secs, ok ? "true" : "false", cap, RuntimeThreads());

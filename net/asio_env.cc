@@ -875,13 +875,15 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
       Bump(counters_.udp_receive_errors);
       Log(LogLevel::kWarn, absl::StrCat("net: UDP receive: ", EcText(ec)));
     }
-    for (int i = 0; i < kMaxDatagramsPerWakeup && !ec && !stopping_; ++i) {
+    bool drained = ec.value() != 0;
+    for (int i = 0; i < kMaxDatagramsPerWakeup && !drained && !stopping_; ++i) {
       const absl::Span<uint8_t> buf = loop_->packet_buffer();
       udp::endpoint sender;
       error_code rec;
       const size_t n =
           udp_.receive_from(asio::buffer(buf.data(), buf.size()), sender, 0, rec);
       if (rec == asio::error::would_block || rec == asio::error::try_again) {
+        drained = true;
         break;
       }
       const Instant received = Now();
@@ -900,7 +902,17 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
         }
       }
     }
-    if (!stopping_) DoReceive();
+    if (stopping_) return;
+    if (drained) {
+      DoReceive();
+    } else {
+      // Datagrams are still queued: the readiness wait would not report
+      // them again until another one arrives (edge-triggered), so read on
+      // after the loop's other work.
+      asio::post(loop_->io(), [self = shared_from_this()] {
+        self->OnReadable(error_code());
+      });
+    }
   }
 
   // ---- TCP accept -----------------------------------------------------------
