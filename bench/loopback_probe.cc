@@ -8,15 +8,21 @@
 //   loopback_probe detect N CRASHES   after convergence, CRASHES times: shut
 //       one node down without leaving; time until the first / every other
 //       node drops it from Members().
-//   loopback_probe idle N WINDOW_S [SETTLE_S]   converge (LAN config),
+//   loopback_probe idle N WINDOW_S [SETTLE_S]   join one after another and
+//       converge (LAN config),
 //       settle, then CPU seconds / payload bytes / packets sent per node per
 //       second over the window, and RSS growth per node.
+//
+// --runtime[=T] (anywhere): the members share the T loop threads of one
+// net::Runtime (T = 0 or absent: one per core) instead of a thread each.
+// The JSON then carries "runtime": T ("runtime": 0 means a thread each).
 //
 // Bytes are the core's "memberlist.udp.sent" + "memberlist.tcp.sent"
 // (payload bytes, as Go's transport sees them); packets are the transport's
 // "net.udp.packets_sent".
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,11 +36,18 @@
 #include "absl/strings/str_cat.h"
 #include "core/config.h"
 #include "net/memberlist.h"
+#include "net/runtime.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using Nodes = std::vector<std::unique_ptr<swim::net::Memberlist>>;
+
+// --runtime: created with the first node (so RSS growth counts it), and
+// destroyed after every node (main's nodes are destroyed first).
+bool g_use_runtime = false;
+int g_runtime_threads = 0;
+std::unique_ptr<swim::net::Runtime> g_runtime;
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -50,7 +63,15 @@ Nodes NewNodes(int n, bool lan) {
     c.bind_addr = "127.0.0.1";
     c.bind_port = 0;
     swim::net::NetOptions o;
-    o.log_level = swim::LogLevel::kError;
+    o.log_level = getenv("SWIM_PROBE_WARN") != nullptr ? swim::LogLevel::kWarn
+                                                       : swim::LogLevel::kError;
+    if (g_use_runtime) {
+      if (!g_runtime) {
+        g_runtime = std::make_unique<swim::net::Runtime>(
+            swim::net::RuntimeOptions{.threads = g_runtime_threads});
+      }
+      o.runtime = g_runtime.get();
+    }
     auto m = swim::net::Memberlist::Create(std::move(c), o);
     if (!m.ok()) {
       fprintf(stderr, "create node %d: %s\n", i, m.status().ToString().c_str());
@@ -132,16 +153,53 @@ Sent SentTotals(const Nodes& nodes) {
   return s;
 }
 
+// Why a run did not converge: member counts and the transports' failures.
+void Diagnose(const Nodes& nodes) {
+  int lo = 1 << 30, hi = 0;
+  uint64_t rejected = 0, failed = 0, send_errors = 0, recv_errors = 0, in_errors = 0;
+  for (const auto& m : nodes) {
+    const int k = m->NumMembers();
+    lo = std::min(lo, k);
+    hi = std::max(hi, k);
+    const swim::net::AsioEnvCounters c = m->TransportCounters();
+    rejected += c.tcp_rejected;
+    failed += c.stream_exchanges_failed;
+    send_errors += c.udp_send_errors;
+    recv_errors += c.udp_receive_errors;
+    in_errors += c.tcp_inbound_errors;
+  }
+  fprintf(stderr,
+          "not converged: members per node %d..%d; tcp rejected %llu, stream exchanges "
+          "failed %llu, inbound stream errors %llu, udp send errors %llu, receive errors %llu\n",
+          lo, hi, (unsigned long long)rejected, (unsigned long long)failed,
+          (unsigned long long)in_errors, (unsigned long long)send_errors,
+          (unsigned long long)recv_errors);
+}
+
 int Usage() {
   fprintf(stderr,
-          "usage: loopback_probe massjoin N CAP_S | detect N CRASHES | idle N WINDOW_S "
-          "[SETTLE_S]\n");
+          "usage: loopback_probe [--runtime[=T]] massjoin N CAP_S | detect N CRASHES | "
+          "idle N WINDOW_S [SETTLE_S]\n");
   return 2;
 }
 
 }  // namespace
 
+int RuntimeThreads() { return g_runtime ? g_runtime->threads() : 0; }
+
 int main(int argc, char** argv) {
+  // Strip --runtime[=T] wherever it is.
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--runtime" || a.rfind("--runtime=", 0) == 0) {
+      g_use_runtime = true;
+      if (a.size() > 10) g_runtime_threads = atoi(a.c_str() + 10);
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
   if (argc < 4) return Usage();
   const std::string mode = argv[1];
   const int n = atoi(argv[2]);
@@ -152,9 +210,10 @@ int main(int argc, char** argv) {
     std::thread joiner([&] { JoinAll(nodes); });
     auto [secs, ok] = WaitConverged(nodes, n, start, cap);
     joiner.join();
+    if (!ok) Diagnose(nodes);
     printf("{\"impl\":\"cpp\",\"kind\":\"massjoin\",\"n\":%d,\"seconds\":%.4f,\"converged\":%s,"
-           "\"cap\":%.0f}\n",
-           n, secs, ok ? "true" : "false", cap);
+           "\"cap\":%.0f,\"runtime\":%d}\n",
+           n, secs, ok ? "true" : "false", cap, RuntimeThreads());
     fflush(stdout);
     ShutdownAll(nodes);
   } else if (mode == "detect") {
@@ -211,7 +270,10 @@ int main(int argc, char** argv) {
     const double rss0 = RssBytes();
     Nodes nodes = NewNodes(n, /*lan=*/true);
     const auto start = Clock::now();
-    JoinAll(nodes);
+    // One join after another, as the Go side (which does not converge from
+    // a large join storm within minutes); the cost is measured settled.
+    const std::string seed = nodes[0]->AdvertiseAddress().ToString();
+    for (size_t i = 1; i < nodes.size(); ++i) (void)nodes[i]->Join({seed});
     if (!WaitConverged(nodes, n, start, 60).second) {
       fprintf(stderr, "idle: cluster did not converge\n");
       return 1;
@@ -227,10 +289,10 @@ int main(int argc, char** argv) {
     const double rss1 = RssBytes();
     printf("{\"impl\":\"cpp\",\"kind\":\"idle\",\"n\":%d,\"window\":%.3f,\"cpu_per_node\":%.6g,"
            "\"bytes_per_node\":%.6g,\"packets_per_node\":%.6g,\"rss_per_node\":%.6g,"
-           "\"rss0\":%.0f,\"rss\":%.0f,\"tcp_bytes_per_node\":%.6g}\n",
+           "\"rss0\":%.0f,\"rss\":%.0f,\"tcp_bytes_per_node\":%.6g,\"runtime\":%d}\n",
            n, el, (c1 - c0) / el / n, (s1.bytes - s0.bytes) / el / n,
            (s1.packets - s0.packets) / el / n, (rss1 - rss0) / n, rss0, rss1,
-           (s1.tcp_bytes - s0.tcp_bytes) / el / n);
+           (s1.tcp_bytes - s0.tcp_bytes) / el / n, RuntimeThreads());
     fflush(stdout);
     ShutdownAll(nodes);
   } else {

@@ -25,6 +25,7 @@
 #include "core/strings.h"
 #include "core/wire/framing.h"
 #include "net/cpu_idle.h"
+#include "net/runtime.h"
 
 namespace swim::net {
 namespace {
@@ -39,6 +40,8 @@ using boost::system::error_code;
 constexpr int kPortZeroBindAttempts = 10;
 // Due timers run per wakeup before the loop goes back to I/O.
 constexpr int kMaxTimersPerWakeup = 64;
+// Datagrams read per readiness event before the loop goes back to others.
+constexpr int kMaxDatagramsPerWakeup = 32;
 // Bytes asked for per stream read.
 constexpr size_t kStreamReadChunk = 64 * 1024;
 // A stream prefix this long that the framing function still calls
@@ -90,6 +93,12 @@ std::string EcText(const error_code& ec) {
   return absl::StrCat(ec.message(), " (", ec.value(), ")");
 }
 
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::chrono::steady_clock::time_point ToTimePoint(int64_t ns) {
   return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
 }
@@ -123,6 +132,10 @@ void Bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
   c.fetch_add(by, std::memory_order_relaxed);
 }
 
+// The loop timer queue's hook, run before a timer's function: the owning
+// Env forgets the timer (defined after AsioEnv::Impl).
+void OnEnvTimerFired(void* owner, TimerId id);
+
 }  // namespace
 
 // One TCP connection, inbound (read a message, answer, close) or outbound
@@ -131,8 +144,9 @@ void Bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
 // Stop() can close it. Runs on the loop thread only.
 class StreamConn : public std::enable_shared_from_this<StreamConn> {
  public:
-  StreamConn(AsioEnv::Impl* impl, uint64_t id, tcp::socket socket)
-      : impl_(impl),
+  StreamConn(std::shared_ptr<AsioEnv::Impl> impl, uint64_t id,
+             tcp::socket socket)
+      : impl_(std::move(impl)),
         id_(id),
         socket_(std::move(socket)),
         deadline_(socket_.get_executor()) {}
@@ -189,7 +203,7 @@ class StreamConn : public std::enable_shared_from_this<StreamConn> {
     socket_.close(ignored);
   }
 
-  AsioEnv::Impl* const impl_;
+  const std::shared_ptr<AsioEnv::Impl> impl_;  // alive while we are
   const uint64_t id_;
   tcp::socket socket_;
   asio::steady_timer deadline_;
@@ -206,16 +220,165 @@ class StreamConn : public std::enable_shared_from_this<StreamConn> {
   Env::StreamCallback done_;
 };
 
-class AsioEnv::Impl {
+// One io_context, the thread that runs it and the timer queue of every Env
+// on it. An Env without a Runtime has a Loop of its own (slack 0: timers
+// wake exactly at their deadline, as before runtimes existed); a Runtime's
+// loops are shared by many Envs, whose timers then share one steady_timer
+// and one wakeup per slack window.
+class RuntimeLoop {
+ public:
+  explicit RuntimeLoop(absl::Duration timer_slack)
+      : slack_ns_(std::max<int64_t>(0, absl::ToInt64Nanoseconds(timer_slack))),
+        work_(asio::make_work_guard(io_)),
+        wakeup_(io_) {}
+  ~RuntimeLoop() { Join(); }
+
+  asio::io_context& io() { return io_; }
+
+  void StartThread() {
+    std::lock_guard<std::mutex> lock(thread_mu_);
+    if (thread_.joinable()) return;
+    thread_ = std::thread([this] {
+      thread_id_.store(std::this_thread::get_id());
+      tl_current_loop = this;
+      // Handlers never throw (error_code overloads only), so neither does
+      // run().
+      io_.run();
+      tl_current_loop = nullptr;
+    });
+    thread_id_.store(thread_.get_id());
+  }
+
+  // Lets run() return once every pending handler ran, and joins. Not from
+  // the loop thread.
+  void Join() {
+    std::lock_guard<std::mutex> lock(thread_mu_);
+    if (!thread_.joinable()) {
+      work_.reset();
+      return;
+    }
+    SWIM_CHECK(!InThread());
+    asio::post(io_, [this] {
+      // Every Env is gone: nothing may keep run() from returning.
+      timers_.clear();
+      ++wakeup_generation_;
+      wakeup_armed_ = false;
+      wakeup_.cancel();
+      work_.reset();
+    });
+    thread_.join();
+  }
+
+  bool started() const { return thread_id_.load() != std::thread::id(); }
+  bool InThread() const {
+    return thread_id_.load() == std::this_thread::get_id();
+  }
+  // The loop (of any Env or Runtime) running on the calling thread, if any.
+  static const RuntimeLoop* Current() { return tl_current_loop; }
+
+  // Envs attached (runtime loops pick the least loaded). Any thread.
+  std::atomic<int>& envs() { return envs_; }
+
+  // The datagram buffer every Env on this loop reads into: a datagram is
+  // handled before the next one is read (see Impl::OnReadable).
+  absl::Span<uint8_t> packet_buffer() {
+    return absl::MakeSpan(packet_buf_.data(), packet_buf_.size());
+  }
+
+  // ---- timers (loop thread; or before the loop thread starts) -----------
+
+  TimerId AddTimer(int64_t deadline, void* owner, std::function<void()> fn) {
+    const TimerId id = next_timer_id_++;
+    timers_.emplace(std::make_pair(deadline, id), TimerEntry{owner, std::move(fn)});
+    ArmWakeup();
+    return id;
+  }
+  void RemoveTimer(int64_t deadline, TimerId id) {
+    timers_.erase(std::make_pair(deadline, id));
+    // A wakeup armed for this timer finds nothing due and re-arms.
+  }
+
+ private:
+  struct TimerEntry {
+    void* owner;
+    std::function<void()> fn;
+  };
+
+  // A wakeup at the earliest deadline rounded up to the slack grid: timers
+  // of many Envs that fall in one window run in one wakeup. Never early.
+  void ArmWakeup() {
+    if (timers_.empty()) return;
+    int64_t at = timers_.begin()->first.first;
+    if (slack_ns_ > 0 && at < std::numeric_limits<int64_t>::max() - slack_ns_) {
+      at = (at / slack_ns_ + 1) * slack_ns_;
+    }
+    if (wakeup_armed_ && wakeup_deadline_ <= at) return;
+    const uint64_t generation = ++wakeup_generation_;
+    wakeup_armed_ = true;
+    wakeup_deadline_ = at;
+    // Re-arming cancels the previous wait; its handler sees an old
+    // generation and does nothing.
+    wakeup_.expires_at(ToTimePoint(at));
+    wakeup_.async_wait([this, generation](const error_code& ec) {
+      if (generation != wakeup_generation_) return;
+      wakeup_armed_ = false;
+      if (ec) return;
+      OnWakeup();
+    });
+  }
+
+  void OnWakeup() {
+    const int64_t now = SteadyNanos();
+    for (int i = 0; i < kMaxTimersPerWakeup && !timers_.empty(); ++i) {
+      auto it = timers_.begin();
+      if (it->first.first > now) break;
+      const TimerId id = it->first.second;
+      void* owner = it->second.owner;
+      std::function<void()> fn = std::move(it->second.fn);
+      timers_.erase(it);
+      OnEnvTimerFired(owner, id);
+      fn();
+    }
+    ArmWakeup();
+  }
+
+  static thread_local const RuntimeLoop* tl_current_loop;
+
+  const int64_t slack_ns_;
+  // Declared first among the Asio objects so it is destroyed last.
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::mutex thread_mu_;
+  std::thread thread_;
+  std::atomic<std::thread::id> thread_id_{};
+  std::atomic<int> envs_{0};
+
+  // Loop thread only from here on.
+  std::array<uint8_t, limits::kMaxPacketSize> packet_buf_;
+  // Ordered by (deadline, id): ids grow, so equal deadlines fire in
+  // scheduling order.
+  std::map<std::pair<int64_t, TimerId>, TimerEntry> timers_;
+  TimerId next_timer_id_ = 1;
+  asio::steady_timer wakeup_;
+  bool wakeup_armed_ = false;
+  int64_t wakeup_deadline_ = 0;
+  uint64_t wakeup_generation_ = 0;
+};
+
+thread_local const RuntimeLoop* RuntimeLoop::tl_current_loop = nullptr;
+
+class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
  public:
   explicit Impl(AsioEnvOptions options)
       : options_(std::move(options)),
-        work_(asio::make_work_guard(io_)),
-        udp_(io_),
-        acceptor_(io_),
-        wakeup_(io_),
-        accept_backoff_timer_(io_) {
+        shared_(options_.runtime != nullptr),
+        loop_(shared_ ? options_.runtime->PickLoop()
+                      : std::make_shared<RuntimeLoop>(absl::ZeroDuration())),
+        udp_(loop_->io()),
+        acceptor_(loop_->io()),
+        accept_backoff_timer_(loop_->io()) {
     if (!options_.log_sink) options_.log_sink = DefaultSink;
+    ++loop_->envs();
     // No framing function: each connection frames memberlist messages with
     // its own incremental wire::StreamFramer (see StreamConn::OnRead).
     std::random_device rd;
@@ -223,7 +386,9 @@ class AsioEnv::Impl {
     rng_.seed(seed);
   }
 
-  ~Impl() { Stop(); }
+  // The owning AsioEnv stopped us; the last queued handler may release us
+  // on the loop thread.
+  ~Impl() { Detach(); }
 
   // ---- lifecycle -------------------------------------------------------
 
@@ -238,17 +403,26 @@ class AsioEnv::Impl {
     if (!bound.ok()) {
       std::lock_guard<std::mutex> lock(state_mu_);
       state_ = State::kStopped;
-      work_.reset();
+      if (!shared_) loop_->Join();
+      Detach();
       return bound;
     }
     cpu_idle_.Sample();  // so the first CpuIdlePercent() has a baseline
-    DoReceive();
-    DoAccept();
     {
       std::lock_guard<std::mutex> lock(state_mu_);
       state_ = State::kRunning;
-      thread_ = std::thread([this] { Run(); });
-      loop_thread_id_.store(thread_.get_id());
+      if (shared_) {
+        // The loop already runs other Envs: start reading on it.
+        asio::post(loop_->io(), [self = shared_from_this()] {
+          if (self->stopping_) return;
+          self->DoReceive();
+          self->DoAccept();
+        });
+      } else {
+        DoReceive();
+        DoAccept();
+        loop_->StartThread();
+      }
     }
     Log(LogLevel::kInfo, absl::StrCat("net: listening on ",
                                       local_address().ToString(), " (udp+tcp)"));
@@ -258,35 +432,51 @@ class AsioEnv::Impl {
   void Stop() {
     {
       std::lock_guard<std::mutex> lock(state_mu_);
-      if (state_ == State::kNew) {
+      if (state_ == State::kNew && !shared_) {
         // Never started: nothing runs; drop what was queued.
         state_ = State::kStopped;
         stopping_ = true;
-        work_.reset();
         DropEverything();
+        loop_->io().restart();
+        loop_->io().poll();  // posted functions see stopping_ and skip
+        loop_->Join();
+        Detach();
         return;
       }
-      if (state_ != State::kRunning) return;
+      if (state_ != State::kRunning && state_ != State::kNew) return;
       SWIM_CHECK(!InLoopThread());
       state_ = State::kStopping;
-      // Queued behind every Post/RunSync accepted so far, so those are all
-      // drained (and skipped) before run() returns.
-      asio::post(io_, [this] {
-        stopping_ = true;
-        DropEverything();
-        work_.reset();
-      });
     }
-    thread_.join();
+    // Queued behind every Post/RunSync accepted so far, so those are all
+    // drained (and skipped) before the Env counts as stopped.
+    bool dropped = false;
+    std::mutex mu;
+    std::condition_variable cv;
+    asio::post(loop_->io(), [&, self = shared_from_this()] {
+      self->stopping_ = true;
+      self->DropEverything();
+      std::lock_guard<std::mutex> l(mu);
+      dropped = true;
+      cv.notify_all();
+    });
+    if (shared_) {
+      // Handlers of this Env still queued on the shared loop keep it alive
+      // (shared_from_this) and see stopping_.
+      std::unique_lock<std::mutex> l(mu);
+      cv.wait(l, [&] { return dropped; });
+    } else {
+      loop_->Join();
+    }
     std::lock_guard<std::mutex> lock(state_mu_);
     state_ = State::kStopped;
+    Detach();
   }
 
   void Post(std::function<void()> fn) {
     std::lock_guard<std::mutex> lock(state_mu_);
     if (state_ != State::kNew && state_ != State::kRunning) return;
-    asio::post(io_, [this, fn = std::move(fn)] {
-      if (!stopping_) fn();
+    asio::post(loop_->io(), [self = shared_from_this(), fn = std::move(fn)] {
+      if (!self->stopping_) fn();
     });
   }
 
@@ -301,15 +491,20 @@ class AsioEnv::Impl {
     enum class Mode { kInline, kRefuse, kPost } mode = Mode::kPost;
     {
       std::lock_guard<std::mutex> lock(state_mu_);
-      if (state_ == State::kNew) {
+      if (state_ == State::kNew && !shared_) {
         mode = Mode::kInline;
-      } else if (state_ != State::kRunning) {
+      } else if (state_ != State::kRunning && state_ != State::kNew) {
         mode = Mode::kRefuse;
       } else if (InLoopThread()) {
         mode = stopping_ ? Mode::kRefuse : Mode::kInline;
+      } else if (shared_ && RuntimeLoop::Current() != nullptr) {
+        // Another loop thread waiting for this one could deadlock two
+        // loops that wait for each other.
+        mode = Mode::kRefuse;
       } else {
-        asio::post(io_, [this, sync, fn = std::move(fn)] {
-          const bool run = !stopping_;
+        asio::post(loop_->io(), [self = shared_from_this(), sync,
+                                 fn = std::move(fn)] {
+          const bool run = !self->stopping_;
           if (run) fn();
           std::lock_guard<std::mutex> l(sync->mu);
           sync->ran = run;
@@ -328,20 +523,15 @@ class AsioEnv::Impl {
     return sync->ran;
   }
 
-  bool InLoopThread() const {
-    return loop_thread_id_.load() == std::this_thread::get_id();
-  }
+  bool InLoopThread() const { return loop_->InThread(); }
 
   uint16_t port() const { return port_.load(); }
   Address local_address() const {
     return Address{options_.bind_ip, port(), ""};
   }
 
-  void SetPacketHandler(PacketHandler h) {
-    RunSync([&] { packet_handler_ = std::move(h); });
-  }
-  void SetStreamHandler(StreamHandler h) {
-    RunSync([&] { stream_handler_ = std::move(h); });
+  void SetInbound(Inbound* inbound) {
+    RunSync([&] { inbound_ = inbound; });
   }
 
   AsioEnvCounters counters() const {
@@ -367,17 +557,13 @@ class AsioEnv::Impl {
 
   // ---- swim::Env ----------------------------------------------------------
 
-  Instant Now() {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::steady_clock::now().time_since_epoch());
-    return Instant::FromNanos(ns.count());
-  }
+  Instant Now() { return Instant::FromNanos(SteadyNanos()); }
 
   TimerId Schedule(absl::Duration delay, std::string_view label,
                    std::function<void()> fn) {
     AssertLoopThread();
-    const TimerId id = next_timer_id_++;
-    if (stopping_) return id;  // dropped: it could never run
+    // Dropped (it could never run): an id no live timer has.
+    if (stopping_) return (uint64_t{1} << 63) | next_dropped_timer_id_++;
     const int64_t now = Now().nanos();
     int64_t delta = 0;
     if (delay > absl::ZeroDuration()) {
@@ -386,9 +572,8 @@ class AsioEnv::Impl {
     const int64_t deadline = delta > std::numeric_limits<int64_t>::max() - now
                                  ? std::numeric_limits<int64_t>::max()
                                  : now + delta;
-    timers_.emplace(std::make_pair(deadline, id), TimerEntry{label, std::move(fn)});
+    const TimerId id = loop_->AddTimer(deadline, this, std::move(fn));
     timer_deadlines_.emplace(id, deadline);
-    ArmWakeup();
     return id;
   }
 
@@ -396,10 +581,15 @@ class AsioEnv::Impl {
     AssertLoopThread();
     auto it = timer_deadlines_.find(id);
     if (it == timer_deadlines_.end()) return false;
-    timers_.erase(std::make_pair(it->second, id));
+    loop_->RemoveTimer(it->second, id);
     timer_deadlines_.erase(it);
-    // A wakeup armed for this timer finds nothing due and re-arms.
     return true;
+  }
+
+  // The loop is about to run timer `id` of this Env.
+  void TimerFired(TimerId id) {
+    timer_deadlines_.erase(id);
+    Bump(counters_.timers_fired);
   }
 
   void SendPacket(const Address& to, Bytes packet) {
@@ -413,20 +603,36 @@ class AsioEnv::Impl {
                                         to.ToString(), " from this socket"));
       return;
     }
-    auto buf = std::make_shared<Bytes>(std::move(packet));
-    udp_.async_send_to(
-        asio::buffer(*buf), udp::endpoint(*dest, to.port),
-        [this, buf, to](const error_code& ec, size_t n) {
-          if (ec) {
-            if (ec == asio::error::operation_aborted) return;
-            Bump(counters_.udp_send_errors);
-            Log(LogLevel::kWarn, absl::StrCat("net: UDP send to ",
-                                              to.ToString(), ": ", EcText(ec)));
-            return;
-          }
-          Bump(counters_.udp_packets_sent);
-          Bump(counters_.udp_bytes_sent, n);
-        });
+    const udp::endpoint dest_ep(*dest, to.port);
+    // The socket is non-blocking: the datagram leaves in this call unless
+    // the kernel's send buffer is full, and only then waits on the loop.
+    error_code ec;
+    const size_t n = udp_.send_to(asio::buffer(packet), dest_ep, 0, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      auto buf = std::make_shared<Bytes>(std::move(packet));
+      udp_.async_send_to(
+          asio::buffer(*buf), dest_ep,
+          [self = shared_from_this(), buf, to](const error_code& ec2,
+                                               size_t n2) {
+            if (ec2 == asio::error::operation_aborted || self->stopping_) {
+              return;
+            }
+            self->CountSend(to, ec2, n2);
+          });
+      return;
+    }
+    CountSend(to, ec, n);
+  }
+
+  void CountSend(const Address& to, const error_code& ec, size_t n) {
+    if (ec) {
+      Bump(counters_.udp_send_errors);
+      Log(LogLevel::kWarn,
+          absl::StrCat("net: UDP send to ", to.ToString(), ": ", EcText(ec)));
+      return;
+    }
+    Bump(counters_.udp_packets_sent);
+    Bump(counters_.udp_bytes_sent, n);
   }
 
   void StreamExchange(const Address& to, Bytes request, StreamReply reply,
@@ -439,7 +645,8 @@ class AsioEnv::Impl {
       return;
     }
     const uint64_t id = next_conn_id_++;
-    auto conn = std::make_shared<StreamConn>(this, id, tcp::socket(io_));
+    auto conn = std::make_shared<StreamConn>(shared_from_this(), id,
+                                             tcp::socket(loop_->io()));
     conns_.emplace(id, conn);
     conn->StartOutbound(tcp::endpoint(ToAsio(to.ip), to.port),
                         std::move(request), reply, timeout, std::move(done));
@@ -449,36 +656,41 @@ class AsioEnv::Impl {
     AssertLoopThread();
     if (stopping_) return;
     const uint64_t id = next_resolver_id_++;
-    auto resolver = std::make_shared<tcp::resolver>(io_);
+    auto resolver = std::make_shared<tcp::resolver>(loop_->io());
     resolvers_.emplace(id, PendingResolve{resolver, std::move(done)});
     resolver->async_resolve(
-        host, "", [this, id, host](const error_code& ec,
-                                   tcp::resolver::results_type results) {
-          auto it = resolvers_.find(id);
-          if (it == resolvers_.end()) return;  // dropped by Stop()
-          Env::ResolveCallback cb = std::move(it->second.done);
-          resolvers_.erase(it);
-          if (stopping_) return;
-          if (ec) {
-            Bump(counters_.resolve_errors);
-            cb(absl::NotFoundError(
-                absl::StrCat("resolve ", host, ": ", EcText(ec))));
-            return;
-          }
-          std::vector<IpAddress> ips;
-          for (const auto& entry : results) {
-            IpAddress ip = FromAsio(entry.endpoint().address());
-            bool seen = false;
-            for (const IpAddress& have : ips) seen = seen || have == ip;
-            if (!seen) ips.push_back(ip);
-          }
-          if (ips.empty()) {
-            Bump(counters_.resolve_errors);
-            cb(absl::NotFoundError(absl::StrCat("no addresses for ", host)));
-            return;
-          }
-          cb(std::move(ips));
+        host, "", [self = shared_from_this(), id, host](
+                      const error_code& ec,
+                      tcp::resolver::results_type results) {
+          self->OnResolved(id, host, ec, results);
         });
+  }
+
+  void OnResolved(uint64_t id, const std::string& host, const error_code& ec,
+                  const tcp::resolver::results_type& results) {
+    auto it = resolvers_.find(id);
+    if (it == resolvers_.end()) return;  // dropped by Stop()
+    Env::ResolveCallback cb = std::move(it->second.done);
+    resolvers_.erase(it);
+    if (stopping_) return;
+    if (ec) {
+      Bump(counters_.resolve_errors);
+      cb(absl::NotFoundError(absl::StrCat("resolve ", host, ": ", EcText(ec))));
+      return;
+    }
+    std::vector<IpAddress> ips;
+    for (const auto& entry : results) {
+      IpAddress ip = FromAsio(entry.endpoint().address());
+      bool seen = false;
+      for (const IpAddress& have : ips) seen = seen || have == ip;
+      if (!seen) ips.push_back(ip);
+    }
+    if (ips.empty()) {
+      Bump(counters_.resolve_errors);
+      cb(absl::NotFoundError(absl::StrCat("no addresses for ", host)));
+      return;
+    }
+    cb(std::move(ips));
   }
 
   uint64_t Random() { return rng_(); }
@@ -523,33 +735,27 @@ class AsioEnv::Impl {
     if (conns_.erase(id) > 0 && inbound) --inbound_active_;
   }
   std::optional<Bytes> HandleStream(const Address& from, ByteSpan msg) {
-    if (!stream_handler_) return std::nullopt;
-    return stream_handler_(from, msg);
+    if (inbound_ == nullptr) return std::nullopt;
+    return inbound_->HandleStream(from, msg);
   }
 
  private:
   enum class State { kNew, kRunning, kStopping, kStopped };
 
-  struct TimerEntry {
-    std::string_view label;
-    std::function<void()> fn;
-  };
   struct PendingResolve {
     std::shared_ptr<tcp::resolver> resolver;
     Env::ResolveCallback done;
   };
 
-  void Run() {
-    loop_thread_id_.store(std::this_thread::get_id());
-    // Handlers never throw (error_code overloads only), so neither does
-    // run().
-    io_.run();
+  // The loop no longer counts us (a Runtime checks that every Env on it
+  // stopped before it stops its loops). Once.
+  void Detach() {
+    if (!detached_.exchange(true)) --loop_->envs();
   }
 
   void AssertLoopThread() const {
-    SWIM_DCHECK(loop_thread_id_.load() == std::thread::id() || InLoopThread());
+    SWIM_DCHECK(!loop_->started() || InLoopThread());
   }
-
 
   // Runs on the loop thread during Stop() (or on the caller when never
   // started): everything pending is closed or dropped unrun.
@@ -557,9 +763,10 @@ class AsioEnv::Impl {
     error_code ignored;
     acceptor_.close(ignored);
     udp_.close(ignored);
-    wakeup_.cancel();
     accept_backoff_timer_.cancel();
-    timers_.clear();
+    for (const auto& [id, deadline] : timer_deadlines_) {
+      loop_->RemoveTimer(deadline, id);
+    }
     timer_deadlines_.clear();
     auto conns = std::move(conns_);
     conns_.clear();
@@ -571,14 +778,14 @@ class AsioEnv::Impl {
     auto resolvers = std::move(resolvers_);
     resolvers_.clear();
     for (auto& [id, pending] : resolvers) pending.resolver->cancel();
-    packet_handler_ = nullptr;
-    stream_handler_ = nullptr;
+    inbound_ = nullptr;
   }
 
   void FailLater(Env::StreamCallback done, absl::Status status) {
     Bump(counters_.stream_exchanges_failed);
-    asio::post(io_, [this, done = std::move(done), status]() mutable {
-      if (!stopping_) done(status);
+    asio::post(loop_->io(), [self = shared_from_this(), done = std::move(done),
+                             status]() mutable {
+      if (!self->stopping_) done(status);
     });
   }
 
@@ -630,6 +837,11 @@ class AsioEnv::Impl {
           EcText(ec)));
     }
     SetReceiveBuffer();
+    // Datagrams are sent and read in place (SendPacket, OnReadable).
+    if (udp_.non_blocking(true, ec); ec) {
+      return absl::UnavailableError(
+          absl::StrCat("udp non-blocking: ", EcText(ec)));
+    }
     udp_is_v6_ = addr.is_v6();
     port_.store(bound.port());
     return absl::OkStatus();
@@ -646,38 +858,69 @@ class AsioEnv::Impl {
 
   // ---- UDP ------------------------------------------------------------------
 
+  // Waits for the socket to become readable, then reads what is queued
+  // into the loop's one datagram buffer: many Envs share a loop, and a
+  // datagram is handled before the next read, so one buffer serves them all
+  // (an armed async_receive_from per socket would need one buffer each).
   void DoReceive() {
-    udp_.async_receive_from(
-        asio::buffer(packet_buf_), sender_,
-        [this](const error_code& ec, size_t n) { OnReceive(ec, n); });
+    udp_.async_wait(udp::socket::wait_read,
+                    [self = shared_from_this()](const error_code& ec) {
+                      self->OnReadable(ec);
+                    });
   }
 
-  void OnReceive(const error_code& ec, size_t n) {
+  void OnReadable(const error_code& ec) {
     if (stopping_ || ec == asio::error::operation_aborted) return;
-    const Instant received = Now();
     if (ec) {
       Bump(counters_.udp_receive_errors);
       Log(LogLevel::kWarn, absl::StrCat("net: UDP receive: ", EcText(ec)));
-    } else if (n == 0) {
-      Bump(counters_.udp_receive_errors);
-      Log(LogLevel::kWarn, "net: empty UDP packet");
-    } else {
-      Bump(counters_.udp_packets_received);
-      Bump(counters_.udp_bytes_received, n);
-      if (packet_handler_) {
-        const Address from{FromAsio(sender_.address()), sender_.port(), ""};
-        packet_handler_(from, ByteSpan(packet_buf_.data(), n), received);
+    }
+    bool drained = ec.value() != 0;
+    for (int i = 0; i < kMaxDatagramsPerWakeup && !drained && !stopping_; ++i) {
+      const absl::Span<uint8_t> buf = loop_->packet_buffer();
+      udp::endpoint sender;
+      error_code rec;
+      const size_t n =
+          udp_.receive_from(asio::buffer(buf.data(), buf.size()), sender, 0, rec);
+      if (rec == asio::error::would_block || rec == asio::error::try_again) {
+        drained = true;
+        break;
+      }
+      const Instant received = Now();
+      if (rec) {
+        Bump(counters_.udp_receive_errors);
+        Log(LogLevel::kWarn, absl::StrCat("net: UDP receive: ", EcText(rec)));
+      } else if (n == 0) {
+        Bump(counters_.udp_receive_errors);
+        Log(LogLevel::kWarn, "net: empty UDP packet");
+      } else {
+        Bump(counters_.udp_packets_received);
+        Bump(counters_.udp_bytes_received, n);
+        if (inbound_ != nullptr) {
+          const Address from{FromAsio(sender.address()), sender.port(), ""};
+          inbound_->HandlePacket(from, ByteSpan(buf.data(), n), received);
+        }
       }
     }
-    if (!stopping_) DoReceive();
+    if (stopping_) return;
+    if (drained) {
+      DoReceive();
+    } else {
+      // Datagrams are still queued: the readiness wait would not report
+      // them again until another one arrives (edge-triggered), so read on
+      // after the loop's other work.
+      asio::post(loop_->io(), [self = shared_from_this()] {
+        self->OnReadable(error_code());
+      });
+    }
   }
 
   // ---- TCP accept -----------------------------------------------------------
 
   void DoAccept() {
     acceptor_.async_accept(
-        [this](const error_code& ec, tcp::socket socket) {
-          OnAccept(ec, std::move(socket));
+        [self = shared_from_this()](const error_code& ec, tcp::socket socket) {
+          self->OnAccept(ec, std::move(socket));
         });
   }
 
@@ -693,10 +936,11 @@ class AsioEnv::Impl {
                                          absl::FormatDuration(accept_backoff_)));
       accept_backoff_timer_.expires_after(
           std::chrono::nanoseconds(absl::ToInt64Nanoseconds(accept_backoff_)));
-      accept_backoff_timer_.async_wait([this](const error_code& wait_ec) {
-        if (stopping_ || wait_ec) return;
-        DoAccept();
-      });
+      accept_backoff_timer_.async_wait(
+          [self = shared_from_this()](const error_code& wait_ec) {
+            if (self->stopping_ || wait_ec) return;
+            self->DoAccept();
+          });
       return;
     }
     accept_backoff_ = absl::ZeroDuration();
@@ -714,7 +958,8 @@ class AsioEnv::Impl {
       socket.close(ignored);
     } else {
       const uint64_t id = next_conn_id_++;
-      auto conn = std::make_shared<StreamConn>(this, id, std::move(socket));
+      auto conn =
+          std::make_shared<StreamConn>(shared_from_this(), id, std::move(socket));
       conns_.emplace(id, conn);
       ++inbound_active_;
       conn->StartInbound(Address{FromAsio(peer.address()), peer.port(), ""},
@@ -723,66 +968,25 @@ class AsioEnv::Impl {
     DoAccept();
   }
 
-  // ---- timers ---------------------------------------------------------------
-
-  // Makes sure a wakeup is pending no later than the earliest deadline.
-  void ArmWakeup() {
-    if (timers_.empty() || stopping_) return;
-    const int64_t earliest = timers_.begin()->first.first;
-    if (wakeup_armed_ && wakeup_deadline_ <= earliest) return;
-    const uint64_t generation = ++wakeup_generation_;
-    wakeup_armed_ = true;
-    wakeup_deadline_ = earliest;
-    // Re-arming cancels the previous wait; its handler sees an old
-    // generation and does nothing.
-    wakeup_.expires_at(ToTimePoint(earliest));
-    wakeup_.async_wait([this, generation](const error_code& ec) {
-      if (generation != wakeup_generation_) return;
-      wakeup_armed_ = false;
-      if (ec || stopping_) return;
-      OnWakeup();
-    });
-  }
-
-  void OnWakeup() {
-    const int64_t now = Now().nanos();
-    for (int i = 0; i < kMaxTimersPerWakeup && !timers_.empty() && !stopping_;
-         ++i) {
-      auto it = timers_.begin();
-      if (it->first.first > now) break;
-      std::function<void()> fn = std::move(it->second.fn);
-      timer_deadlines_.erase(it->first.second);
-      timers_.erase(it);
-      Bump(counters_.timers_fired);
-      fn();
-    }
-    ArmWakeup();
-  }
-
   AsioEnvOptions options_;
-  // Declared first so it is destroyed last: sockets and timers below
-  // are destroyed while their service still exists.
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  const bool shared_;  // on a Runtime's loop (else on a loop of our own)
+  // Declared before the sockets, so they are destroyed first.
+  const std::shared_ptr<RuntimeLoop> loop_;
 
   std::mutex state_mu_;
   State state_ = State::kNew;  // guarded by state_mu_
-  std::thread thread_;
-  std::atomic<std::thread::id> loop_thread_id_{};
   std::atomic<uint16_t> port_{0};
+  std::atomic<bool> detached_{false};
   AtomicCounters counters_;
 
   // Loop thread only from here on.
   bool stopping_ = false;
   std::mt19937_64 rng_;
   CpuIdleSampler cpu_idle_;
-  PacketHandler packet_handler_;
-  StreamHandler stream_handler_;
+  Inbound* inbound_ = nullptr;
 
   udp::socket udp_;
   bool udp_is_v6_ = false;
-  udp::endpoint sender_;
-  std::array<uint8_t, limits::kMaxPacketSize> packet_buf_;
 
   tcp::acceptor acceptor_;
   absl::Duration accept_backoff_ = absl::ZeroDuration();
@@ -794,17 +998,17 @@ class AsioEnv::Impl {
   uint64_t next_resolver_id_ = 1;
   std::map<uint64_t, PendingResolve> resolvers_;
 
-  // Timer queue ordered by (deadline, id): ids grow, so equal deadlines fire
-  // in scheduling order. One steady_timer wakes the loop for the earliest.
-  std::map<std::pair<int64_t, TimerId>, TimerEntry> timers_;
+  // This Env's pending timers (id -> deadline); the loop holds the queue.
   std::map<TimerId, int64_t> timer_deadlines_;
-  TimerId next_timer_id_ = 1;
-  asio::steady_timer wakeup_;
-  bool wakeup_armed_ = false;
-  int64_t wakeup_deadline_ = 0;
-  uint64_t wakeup_generation_ = 0;
+  uint64_t next_dropped_timer_id_ = 1;
   asio::steady_timer accept_backoff_timer_;
 };
+
+namespace {
+void OnEnvTimerFired(void* owner, TimerId id) {
+  static_cast<AsioEnv::Impl*>(owner)->TimerFired(id);
+}
+}  // namespace
 
 // ---- StreamConn -------------------------------------------------------------------
 
@@ -975,20 +1179,17 @@ void StreamConn::Finish(absl::StatusOr<Bytes> result) {
 
 // ---- AsioEnv ----------------------------------------------------------------
 
+bool OnNetLoopThread() { return RuntimeLoop::Current() != nullptr; }
+
 AsioEnv::AsioEnv(AsioEnvOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+    : impl_(std::make_shared<Impl>(std::move(options))) {}
 AsioEnv::~AsioEnv() { impl_->Stop(); }
 
 absl::Status AsioEnv::Start() { return impl_->Start(); }
 void AsioEnv::Stop() { impl_->Stop(); }
 uint16_t AsioEnv::port() const { return impl_->port(); }
 Address AsioEnv::local_address() const { return impl_->local_address(); }
-void AsioEnv::SetPacketHandler(PacketHandler handler) {
-  impl_->SetPacketHandler(std::move(handler));
-}
-void AsioEnv::SetStreamHandler(StreamHandler handler) {
-  impl_->SetStreamHandler(std::move(handler));
-}
+void AsioEnv::SetInbound(Inbound* inbound) { impl_->SetInbound(inbound); }
 void AsioEnv::Post(std::function<void()> fn) { impl_->Post(std::move(fn)); }
 bool AsioEnv::RunSync(std::function<void()> fn) {
   return impl_->RunSync(std::move(fn));
@@ -1024,6 +1225,46 @@ void AsioEnv::SecureRandom(absl::Span<uint8_t> out) {
 int64_t AsioEnv::UnixMillis() { return impl_->UnixMillis(); }
 void AsioEnv::Log(LogLevel level, std::string_view message) {
   impl_->Log(level, message);
+}
+
+}  // namespace swim::net
+
+// ---- Runtime ----------------------------------------------------------------
+
+namespace swim::net {
+
+Runtime::Runtime(RuntimeOptions options) {
+  int n = options.threads;
+  if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = 1;
+  for (int i = 0; i < n; ++i) {
+    loops_.push_back(std::make_shared<RuntimeLoop>(options.timer_slack));
+    loops_.back()->StartThread();
+  }
+}
+
+Runtime::~Runtime() {
+  for (const auto& loop : loops_) {
+    // An Env still attached would post to a loop that no longer runs.
+    SWIM_CHECK(loop->envs().load() == 0);
+  }
+  // Drains what stopped Envs left queued (their aborted operations), then
+  // joins.
+  for (const auto& loop : loops_) loop->Join();
+}
+
+std::vector<int> Runtime::EnvsPerLoop() const {
+  std::vector<int> out;
+  for (const auto& loop : loops_) out.push_back(loop->envs().load());
+  return out;
+}
+
+std::shared_ptr<RuntimeLoop> Runtime::PickLoop() {
+  std::shared_ptr<RuntimeLoop> best = loops_.front();
+  for (const auto& loop : loops_) {
+    if (loop->envs().load() < best->envs().load()) best = loop;
+  }
+  return best;
 }
 
 }  // namespace swim::net

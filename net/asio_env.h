@@ -4,16 +4,21 @@
 // acceptor bound to the same port, a timer queue on the steady clock, the
 // system resolver, an OS-seeded random stream and BoringSSL's RAND_bytes.
 //
-// THREADING. The AsioEnv owns a boost::asio::io_context and runs it on ONE
-// thread that it starts in Start() and joins in Stop(). Everything the Env
-// calls back (timers, inbound packets, inbound streams, stream and resolve
-// completions) runs on that thread, and the swim::Env methods (Now, Schedule,
-// Cancel, SendPacket, StreamExchange, Resolve, Random, SecureRandom, Log) must
-// be called from it too (debug builds check this once the loop runs; calls
-// made before Start() are allowed and take effect when the loop starts).
-// Timers live in the Env's own queue ordered by (deadline, schedule order)
-// and woken by one steady_timer, so Cancel() is exact: true means the
-// callback will never run.
+// THREADING. By default the AsioEnv owns a boost::asio::io_context and runs
+// it on ONE thread that it starts in Start() and joins in Stop(). Given a
+// net::Runtime (AsioEnvOptions::runtime, net/runtime.h) it runs instead on
+// one of the Runtime's shared loop threads, pinned to it for life, beside
+// other Envs. Either way everything the Env calls back (timers, inbound
+// packets, inbound streams, stream and resolve completions) runs on that
+// one thread, and the swim::Env methods (Now, Schedule, Cancel, SendPacket,
+// StreamExchange, Resolve, Random, SecureRandom, Log) must be called from it
+// too (debug builds check this once the loop runs). Without a Runtime,
+// calls made before Start() are allowed and take effect when the loop
+// starts; on a Runtime the loop already runs, so make them through
+// RunSync() or Post().
+// Timers are queued per loop, ordered by (deadline, schedule order), and
+// woken by one steady_timer (on a Runtime, rounded up to its timer slack),
+// so Cancel() is exact: true means the callback will never run.
 // Other threads reach the loop with Post() and RunSync(), which are the only
 // thread-safe members besides counters(), port() and Stop().
 //
@@ -27,8 +32,8 @@
 //
 // SHUTDOWN. Stop() (also run by the destructor) closes the sockets, drops
 // every pending timer, stream and resolve callback WITHOUT running it, lets
-// the loop drain and joins the thread. After Stop() returns, no callback of
-// any kind runs again.
+// the loop drain and joins the thread (on a Runtime: waits until the loop
+// has done this). After Stop() returns, no callback of any kind runs again.
 #ifndef SWIM_NET_ASIO_ENV_H_
 #define SWIM_NET_ASIO_ENV_H_
 
@@ -40,12 +45,16 @@
 #include <string>
 #include <string_view>
 
+#include "core/address.h"
+#include "core/env.h"
+#include "core/inbound.h"
+#include "core/time.h"
+
+#include "net/runtime.h"
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "core/address.h"
-#include "core/env.h"
-#include "core/time.h"
 
 namespace swim::net {
 
@@ -53,16 +62,6 @@ namespace swim::net {
 // bytes are needed, n if prefix[0..n) is one complete message, an error if
 // the bytes can never form one. wire::StreamMessageSize has this shape.
 using FramingFn = std::function<absl::StatusOr<size_t>(ByteSpan prefix)>;
-
-// Called on the loop thread with one whole inbound stream message. The
-// returned bytes, if any, are written back before the connection is closed.
-using StreamHandler =
-    std::function<std::optional<Bytes>(const Address& from, ByteSpan msg)>;
-
-// Called on the loop thread for every non-empty datagram. `data` is only
-// valid during the call. `received` is Now() right after the read.
-using PacketHandler =
-    std::function<void(const Address& from, ByteSpan data, Instant received)>;
 
 // Receives every log line at or above the configured level. Called on the
 // thread that logs (the loop thread, except for Start/Stop messages).
@@ -97,6 +96,9 @@ struct AsioEnvOptions {
   LogLevel min_log_level = LogLevel::kInfo;
   // Default: one line "[LEVEL] message" on stderr.
   LogSink log_sink;
+  // Run on one of this Runtime's shared loops (net/runtime.h), which must
+  // outlive the Env; null: on a loop thread of the Env's own.
+  Runtime* runtime = nullptr;
 };
 
 // A snapshot of the Env's counters; safe to read from any thread.
@@ -118,6 +120,9 @@ struct AsioEnvCounters {
   uint64_t timers_fired = 0;
   uint64_t resolve_errors = 0;
 };
+
+// True on any Env's loop thread (its own, or a Runtime's).
+bool OnNetLoopThread();
 
 class AsioEnv : public Env {
  public:
@@ -142,20 +147,27 @@ class AsioEnv : public Env {
   // The bound address: bind_ip with port().
   Address local_address() const;
 
-  // Where inbound datagrams and stream messages go. Thread-safe: the handler
-  // is swapped on the loop thread (through RunSync); ignored once Stop() has
-  // begun. Without a handler, datagrams are counted and dropped and streams
-  // are closed after reading.
-  void SetPacketHandler(PacketHandler handler);
-  void SetStreamHandler(StreamHandler handler);
+  // Where inbound datagrams and stream messages go (core/inbound.h: the
+  // core's Memberlist), called on the loop thread: HandlePacket for every
+  // non-empty datagram, with Now() right after the read; HandleStream with
+  // every whole inbound stream message, whose reply, if any, is written
+  // back before the connection is closed. Not owned: it must stay valid
+  // until it is replaced or Stop() returned. Thread-safe: swapped on the
+  // loop thread (through RunSync); ignored once Stop() has begun. Without
+  // one (nullptr), datagrams are counted and dropped and streams are closed
+  // after reading.
+  void SetInbound(Inbound* inbound);
 
   // Queues `fn` to run on the loop thread. Before Start() it runs once the
-  // loop starts; once Stop() has begun it is dropped. Thread-safe.
+  // loop starts (on a Runtime: at once); once Stop() has begun it is
+  // dropped. Thread-safe.
   void Post(std::function<void()> fn);
 
   // Runs `fn` on the loop thread and waits for it. Runs it inline when
-  // called from the loop thread itself or before Start(). Returns false,
-  // without running `fn`, once Stop() has begun. Thread-safe.
+  // called from the loop thread itself or (without a Runtime) before
+  // Start(). Returns false, without running `fn`, once Stop() has begun,
+  // and on a Runtime when called from another loop thread (waiting there
+  // could deadlock two loops). Thread-safe.
   bool RunSync(std::function<void()> fn);
 
   // True on the loop thread.
@@ -183,7 +195,9 @@ class AsioEnv : public Env {
   class Impl;
 
  private:
-  std::unique_ptr<Impl> impl_;
+  // Shared with the Impl's own pending handlers: on a Runtime's loop they
+  // may still be queued (and skip) after Stop() returned.
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace swim::net

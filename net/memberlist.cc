@@ -160,21 +160,10 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
     limiter->Log(level, message);
   };
   eo.udp_recv_buffer_bytes = options.udp_recv_buffer_bytes;
+  eo.runtime = options.runtime;
+  ml->runtime_ = options.runtime;
   ml->env_ = std::make_unique<AsioEnv>(std::move(eo));
   Memberlist* self = ml.get();
-  // The handlers run on the loop thread, where core_ lives; until the core
-  // exists (and after Shutdown) inbound traffic is dropped.
-  ml->env_->SetPacketHandler(
-      [self](const Address& from, ByteSpan data, Instant received) {
-        if (self->core_ != nullptr) {
-          self->core_->HandlePacket(from, data, received);
-        }
-      });
-  ml->env_->SetStreamHandler(
-      [self](const Address& from, ByteSpan msg) -> std::optional<Bytes> {
-        if (self->core_ == nullptr) return std::nullopt;
-        return self->core_->HandleStream(from, msg);
-      });
   if (absl::Status s = ml->env_->Start(); !s.ok()) {
     ml->env_->Stop();
     return absl::Status(s.code(),
@@ -201,7 +190,11 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
       return;
     }
     started = (*core)->Start();
-    if (started.ok()) self->core_ = std::move(*core);
+    if (!started.ok()) return;
+    self->core_ = std::move(*core);
+    // Inbound traffic goes to the core from now on (until Shutdown);
+    // before, the Env dropped it.
+    self->env_->SetInbound(self->core_.get());
   });
   if (!started.ok()) {
     ml->env_->Stop();
@@ -252,6 +245,7 @@ void Memberlist::Shutdown() {
     if (env_ != nullptr) {
       env_->RunSync([this] {
         if (core_ != nullptr) {
+          env_->SetInbound(nullptr);
           core_->Shutdown();
           core_.reset();
         }
@@ -298,7 +292,8 @@ bool Memberlist::OnLoop(
 }
 
 absl::Status Memberlist::CheckCallable() const {
-  if (env_->InLoopThread()) {
+  // On a Runtime, a loop thread must not wait for another loop either.
+  if (env_->InLoopThread() || (runtime_ != nullptr && OnNetLoopThread())) {
     return absl::FailedPreconditionError(
         "blocking memberlist call from the loop thread (a delegate); post it "
         "to another thread");

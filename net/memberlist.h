@@ -13,7 +13,9 @@
 //   (*ml)->Shutdown();
 //
 // THREADING. Each instance owns one net::AsioEnv and therefore ONE loop
-// thread, on which the protocol core (core::Memberlist) lives. Every public
+// thread (its own, or with NetOptions::runtime one shared with other
+// members, net/runtime.h), on which the protocol core (core::Memberlist)
+// lives. Every public
 // method may be called from any thread other than that loop thread: it posts
 // the call onto the loop and BLOCKS until the loop has done it (and, for
 // Join/Leave/UpdateNode/SendReliable/Ping, until the operation completed),
@@ -29,6 +31,11 @@
 // !!! fail at once with FailedPrecondition instead. Queries (Members,
 // !!! LocalNode, NumMembers, ...) made from a hook run inline. To react to
 // !!! events from your own threads, use ChannelEventDelegate below.
+// !!! With NetOptions::runtime, a hook runs on a loop thread shared with
+// !!! other members: it must not call blocking methods of ANY member of
+// !!! that Runtime (FailedPrecondition), queries of members on another
+// !!! loop are refused (they return empty values), and it must not call
+// !!! Shutdown() of a member on another loop.
 //
 // LIFETIME. Create() binds the sockets, starts the loop thread and the
 // protocol. Shutdown() (also run by the destructor) stops the protocol
@@ -89,6 +96,10 @@ struct NetOptions {
   // beyond the limits are counted and summarised, so a hostile peer cannot
   // flood the logs. enabled = false passes every line.
   LogLimits log_limits;
+  // Share a loop thread of this Runtime (net/runtime.h) with other members
+  // instead of owning a thread. Not owned: it must outlive the member.
+  // Null (the default): the member runs on a loop thread of its own.
+  Runtime* runtime = nullptr;
 };
 
 // What Go's Memberlist.Create does before starting: fills config.name from
@@ -214,6 +225,7 @@ class Memberlist {
   std::shared_ptr<LogLimiter> log_limiter_;  // shared with env_'s sink
   std::string hostname_claim_;  // our name, when it came from the hostname
   std::unique_ptr<AsioEnv> env_;
+  Runtime* runtime_ = nullptr;  // not owned; null: env_ has its own thread
   // Loop thread only; null after Shutdown.
   std::unique_ptr<swim::Memberlist> core_;
   Address advertise_;

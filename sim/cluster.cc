@@ -23,24 +23,16 @@ std::string_view ClusterEventKindName(ClusterEvent::Kind kind) {
   return "?";
 }
 
-// One cluster member: the World's Host for node `id`, forwarding to the
-// Memberlist, and its EventDelegate, recording into the cluster.
-struct Cluster::Member final : public Host, public swim::EventDelegate {
+// One cluster member: its Memberlist (which is the World's Host for node
+// `id` itself: core::Memberlist implements swim::Inbound) and its
+// EventDelegate, recording into the cluster.
+struct Cluster::Member final : public swim::EventDelegate {
   Cluster* cluster = nullptr;
   NodeId id = 0;
   std::string name;
   int index = 0;
   std::unique_ptr<swim::Memberlist> ml;
 
-  void HandlePacket(const swim::Address& from, swim::ByteSpan data,
-                swim::Instant received) override {
-    if (ml) ml->HandlePacket(from, data, received);
-  }
-  std::optional<swim::Bytes> HandleStream(const swim::Address& from,
-                                      swim::ByteSpan request) override {
-    if (!ml) return std::nullopt;
-    return ml->HandleStream(from, request);
-  }
   void NotifyJoin(const swim::Node& n) override {
     cluster->Record(id, ClusterEvent::Kind::kJoin, n);
   }
@@ -118,6 +110,7 @@ void Cluster::Unsubscribe(Subscription id) {
 
 void Cluster::Build(int i) {
   Member& m = *members_[i];
+  world_.SetHost(m.id, nullptr);
   m.ml.reset();
   swim::Config c = config_fn_(i);
   c.name = NodeName(i);
@@ -127,6 +120,7 @@ void Cluster::Build(int i) {
       swim::Memberlist::Create(std::move(c), &world_.env(m.id), world_.address(m.id));
   SWIM_CHECK(ml.ok());
   m.ml = std::move(*ml);
+  world_.SetHost(m.id, m.ml.get());
 }
 
 int Cluster::AddNode() {
@@ -135,7 +129,6 @@ int Cluster::AddNode() {
   m->index = static_cast<int>(members_.size());
   m->id = world_.AddNode();
   m->name = NodeName(m->index);
-  world_.SetHost(m->id, m.get());
   members_.push_back(std::move(m));
   join_results_.emplace_back();
   Build(static_cast<int>(members_.size()) - 1);
@@ -183,6 +176,7 @@ bool Cluster::is_up(int i) const {
 
 void Cluster::Crash(int i) {
   world_.Crash(members_[i]->id);
+  world_.SetHost(members_[i]->id, nullptr);
   members_[i]->ml.reset();
   PublishTruth(i, TruthEvent::Kind::kCrashed);
 }

@@ -1,8 +1,8 @@
 // sim::Cluster: core::Memberlist nodes living in a sim::World.
 //
 // The glue between the protocol core and the simulator: each cluster member
-// is a World node whose Host forwards packets and streams to a Memberlist
-// running on that node's SimEnv. Tests and the scenario runner build on it.
+// is a World node whose Host is a Memberlist (core::Memberlist implements
+// swim::Inbound) running on that node's SimEnv. Tests and the scenario runner build on it.
 //
 // Node i is named "node-<i>" and lives at 10.<i/250>.<i%250+1>... as the
 // World assigns. Crash drops the Memberlist on the floor (its timers die with

@@ -15,9 +15,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/wire/messages.h"
-#include "gtest/gtest.h"
+
 #include "net/asio_env.h"
+
+#include "gtest/gtest.h"
 #include "tests/interop/go_peer.h"
+#include "tests/net/fn_inbound.h"
 
 namespace swim::net {
 namespace {
@@ -108,13 +111,14 @@ TEST(AsioEnvGo, UdpPingIsAckedToTheBoundPort) {
   auto env = StartedEnv();
   std::promise<wire::AckResp> acked;
   bool got = false;
-  env->SetPacketHandler([&](const Address& from, ByteSpan data, Instant) {
-    if (got) return;
-    if (auto ack = FindAck(data, 4242)) {
-      got = true;
-      acked.set_value(*ack);
-    }
-  });
+  env->SetInbound(swim::net::testing::InboundFrom(
+      [&](const Address& from, ByteSpan data, Instant) {
+        if (got) return;
+        if (auto ack = FindAck(data, 4242)) {
+          got = true;
+          acked.set_value(*ack);
+        }
+      }));
   Bytes ping;
   wire::Encode(wire::Ping{4242, "go1", {}, 0, ""}, AddressMode::kBinary,
                &ping);

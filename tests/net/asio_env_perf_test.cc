@@ -8,8 +8,11 @@
 #include <memory>
 
 #include "core/wire/messages.h"
-#include "gtest/gtest.h"
+
 #include "net/asio_env.h"
+
+#include "gtest/gtest.h"
+#include "tests/net/fn_inbound.h"
 
 namespace swim::net {
 namespace {
@@ -28,19 +31,21 @@ TEST(AsioEnvPerf, UdpPingPongRoundTrip) {
   auto a = StartedEnv();
   auto b = StartedEnv();
   const Address to_a = a->local_address(), to_b = b->local_address();
-  b->SetPacketHandler([&](const Address& from, ByteSpan data, Instant) {
-    b->SendPacket(from, Bytes(data.begin(), data.end()));
-  });
+  b->SetInbound(swim::net::testing::InboundFrom(
+      [&](const Address& from, ByteSpan data, Instant) {
+        b->SendPacket(from, Bytes(data.begin(), data.end()));
+      }));
   std::promise<void> done;
   int rounds = 0;
   const Bytes payload(100, 0x5a);
-  a->SetPacketHandler([&](const Address&, ByteSpan, Instant) {
-    if (++rounds == kRounds) {
-      done.set_value();
-      return;
-    }
-    a->SendPacket(to_b, payload);
-  });
+  a->SetInbound(
+      swim::net::testing::InboundFrom([&](const Address&, ByteSpan, Instant) {
+        if (++rounds == kRounds) {
+          done.set_value();
+          return;
+        }
+        a->SendPacket(to_b, payload);
+      }));
   const auto start = std::chrono::steady_clock::now();
   a->Post([&] { a->SendPacket(to_b, payload); });
   ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(50)),
@@ -62,8 +67,8 @@ TEST(AsioEnvPerf, TcpExchangeRoundTrip) {
   auto client = StartedEnv();
   Bytes reply;
   wire::Encode(wire::AckResp{1, std::string(200, 'x')}, &reply);
-  server->SetStreamHandler(
-      [&](const Address&, ByteSpan) -> std::optional<Bytes> { return reply; });
+  server->SetInbound(swim::net::testing::StreamInbound(
+      [&](const Address&, ByteSpan) -> std::optional<Bytes> { return reply; }));
   Bytes request;
   wire::EncodeUserStream(std::string(200, 'y'), &request);
   std::promise<void> done;

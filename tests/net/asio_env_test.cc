@@ -11,10 +11,12 @@
 
 #include <boost/asio.hpp>
 
+#include "core/wire/messages.h"
+
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
-#include "core/wire/messages.h"
 #include "gtest/gtest.h"
+#include "tests/net/fn_inbound.h"
 
 namespace swim::net {
 namespace {
@@ -120,9 +122,10 @@ TEST_P(AsioEnvFamily, UdpDatagramArrivesFromTheSendersBoundPort) {
   auto a = StartedEnv(TestOptions(v6));
   auto b = StartedEnv(TestOptions(v6));
   std::promise<std::pair<Address, std::string>> got;
-  b->SetPacketHandler([&](const Address& from, ByteSpan data, Instant) {
-    got.set_value({from, std::string(data.begin(), data.end())});
-  });
+  b->SetInbound(swim::net::testing::InboundFrom(
+      [&](const Address& from, ByteSpan data, Instant) {
+        got.set_value({from, std::string(data.begin(), data.end())});
+      }));
   const Address to = b->local_address();
   a->Post([&] {
     const std::string msg = "hello over udp";
@@ -143,10 +146,10 @@ TEST_P(AsioEnvFamily, StreamRequestGetsFramedReply) {
   const bool v6 = GetParam();
   auto server = StartedEnv(TestOptions(v6));
   auto client = StartedEnv(TestOptions(v6));
-  server->SetStreamHandler(
+  server->SetInbound(swim::net::testing::StreamInbound(
       [](const Address& from, ByteSpan msg) -> std::optional<Bytes> {
         return Frame("pong:" + Unframe(Bytes(msg.begin(), msg.end())));
-      });
+      }));
   absl::StatusOr<Bytes> r =
       Exchange(*client, server->local_address(), Frame("ping"),
                StreamReply::kMessage, absl::Seconds(2));
@@ -163,11 +166,11 @@ TEST(AsioEnv, SendOnlyStreamDeliversMessageAndCompletesEmpty) {
   auto server = StartedEnv(TestOptions());
   auto client = StartedEnv(TestOptions());
   std::promise<std::string> got;
-  server->SetStreamHandler(
+  server->SetInbound(swim::net::testing::StreamInbound(
       [&](const Address&, ByteSpan msg) -> std::optional<Bytes> {
         got.set_value(Unframe(Bytes(msg.begin(), msg.end())));
         return std::nullopt;
-      });
+      }));
   absl::StatusOr<Bytes> r =
       Exchange(*client, server->local_address(), Frame("user message"),
                StreamReply::kNone, absl::Seconds(2));
@@ -190,11 +193,11 @@ TEST(AsioEnv, DefaultFramingCarriesMemberlistStreamMessages) {
   Bytes reply;
   wire::Encode(wire::AckResp{7, std::string("ack payload")}, &reply);
   std::promise<Bytes> got;
-  server->SetStreamHandler(
+  server->SetInbound(swim::net::testing::StreamInbound(
       [&](const Address&, ByteSpan msg) -> std::optional<Bytes> {
         got.set_value(Bytes(msg.begin(), msg.end()));
         return reply;
-      });
+      }));
   absl::StatusOr<Bytes> r = Exchange(*client, server->local_address(),
                                      request, StreamReply::kMessage,
                                      absl::Seconds(2));
@@ -314,11 +317,11 @@ TEST(AsioEnv, ReplyCutAfterEveryByteCountIsAborted) {
 TEST(AsioEnv, RequestCutAfterEveryByteCountIsCountedNotHandled) {
   auto server = StartedEnv(TestOptions());
   std::atomic<int> handled{0};
-  server->SetStreamHandler(
+  server->SetInbound(swim::net::testing::StreamInbound(
       [&](const Address&, ByteSpan) -> std::optional<Bytes> {
         ++handled;
         return std::nullopt;
-      });
+      }));
   const Bytes request = Frame("request body");
   asio::io_context io;
   const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server->port());
