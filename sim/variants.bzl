@@ -125,7 +125,9 @@ def swim_sim_variant(suffix, core, local_defines = [], testonly = False):
         testonly = True,
         srcs = ["swimsim_main.cc"],
         copts = SWIM_DEFAULT_COPTS,
-        visibility = SIM_CLIENTS,
+        # A tool: swim_scenario_test (sim/scenario_test.bzl) runs it from
+        # any package that declares a sweep of its own scenario.
+        visibility = ["//visibility:public"],
         deps = [
             ":scenario_runner" + suffix,
             "@system//:absl",
