@@ -47,8 +47,10 @@
 //   at once, in arrival order, on the node's thread. Nothing is dropped for
 //   queue overflow and the order is deterministic.
 // * CIDR allow-list (CIDRsAllowed): as the fork's latest version, every
-//   inbound packet and stream from a disallowed source is dropped (0.2.2
-//   checked only alive messages), besides the alive/address checks Go does.
+//   inbound packet and stream from a disallowed source is dropped, and so
+//   is a ping, TCP ping or indirect ping whose SourceAddr is disallowed and
+//   a join push/pull whose first node is (0.2.2 checked only alive
+//   messages), besides the alive/address checks Go does.
 //   So a node outside the allowed networks can no longer join either.
 // * Refutations are retransmitted 3x the usual limit
 // (kRefutationTransmitScale),

@@ -455,6 +455,9 @@ StreamResult Messenger::StreamPing(ByteSpan body, const Address& from) {
     return p.status();
   }
   if (!p->node.empty() && !ctx_.IsSelf(p->node)) return std::optional<Bytes>();
+  // The fork's handleConn: no ack towards a disallowed SourceAddr.
+  if (ctx_.NamedSourceDisallowed(p->source_addr, "TCP ping"))
+    return std::optional<Bytes>();
   Bytes ack;
   wire::Encode(wire::AckResp{p->seq_no, std::nullopt}, &ack);
   return std::optional<Bytes>(EncodeStreamMsg(ack));
@@ -466,6 +469,18 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   if (!pp.ok()) {
     Malformed(metric::kMalformedPushPull, pp.status(), from);
     return pp.status();
+  }
+  // The fork's handleConn checks a join's first node (the joiner) before
+  // replying: nothing is sent back and nothing merged. The fork indexes
+  // nodes[0] even when there is none; an empty join is dropped here.
+  if (pp->join && ctx_.config.IPMustBeChecked()) {
+    if (pp->nodes.empty()) {
+      ctx_.metrics.Incr(metric::kDroppedCidr);
+      return std::optional<Bytes>();
+    }
+    if (ctx_.NamedSourceDisallowed(pp->nodes[0].addr, "join push/pull")) {
+      return std::optional<Bytes>();
+    }
   }
   ctx_.metrics.Incr(metric::kTcpPushPullIn);
   // Reply with our state first (as Go does), then merge theirs.

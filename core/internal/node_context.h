@@ -80,6 +80,12 @@ class NodeContext {
 
   void Log(LogLevel level, std::string_view msg) { env->Log(level, msg); }
 
+  // The fork's check of an address a message names as its sender (a
+  // ping's or indirect ping's SourceAddr, a join's first node): true, after
+  // counting memberlist.dropped.cidr, if the allow-list is set and `ip` is
+  // outside it. An empty address is not checked (as the fork).
+  bool NamedSourceDisallowed(const IpAddress& ip, std::string_view what);
+
   // Our own record (null before Start and if our alive was refused).
   NodeRecord* Self() { return table.Find(config.name); }
   const NodeRecord* Self() const { return table.Find(config.name); }

@@ -103,6 +103,8 @@ void Prober::HandlePing(ByteSpan body, const Address& from) {
     ctx_.metrics.Incr(metric::kDroppedPingWrongNode);
     return;
   }
+  // The fork's handlePing: no ack towards a disallowed SourceAddr.
+  if (ctx_.NamedSourceDisallowed(p->source_addr, "ping")) return;
   wire::AckResp ack;
   ack.seq_no = p->seq_no;
   if (ctx_.config.ping != nullptr) ack.payload = ctx_.config.ping->AckPayload();
@@ -125,6 +127,9 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
                               from);
     return;
   }
+  // The fork's handleIndirectPing: no ping, ack or nack for a requester
+  // outside the allow-list (the target is not checked).
+  if (ctx_.NamedSourceDisallowed(ind->source_addr, "indirect ping")) return;
   if (ind->target.empty()) {
     ctx_.messenger->Malformed(metric::kMalformedIndirectPing,
                               absl::InvalidArgumentError("no target"), from);
@@ -284,7 +289,11 @@ void Prober::SendProbePing(NodeRecord* node) {
 void Prober::ProbeAcked(uint64_t probe_id, Instant received,
                         const std::optional<std::string>& payload) {
   if (!IsCurrent(probe_id)) return;
-  if (ctx_.config.ping != nullptr) {
+  // Go (state.go:369-376) reports RTTs only for a direct ack before
+  // ProbeTimeout: a late ack, or a relay's forwarded one (whose RTT
+  // includes the relay hop and whose payload is empty), completes the
+  // probe silently (state.go:460-465).
+  if (ctx_.config.ping != nullptr && !probe_->timeout_reached) {
     if (const NodeRecord* r = ctx_.table.Find(probe_->target); r != nullptr) {
       ctx_.config.ping->NotifyPingComplete(
           ctx_.ToNode(*r), received - probe_->sent, payload.value_or(""));
@@ -298,6 +307,7 @@ void Prober::ProbeAcked(uint64_t probe_id, Instant received,
 void Prober::ProbeTimeoutReached(uint64_t probe_id) {
   if (!IsCurrent(probe_id)) return;
   probe_->probe_timeout_timer = 0;
+  probe_->timeout_reached = true;
   const NodeRecord* target = ctx_.table.Find(probe_->target);
   if (target == nullptr) {
     // Reaped meanwhile: nothing to suspect.

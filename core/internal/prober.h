@@ -71,6 +71,9 @@ class Prober {
     bool tcp_contacted = false;
     bool deadline_passed = false;
     bool tcp_grace_started = false;
+    // ProbeTimeout has passed: an ack now completes the probe without the
+    // PingDelegate (Go calls it only in probeNode's first select).
+    bool timeout_reached = false;
     TimerId probe_timeout_timer = 0;
   };
 

@@ -1,0 +1,339 @@
+// Issue 16: behaviours where core::Memberlist used to differ from Go
+// memberlist 0.2.2 (Debian golang-github-hashicorp-memberlist-dev, cited as
+// file:line) or from the go-doudou fork, one node at a time on FakeEnv.
+// docs/plans/fidelity-go-0.2.2.md gives the spec of every item. Each test
+// failed before its fix.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/broadcast_queue.h"
+#include "core/memberlist.h"
+#include "core/metric_names.h"
+#include "core/wire/framing.h"
+#include "core/wire/messages.h"
+#include "tests/core/fake_env.h"
+
+namespace swim {
+namespace {
+
+const VersionVector kVsn = {1, 5, 2, 0, 0, 0};
+const IpAddress kSelfIp = IpAddress::V4(10, 0, 0, 1);
+const IpAddress kPeerIp = IpAddress::V4(10, 0, 0, 2);
+const IpAddress kSenderIp = IpAddress::V4(10, 0, 0, 99);
+
+struct ConflictCounter : public ConflictDelegate {
+  int calls = 0;
+  void NotifyConflict(const Node&, const Node&) override { ++calls; }
+};
+
+struct PingRecorder : public PingDelegate {
+  int calls = 0;
+  absl::Duration last_rtt;
+  std::string AckPayload() override { return "p"; }
+  void NotifyPingComplete(const Node&, absl::Duration rtt,
+                          std::string_view) override {
+    ++calls;
+    last_rtt = rtt;
+  }
+};
+
+struct MergeRecorder : public MergeDelegate {
+  std::vector<uint16_t> ports;
+  absl::Status NotifyMerge(const std::vector<Node>& peers) override {
+    for (const Node& n : peers) ports.push_back(n.port);
+    return absl::OkStatus();
+  }
+};
+
+struct UserDelegate : public DelegateBase {
+  std::vector<std::string> to_send;
+  std::vector<std::string> received;
+  void NotifyMsg(std::string_view m) override {
+    received.emplace_back(m);
+  }
+  std::vector<std::string> GetBroadcasts(size_t, size_t) override {
+    return std::exchange(to_send, {});
+  }
+};
+
+// Every leaf message of a datagram we sent: [type][body], with compression
+// and compound messages unwrapped.
+[[maybe_unused]] std::vector<Bytes> Leaves(const Bytes& packet) {
+  std::vector<Bytes> out;
+  absl::StatusOr<Bytes> m = wire::DecodePacket(packet, nullptr, true);
+  if (!m.ok() || m->empty()) return out;
+  if ((*m)[0] == static_cast<uint8_t>(wire::MessageType::kCompress)) {
+    m = wire::DecompressMessage(ByteSpan(*m).subspan(1));
+    if (!m.ok() || m->empty()) return out;
+  }
+  if ((*m)[0] == static_cast<uint8_t>(wire::MessageType::kCompound)) {
+    absl::StatusOr<wire::CompoundParts> parts =
+        wire::DecodeCompound(ByteSpan(*m).subspan(1));
+    if (!parts.ok()) return out;
+    for (ByteSpan p : parts->parts) out.emplace_back(p.begin(), p.end());
+    return out;
+  }
+  out.push_back(*std::move(m));
+  return out;
+}
+
+[[maybe_unused]] bool IsType(const Bytes& leaf, wire::MessageType t) {
+  return !leaf.empty() && leaf[0] == static_cast<uint8_t>(t);
+}
+
+// The message type a stream request we started carries.
+[[maybe_unused]] std::optional<wire::MessageType> StreamType(
+    const Bytes& request) {
+  absl::StatusOr<Bytes> m = wire::DecodeStream(request, nullptr, true);
+  if (!m.ok() || m->empty()) return std::nullopt;
+  return static_cast<wire::MessageType>((*m)[0]);
+}
+
+class FidelityTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Build(DefaultLANConfig()); }
+
+  void Build(Config c, const std::string& name = "self") {
+    ml_.reset();
+    c.name = name;
+    c.conflict = &conflicts_;
+    c.probe_interval = absl::Seconds(1);
+    c.bind_port = 7946;
+    auto ml = Memberlist::Create(c, &env_, Address{kSelfIp, 7946, ""});
+    ASSERT_TRUE(ml.ok()) << ml.status();
+    ml_ = std::move(*ml);
+    ASSERT_TRUE(ml_->Start().ok());
+  }
+
+  void Deliver(const Bytes& msg) {
+    ml_->HandlePacket(Address{kSenderIp, 7946, ""}, msg, env_.Now());
+  }
+  void Alive(const std::string& node, uint32_t inc, IpAddress ip = kPeerIp,
+             VersionVector vsn = kVsn) {
+    wire::Alive a;
+    a.node = node;
+    a.incarnation = inc;
+    a.addr = ip;
+    a.port = 7946;
+    a.vsn = vsn;
+    Bytes b;
+    wire::Encode(a, AddressMode::kBinary, &b);
+    Deliver(b);
+  }
+  std::optional<NodeState> StateOf(const std::string& n) {
+    return ml_->StateOf(n);
+  }
+  uint32_t IncOf(const std::string& n) { return ml_->GetNode(n)->incarnation; }
+  uint64_t Counter(std::string_view name) const {
+    return ml_->metrics().Counter(name);
+  }
+
+  // The first ping we sent to `ip` among the packets recorded so far.
+  std::optional<wire::Ping> PingTo(const IpAddress& ip,
+                                   Instant* at = nullptr) {
+    for (const FakeEnv::SentPacket& p : env_.packets()) {
+      if (!(p.to.ip == ip)) continue;
+      for (const Bytes& leaf : Leaves(p.packet)) {
+        if (!IsType(leaf, wire::MessageType::kPing)) continue;
+        auto ping = wire::DecodePing(ByteSpan(leaf).subspan(1),
+                                     AddressMode::kBinary);
+        if (!ping.ok()) continue;
+        if (at != nullptr) *at = p.at;
+        return *ping;
+      }
+    }
+    return std::nullopt;
+  }
+  // Advances in 1 ms steps until the node has pinged `ip`.
+  wire::Ping AwaitPingTo(const IpAddress& ip) {
+    for (int i = 0; i < 5000; ++i) {
+      if (std::optional<wire::Ping> p = PingTo(ip)) return *p;
+      env_.Advance(absl::Milliseconds(1));
+    }
+    ADD_FAILURE() << "no ping to " << ip.ToString();
+    return {};
+  }
+  // Fails every stream the node has started.
+  void FailStreams() {
+    auto calls = std::move(env_.streams());
+    env_.streams().clear();
+    for (auto& call : calls)
+      call.done(absl::UnavailableError("connection refused"));
+  }
+  // Acks every ping the node sent since the last call, as a healthy peer.
+  void AnswerPings() {
+    auto packets = std::move(env_.packets());
+    env_.packets().clear();
+    for (auto& p : packets) {
+      for (const Bytes& leaf : Leaves(p.packet)) {
+        if (!IsType(leaf, wire::MessageType::kPing)) continue;
+        auto ping = wire::DecodePing(ByteSpan(leaf).subspan(1),
+                                     AddressMode::kBinary);
+        ASSERT_TRUE(ping.ok());
+        Bytes ack;
+        wire::Encode(wire::AckResp{ping->seq_no, std::nullopt}, &ack);
+        Deliver(ack);
+      }
+    }
+  }
+
+  FakeEnv env_{42};
+  ConflictCounter conflicts_;
+  std::unique_ptr<Memberlist> ml_;
+};
+
+
+
+// Go calls NotifyPingComplete only in probeNode's first select, for a
+// direct ack before ProbeTimeout (state.go:369-376). A late ack (and a
+// relay's forwarded one) completes the probe without it (state.go:460-465).
+TEST_F(FidelityTest, PingDelegateIsNotCalledForAnAckAfterProbeTimeout) {
+  PingRecorder ping;
+  Config c = DefaultLANConfig();
+  c.ping = &ping;
+  c.disable_tcp_pings = true;
+  Build(c);
+  Alive("b", 1);
+  const wire::Ping p = AwaitPingTo(kPeerIp);
+  env_.Advance(c.probe_timeout + absl::Milliseconds(10));
+  Bytes ack;
+  wire::Encode(wire::AckResp{p.seq_no, std::string("x")}, &ack);
+  Deliver(ack);
+  EXPECT_EQ(ping.calls, 0);
+  EXPECT_EQ(Counter(metric::kProbeSuccess.str), 1u);  // the probe still succeeded
+  EXPECT_EQ(StateOf("b"), NodeState::kAlive);
+}
+
+TEST_F(FidelityTest, PingDelegateIsCalledForADirectAckBeforeProbeTimeout) {
+  PingRecorder ping;
+  Config c = DefaultLANConfig();
+  c.ping = &ping;
+  Build(c);
+  Alive("b", 1);
+  const wire::Ping p = AwaitPingTo(kPeerIp);
+  Instant sent;
+  ASSERT_TRUE(PingTo(kPeerIp, &sent).has_value());
+  env_.AdvanceTo(sent + absl::Milliseconds(5));
+  Bytes ack;
+  wire::Encode(wire::AckResp{p.seq_no, std::string("x")}, &ack);
+  Deliver(ack);
+  EXPECT_EQ(ping.calls, 1);
+  EXPECT_EQ(ping.last_rtt, absl::Milliseconds(5));
+}
+
+// The fork (toolkit memberlist/net.go) also checks the SourceAddr of pings
+// (handlePing, and handleConn's TCP ping), of indirect pings
+// (handleIndirectPing) and nodes[0].Addr of a join push/pull (handleConn),
+// besides the packet/stream source.
+class CidrFidelityTest : public FidelityTest {
+ protected:
+  void SetUp() override {
+    Config c = DefaultLANConfig();
+    absl::StatusOr<IpNetwork> net = ParseCIDR("10.0.0.0/8");
+    ASSERT_TRUE(net.ok());
+    c.cidrs_allowed = {*net};
+    Build(c);
+    env_.packets().clear();
+  }
+  const IpAddress kOutside = IpAddress::V4(192, 168, 1, 5);
+};
+
+TEST_F(CidrFidelityTest, PingWithDisallowedSourceAddrIsNotAnswered) {
+  wire::Ping p;
+  p.seq_no = 7;
+  p.node = "self";
+  p.source_addr = kOutside;
+  p.source_port = 7946;
+  p.source_node = "x";
+  Bytes b;
+  wire::Encode(p, AddressMode::kBinary, &b);
+  Deliver(b);
+  EXPECT_TRUE(env_.packets().empty());
+  EXPECT_EQ(Counter(metric::kDroppedCidr.str), 1u);
+}
+
+TEST_F(CidrFidelityTest, IndirectPingWithDisallowedSourceAddrIsIgnored) {
+  wire::IndirectPingReq ind;
+  ind.seq_no = 7;
+  ind.target = kPeerIp;
+  ind.port = 7946;
+  ind.node = "b";
+  ind.nack = true;
+  ind.source_addr = kOutside;
+  ind.source_port = 7946;
+  ind.source_node = "x";
+  Bytes b;
+  wire::Encode(ind, AddressMode::kBinary, &b);
+  Deliver(b);
+  env_.Advance(absl::Seconds(1));  // no nack either
+  for (const auto& p : env_.packets()) {
+    for (const Bytes& leaf : Leaves(p.packet)) {
+      EXPECT_FALSE(IsType(leaf, wire::MessageType::kPing));
+      EXPECT_FALSE(IsType(leaf, wire::MessageType::kNack));
+      EXPECT_FALSE(IsType(leaf, wire::MessageType::kAck));
+    }
+  }
+  EXPECT_EQ(Counter(metric::kDroppedCidr.str), 1u);
+}
+
+TEST_F(CidrFidelityTest, TcpPingWithDisallowedSourceAddrGetsNoAck) {
+  wire::Ping p;
+  p.seq_no = 7;
+  p.node = "self";
+  p.source_addr = kOutside;
+  p.source_port = 7946;
+  Bytes b;
+  wire::Encode(p, AddressMode::kBinary, &b);
+  EXPECT_FALSE(ml_->HandleStream(Address{kSenderIp, 7946, ""}, b).has_value());
+}
+
+TEST_F(CidrFidelityTest, JoinPushPullFromDisallowedFirstNodeIsDropped) {
+  wire::PushPull pp;
+  pp.join = true;
+  wire::PushNodeState s;
+  s.name = "joiner";
+  s.addr = kOutside;
+  s.port = 7946;
+  s.incarnation = 1;
+  s.state = static_cast<int64_t>(NodeState::kAlive);
+  s.vsn = kVsn;
+  pp.nodes.push_back(s);
+  Bytes b;
+  wire::Encode(pp, AddressMode::kBinary, &b);
+  EXPECT_FALSE(ml_->HandleStream(Address{kSenderIp, 7946, ""}, b).has_value());
+  EXPECT_FALSE(StateOf("joiner").has_value());
+}
+
+TEST_F(CidrFidelityTest, AllowedSourceAddrIsStillAnswered) {
+  wire::Ping p;
+  p.seq_no = 7;
+  p.node = "self";
+  p.source_addr = kPeerIp;
+  p.source_port = 7946;
+  p.source_node = "b";
+  Bytes b;
+  wire::Encode(p, AddressMode::kBinary, &b);
+  Deliver(b);
+  ASSERT_EQ(env_.packets().size(), 1u);
+  EXPECT_EQ(env_.packets()[0].to.ip, kPeerIp);
+}
+
+
+
+
+
+
+
+
+
+
+
+
+
+}  // namespace
+}  // namespace swim
