@@ -131,8 +131,11 @@ struct Config {
   // A dead member's name may be taken by a new address after this long;
   // 0 = never (a left member's name may always be).
   absl::Duration dead_node_reclaim_time = absl::ZeroDuration();
-  // Go: refuse join addresses without a node name. NOT YET ENFORCED here
-  // (issue 16 implements it); a name-less seed is contacted as usual.
+  // Go's RequireNodeNames: every send to an address without a node name is
+  // refused with Go's errNodeNamesAreRequired (counted as
+  // memberlist.dropped.no_node_name): a join seed without "name/", an ack
+  // to a ping without SourceNode, an indirect ping's ping (no Node) or its
+  // ack/nack (no SourceNode), SendToAddress without a name.
   bool require_node_names = false;
   // Only these networks may send to us or be members; empty = allow all.
   std::vector<IpNetwork> cidrs_allowed;

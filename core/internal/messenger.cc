@@ -10,6 +10,7 @@
 #include "core/limits.h"
 #include "core/metric_names.h"
 #include "core/security/keyring.h"
+#include "core/status_macros.h"
 #include "core/util.h"
 #include "core/wire/unpack.h"
 
@@ -128,9 +129,25 @@ void Messenger::CountSent(MetricName kind, size_t bytes) {
   ctx_.metrics.Incr(kind, bytes);
 }
 
-void Messenger::RawSendPacket(const Address& to, const NodeRecord* node,
-                              ByteSpan msg) {
+absl::Status Messenger::CheckNodeName(const Address& to,
+                                      std::string_view what) {
+  if (!ctx_.config.require_node_names || !to.name.empty()) {
+    return absl::OkStatus();
+  }
+  ctx_.metrics.Incr(metric::kDroppedNoNodeName);
+  ctx_.Log(LogLevel::kDebug,
+           absl::StrCat("not sending ", std::string(what), " to ",
+                        to.ToString(), ": no node name"));
+  // Go's errNodeNamesAreRequired (memberlist.go:35), word for word.
+  return absl::FailedPreconditionError(
+      "memberlist: node names are required by configuration but one was not "
+      "provided");
+}
+
+absl::Status Messenger::RawSendPacket(const Address& to,
+                                      const NodeRecord* node, ByteSpan msg) {
   SWIM_DCHECK(!msg.empty());
+  SWIM_RETURN_IF_ERROR(CheckNodeName(to, "packet"));
   // `node` is set exactly where Go passes one (gossip, the suspect probe,
   // SendBestEffort): only those packets get the CRC header. Go's other
   // sends look the node up by IP string, which finds nothing unless a
@@ -143,9 +160,10 @@ void Messenger::RawSendPacket(const Address& to, const NodeRecord* node,
   CountSent(metric::kUdpSent, packet.size());
   ctx_.metrics.Incr(metric::kUdpPacketsSent);
   ctx_.env->SendPacket(to, std::move(packet));
+  return absl::OkStatus();
 }
 
-void Messenger::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
+absl::Status Messenger::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
   SWIM_DCHECK(!msg.empty());
   const Config& c = ctx_.config;
   if (node == nullptr && !to.name.empty()) node = ctx_.table.Find(to.name);
@@ -159,17 +177,14 @@ void Messenger::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
     avail -= used;
     extra = GetBroadcasts(limits::kCompoundPartOverhead, avail, node);
   }
-  if (extra.empty()) {
-    RawSendPacket(to, nullptr, msg);
-    return;
-  }
+  if (extra.empty()) return RawSendPacket(to, nullptr, msg);
   std::vector<Bytes> parts;
   parts.reserve(extra.size() + 1);
   parts.push_back(std::move(msg));
   for (Bytes& e : extra) parts.push_back(std::move(e));
   SWIM_DCHECK(parts.size() <= limits::kMaxCompoundParts);
   Bytes compound = wire::MakeCompound(parts);
-  RawSendPacket(to, nullptr, compound);
+  return RawSendPacket(to, nullptr, compound);
 }
 
 Bytes Messenger::EncodeStreamMsg(ByteSpan msg) const {
@@ -199,8 +214,7 @@ absl::Status Messenger::SendBestEffort(const std::string& node,
   }
   Bytes buf;
   wire::EncodeUserPacket(msg, &buf);
-  RawSendPacket(r->node.address(), r, buf);
-  return absl::OkStatus();
+  return RawSendPacket(r->node.address(), r, buf);
 }
 
 absl::Status Messenger::SendToAddress(const Address& to, std::string_view msg) {
@@ -212,8 +226,7 @@ absl::Status Messenger::SendToAddress(const Address& to, std::string_view msg) {
   }
   Bytes buf;
   wire::EncodeUserPacket(msg, &buf);
-  RawSendPacket(to, nullptr, buf);
-  return absl::OkStatus();
+  return RawSendPacket(to, nullptr, buf);
 }
 
 void Messenger::SendReliable(const std::string& node, std::string_view msg,
@@ -222,6 +235,11 @@ void Messenger::SendReliable(const std::string& node, std::string_view msg,
   const NodeRecord* r = ctx_.table.Find(node);
   if (r == nullptr) {
     done(absl::NotFoundError(absl::StrCat("unknown node ", node)));
+    return;
+  }
+  if (absl::Status s = CheckNodeName(r->node.address(), "user message");
+      !s.ok()) {
+    done(s);
     return;
   }
   Bytes buf;
@@ -565,6 +583,12 @@ void Messenger::PushPullTick() {
 void Messenger::PushPullWith(const Address& addr, bool join,
                              std::function<void(absl::Status)> done) {
   SWIM_DCHECK(done != nullptr);
+  // Go's sendAndReceiveState refuses an address without a name first
+  // (net.go:876-878).
+  if (absl::Status s = CheckNodeName(addr, "push/pull"); !s.ok()) {
+    done(s);
+    return;
+  }
   Bytes msg;
   wire::Encode(LocalState(join), ctx_.config.address_mode, &msg);
   Bytes stream = EncodeStreamMsg(msg);

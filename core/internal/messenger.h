@@ -47,10 +47,18 @@ class Messenger {
   void Reset() { broadcasts_.Reset(); }
 
   // --- sending --------------------------------------------------------------
-  // `node`, when given, decides the CRC header (its PMax >= 5).
-  void RawSendPacket(const Address& to, const NodeRecord* node, ByteSpan msg);
-  // Sends msg with piggybacked broadcasts (memberlist's sendMsg).
-  void SendMsg(const Address& to, const NodeRecord* node, Bytes msg);
+  // `node`, when given, decides the CRC header (its PMax >= 5). With
+  // require_node_names, an address without a name is refused (counted,
+  // FailedPrecondition), as Go's rawSendMsgPacket does.
+  absl::Status RawSendPacket(const Address& to, const NodeRecord* node,
+                             ByteSpan msg);
+  // Sends msg with piggybacked broadcasts (memberlist's sendMsg). As in Go,
+  // the broadcasts are taken (and counted as transmitted) before a send
+  // without a required name is refused.
+  absl::Status SendMsg(const Address& to, const NodeRecord* node, Bytes msg);
+  // require_node_names and `to` has no name: counts, logs and returns Go's
+  // errNodeNamesAreRequired; else OK.
+  absl::Status CheckNodeName(const Address& to, std::string_view what);
   Bytes EncodeStreamMsg(ByteSpan msg) const;
   // Decrypts and decompresses one stream message (a reply we asked for).
   absl::StatusOr<Bytes> OpenStream(ByteSpan stream) const;

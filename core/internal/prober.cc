@@ -115,7 +115,8 @@ void Prober::HandlePing(ByteSpan body, const Address& from) {
   to.name = p->source_node;
   Bytes msg;
   wire::Encode(ack, &msg);
-  ctx_.messenger->SendMsg(to, nullptr, std::move(msg));
+  ctx_.messenger->SendMsg(to, nullptr, std::move(msg))
+      .IgnoreError();  // refusals are counted and logged
 }
 
 void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
@@ -155,20 +156,23 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
   h.on_ack = [this, requester, their_seq](const wire::AckResp&, Instant) {
     Bytes msg;
     wire::Encode(wire::AckResp{their_seq, std::nullopt}, &msg);
-    ctx_.messenger->SendMsg(requester, nullptr, std::move(msg));
+    ctx_.messenger->SendMsg(requester, nullptr, std::move(msg))
+        .IgnoreError();  // refusals are counted and logged
   };
   h.on_timeout = [this, requester, their_seq, want_nack] {
     if (!want_nack) return;
     Bytes msg;
     wire::Encode(wire::NackResp{their_seq}, &msg);
-    ctx_.messenger->SendMsg(requester, nullptr, std::move(msg));
+    ctx_.messenger->SendMsg(requester, nullptr, std::move(msg))
+        .IgnoreError();  // refusals are counted and logged
   };
   SetAckHandler(local_seq, std::move(h), c.probe_timeout);
 
   Bytes msg;
   wire::Encode(ping, c.address_mode, &msg);
   ctx_.messenger->SendMsg(Address{ind->target, ind->port, ind->node}, nullptr,
-                          std::move(msg));
+                          std::move(msg))
+      .IgnoreError();  // refusals are counted and logged
 }
 
 void Prober::Ping(const std::string& node, const Address& addr,
@@ -194,7 +198,12 @@ void Prober::Ping(const std::string& node, const Address& addr,
   wire::Encode(ping, ctx_.config.address_mode, &msg);
   Address to = addr;
   to.name = node;
-  ctx_.messenger->SendMsg(to, nullptr, std::move(msg));
+  if (absl::Status s = ctx_.messenger->SendMsg(to, nullptr, std::move(msg));
+      !s.ok()) {
+    // Go's Ping returns the send error at once (require_node_names).
+    RemoveAckHandler(ping.seq_no);
+    if (*shared_done) std::exchange(*shared_done, nullptr)(s);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -271,7 +280,8 @@ void Prober::SendProbePing(NodeRecord* node) {
   wire::Encode(MakePing(probe_->seq_no, node->node.name),
                ctx_.config.address_mode, &ping_msg);
   if (node->node.state == NodeState::kAlive) {
-    ctx_.messenger->SendMsg(node->node.address(), node, std::move(ping_msg));
+    ctx_.messenger->SendMsg(node->node.address(), node, std::move(ping_msg))
+        .IgnoreError();  // refusals are counted and logged
     return;
   }
   // Buddy system: tell a suspect it is suspected, with the ping.
@@ -283,7 +293,8 @@ void Prober::SendProbePing(NodeRecord* node) {
   parts.push_back(std::move(ping_msg));
   parts.push_back(std::move(suspect_msg));
   Bytes compound = wire::MakeCompound(parts);
-  ctx_.messenger->RawSendPacket(node->node.address(), node, compound);
+  ctx_.messenger->RawSendPacket(node->node.address(), node, compound)
+      .IgnoreError();  // refusals are counted and logged
 }
 
 void Prober::ProbeAcked(uint64_t probe_id, Instant received,
@@ -341,7 +352,8 @@ void Prober::SendIndirectProbes(const NodeRecord& target) {
     if (ind.nack) ++probe_->expected_nacks;
     Bytes msg;
     wire::Encode(ind, ctx_.config.address_mode, &msg);
-    ctx_.messenger->SendMsg(relay->node.address(), relay, std::move(msg));
+    ctx_.messenger->SendMsg(relay->node.address(), relay, std::move(msg))
+        .IgnoreError();  // refusals are counted and logged
   }
   SWIM_DCHECK(probe_->expected_nacks <= ctx_.config.indirect_checks);
 }
@@ -483,10 +495,12 @@ void Prober::GossipTick() {
     if (msgs.empty()) return;
     ctx_.metrics.Incr(metric::kGossip);
     if (msgs.size() == 1) {
-      ctx_.messenger->RawSendPacket(node->node.address(), node, msgs[0]);
+      ctx_.messenger->RawSendPacket(node->node.address(), node, msgs[0])
+          .IgnoreError();  // refusals are counted and logged
     } else {
       Bytes compound = wire::MakeCompound(msgs);
-      ctx_.messenger->RawSendPacket(node->node.address(), node, compound);
+      ctx_.messenger->RawSendPacket(node->node.address(), node, compound)
+          .IgnoreError();  // refusals are counted and logged
     }
   }
 }

@@ -323,6 +323,70 @@ TEST_F(CidrFidelityTest, AllowedSourceAddrIsStillAnswered) {
   EXPECT_EQ(env_.packets()[0].to.ip, kPeerIp);
 }
 
+// Go's errNodeNamesAreRequired (memberlist.go:35): rawSendMsgPacket
+// (net.go:748-750), sendUserMsg, sendAndReceiveState (net.go:876-878) and
+// sendPingAndWaitForAck refuse an address without a name.
+class RequireNamesTest : public FidelityTest {
+ protected:
+  void SetUp() override {
+    Config c = DefaultLANConfig();
+    c.require_node_names = true;
+    Build(c);
+    env_.packets().clear();
+  }
+};
+
+TEST_F(RequireNamesTest, JoinWithoutNodeNameFails) {
+  std::optional<absl::Status> got;
+  int n = -1;
+  ml_->Join({"10.0.0.2:7946"}, [&](int c, absl::Status s) {
+    n = c;
+    got = s;
+  });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_FALSE(got->ok());
+  EXPECT_TRUE(absl::StrContains(got->message(), "node names are required"))
+      << got->message();
+  EXPECT_EQ(n, 0);
+  EXPECT_TRUE(env_.streams().empty());
+}
+
+TEST_F(RequireNamesTest, JoinWithNodeNameStartsAnExchange) {
+  ml_->Join({"b/10.0.0.2:7946"}, [](int, absl::Status) {});
+  EXPECT_EQ(env_.streams().size(), 1u);
+}
+
+TEST_F(RequireNamesTest, PingWithoutSourceNodeIsNotAcked) {
+  wire::Ping p;
+  p.seq_no = 7;
+  p.node = "self";
+  Bytes b;
+  wire::Encode(p, AddressMode::kBinary, &b);
+  Deliver(b);
+  EXPECT_TRUE(env_.packets().empty());
+  EXPECT_EQ(Counter(metric::kDroppedNoNodeName.str), 1u);
+}
+
+TEST_F(RequireNamesTest, SendToAddressWithoutNameIsRefused) {
+  absl::Status s = ml_->SendToAddress(Address{kPeerIp, 7946, ""}, "x");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_TRUE(env_.packets().empty());
+  EXPECT_TRUE(ml_->SendToAddress(Address{kPeerIp, 7946, "b"}, "x").ok());
+}
+
+TEST_F(RequireNamesTest, IndirectPingWithoutTargetNameSendsNoPing) {
+  wire::IndirectPingReq ind;
+  ind.seq_no = 7;
+  ind.target = kPeerIp;
+  ind.port = 7946;
+  ind.source_addr = IpAddress::V4(10, 0, 0, 3);
+  ind.source_port = 7946;
+  ind.source_node = "c";
+  Bytes b;
+  wire::Encode(ind, AddressMode::kBinary, &b);
+  Deliver(b);
+  EXPECT_TRUE(env_.packets().empty());
+}
 
 
 
