@@ -70,7 +70,7 @@ size_t MemberTable::ReapAndShuffle(
   for (size_t i = 0; i + num_dead < n; ++i) {
     const NodeRecord& r = *order_[i];
     if (r.node.state != NodeState::kDead) continue;
-    if (now - r.state_change <= dead_time) continue;
+    if (r.SinceChange(now) <= dead_time) continue;
     std::swap(order_[i], order_[n - num_dead - 1]);
     ++num_dead;
     --i;  // re-examine the node swapped in (wraps to SIZE_MAX then ++)

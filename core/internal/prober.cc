@@ -481,7 +481,7 @@ void Prober::GossipTick() {
           case NodeState::kSuspect:
             return false;
           case NodeState::kDead:
-            return now - n.state_change > c.gossip_to_the_dead_time;
+            return n.SinceChange(now) > c.gossip_to_the_dead_time;
           default:
             return true;
         }

@@ -191,6 +191,11 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
     return nullptr;
   }
   NodeRecord* r = ctx_.table.Insert(a.node);
+  // Go's new nodeState leaves StateChange at the zero time
+  // (state.go:978-986). If this alive is stale (incarnation 0) the stub
+  // stays so: never gossiped to, reaped at the next wrap, its name
+  // reclaimable at once. An accepted alive stamps it below.
+  r->state_change = NodeRecord::kNeverChanged;
   r->node.addr = a.addr;
   r->node.port = a.port;
   r->node.set_meta(a.meta.value_or(""));
@@ -210,7 +215,7 @@ bool StateRules::AddressChangeAllowed(const NodeRecord& r,
   const Config& c = ctx_.config;
   const bool can_reclaim =
       c.dead_node_reclaim_time > absl::ZeroDuration() &&
-      ctx_.env->Now() - r.state_change > c.dead_node_reclaim_time;
+      r.SinceChange(ctx_.env->Now()) > c.dead_node_reclaim_time;
   const Address theirs{a.addr, a.port, ""};
   if (r.node.state == NodeState::kLeft ||
       (r.node.state == NodeState::kDead && can_reclaim)) {

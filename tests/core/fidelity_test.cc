@@ -388,6 +388,34 @@ TEST_F(RequireNamesTest, IndirectPingWithoutTargetNameSendsNoPing) {
   EXPECT_TRUE(env_.packets().empty());
 }
 
+// Go's aliveNode creates the stub with StateChange left at the zero time
+// (state.go:978-986); an alive at incarnation 0 leaves it there. So it is
+// reaped at the next wrap (util.go:110), never gossiped to (state.go:581)
+// and its name may be reclaimed at once (state.go:1021-1022).
+TEST_F(FidelityTest, StubFromAliveAtIncarnationZeroIsReapedAtTheNextWrap) {
+  Alive("z", 0);
+  ASSERT_EQ(StateOf("z"), NodeState::kDead);
+  env_.Advance(absl::Seconds(3));
+  EXPECT_FALSE(StateOf("z").has_value());
+}
+
+TEST_F(FidelityTest, StubFromAliveAtIncarnationZeroIsNeverGossipedTo) {
+  Alive("z", 0);
+  env_.packets().clear();
+  env_.Advance(absl::Milliseconds(900));
+  for (const auto& p : env_.packets()) EXPECT_FALSE(p.to.ip == kPeerIp);
+}
+
+TEST_F(FidelityTest, StubFromAliveAtIncarnationZeroCanBeReclaimedAtOnce) {
+  Config c = DefaultLANConfig();
+  c.dead_node_reclaim_time = absl::Hours(1);
+  Build(c);
+  Alive("z", 0, kPeerIp);
+  Alive("z", 0, IpAddress::V4(10, 0, 0, 3));
+  EXPECT_EQ(conflicts_.calls, 0);
+  ASSERT_TRUE(StateOf("z").has_value());
+  EXPECT_EQ(ml_->GetNode("z")->addr, IpAddress::V4(10, 0, 0, 3));
+}
 
 
 
