@@ -343,9 +343,10 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   SWIM_DCHECK(me->node.vsn == ctx_.OwnVsn());
   Bytes msg;
   wire::Encode(SelfAlive(inc, me->node.meta()), ctx_.config.address_mode, &msg);
-  // Go keys the refutation by our address string, not our name (a quirk:
-  // it then does not replace a queued alive about us). Kept for fidelity.
-  ctx_.messenger->QueueBroadcast(me->node.address().ToString(), std::move(msg),
+  // Go keys the refutation by me.Addr.String(), the bare IP (state.go:912),
+  // not by our name: it replaces a queued broadcast about us only when we
+  // are named after our IP (as Go's own tests name nodes).
+  ctx_.messenger->QueueBroadcast(me->node.addr.ToString(), std::move(msg),
                                  nullptr, kRefutationTransmitScale);
 }
 

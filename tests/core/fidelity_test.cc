@@ -417,6 +417,18 @@ TEST_F(FidelityTest, StubFromAliveAtIncarnationZeroCanBeReclaimedAtOnce) {
   EXPECT_EQ(ml_->GetNode("z")->addr, IpAddress::V4(10, 0, 0, 3));
 }
 
+// Go's refute queues the alive under me.Addr.String(), the bare IP
+// (state.go:912): for a node named by its IP it replaces the queued
+// broadcast about the node.
+TEST_F(FidelityTest, RefutationIsKeyedByTheBareIp) {
+  Build(DefaultLANConfig(), "10.0.0.1");
+  ASSERT_EQ(ml_->NumQueuedBroadcasts(), 1u);  // our own alive
+  Bytes b;
+  wire::Encode(wire::Suspect{ml_->Incarnation(), "10.0.0.1", "x"}, &b);
+  Deliver(b);
+  EXPECT_EQ(ml_->NumQueuedBroadcasts(), 1u);
+  EXPECT_EQ(ml_->Incarnation(), 2u);
+}
 
 
 
