@@ -161,6 +161,14 @@ void TransmitLimitedQueue::Reset() {
   id_gen_ = 0;
 }
 
+void TransmitLimitedQueue::Clear() {
+  std::vector<Entry*> all(set_.begin(), set_.end());
+  set_.clear();
+  by_name_.clear();
+  for (Entry* e : all) delete e;
+  id_gen_ = 0;
+}
+
 std::vector<TransmitLimitedQueue::EntryView> TransmitLimitedQueue::OrderedView(
     bool reverse) const {
   std::vector<EntryView> out;

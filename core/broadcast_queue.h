@@ -120,6 +120,9 @@ class TransmitLimitedQueue {
   // Retires everything, in queue order.
   void Reset();
 
+  // Drops everything without calling Finished() (nothing was sent).
+  void Clear();
+
   int retransmit_mult() const { return retransmit_mult_; }
 
   // ---- For tests (Go's queueBroadcast / orderedView / idGen). ----

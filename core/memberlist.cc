@@ -167,6 +167,11 @@ void BroadcastAndWait(NodeContext& ctx, absl::Duration timeout,
   auto shared_done =
       std::make_shared<Memberlist::StatusCallback>(std::move(done));
   auto timer = std::make_shared<TimerId>(0);
+  std::erase_if(ctx.broadcast_waiters,
+                [](const NodeContext::BroadcastWaiter& w) {
+                  return w.done.expired();
+                });
+  ctx.broadcast_waiters.push_back({shared_done, what});
   // Wait only if someone is there to hear it (Go's anyAlive).
   const bool wait = ctx.table.AnyAliveExcept(ctx.config.name);
   std::function<void()> notify;
@@ -264,9 +269,20 @@ void Memberlist::Shutdown() {
   ctx.CancelAllTimers();
   p_->prober.Clear();
   p_->state.Clear();
-  // Queued broadcasts are dropped; their waiters are released by Finished().
-  p_->messenger.Reset();
-  p_->weights.queue().Reset();
+  // Go's Shutdown leaves the queue alone, so a pending Leave / UpdateNode
+  // never hears its broadcast went out and times out (memberlist.go:
+  // 519-529, 657-668). Nothing will be sent now: fail the waiters, then
+  // drop the queues without calling Finished().
+  for (NodeContext::BroadcastWaiter& w :
+       std::exchange(ctx.broadcast_waiters, {})) {
+    std::shared_ptr<StatusCallback> done = w.done.lock();
+    if (done == nullptr || !*done) continue;
+    std::exchange(*done, nullptr)(absl::FailedPreconditionError(
+        absl::StrCat("memberlist shut down before the ", w.what,
+                     " broadcast was sent")));
+  }
+  p_->messenger.Clear();
+  p_->weights.queue().Clear();
   SWIM_DCHECK(ctx.num_timers() == 0 && p_->prober.num_ack_handlers() == 0);
 }
 

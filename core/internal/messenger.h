@@ -43,8 +43,9 @@ class Messenger {
   std::vector<Bytes> GetBroadcasts(size_t overhead, size_t limit,
                                    const NodeRecord* to);
   size_t NumQueued() const { return broadcasts_.NumQueued(); }
-  // Drops every queued broadcast (their waiters are released).
-  void Reset() { broadcasts_.Reset(); }
+  // Drops every queued broadcast without retiring it (Shutdown: nothing
+  // was sent, so no waiter is told it was).
+  void Clear() { broadcasts_.Clear(); }
 
   // --- sending --------------------------------------------------------------
   // `node`, when given, decides the CRC header (its PMax >= 5). With

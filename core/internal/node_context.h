@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/address.h"
 #include "core/awareness.h"
@@ -58,6 +59,15 @@ class NodeContext {
   // Liveness token for callbacks that may outlive the node (stream
   // completions in an Env that does not drop them).
   std::shared_ptr<bool> alive_token = std::make_shared<bool>(true);
+
+  // Callers of Leave / UpdateNode still waiting for their broadcast (what:
+  // "leave" / "update"). Shutdown fails them: Go's Shutdown never reports
+  // a queued broadcast as sent, its Leave times out.
+  struct BroadcastWaiter {
+    std::weak_ptr<std::function<void(absl::Status)>> done;
+    const char* what;
+  };
+  std::vector<BroadcastWaiter> broadcast_waiters;
 
   // The other parts, owned by the Memberlist; set once at construction.
   StateRules* state = nullptr;

@@ -430,6 +430,28 @@ TEST_F(FidelityTest, RefutationIsKeyedByTheBareIp) {
   EXPECT_EQ(ml_->Incarnation(), 2u);
 }
 
+// Go's Shutdown (memberlist.go:709-729) leaves the broadcast queue alone:
+// a pending Leave or UpdateNode is never told its broadcast went out; it
+// times out (memberlist.go:657-668, 519-529).
+TEST_F(FidelityTest, ShutdownFailsAPendingLeave) {
+  Alive("a", 1);
+  std::optional<absl::Status> got;
+  ml_->Leave(absl::Seconds(5), [&](absl::Status s) { got = s; });
+  ASSERT_FALSE(got.has_value());
+  ml_->Shutdown();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_FALSE(got->ok());
+}
+
+TEST_F(FidelityTest, ShutdownFailsAPendingUpdateNode) {
+  Alive("a", 1);
+  std::optional<absl::Status> got;
+  ml_->UpdateNode(absl::Seconds(5), [&](absl::Status s) { got = s; });
+  ASSERT_FALSE(got.has_value());
+  ml_->Shutdown();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_FALSE(got->ok());
+}
 
 
 
