@@ -48,6 +48,18 @@ class MemberlistBroadcast final : public Broadcast {
   int transmit_scale_;
 };
 
+// Go's readRemoteState (net.go:1129-1135), which both ends of a push/pull
+// read through before verifyProtocol, NotifyMerge and the merge: every
+// entry's port becomes BindPort below protocol 2 or when it is 0.
+void FixPushPullPorts(std::vector<wire::PushNodeState>& nodes,
+                      uint8_t protocol_version, int bind_port) {
+  for (wire::PushNodeState& n : nodes) {
+    if (protocol_version < 2 || n.port == 0) {
+      n.port = static_cast<uint16_t>(bind_port);
+    }
+  }
+}
+
 }  // namespace
 
 Messenger::Messenger(NodeContext& ctx)
@@ -488,6 +500,8 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
     Malformed(metric::kMalformedPushPull, pp.status(), from);
     return pp.status();
   }
+  FixPushPullPorts(pp->nodes, ctx_.config.protocol_version,
+                   ctx_.config.bind_port);
   // The fork's handleConn checks a join's first node (the joiner) before
   // replying: nothing is sent back and nothing merged. The fork indexes
   // nodes[0] even when there is none; an empty join is dropped here.
@@ -632,6 +646,8 @@ absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
     ctx_.metrics.Incr(metric::kMalformedPushPull);
     return pp.status();
   }
+  FixPushPullPorts(pp->nodes, ctx_.config.protocol_version,
+                   ctx_.config.bind_port);
   // Item 9 of issue 14: the initiator merges with its OWN join flag (Go's
   // pushPullNode), so a reply claiming Join=false cannot skip our
   // MergeDelegate's veto on a join.

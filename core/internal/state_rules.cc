@@ -601,10 +601,7 @@ void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote,
         a.addr = r.addr;
         a.port = r.port;
         a.meta = r.meta;
-        a.vsn = r.vsn;
-        if (ctx_.config.protocol_version < 2 || a.port == 0) {
-          a.port = static_cast<uint16_t>(ctx_.config.bind_port);
-        }
+        a.vsn = r.vsn;  // ports were fixed up on reading (Messenger)
         AliveNode(a, nullptr, false);
         break;
       }

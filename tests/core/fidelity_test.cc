@@ -453,6 +453,33 @@ TEST_F(FidelityTest, ShutdownFailsAPendingUpdateNode) {
   EXPECT_FALSE(got->ok());
 }
 
+// Go's readRemoteState rewrites port 0 (and every port below protocol 2)
+// for every entry (net.go:1129-1135), before verifyProtocol and
+// NotifyMerge (net.go:1147-1166).
+TEST_F(FidelityTest, MergeDelegateSeesFixedUpPorts) {
+  MergeRecorder merge;
+  Config c = DefaultLANConfig();
+  c.merge = &merge;
+  Build(c);
+  wire::PushPull pp;
+  pp.join = true;
+  wire::PushNodeState s;
+  s.name = "p";
+  s.addr = IpAddress::V4(10, 0, 0, 5);
+  s.port = 0;
+  s.incarnation = 1;
+  s.state = static_cast<int64_t>(NodeState::kAlive);
+  s.vsn = kVsn;
+  pp.nodes.push_back(s);
+  s.name = "q";
+  s.state = static_cast<int64_t>(NodeState::kDead);
+  pp.nodes.push_back(s);
+  Bytes b;
+  wire::Encode(pp, AddressMode::kBinary, &b);
+  ASSERT_TRUE(ml_->HandleStream(Address{kSenderIp, 7946, ""}, b).has_value());
+  EXPECT_EQ(merge.ports, (std::vector<uint16_t>{7946, 7946}));
+  EXPECT_EQ(ml_->GetNode("p")->port, 7946);
+}
 
 
 
