@@ -182,6 +182,14 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
                                      config.bind_port, ": ", s.message()));
   }
   ml->bound_port_ = ml->env_->port();
+  if (config.bind_port == 0) {
+    // Go's newMemberlist stores the port it bound as both BindPort and
+    // AdvertisePort (memberlist.go:175-180): the default port of a join
+    // address, the push/pull and alive port fix-ups and an explicit
+    // advertise_addr all use it.
+    config.bind_port = ml->bound_port_;
+    config.advertise_port = ml->bound_port_;
+  }
   absl::StatusOr<Address> adv =
       ResolveAdvertiseAddress(config, ml->bound_port_);
   if (!adv.ok()) {
