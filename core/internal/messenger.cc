@@ -101,7 +101,8 @@ std::vector<Bytes> Messenger::GetBroadcasts(size_t overhead, size_t limit,
     std::vector<std::string> user = delegate->GetBroadcasts(
         overhead + limits::kUserMsgOverhead, limit - used);
     for (const std::string& u : user) {
-      if (u.empty()) continue;  // an empty part would crash a Go receiver
+      // An empty message is framed as the 1-byte part [userMsg], which Go
+      // sends and delivers too (broadcast.go:93-101, net.go:686-691).
       Bytes framed;
       wire::EncodeUserPacket(u, &framed);
       out.push_back(std::move(framed));
@@ -402,7 +403,10 @@ void Messenger::HandleDead(ByteSpan body) {
 
 void Messenger::HandleUser(ByteSpan body) {
   ctx_.metrics.Incr(metric::kMsgUser);
-  if (ctx_.config.delegate != nullptr && !body.empty()) {
+  // Any length, an empty one too, as Go's handleUser (net.go:686-691).
+  // (A user message over a stream with no body is not delivered: Go's
+  // readUserMsg, see StreamUser.)
+  if (ctx_.config.delegate != nullptr) {
     ctx_.config.delegate->NotifyMsg(std::string_view(
         reinterpret_cast<const char*>(body.data()), body.size()));
   }
@@ -437,8 +441,11 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
     ctx_.metrics.Incr(metric::kDroppedCidr);
     return std::nullopt;
   }
+  // Go's readStream at EOF closes without a reply (net.go:230-248).
+  if (stream.empty()) return std::nullopt;
   absl::StatusOr<Bytes> msg = OpenStream(stream);
   if (!msg.ok()) {
+    // Framing, decryption, decompression: Go answers with an error.
     Malformed(metric::kMalformedStream, msg.status(), from);
     return ErrorReply(msg.status());
   }
@@ -467,14 +474,15 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
                        ") not supported from ", from.ToString()));
       return std::nullopt;
   }
-  // An undecodable message is answered with an error (not counted as sent).
-  if (!reply.ok()) return ErrorReply(reply.status());
+  // An undecodable body (already counted) is not answered: Go's handleConn
+  // only logs and closes (net.go:252-254, 266-270, 283-286).
+  if (!reply.ok()) return std::nullopt;
   if (reply->has_value()) ctx_.metrics.Incr(metric::kTcpSent, (*reply)->size());
   return *std::move(reply);
 }
 
 // Each stream handler returns the reply (nullopt: close without one), or
-// the decode error after counting it (HandleStream answers it).
+// the decode error after counting it (HandleStream closes without a reply).
 using StreamResult = absl::StatusOr<std::optional<Bytes>>;
 
 StreamResult Messenger::StreamPing(ByteSpan body, const Address& from) {

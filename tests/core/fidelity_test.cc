@@ -484,7 +484,59 @@ TEST_F(FidelityTest, MergeDelegateSeesFixedUpPorts) {
 
 
 
+// Go's handleConn only logs and closes on a body decode error (net.go:266-
+// 270, 283-286, 252-254); it replies with an error only when readStream
+// fails (not at EOF).
+TEST_F(FidelityTest, UndecodableStreamBodiesGetNoErrorReply) {
+  const Address from{kSenderIp, 7946, ""};
+  EXPECT_FALSE(ml_->HandleStream(from, Bytes{0x00, 0xc1}).has_value());
+  EXPECT_EQ(Counter(metric::kMalformedTcpPing.str), 1u);
+  EXPECT_FALSE(ml_->HandleStream(from, Bytes{0x06, 0xc1}).has_value());
+  EXPECT_EQ(Counter(metric::kMalformedPushPull.str), 1u);
+  EXPECT_FALSE(ml_->HandleStream(from, Bytes{0x08, 0xc1}).has_value());
+  EXPECT_EQ(Counter(metric::kMalformedUserStream.str), 1u);
+  EXPECT_FALSE(ml_->HandleStream(from, Bytes{}).has_value());  // EOF
+}
 
+TEST_F(FidelityTest, UnreadableStreamStillGetsAnErrorReply) {
+  Config c = DefaultLANConfig();
+  c.secret_key = std::string(16, 'k');
+  Build(c);
+  wire::Ping p;
+  p.seq_no = 1;
+  Bytes b;
+  wire::Encode(p, AddressMode::kBinary, &b);
+  // Plaintext to a node that requires encryption: readStream fails.
+  std::optional<Bytes> reply =
+      ml_->HandleStream(Address{kSenderIp, 7946, ""}, b);
+  EXPECT_TRUE(reply.has_value());
+}
+
+// Go frames every delegate broadcast, an empty one too, as [userMsg]+msg
+// (broadcast.go:93-101), and handleUser delivers any length (net.go:686-
+// 691).
+TEST_F(FidelityTest, EmptyUserBroadcastIsSentAndDelivered) {
+  UserDelegate user;
+  Config c = DefaultLANConfig();
+  c.delegate = &user;
+  Build(c);
+  Alive("b", 1);
+  user.to_send = {""};
+  env_.packets().clear();
+  bool found = false;
+  for (int i = 0; i < 100 && !found; ++i) {
+    env_.Advance(absl::Milliseconds(10));
+    for (const auto& p : env_.packets()) {
+      for (const Bytes& leaf : Leaves(p.packet)) {
+        if (leaf == Bytes{0x08}) found = true;
+      }
+    }
+    if (user.to_send.empty() && !found) user.to_send = {""};
+  }
+  EXPECT_TRUE(found);
+  Deliver(Bytes{0x08});
+  EXPECT_EQ(user.received, std::vector<std::string>{""});
+}
 
 
 
