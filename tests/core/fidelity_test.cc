@@ -539,6 +539,54 @@ TEST_F(FidelityTest, EmptyUserBroadcastIsSentAndDelivered) {
 }
 
 
+// Go's queue calls Finished() under a non-reentrant mutex; ours has no
+// lock, so a Finished() that re-enters the queue must find it consistent.
+class ReenteringBroadcast : public Broadcast {
+ public:
+  ReenteringBroadcast(TransmitLimitedQueue* q, std::string name)
+      : q_(q), name_(std::move(name)) {}
+  ByteSpan Message() const override { return msg_; }
+  std::string_view Name() const override { return name_; }
+  void Finished() override {
+    if (fired_) return;
+    fired_ = true;
+    q_->QueueBroadcast(std::make_unique<SimpleBroadcast>(name_, Bytes{2}));
+  }
+
+ private:
+  TransmitLimitedQueue* q_;
+  std::string name_;
+  Bytes msg_{1};
+  bool fired_ = false;
+};
+
+TEST(FidelityQueue, FinishedThatRequeuesTheSameNameKeepsOneEntry) {
+  TransmitLimitedQueue q([] { return 10; }, 4);
+  q.QueueBroadcast(std::make_unique<ReenteringBroadcast>(&q, "x"));
+  q.QueueBroadcast(std::make_unique<SimpleBroadcast>("x", Bytes{3}));
+  EXPECT_EQ(q.NumQueued(), 1u);
+  std::vector<Bytes> out = q.GetBroadcasts(0, 100);
+  ASSERT_EQ(out.size(), 1u);
+}
+
+TEST(FidelityQueue, FinishedThatQueuesDuringPruneLeavesAConsistentQueue) {
+  TransmitLimitedQueue q([] { return 10; }, 4);
+  q.QueueBroadcast(std::make_unique<ReenteringBroadcast>(&q, "y"));
+  q.QueueBroadcast(std::make_unique<SimpleBroadcast>("z", Bytes{1, 2}));
+  q.Prune(1);  // retires y (the shorter), which queues a new y: pruned too
+  EXPECT_EQ(q.NumQueued(), 1u);
+  EXPECT_EQ(q.GetBroadcasts(0, 100), std::vector<Bytes>{(Bytes{1, 2})});
+}
+
+TEST(FidelityQueue, FinishedThatQueuesDuringResetLeavesOnlyThatEntry) {
+  TransmitLimitedQueue q([] { return 10; }, 4);
+  q.QueueBroadcast(std::make_unique<ReenteringBroadcast>(&q, "y"));
+  q.QueueBroadcast(std::make_unique<SimpleBroadcast>("z", Bytes{1, 2}));
+  q.Reset();
+  EXPECT_EQ(q.NumQueued(), 1u);
+  std::vector<Bytes> out = q.GetBroadcasts(0, 100);
+  EXPECT_EQ(out, std::vector<Bytes>{Bytes{2}});
+}
 
 }  // namespace
 }  // namespace swim
