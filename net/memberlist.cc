@@ -347,8 +347,8 @@ absl::StatusOr<int> Memberlist::Join(const std::vector<std::string>& seeds) {
           done(std::move(st));
         });
       });
-  // Go returns the count with the error when some seeds failed; here a
-  // partial success is success (the core reports OK if any seed answered).
+  // As Go (memberlist.go:274-277): any success clears the per-seed errors,
+  // so the error comes only when no seed answered.
   if (!s.ok()) return s;
   return *count;
 }

@@ -538,6 +538,28 @@ TEST_F(FidelityTest, EmptyUserBroadcastIsSentAndDelivered) {
   EXPECT_EQ(user.received, std::vector<std::string>{""});
 }
 
+// Go's Join (memberlist.go:249-278) returns (0, nil) for no seeds, and
+// words a seed's failure "Failed to join <ip>: ..." (the IP, no port).
+TEST_F(FidelityTest, JoinWithNoSeedsSucceeds) {
+  std::optional<absl::Status> got;
+  int n = -1;
+  ml_->Join({}, [&](int c, absl::Status s) {
+    n = c;
+    got = s;
+  });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(got->ok()) << *got;
+  EXPECT_EQ(n, 0);
+}
+
+TEST_F(FidelityTest, JoinErrorNamesTheSeedIpLikeGo) {
+  std::optional<absl::Status> got;
+  ml_->Join({"10.0.0.2:7946"}, [&](int, absl::Status s) { got = s; });
+  FailStreams();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(absl::StrContains(got->message(), "Failed to join 10.0.0.2: "))
+      << got->message();
+}
 
 // Go's queue calls Finished() under a non-reentrant mutex; ours has no
 // lock, so a Finished() that re-enters the queue must find it consistent.
