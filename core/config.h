@@ -169,6 +169,13 @@ struct Config {
   // limited retransmits and the periodic push/pull. Costs one stream per
   // join; Go peers see an ordinary anti-entropy exchange.
   bool join_sync = true;
+  // Departure from Go 0.2.2: the probe, gossip and weight loops start after
+  // a random stagger in [0, interval). Go creates its tickers before its
+  // stagger wait (state.go:120,132 vs 146-161), so its stagger is a no-op
+  // and every tick lands on Start + k x interval; false does exactly that
+  // (a simulated cluster then needs its own start spread, or every node
+  // probes in lockstep).
+  bool staggered_ticks = true;
   // Most entries the member table holds, in any state, ourselves included
   // (issue 14 item 6). An alive about an unknown node is dropped while the
   // table is full (memberlist.dropped.table_full); known members are

@@ -138,22 +138,31 @@ absl::Duration Stagger(Env* env, absl::Duration interval) {
   return absl::Nanoseconds(static_cast<int64_t>(env->Random() % span));
 }
 
+// The first tick of a ticker loop: a random stagger, or (staggered_ticks
+// off) one whole interval, where Go's ticker fires first: Go creates it
+// before its stagger wait, so the stagger changes nothing (state.go:120,132
+// vs 146-161).
+absl::Duration FirstTick(NodeContext& ctx, absl::Duration interval) {
+  if (!ctx.config.staggered_ticks) return interval;
+  return Stagger(ctx.env, interval);
+}
+
 void StartLoops(NodeParts& p) {
   NodeContext& ctx = p.ctx;
   const Config& c = ctx.config;
   if (c.probe_interval > absl::ZeroDuration()) {
-    ScheduleLoop(ctx, Stagger(ctx.env, c.probe_interval), c.probe_interval,
+    ScheduleLoop(ctx, FirstTick(ctx, c.probe_interval), c.probe_interval,
                  "probe", [&p] { p.prober.ProbeTick(); });
   }
   if (c.gossip_interval > absl::ZeroDuration() && c.gossip_nodes > 0) {
-    ScheduleLoop(ctx, Stagger(ctx.env, c.gossip_interval), c.gossip_interval,
+    ScheduleLoop(ctx, FirstTick(ctx, c.gossip_interval), c.gossip_interval,
                  "gossip", [&p] { p.prober.GossipTick(); });
   }
   if (c.push_pull_interval > absl::ZeroDuration()) {
     p.messenger.SchedulePushPull(Stagger(ctx.env, c.push_pull_interval));
   }
   if (c.weight_interval > absl::ZeroDuration()) {
-    ScheduleLoop(ctx, Stagger(ctx.env, c.weight_interval), c.weight_interval,
+    ScheduleLoop(ctx, FirstTick(ctx, c.weight_interval), c.weight_interval,
                  "weight", [&p] { p.weights.Tick(); });
   }
 }

@@ -483,6 +483,20 @@ TEST_F(FidelityTest, MergeDelegateSeesFixedUpPorts) {
 
 
 
+// Go creates the probe and gossip tickers before the stagger wait
+// (state.go:120,132 vs 146-161), so its ticks land on Create + k x interval.
+// staggered_ticks = false reproduces that (departure kept by default).
+TEST_F(FidelityTest, UnstaggeredTicksLandOnWholeIntervals) {
+  Config c = DefaultLANConfig();
+  c.staggered_ticks = false;
+  Build(c);
+  Alive("b", 1);
+  env_.packets().clear();
+  env_.Advance(absl::Milliseconds(999));
+  EXPECT_FALSE(PingTo(kPeerIp).has_value());
+  env_.Advance(absl::Milliseconds(1));
+  EXPECT_TRUE(PingTo(kPeerIp).has_value());
+}
 
 // Go's handleConn only logs and closes on a body decode error (net.go:266-
 // 270, 283-286, 252-254); it replies with an error only when readStream
