@@ -47,12 +47,14 @@ NodeRecord* MemberTable::Insert(const std::string& name) {
   rec->node.name = name;
   rec->node.state = NodeState::kDead;
   rec->state_change = env_->Now();
-  // Append, then swap with a random position (memberlist does the same), so
-  // a new node does not always wait for the end of the probe round.
+  // Append, then swap with an existing slot in [0, n), as memberlist does
+  // (state.go:1003-1008, randomOffset in util.go:55-60), so a new node
+  // does not always wait for the end of the probe round.
   const size_t n = order_.size();
-  const size_t offset = static_cast<size_t>(Rng(env_->Random()).Uniform(n + 1));
+  Rng rng(env_->Random());  // drawn for n == 0 too
+  const size_t offset = n == 0 ? 0 : static_cast<size_t>(rng.Uniform(n));
   order_.push_back(rec);
-  if (offset < n) std::swap(order_[offset], order_[n]);
+  std::swap(order_[offset], order_[n]);
   index_.insert(rec);
   SWIM_DCHECK(order_.size() == index_.size());
   return rec;

@@ -481,6 +481,29 @@ TEST_F(FidelityTest, MergeDelegateSeesFixedUpPorts) {
   EXPECT_EQ(ml_->GetNode("p")->port, 7946);
 }
 
+// Go's aliveNode swaps the new node with nodes[randomOffset(n)], an
+// existing slot in [0, n) (state.go:1003-1008, util.go:55-60): with one
+// node in the table the newcomer always goes first.
+TEST(FidelityInsert, NewNodeTakesAnExistingSlot) {
+  for (uint64_t seed = 1; seed <= 32; ++seed) {
+    FakeEnv env(seed);
+    Config c = DefaultLANConfig();
+    c.name = "self";
+    auto ml = Memberlist::Create(c, &env, Address{kSelfIp, 7946, ""});
+    ASSERT_TRUE(ml.ok());
+    ASSERT_TRUE((*ml)->Start().ok());
+    wire::Alive a;
+    a.node = "a";
+    a.incarnation = 1;
+    a.addr = kPeerIp;
+    a.port = 7946;
+    a.vsn = kVsn;
+    Bytes b;
+    wire::Encode(a, AddressMode::kBinary, &b);
+    (*ml)->HandlePacket(Address{kSenderIp, 7946, ""}, b, env.Now());
+    EXPECT_EQ((*ml)->AllNodes()[0].name, "a") << "seed " << seed;
+  }
+}
 
 
 // Go creates the probe and gossip tickers before the stagger wait
