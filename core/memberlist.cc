@@ -159,7 +159,7 @@ void StartLoops(NodeParts& p) {
                  "gossip", [&p] { p.prober.GossipTick(); });
   }
   if (c.push_pull_interval > absl::ZeroDuration()) {
-    p.messenger.SchedulePushPull(Stagger(ctx.env, c.push_pull_interval));
+    p.messenger.StartPushPull(Stagger(ctx.env, c.push_pull_interval));
   }
   if (c.weight_interval > absl::ZeroDuration()) {
     ScheduleLoop(ctx, FirstTick(ctx, c.weight_interval), c.weight_interval,

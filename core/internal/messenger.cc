@@ -575,31 +575,45 @@ wire::PushPull Messenger::LocalState(bool join) const {
   return pp;
 }
 
-void Messenger::SchedulePushPull(absl::Duration delay) {
-  ctx_.After(delay, "push_pull", [this] {
-    SchedulePushPull(PushPullScale(ctx_.config.push_pull_interval,
-                                   static_cast<int>(ctx_.table.size())));
-    PushPullTick();
+void Messenger::StartPushPull(absl::Duration stagger) {
+  ctx_.After(stagger, "push_pull_stagger", [this] { ArmPushPull(); });
+}
+
+void Messenger::ArmPushPull() {
+  SWIM_DCHECK(!ctx_.shutdown);
+  // The scale is taken when the wait starts, as Go's loop does.
+  const absl::Duration wait = PushPullScale(
+      ctx_.config.push_pull_interval, static_cast<int>(ctx_.table.size()));
+  ctx_.After(wait, "push_pull", [this] {
+    PushPullTick([this] {
+      if (!ctx_.shutdown) ArmPushPull();
+    });
   });
 }
 
-void Messenger::PushPullTick() {
+void Messenger::PushPullTick(std::function<void()> then) {
+  SWIM_DCHECK(then != nullptr);
   std::vector<NodeRecord*> peers =
       ctx_.table.KRandom(1, [&](const NodeRecord& n) {
         return ctx_.IsSelf(n.node.name) || n.node.state != NodeState::kAlive;
       });
-  if (peers.empty()) return;
+  if (peers.empty()) {
+    then();
+    return;
+  }
   SWIM_DCHECK(peers.size() == 1 && peers[0]->node.state == NodeState::kAlive);
   const Instant start = ctx_.env->Now();
-  PushPullWith(
-      peers[0]->node.address(), /*join=*/false, [this, start](absl::Status s) {
-        ctx_.metrics.AddTiming(metric::kPushPullNodeTiming,
-                               ctx_.env->Now() - start);
-        if (!s.ok()) {
-          ctx_.Log(LogLevel::kWarn, absl::StrCat("push/pull failed: ",
-                                                 std::string(s.message())));
-        }
-      });
+  PushPullWith(peers[0]->node.address(), /*join=*/false,
+               [this, start, then = std::move(then)](absl::Status s) {
+                 ctx_.metrics.AddTiming(metric::kPushPullNodeTiming,
+                                        ctx_.env->Now() - start);
+                 if (!s.ok()) {
+                   ctx_.Log(LogLevel::kWarn,
+                            absl::StrCat("push/pull failed: ",
+                                         std::string(s.message())));
+                 }
+                 then();
+               });
 }
 
 void Messenger::PushPullWith(const Address& addr, bool join,

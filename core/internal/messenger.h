@@ -82,7 +82,11 @@ class Messenger {
                     std::function<void(absl::Status)> done);
 
   // --- push/pull ------------------------------------------------------------
-  void SchedulePushPull(absl::Duration delay);
+  // Go's pushPullTrigger (state.go:168-189): after `stagger`, waits a
+  // scaled interval, exchanges with one random alive member, and waits the
+  // next interval only once that exchange has ended (it blocks Go's
+  // goroutine for up to TCPTimeout).
+  void StartPushPull(absl::Duration stagger);
   void PushPullWith(const Address& addr, bool join,
                     std::function<void(absl::Status)> done);
 
@@ -112,7 +116,10 @@ class Messenger {
   absl::StatusOr<std::optional<Bytes>> StreamUser(ByteSpan body,
                                                   const Address& from);
 
-  void PushPullTick();
+  void ArmPushPull();
+  // One periodic exchange; `then` runs when it has ended (at once if there
+  // is nobody to exchange with).
+  void PushPullTick(std::function<void()> then);
   wire::PushPull LocalState(bool join) const;
   absl::Status OnPushPullReply(absl::StatusOr<Bytes> reply, bool join);
 

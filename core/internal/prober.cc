@@ -253,6 +253,10 @@ void Prober::StartProbe(NodeRecord* node) {
   Probe p;
   p.id = ++next_probe_id_;
   p.target = node->node.name;
+  p.target_inc = node->node.incarnation;
+  p.target_addr = node->node.address();
+  p.target_pmax = node->node.pmax();
+  if (ctx_.config.ping != nullptr) p.target_node = ctx_.ToNode(*node);
   p.seq_no = NextSeqNo();
   p.interval = interval;
   p.sent = ctx_.env->Now();
@@ -305,10 +309,11 @@ void Prober::ProbeAcked(uint64_t probe_id, Instant received,
   // includes the relay hop and whose payload is empty), completes the
   // probe silently (state.go:460-465).
   if (ctx_.config.ping != nullptr && !probe_->timeout_reached) {
-    if (const NodeRecord* r = ctx_.table.Find(probe_->target); r != nullptr) {
-      ctx_.config.ping->NotifyPingComplete(
-          ctx_.ToNode(*r), received - probe_->sent, payload.value_or(""));
-    }
+    SWIM_DCHECK(probe_->target_node.has_value());
+    // The node as it was when the probe started (state.go:374).
+    ctx_.config.ping->NotifyPingComplete(*probe_->target_node,
+                                         received - probe_->sent,
+                                         payload.value_or(""));
   }
   ctx_.metrics.AddTiming(metric::kProbeNodeTiming,
                          ctx_.env->Now() - probe_->sent);
@@ -319,21 +324,16 @@ void Prober::ProbeTimeoutReached(uint64_t probe_id) {
   if (!IsCurrent(probe_id)) return;
   probe_->probe_timeout_timer = 0;
   probe_->timeout_reached = true;
-  const NodeRecord* target = ctx_.table.Find(probe_->target);
-  if (target == nullptr) {
-    // Reaped meanwhile: nothing to suspect.
-    RemoveAckHandler(probe_->seq_no);
-    ProbeFinish(probe_id, /*success=*/false, 0);
-    return;
-  }
-  SendIndirectProbes(*target);
-  StartTcpFallback(*target);
+  // From the copy taken at the start, as Go (state.go:407-415, 442-445):
+  // the table is reaped only between probes, so the target still exists.
+  SendIndirectProbes();
+  StartTcpFallback();
 }
 
-void Prober::SendIndirectProbes(const NodeRecord& target) {
+void Prober::SendIndirectProbes() {
   SWIM_DCHECK(probe_.has_value() && probe_->expected_nacks == 0);
   // Indirect probes through up to IndirectChecks alive members.
-  const std::string& target_name = target.node.name;
+  const std::string& target_name = probe_->target;
   std::vector<NodeRecord*> relays =
       ctx_.table.KRandom(ctx_.config.indirect_checks, [&](const NodeRecord& n) {
         return ctx_.IsSelf(n.node.name) || n.node.name == target_name ||
@@ -341,9 +341,9 @@ void Prober::SendIndirectProbes(const NodeRecord& target) {
       });
   wire::IndirectPingReq ind;
   ind.seq_no = probe_->seq_no;
-  ind.target = target.node.addr;
-  ind.port = target.node.port;
-  ind.node = target.node.name;
+  ind.target = probe_->target_addr.ip;
+  ind.port = probe_->target_addr.port;
+  ind.node = probe_->target;
   ind.source_addr = ctx_.advertise.ip;
   ind.source_port = ctx_.advertise.port;
   ind.source_node = ctx_.config.name;
@@ -358,19 +358,19 @@ void Prober::SendIndirectProbes(const NodeRecord& target) {
   SWIM_DCHECK(probe_->expected_nacks <= ctx_.config.indirect_checks);
 }
 
-void Prober::StartTcpFallback(const NodeRecord& target) {
+void Prober::StartTcpFallback() {
   // TCP fallback, concurrently with the indirect probes, until the deadline.
   const Config& c = ctx_.config;
+  const std::string& target = probe_->target;
   const bool tcp_disabled =
-      c.disable_tcp_pings || (c.disable_tcp_pings_for_node &&
-                              c.disable_tcp_pings_for_node(target.node.name));
-  if (tcp_disabled || target.node.pmax() < limits::kProtocolVersionTcpPing)
+      c.disable_tcp_pings ||
+      (c.disable_tcp_pings_for_node && c.disable_tcp_pings_for_node(target));
+  if (tcp_disabled || probe_->target_pmax < limits::kProtocolVersionTcpPing)
     return;
   const absl::Duration left = probe_->sent + probe_->interval - ctx_.env->Now();
   if (left <= absl::ZeroDuration()) return;
   Bytes msg;
-  wire::Encode(MakePing(probe_->seq_no, target.node.name), c.address_mode,
-               &msg);
+  wire::Encode(MakePing(probe_->seq_no, target), c.address_mode, &msg);
   Bytes stream = ctx_.messenger->EncodeStreamMsg(msg);
   probe_->tcp_pending = true;
   const uint32_t seq = probe_->seq_no;
@@ -378,7 +378,7 @@ void Prober::StartTcpFallback(const NodeRecord& target) {
   std::weak_ptr<bool> alive = ctx_.alive_token;
   ctx_.metrics.Incr(metric::kTcpConnect);
   ctx_.env->StreamExchange(
-      target.node.address(), std::move(stream), StreamReply::kMessage, left,
+      probe_->target_addr, std::move(stream), StreamReply::kMessage, left,
       [this, alive, probe_id, seq](absl::StatusOr<Bytes> reply) {
         if (alive.expired() || ctx_.shutdown) return;
         OnTcpFallbackReply(probe_id, seq, reply);
@@ -442,13 +442,13 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
   }
   SWIM_DCHECK(delta >= 0);
   const std::string target = probe_->target;
+  const uint32_t inc = probe_->target_inc;
   ProbeFinish(probe_id, /*success=*/false, delta);
-  NodeRecord* node = ctx_.table.Find(target);
-  if (node == nullptr) return;
   ctx_.Log(LogLevel::kInfo,
            absl::StrCat("suspect ", target, " has failed, no acks received"));
-  ctx_.state->SuspectNode(
-      wire::Suspect{node->node.incarnation, node->node.name, ctx_.config.name});
+  // At the incarnation seen when the probe started (state.go:495-496): if
+  // the target refuted meanwhile, SuspectNode drops this as stale.
+  ctx_.state->SuspectNode(wire::Suspect{inc, target, ctx_.config.name});
 }
 
 void Prober::ProbeFinish(uint64_t probe_id, bool success, int awareness_delta) {

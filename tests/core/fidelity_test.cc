@@ -188,6 +188,36 @@ class FidelityTest : public ::testing::Test {
 };
 
 
+// Go probe (state.go:237-255) copies the node when the probe starts;
+// probeNode suspects at that copy's incarnation (state.go:495-496), and
+// suspectNode drops it as stale (state.go:1144-1147) once a fresher alive
+// arrived during the probe.
+TEST_F(FidelityTest, FailedProbeSuspectsAtTheIncarnationSeenWhenItStarted) {
+  Alive("b", 1);
+  AwaitPingTo(kPeerIp);
+  Alive("b", 2);  // b refuted something meanwhile
+  // No ack: this probe's deadline (1 s) passes; the next probe's does not.
+  for (int i = 0; i < 104; ++i) {
+    env_.Advance(absl::Milliseconds(10));
+    FailStreams();
+  }
+  EXPECT_EQ(StateOf("b"), NodeState::kAlive);
+  EXPECT_EQ(IncOf("b"), 2u);
+}
+
+// The TCP fallback gate reads the copy's PMax too (state.go:442): a node
+// that spoke protocol 2 when the probe started gets no TCP ping, even if it
+// announced protocol 5 during the probe.
+TEST_F(FidelityTest, TcpFallbackGateUsesTheVersionsSeenWhenTheProbeStarted) {
+  Alive("b", 1, kPeerIp, VersionVector{1, 2, 2, 0, 0, 0});
+  AwaitPingTo(kPeerIp);
+  Alive("b", 2, kPeerIp, kVsn);
+  env_.Advance(absl::Milliseconds(600));  // past ProbeTimeout
+  for (const auto& call : env_.streams()) {
+    EXPECT_NE(StreamType(call.request), wire::MessageType::kPing)
+        << "TCP fallback ping to a node that was protocol 2 at probe start";
+  }
+}
 
 // Go calls NotifyPingComplete only in probeNode's first select, for a
 // direct ack before ProbeTimeout (state.go:369-376). A late ack (and a
@@ -505,6 +535,57 @@ TEST(FidelityInsert, NewNodeTakesAnExistingSlot) {
   }
 }
 
+// Go's pushPullTrigger (state.go:168-189) waits the stagger, then a whole
+// scaled interval before the first exchange, and starts each next interval
+// only when pushPull() returned (the exchange blocks the goroutine).
+TEST_F(FidelityTest, FirstPushPullComesAFullIntervalAfterTheStagger) {
+  Alive("a", 1);
+  std::optional<Instant> first;
+  size_t seen = 0;
+  while (env_.Now() < Instant::Zero() + absl::Seconds(60) && !first) {
+    env_.Advance(absl::Milliseconds(10));
+    AnswerPings();
+    for (; seen < env_.streams().size(); ++seen) {
+      if (StreamType(env_.streams()[seen].request) ==
+          wire::MessageType::kPushPull) {
+        first = env_.streams()[seen].at;
+      }
+    }
+  }
+  ASSERT_TRUE(first.has_value());
+  EXPECT_GE(*first, Instant::Zero() + absl::Seconds(30));
+}
+
+TEST_F(FidelityTest, NextPushPullPeriodStartsWhenTheExchangeEnds) {
+  Alive("a", 1);
+  auto push_pulls = [&] {
+    std::vector<size_t> out;
+    for (size_t i = 0; i < env_.streams().size(); ++i) {
+      if (StreamType(env_.streams()[i].request) == wire::MessageType::kPushPull)
+        out.push_back(i);
+    }
+    return out;
+  };
+  while (push_pulls().empty()) {
+    env_.Advance(absl::Milliseconds(10));
+    AnswerPings();
+  }
+  // Keep it pending for two intervals: no second exchange starts.
+  for (int i = 0; i < 6000; ++i) {
+    env_.Advance(absl::Milliseconds(10));
+    AnswerPings();
+  }
+  ASSERT_EQ(push_pulls().size(), 1u);
+  const Instant finished = env_.Now();
+  env_.streams()[push_pulls()[0]].done(absl::DeadlineExceededError("slow"));
+  while (push_pulls().size() < 2 &&
+         env_.Now() < finished + absl::Seconds(40)) {
+    env_.Advance(absl::Milliseconds(10));
+    AnswerPings();
+  }
+  ASSERT_EQ(push_pulls().size(), 2u);
+  EXPECT_GE(env_.streams()[push_pulls()[1]].at, finished + absl::Seconds(30));
+}
 
 // Go creates the probe and gossip tickers before the stagger wait
 // (state.go:120,132 vs 146-161), so its ticks land on Create + k x interval.
