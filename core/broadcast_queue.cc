@@ -71,22 +71,28 @@ void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
   if (!e->name.empty()) {
     auto it = by_name_.find(std::string_view(e->name));
     if (it != by_name_.end()) {
-      Entry* old = it->second;
+      // Go calls Finished() first, then deletes; Finished() may re-enter
+      // the queue here (a user callback), so the queue is made whole
+      // first and Finished() runs last.
+      std::unique_ptr<Entry> old = Remove(it->second);
+      Insert(std::move(e));
       old->b->Finished();
-      Remove(old);
+      return;
     }
   } else if (!e->unique) {
     // Slow path: ask the new broadcast about every unnamed, non-unique
-    // entry, in queue order; Finished in that order, then remove.
+    // entry, in queue order; remove them, then Finished in that order.
     std::vector<Entry*> invalidated;
     for (Entry* cur : set_) {
       if (!cur->name.empty() || cur->unique) continue;
-      if (e->b->Invalidates(*cur->b)) {
-        cur->b->Finished();
-        invalidated.push_back(cur);
-      }
+      if (e->b->Invalidates(*cur->b)) invalidated.push_back(cur);
     }
-    for (Entry* cur : invalidated) Remove(cur);
+    std::vector<std::unique_ptr<Entry>> retired;
+    retired.reserve(invalidated.size());
+    for (Entry* cur : invalidated) retired.push_back(Remove(cur));
+    Insert(std::move(e));
+    for (auto& r : retired) r->b->Finished();
+    return;
   }
   // What it replaces is gone: the name is free.
   SWIM_DCHECK(e->name.empty() || !by_name_.contains(std::string_view(e->name)));
@@ -106,6 +112,7 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
       std::min<size_t>(limit, std::numeric_limits<int64_t>::max() / 4));
   int64_t bytes_used = 0;
   std::vector<std::unique_ptr<Entry>> reinsert;
+  std::vector<std::unique_ptr<Entry>> retired;
 
   const int min_tr = (*set_.begin())->transmits;
   const int max_tr = (*set_.rbegin())->transmits;
@@ -142,7 +149,7 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
 
     std::unique_ptr<Entry> owned = Remove(keep);
     if (owned->transmits + 1 >= transmit_limit * owned->b->TransmitScale()) {
-      owned->b->Finished();
+      retired.push_back(std::move(owned));  // Finished() after the walk
     } else {
       // Moving up a tier is in the direction of the walk, so re-insert
       // only after it, or the message could be picked twice.
@@ -153,21 +160,33 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
   for (auto& e : reinsert) Insert(std::move(e));
   SWIM_DCHECK(bytes_used <= limit64);
   SWIM_DCHECK(by_name_.size() <= set_.size());
+  // Last, as Finished() may re-enter the queue; in the order picked.
+  for (auto& e : retired) e->b->Finished();
   return to_send;
 }
 
 void TransmitLimitedQueue::Prune(size_t max_retain) {
   while (set_.size() > max_retain) {
-    Entry* last = *set_.rbegin();
-    last->b->Finished();
-    Remove(last);
+    std::unique_ptr<Entry> last = Remove(*set_.rbegin());
+    last->b->Finished();  // may queue more: the loop prunes it too
   }
   SWIM_DCHECK(set_.size() <= max_retain);
 }
 
 void TransmitLimitedQueue::Reset() {
   SWIM_DCHECK(by_name_.size() <= set_.size());
-  for (Entry* e : set_) e->b->Finished();
+  // Empty the queue first: a Finished() that queues something finds an
+  // empty queue, and what it queues stays.
+  std::vector<std::unique_ptr<Entry>> all;
+  all.reserve(set_.size());
+  for (Entry* e : set_) all.emplace_back(e);
+  set_.clear();
+  by_name_.clear();
+  id_gen_ = 0;
+  for (auto& e : all) e->b->Finished();
+}
+
+void TransmitLimitedQueue::Clear() {
   std::vector<Entry*> all(set_.begin(), set_.end());
   set_.clear();
   by_name_.clear();

@@ -18,15 +18,18 @@
 //   * IsUnique() broadcasts skip the scan altogether.
 // Every broadcast that enters the queue is retired exactly once with
 // Finished(): transmit limit reached, replaced, pruned, reset, or the queue
-// destroyed.
+// destroyed; Clear() drops entries without it.
 //
 // Storage: an ordered B-tree of entries plus a name index used for lookups
 // only, so iteration order (and thus behaviour) is deterministic. An empty
 // queue allocates nothing. Operations are O(log n), except QueueBroadcast of
 // an unnamed non-unique broadcast (O(n)).
 //
-// Thread-safety: none; core thread only. Broadcast::Finished() and
-// Invalidates() must not call back into the queue.
+// Thread-safety: none; core thread only. Broadcast::Finished() may call
+// back into the queue (a Leave/UpdateNode waiter's callback can queue
+// another update): it runs only once the retired entry is out of the queue
+// and the queue is consistent (Go holds a non-reentrant lock there, so a
+// re-entrant Finished would deadlock). Invalidates() must not.
 #ifndef SWIM_CORE_BROADCAST_QUEUE_H_
 #define SWIM_CORE_BROADCAST_QUEUE_H_
 
@@ -119,6 +122,9 @@ class TransmitLimitedQueue {
 
   // Retires everything, in queue order.
   void Reset();
+
+  // Drops everything without calling Finished() (nothing was sent).
+  void Clear();
 
   int retransmit_mult() const { return retransmit_mult_; }
 

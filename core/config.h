@@ -118,8 +118,11 @@ struct Config {
   // A dead member's name may be taken by a new address after this long;
   // 0 = never (a left member's name may always be).
   absl::Duration dead_node_reclaim_time = absl::ZeroDuration();
-  // Go: refuse join addresses without a node name. NOT YET ENFORCED here
-  // (issue 16 implements it); a name-less seed is contacted as usual.
+  // Go's RequireNodeNames: every send to an address without a node name is
+  // refused with Go's errNodeNamesAreRequired (counted as
+  // memberlist.dropped.no_node_name): a join seed without "name/", an ack
+  // to a ping without SourceNode, an indirect ping's ping (no Node) or its
+  // ack/nack (no SourceNode), SendToAddress without a name.
   bool require_node_names = false;
   // Only these networks may send to us or be members; empty = allow all.
   std::vector<IpNetwork> cidrs_allowed;
@@ -151,6 +154,13 @@ struct Config {
   // limited retransmits and the periodic push/pull. Costs one stream per
   // join; Go peers see an ordinary anti-entropy exchange.
   bool join_sync = true;
+  // Departure from Go 0.2.2: the probe, gossip and weight loops start after
+  // a random stagger in [0, interval). Go creates its tickers before its
+  // stagger wait (state.go:120,132 vs 146-161), so its stagger is a no-op
+  // and every tick lands on Start + k x interval; false does exactly that
+  // (a simulated cluster then needs its own start spread, or every node
+  // probes in lockstep).
+  bool staggered_ticks = true;
   // Most entries the member table holds, in any state, ourselves included
   // (issue 14 item 6). An alive about an unknown node is dropped while the
   // table is full (memberlist.dropped.table_full); known members are

@@ -47,8 +47,10 @@
 //   at once, in arrival order, on the node's thread. Nothing is dropped for
 //   queue overflow and the order is deterministic.
 // * CIDR allow-list (CIDRsAllowed): as the fork's latest version, every
-//   inbound packet and stream from a disallowed source is dropped (0.2.2
-//   checked only alive messages), besides the alive/address checks Go does.
+//   inbound packet and stream from a disallowed source is dropped, and so
+//   is a ping, TCP ping or indirect ping whose SourceAddr is disallowed and
+//   a join push/pull whose first node is (0.2.2 checked only alive
+//   messages), besides the alive/address checks Go does.
 //   So a node outside the allowed networks can no longer join either.
 // * Refutations are retransmitted 3x the usual limit
 // (kRefutationTransmitScale),
@@ -143,24 +145,33 @@ absl::Duration Stagger(Env* env, absl::Duration interval) {
   return absl::Nanoseconds(static_cast<int64_t>(env->Random() % span));
 }
 
+// The first tick of a ticker loop: a random stagger, or (staggered_ticks
+// off) one whole interval, where Go's ticker fires first: Go creates it
+// before its stagger wait, so the stagger changes nothing (state.go:120,132
+// vs 146-161).
+absl::Duration FirstTick(NodeContext& ctx, absl::Duration interval) {
+  if (!ctx.config.staggered_ticks) return interval;
+  return Stagger(ctx.env, interval);
+}
+
 void StartLoops(NodeParts& p) {
   SWIM_DCHECK(p.ctx.started && !p.ctx.shutdown);
   SWIM_DCHECK(p.ctx.Self() != nullptr);
   NodeContext& ctx = p.ctx;
   const Config& c = ctx.config;
   if (c.probe_interval > absl::ZeroDuration()) {
-    ScheduleLoop(ctx, Stagger(ctx.env, c.probe_interval), c.probe_interval,
+    ScheduleLoop(ctx, FirstTick(ctx, c.probe_interval), c.probe_interval,
                  "probe", [&p] { p.prober.ProbeTick(); });
   }
   if (c.gossip_interval > absl::ZeroDuration() && c.gossip_nodes > 0) {
-    ScheduleLoop(ctx, Stagger(ctx.env, c.gossip_interval), c.gossip_interval,
+    ScheduleLoop(ctx, FirstTick(ctx, c.gossip_interval), c.gossip_interval,
                  "gossip", [&p] { p.prober.GossipTick(); });
   }
   if (c.push_pull_interval > absl::ZeroDuration()) {
-    p.messenger.SchedulePushPull(Stagger(ctx.env, c.push_pull_interval));
+    p.messenger.StartPushPull(Stagger(ctx.env, c.push_pull_interval));
   }
   if (c.weight_interval > absl::ZeroDuration()) {
-    ScheduleLoop(ctx, Stagger(ctx.env, c.weight_interval), c.weight_interval,
+    ScheduleLoop(ctx, FirstTick(ctx, c.weight_interval), c.weight_interval,
                  "weight", [&p] { p.weights.Tick(); });
   }
 }
@@ -176,6 +187,11 @@ void BroadcastAndWait(NodeContext& ctx, absl::Duration timeout,
   auto shared_done =
       std::make_shared<Memberlist::StatusCallback>(std::move(done));
   auto timer = std::make_shared<TimerId>(0);
+  std::erase_if(ctx.broadcast_waiters,
+                [](const NodeContext::BroadcastWaiter& w) {
+                  return w.done.expired();
+                });
+  ctx.broadcast_waiters.push_back({shared_done, what});
   // Wait only if someone is there to hear it (Go's anyAlive).
   const bool wait = ctx.table.AnyAliveExcept(ctx.config.name);
   std::function<void()> notify;
@@ -279,9 +295,20 @@ void Memberlist::Shutdown() {
   ctx.CancelAllTimers();
   p_->prober.Clear();
   p_->state.Clear();
-  // Queued broadcasts are dropped; their waiters are released by Finished().
-  p_->messenger.Reset();
-  p_->weights.queue().Reset();
+  // Go's Shutdown leaves the queue alone, so a pending Leave / UpdateNode
+  // never hears its broadcast went out and times out (memberlist.go:
+  // 519-529, 657-668). Nothing will be sent now: fail the waiters, then
+  // drop the queues without calling Finished().
+  for (NodeContext::BroadcastWaiter& w :
+       std::exchange(ctx.broadcast_waiters, {})) {
+    std::shared_ptr<StatusCallback> done = w.done.lock();
+    if (done == nullptr || !*done) continue;
+    std::exchange(*done, nullptr)(absl::FailedPreconditionError(
+        absl::StrCat("memberlist shut down before the ", w.what,
+                     " broadcast was sent")));
+  }
+  p_->messenger.Clear();
+  p_->weights.queue().Clear();
   SWIM_DCHECK(ctx.num_timers() == 0 && p_->prober.num_ack_handlers() == 0);
   SWIM_DCHECK(p_->state.num_suspicions() == 0);
   SWIM_DCHECK(p_->messenger.NumQueued() == 0 &&

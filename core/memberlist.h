@@ -76,8 +76,8 @@ class Memberlist final : public Inbound {
   // --- operations (callbacks run on the Env's thread, exactly once) -------
   // Push/pull (join = true) with every address in `seeds`
   // ("[name/]host[:port]"; names are resolved through the Env). Reports how
-  // many exchanges succeeded; the status is OK if at least one did, else it
-  // lists every failure.
+  // many exchanges succeeded; the status is OK if at least one did (or
+  // `seeds` is empty, as in Go), else it lists every failure.
   using JoinCallback = std::function<void(int contacted, absl::Status)>;
   void Join(const std::vector<std::string>& seeds, JoinCallback done);
 

@@ -69,6 +69,9 @@ SWIM_METRIC(kDroppedAliveVetoed, "memberlist.dropped.alive_vetoed");
 SWIM_METRIC(kDroppedCompoundParts, "memberlist.dropped.compound_parts");
 SWIM_METRIC(kDroppedMergeVetoed, "memberlist.dropped.merge_vetoed");
 SWIM_METRIC(kDroppedPingWrongNode, "memberlist.dropped.ping_wrong_node");
+// require_node_names: a send to an address without a node name (Go's
+// errNodeNamesAreRequired).
+SWIM_METRIC(kDroppedNoNodeName, "memberlist.dropped.no_node_name");
 SWIM_METRIC(kDroppedUnknownState, "memberlist.dropped.unknown_state");
 SWIM_METRIC(kDroppedUnknownStreamType,
             "memberlist.dropped.unknown_stream_type");

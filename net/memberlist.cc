@@ -171,6 +171,14 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
                                      config.bind_port, ": ", s.message()));
   }
   ml->bound_port_ = ml->env_->port();
+  if (config.bind_port == 0) {
+    // Go's newMemberlist stores the port it bound as both BindPort and
+    // AdvertisePort (memberlist.go:175-180): the default port of a join
+    // address, the push/pull and alive port fix-ups and an explicit
+    // advertise_addr all use it.
+    config.bind_port = ml->bound_port_;
+    config.advertise_port = ml->bound_port_;
+  }
   absl::StatusOr<Address> adv =
       ResolveAdvertiseAddress(config, ml->bound_port_);
   if (!adv.ok()) {
@@ -334,8 +342,8 @@ absl::StatusOr<int> Memberlist::Join(const std::vector<std::string>& seeds) {
           done(std::move(st));
         });
       });
-  // Go returns the count with the error when some seeds failed; here a
-  // partial success is success (the core reports OK if any seed answered).
+  // As Go (memberlist.go:274-277): any success clears the per-seed errors,
+  // so the error comes only when no seed answered.
   if (!s.ok()) return s;
   return *count;
 }

@@ -353,6 +353,7 @@ constexpr const char* kCoreCounters[] = {
     "memberlist.dropped.compound_parts",
     "memberlist.dropped.incarnation_jump",
     "memberlist.dropped.merge_vetoed",
+    "memberlist.dropped.no_node_name",
     "memberlist.dropped.ping_wrong_node",
     "memberlist.dropped.reaped_readd",
     "memberlist.dropped.table_full",

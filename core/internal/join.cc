@@ -32,9 +32,11 @@ void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
   SWIM_DCHECK(st->done != nullptr);
   absl::Status s = absl::OkStatus();
   if (st->contacted == 0) {
-    s = absl::UnavailableError(st->errors.empty()
-                                   ? std::string("no join addresses given")
-                                   : absl::StrJoin(st->errors, "; "));
+    // Go (memberlist.go:249-278) returns errors only when no seed
+    // succeeded, and (0, nil) when it was given none.
+    if (!st->errors.empty()) {
+      s = absl::UnavailableError(absl::StrJoin(st->errors, "; "));
+    }
   } else if (!ctx.shutdown &&
              ctx.config.gossip_interval > absl::ZeroDuration()) {
     // Tell the cluster about us right away instead of waiting for the
@@ -81,8 +83,10 @@ void JoinPushPull(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
             ScheduleJoinSync(ctx, addr);
           }
         } else {
-          st->errors.push_back(absl::StrCat("Failed to join ", addr.ToString(),
-                                            ": ", std::string(s.message())));
+          // Go's wording: the IP, without the port (memberlist.go:270).
+          st->errors.push_back(absl::StrCat("Failed to join ",
+                                            addr.ip.ToString(), ": ",
+                                            std::string(s.message())));
         }
         FinishJoinIfDone(ctx, st);
       });

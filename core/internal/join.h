@@ -17,7 +17,8 @@ using JoinCallback = std::function<void(int contacted, absl::Status)>;
 
 // Resolves every seed ("[name/]host[:port]"), push/pulls (join = true) with
 // every address found, and reports once all are done: the number that
-// succeeded, and OK if any did, else every failure. After a success, our
+// succeeded, and OK if any did (or if there were no seeds), else every
+// failure. After a success, our
 // own alive is gossiped at once and (join_sync) one more push/pull with
 // the first seed that answered follows. REQUIRES: not shut down.
 void JoinCluster(NodeContext& ctx, const std::vector<std::string>& seeds,

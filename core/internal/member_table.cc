@@ -51,13 +51,15 @@ NodeRecord* MemberTable::Insert(const std::string& name) {
   rec->node.state = NodeState::kDead;
   rec->state_change = env_->Now();
   SWIM_DCHECK(rec->node.incarnation == 0 && rec->node.meta().empty());
-  // Append, then swap with a random position (memberlist does the same), so
-  // a new node does not always wait for the end of the probe round.
+  // Append, then swap with an existing slot in [0, n), as memberlist does
+  // (state.go:1003-1008, randomOffset in util.go:55-60), so a new node
+  // does not always wait for the end of the probe round.
   const size_t n = order_.size();
-  const size_t offset = static_cast<size_t>(Rng(env_->Random()).Uniform(n + 1));
+  Rng rng(env_->Random());  // drawn for n == 0 too
+  const size_t offset = n == 0 ? 0 : static_cast<size_t>(rng.Uniform(n));
   order_.push_back(rec);
-  if (offset < n) std::swap(order_[offset], order_[n]);
-  SWIM_DCHECK(offset <= n && order_.size() == n + 1);
+  std::swap(order_[offset], order_[n]);
+  SWIM_DCHECK((n == 0 || offset < n) && order_.size() == n + 1);
   index_.insert(rec);
   SWIM_DCHECK(order_.size() == index_.size());
   SWIM_DCHECK(Find(name) == rec);
@@ -79,7 +81,7 @@ size_t MemberTable::ReapAndShuffle(
   for (size_t i = 0; i + num_dead < n; ++i) {
     const NodeRecord& r = *order_[i];
     if (r.node.state != NodeState::kDead) continue;
-    if (now - r.state_change <= dead_time) continue;
+    if (r.SinceChange(now) <= dead_time) continue;
     std::swap(order_[i], order_[n - num_dead - 1]);
     ++num_dead;
     --i;  // re-examine the node swapped in (wraps to SIZE_MAX then ++)

@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,7 +59,19 @@ struct CompactNode {
 
 struct NodeRecord {
   CompactNode node;
+  // When the state last changed; kNeverChanged for a stub that no alive
+  // ever brought to life (Go leaves its StateChange at the zero time).
   Instant state_change;
+  static constexpr Instant kNeverChanged =
+      Instant::FromNanos(std::numeric_limits<int64_t>::min());
+
+  // Time since the last state change: infinite for kNeverChanged (Go's
+  // time.Since(time.Time{}) is beyond every timeout). Never subtract
+  // state_change directly: the sentinel would overflow.
+  absl::Duration SinceChange(Instant now) const {
+    if (state_change == kNeverChanged) return absl::InfiniteDuration();
+    return now - state_change;
+  }
 };
 
 inline bool DeadOrLeft(NodeState s) {

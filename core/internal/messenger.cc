@@ -10,6 +10,7 @@
 #include "core/limits.h"
 #include "core/metric_names.h"
 #include "core/security/keyring.h"
+#include "core/status_macros.h"
 #include "core/util.h"
 #include "core/wire/unpack.h"
 
@@ -60,6 +61,18 @@ wire::WireOptions WireOptionsOf(const Config& c) {
   return w;
 }
 
+// Go's readRemoteState (net.go:1129-1135), which both ends of a push/pull
+// read through before verifyProtocol, NotifyMerge and the merge: every
+// entry's port becomes BindPort below protocol 2 or when it is 0.
+void FixPushPullPorts(std::vector<wire::PushNodeState>& nodes,
+                      uint8_t protocol_version, int bind_port) {
+  for (wire::PushNodeState& n : nodes) {
+    if (protocol_version < 2 || n.port == 0) {
+      n.port = static_cast<uint16_t>(bind_port);
+    }
+  }
+}
+
 }  // namespace
 
 Messenger::Messenger(NodeContext& ctx)
@@ -105,7 +118,8 @@ std::vector<Bytes> Messenger::GetBroadcasts(size_t overhead, size_t limit,
     std::vector<std::string> user = delegate->GetBroadcasts(
         overhead + limits::kUserMsgOverhead, limit - used);
     for (const std::string& u : user) {
-      if (u.empty()) continue;  // an empty part would crash a Go receiver
+      // An empty message is framed as the 1-byte part [userMsg], which Go
+      // sends and delivers too (broadcast.go:93-101, net.go:686-691).
       Bytes framed;
       wire::EncodeUserPacket(u, &framed);
       out.push_back(std::move(framed));
@@ -148,9 +162,25 @@ void Messenger::CountSent(MetricName kind, size_t bytes) {
   ctx_.metrics.Incr(kind, bytes);
 }
 
-void Messenger::RawSendPacket(const Address& to, const NodeRecord* node,
-                              ByteSpan msg) {
+absl::Status Messenger::CheckNodeName(const Address& to,
+                                      std::string_view what) {
+  if (!ctx_.config.require_node_names || !to.name.empty()) {
+    return absl::OkStatus();
+  }
+  ctx_.metrics.Incr(metric::kDroppedNoNodeName);
+  ctx_.Log(LogLevel::kDebug,
+           absl::StrCat("not sending ", std::string(what), " to ",
+                        to.ToString(), ": no node name"));
+  // Go's errNodeNamesAreRequired (memberlist.go:35), word for word.
+  return absl::FailedPreconditionError(
+      "memberlist: node names are required by configuration but one was not "
+      "provided");
+}
+
+absl::Status Messenger::RawSendPacket(const Address& to,
+                                      const NodeRecord* node, ByteSpan msg) {
   SWIM_DCHECK(!msg.empty());
+  SWIM_RETURN_IF_ERROR(CheckNodeName(to, "packet"));
   // `node` is set exactly where Go passes one (gossip, the suspect probe,
   // SendBestEffort): only those packets get the CRC header. Go's other
   // sends look the node up by IP string, which finds nothing unless a
@@ -164,9 +194,10 @@ void Messenger::RawSendPacket(const Address& to, const NodeRecord* node,
   CountSent(metric::kUdpSent, packet.size());
   ctx_.metrics.Incr(metric::kUdpPacketsSent);
   ctx_.env->SendPacket(to, std::move(packet));
+  return absl::OkStatus();
 }
 
-void Messenger::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
+absl::Status Messenger::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
   SWIM_DCHECK(!msg.empty());
   const Config& c = ctx_.config;
   if (node == nullptr && !to.name.empty()) node = ctx_.table.Find(to.name);
@@ -182,17 +213,14 @@ void Messenger::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
     // Room for our message among them: a compound holds at most 127 parts.
     SWIM_DCHECK(extra.size() < limits::kMaxCompoundParts);
   }
-  if (extra.empty()) {
-    RawSendPacket(to, nullptr, msg);
-    return;
-  }
+  if (extra.empty()) return RawSendPacket(to, nullptr, msg);
   std::vector<Bytes> parts;
   parts.reserve(extra.size() + 1);
   parts.push_back(std::move(msg));
   for (Bytes& e : extra) parts.push_back(std::move(e));
   SWIM_DCHECK(parts.size() <= limits::kMaxCompoundParts);
   Bytes compound = wire::MakeCompound(parts);
-  RawSendPacket(to, nullptr, compound);
+  return RawSendPacket(to, nullptr, compound);
 }
 
 Bytes Messenger::EncodeStreamMsg(ByteSpan msg) const {
@@ -224,8 +252,7 @@ absl::Status Messenger::SendBestEffort(const std::string& node,
   Bytes buf;
   wire::EncodeUserPacket(msg, &buf);
   SWIM_DCHECK(buf.size() == msg.size() + limits::kUserMsgOverhead);
-  RawSendPacket(r->node.address(), r, buf);
-  return absl::OkStatus();
+  return RawSendPacket(r->node.address(), r, buf);
 }
 
 absl::Status Messenger::SendToAddress(const Address& to, std::string_view msg) {
@@ -239,8 +266,7 @@ absl::Status Messenger::SendToAddress(const Address& to, std::string_view msg) {
   wire::EncodeUserPacket(msg, &buf);
   SWIM_DCHECK(buf.size() == msg.size() + limits::kUserMsgOverhead);
   SWIM_DCHECK(!to.ip.empty() && to.port != 0);
-  RawSendPacket(to, nullptr, buf);
-  return absl::OkStatus();
+  return RawSendPacket(to, nullptr, buf);
 }
 
 void Messenger::SendReliable(const std::string& node, std::string_view msg,
@@ -249,6 +275,11 @@ void Messenger::SendReliable(const std::string& node, std::string_view msg,
   const NodeRecord* r = ctx_.table.Find(node);
   if (r == nullptr) {
     done(absl::NotFoundError(absl::StrCat("unknown node ", node)));
+    return;
+  }
+  if (absl::Status s = CheckNodeName(r->node.address(), "user message");
+      !s.ok()) {
+    done(s);
     return;
   }
   Bytes buf;
@@ -408,7 +439,10 @@ void Messenger::HandleDead(ByteSpan body) {
 
 void Messenger::HandleUser(ByteSpan body) {
   ctx_.metrics.Incr(metric::kMsgUser);
-  if (ctx_.config.delegate != nullptr && !body.empty()) {
+  // Any length, an empty one too, as Go's handleUser (net.go:686-691).
+  // (A user message over a stream with no body is not delivered: Go's
+  // readUserMsg, see StreamUser.)
+  if (ctx_.config.delegate != nullptr) {
     ctx_.config.delegate->NotifyMsg(std::string_view(
         reinterpret_cast<const char*>(body.data()), body.size()));
   }
@@ -445,8 +479,11 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
     ctx_.metrics.Incr(metric::kDroppedCidr);
     return std::nullopt;
   }
+  // Go's readStream at EOF closes without a reply (net.go:230-248).
+  if (stream.empty()) return std::nullopt;
   absl::StatusOr<Bytes> msg = OpenStream(stream);
   if (!msg.ok()) {
+    // Framing, decryption, decompression: Go answers with an error.
     Malformed(metric::kMalformedStream, msg.status(), from);
     return ErrorReply(msg.status());
   }
@@ -476,14 +513,15 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
                        ") not supported from ", from.ToString()));
       return std::nullopt;
   }
-  // An undecodable message is answered with an error (not counted as sent).
-  if (!reply.ok()) return ErrorReply(reply.status());
+  // An undecodable body (already counted) is not answered: Go's handleConn
+  // only logs and closes (net.go:252-254, 266-270, 283-286).
+  if (!reply.ok()) return std::nullopt;
   if (reply->has_value()) ctx_.metrics.Incr(metric::kTcpSent, (*reply)->size());
   return *std::move(reply);
 }
 
 // Each stream handler returns the reply (nullopt: close without one), or
-// the decode error after counting it (HandleStream answers it).
+// the decode error after counting it (HandleStream closes without a reply).
 using StreamResult = absl::StatusOr<std::optional<Bytes>>;
 
 StreamResult Messenger::StreamPing(ByteSpan body, const Address& from) {
@@ -493,6 +531,9 @@ StreamResult Messenger::StreamPing(ByteSpan body, const Address& from) {
     return p.status();
   }
   if (!p->node.empty() && !ctx_.IsSelf(p->node)) return std::optional<Bytes>();
+  // The fork's handleConn: no ack towards a disallowed SourceAddr.
+  if (ctx_.NamedSourceDisallowed(p->source_addr, "TCP ping"))
+    return std::optional<Bytes>();
   SWIM_DCHECK(p->node.empty() || ctx_.IsSelf(p->node));
   Bytes ack;
   wire::Encode(wire::AckResp{p->seq_no, std::nullopt}, &ack);
@@ -505,6 +546,20 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   if (!pp.ok()) {
     Malformed(metric::kMalformedPushPull, pp.status(), from);
     return pp.status();
+  }
+  FixPushPullPorts(pp->nodes, ctx_.config.protocol_version,
+                   ctx_.config.bind_port);
+  // The fork's handleConn checks a join's first node (the joiner) before
+  // replying: nothing is sent back and nothing merged. The fork indexes
+  // nodes[0] even when there is none; an empty join is dropped here.
+  if (pp->join && ctx_.config.IPMustBeChecked()) {
+    if (pp->nodes.empty()) {
+      ctx_.metrics.Incr(metric::kDroppedCidr);
+      return std::optional<Bytes>();
+    }
+    if (ctx_.NamedSourceDisallowed(pp->nodes[0].addr, "join push/pull")) {
+      return std::optional<Bytes>();
+    }
   }
   ctx_.metrics.Incr(metric::kTcpPushPullIn);
   // Reply with our state first (as Go does), then merge theirs.
@@ -562,39 +617,59 @@ wire::PushPull Messenger::LocalState(bool join) const {
   return pp;
 }
 
-void Messenger::SchedulePushPull(absl::Duration delay) {
-  SWIM_DCHECK(delay >= absl::ZeroDuration());
+void Messenger::StartPushPull(absl::Duration stagger) {
+  SWIM_DCHECK(stagger >= absl::ZeroDuration());
+  ctx_.After(stagger, "push_pull_stagger", [this] { ArmPushPull(); });
+}
+
+void Messenger::ArmPushPull() {
+  SWIM_DCHECK(!ctx_.shutdown);
   SWIM_DCHECK(ctx_.config.push_pull_interval > absl::ZeroDuration());
-  ctx_.After(delay, "push_pull", [this] {
-    SchedulePushPull(PushPullScale(ctx_.config.push_pull_interval,
-                                   static_cast<int>(ctx_.table.size())));
-    PushPullTick();
+  // The scale is taken when the wait starts, as Go's loop does.
+  const absl::Duration wait = PushPullScale(
+      ctx_.config.push_pull_interval, static_cast<int>(ctx_.table.size()));
+  ctx_.After(wait, "push_pull", [this] {
+    PushPullTick([this] {
+      if (!ctx_.shutdown) ArmPushPull();
+    });
   });
 }
 
-void Messenger::PushPullTick() {
+void Messenger::PushPullTick(std::function<void()> then) {
+  SWIM_DCHECK(then != nullptr);
   std::vector<NodeRecord*> peers =
       ctx_.table.KRandom(1, [&](const NodeRecord& n) {
         return ctx_.IsSelf(n.node.name) || n.node.state != NodeState::kAlive;
       });
-  if (peers.empty()) return;
+  if (peers.empty()) {
+    then();
+    return;
+  }
   SWIM_DCHECK(peers.size() == 1 && peers[0]->node.state == NodeState::kAlive);
   SWIM_DCHECK(!ctx_.IsSelf(peers[0]->node.name));
   const Instant start = ctx_.env->Now();
-  PushPullWith(
-      peers[0]->node.address(), /*join=*/false, [this, start](absl::Status s) {
-        ctx_.metrics.AddTiming(metric::kPushPullNodeTiming,
-                               ctx_.env->Now() - start);
-        if (!s.ok()) {
-          ctx_.Log(LogLevel::kWarn, absl::StrCat("push/pull failed: ",
-                                                 std::string(s.message())));
-        }
-      });
+  PushPullWith(peers[0]->node.address(), /*join=*/false,
+               [this, start, then = std::move(then)](absl::Status s) {
+                 ctx_.metrics.AddTiming(metric::kPushPullNodeTiming,
+                                        ctx_.env->Now() - start);
+                 if (!s.ok()) {
+                   ctx_.Log(LogLevel::kWarn,
+                            absl::StrCat("push/pull failed: ",
+                                         std::string(s.message())));
+                 }
+                 then();
+               });
 }
 
 void Messenger::PushPullWith(const Address& addr, bool join,
                              std::function<void(absl::Status)> done) {
   SWIM_DCHECK(done != nullptr);
+  // Go's sendAndReceiveState refuses an address without a name first
+  // (net.go:876-878).
+  if (absl::Status s = CheckNodeName(addr, "push/pull"); !s.ok()) {
+    done(s);
+    return;
+  }
   Bytes msg;
   wire::Encode(LocalState(join), wire_.address_mode, &msg);
   Bytes stream = EncodeStreamMsg(msg);
@@ -641,6 +716,8 @@ absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
     ctx_.metrics.Incr(metric::kMalformedPushPull);
     return pp.status();
   }
+  FixPushPullPorts(pp->nodes, ctx_.config.protocol_version,
+                   ctx_.config.bind_port);
   // Item 9 of issue 14: the initiator merges with its OWN join flag (Go's
   // pushPullNode), so a reply claiming Join=false cannot skip our
   // MergeDelegate's veto on a join.

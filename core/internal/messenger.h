@@ -43,14 +43,23 @@ class Messenger {
   std::vector<Bytes> GetBroadcasts(size_t overhead, size_t limit,
                                    const NodeRecord* to);
   size_t NumQueued() const { return broadcasts_.NumQueued(); }
-  // Drops every queued broadcast (their waiters are released).
-  void Reset() { broadcasts_.Reset(); }
+  // Drops every queued broadcast without retiring it (Shutdown: nothing
+  // was sent, so no waiter is told it was).
+  void Clear() { broadcasts_.Clear(); }
 
   // --- sending --------------------------------------------------------------
-  // `node`, when given, decides the CRC header (its PMax >= 5).
-  void RawSendPacket(const Address& to, const NodeRecord* node, ByteSpan msg);
-  // Sends msg with piggybacked broadcasts (memberlist's sendMsg).
-  void SendMsg(const Address& to, const NodeRecord* node, Bytes msg);
+  // `node`, when given, decides the CRC header (its PMax >= 5). With
+  // require_node_names, an address without a name is refused (counted,
+  // FailedPrecondition), as Go's rawSendMsgPacket does.
+  absl::Status RawSendPacket(const Address& to, const NodeRecord* node,
+                             ByteSpan msg);
+  // Sends msg with piggybacked broadcasts (memberlist's sendMsg). As in Go,
+  // the broadcasts are taken (and counted as transmitted) before a send
+  // without a required name is refused.
+  absl::Status SendMsg(const Address& to, const NodeRecord* node, Bytes msg);
+  // require_node_names and `to` has no name: counts, logs and returns Go's
+  // errNodeNamesAreRequired; else OK.
+  absl::Status CheckNodeName(const Address& to, std::string_view what);
   Bytes EncodeStreamMsg(ByteSpan msg) const;
   // Decrypts and decompresses one stream message (a reply we asked for).
   absl::StatusOr<Bytes> OpenStream(ByteSpan stream) const;
@@ -73,7 +82,11 @@ class Messenger {
                     std::function<void(absl::Status)> done);
 
   // --- push/pull ------------------------------------------------------------
-  void SchedulePushPull(absl::Duration delay);
+  // Go's pushPullTrigger (state.go:168-189): after `stagger`, waits a
+  // scaled interval, exchanges with one random alive member, and waits the
+  // next interval only once that exchange has ended (it blocks Go's
+  // goroutine for up to TCPTimeout).
+  void StartPushPull(absl::Duration stagger);
   void PushPullWith(const Address& addr, bool join,
                     std::function<void(absl::Status)> done);
 
@@ -103,7 +116,10 @@ class Messenger {
   absl::StatusOr<std::optional<Bytes>> StreamUser(ByteSpan body,
                                                   const Address& from);
 
-  void PushPullTick();
+  void ArmPushPull();
+  // One periodic exchange; `then` runs when it has ended (at once if there
+  // is nobody to exchange with).
+  void PushPullTick(std::function<void()> then);
   wire::PushPull LocalState(bool join) const;
   absl::Status OnPushPullReply(absl::StatusOr<Bytes> reply, bool join);
 

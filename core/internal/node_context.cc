@@ -5,6 +5,9 @@
 #include "core/check.h"
 #include "core/internal/weights.h"
 #include "core/limits.h"
+#include "core/metric_names.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace swim::internal {
 
@@ -19,6 +22,17 @@ NodeContext::NodeContext(Config config_in, Env* env_in,
   advertise.name = config.name;
   SWIM_DCHECK(config.Validate().ok());
   SWIM_DCHECK(!advertise.ip.empty() && advertise.port != 0);
+}
+
+bool NodeContext::NamedSourceDisallowed(const IpAddress& ip,
+                                        std::string_view what) {
+  if (!config.IPMustBeChecked() || ip.empty()) return false;
+  const absl::Status s = config.IPAllowed(ip);
+  if (s.ok()) return false;
+  metrics.Incr(metric::kDroppedCidr);
+  Log(LogLevel::kDebug, absl::StrCat("dropping ", std::string(what), " naming ",
+                                     ip.ToString(), ": ", std::string(s.message())));
+  return true;
 }
 
 TimerId NodeContext::After(absl::Duration delay, const char* label,

@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/address.h"
 #include "core/awareness.h"
@@ -59,6 +60,15 @@ class NodeContext {
   // completions in an Env that does not drop them).
   std::shared_ptr<bool> alive_token = std::make_shared<bool>(true);
 
+  // Callers of Leave / UpdateNode still waiting for their broadcast (what:
+  // "leave" / "update"). Shutdown fails them: Go's Shutdown never reports
+  // a queued broadcast as sent, its Leave times out.
+  struct BroadcastWaiter {
+    std::weak_ptr<std::function<void(absl::Status)>> done;
+    const char* what;
+  };
+  std::vector<BroadcastWaiter> broadcast_waiters;
+
   // The other parts, owned by the Memberlist; set once at construction.
   StateRules* state = nullptr;
   Messenger* messenger = nullptr;
@@ -79,6 +89,12 @@ class NodeContext {
   size_t num_timers() const { return timers_.size(); }
 
   void Log(LogLevel level, std::string_view msg) { env->Log(level, msg); }
+
+  // The fork's check of an address a message names as its sender (a
+  // ping's or indirect ping's SourceAddr, a join's first node): true, after
+  // counting memberlist.dropped.cidr, if the allow-list is set and `ip` is
+  // outside it. An empty address is not checked (as the fork).
+  bool NamedSourceDisallowed(const IpAddress& ip, std::string_view what);
 
   // Our own record (null before Start and if our alive was refused).
   NodeRecord* Self() { return table.Find(config.name); }

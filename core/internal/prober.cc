@@ -115,6 +115,8 @@ void Prober::HandlePing(ByteSpan body, const Address& from) {
     ctx_.metrics.Incr(metric::kDroppedPingWrongNode);
     return;
   }
+  // The fork's handlePing: no ack towards a disallowed SourceAddr.
+  if (ctx_.NamedSourceDisallowed(p->source_addr, "ping")) return;
   wire::AckResp ack;
   ack.seq_no = p->seq_no;
   SWIM_DCHECK(p->node.empty() || ctx_.IsSelf(p->node));
@@ -126,7 +128,8 @@ void Prober::HandlePing(ByteSpan body, const Address& from) {
   to.name = p->source_node;
   Bytes msg;
   wire::Encode(ack, &msg);
-  ctx_.messenger->SendMsg(to, nullptr, std::move(msg));
+  ctx_.messenger->SendMsg(to, nullptr, std::move(msg))
+      .IgnoreError();  // refusals are counted and logged
 }
 
 void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
@@ -138,6 +141,9 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
                               from);
     return;
   }
+  // The fork's handleIndirectPing: no ping, ack or nack for a requester
+  // outside the allow-list (the target is not checked).
+  if (ctx_.NamedSourceDisallowed(ind->source_addr, "indirect ping")) return;
   if (ind->target.empty()) {
     ctx_.messenger->Malformed(metric::kMalformedIndirectPing,
                               absl::InvalidArgumentError("no target"), from);
@@ -164,13 +170,15 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
   h.on_ack = [this, requester, their_seq](const wire::AckResp&, Instant) {
     Bytes msg;
     wire::Encode(wire::AckResp{their_seq, std::nullopt}, &msg);
-    ctx_.messenger->SendMsg(requester, nullptr, std::move(msg));
+    ctx_.messenger->SendMsg(requester, nullptr, std::move(msg))
+        .IgnoreError();  // refusals are counted and logged
   };
   h.on_timeout = [this, requester, their_seq, want_nack] {
     if (!want_nack) return;
     Bytes msg;
     wire::Encode(wire::NackResp{their_seq}, &msg);
-    ctx_.messenger->SendMsg(requester, nullptr, std::move(msg));
+    ctx_.messenger->SendMsg(requester, nullptr, std::move(msg))
+        .IgnoreError();  // refusals are counted and logged
   };
   SetAckHandler(local_seq, std::move(h), c.probe_timeout);
   SWIM_DCHECK(ack_handlers_.contains(local_seq));
@@ -179,7 +187,8 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
   Bytes msg;
   wire::Encode(ping, c.address_mode, &msg);
   ctx_.messenger->SendMsg(Address{ind->target, ind->port, ind->node}, nullptr,
-                          std::move(msg));
+                          std::move(msg))
+      .IgnoreError();  // refusals are counted and logged
 }
 
 void Prober::Ping(const std::string& node, const Address& addr,
@@ -206,7 +215,12 @@ void Prober::Ping(const std::string& node, const Address& addr,
   wire::Encode(ping, ctx_.config.address_mode, &msg);
   Address to = addr;
   to.name = node;
-  ctx_.messenger->SendMsg(to, nullptr, std::move(msg));
+  if (absl::Status s = ctx_.messenger->SendMsg(to, nullptr, std::move(msg));
+      !s.ok()) {
+    // Go's Ping returns the send error at once (require_node_names).
+    RemoveAckHandler(ping.seq_no);
+    if (*shared_done) std::exchange(*shared_done, nullptr)(s);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -259,6 +273,10 @@ void Prober::StartProbe(NodeRecord* node) {
   Probe p;
   p.id = ++next_probe_id_;
   p.target = node->node.name;
+  p.target_inc = node->node.incarnation;
+  p.target_addr = node->node.address();
+  p.target_pmax = node->node.pmax();
+  if (ctx_.config.ping != nullptr) p.target_node = ctx_.ToNode(*node);
   p.seq_no = NextSeqNo();
   p.interval = interval;
   p.sent = ctx_.env->Now();
@@ -292,7 +310,8 @@ void Prober::SendProbePing(NodeRecord* node) {
   wire::Encode(MakePing(probe_->seq_no, node->node.name),
                ctx_.config.address_mode, &ping_msg);
   if (node->node.state == NodeState::kAlive) {
-    ctx_.messenger->SendMsg(node->node.address(), node, std::move(ping_msg));
+    ctx_.messenger->SendMsg(node->node.address(), node, std::move(ping_msg))
+        .IgnoreError();  // refusals are counted and logged
     return;
   }
   // Buddy system: tell a suspect it is suspected, with the ping.
@@ -304,7 +323,8 @@ void Prober::SendProbePing(NodeRecord* node) {
   parts.push_back(std::move(ping_msg));
   parts.push_back(std::move(suspect_msg));
   Bytes compound = wire::MakeCompound(parts);
-  ctx_.messenger->RawSendPacket(node->node.address(), node, compound);
+  ctx_.messenger->RawSendPacket(node->node.address(), node, compound)
+      .IgnoreError();  // refusals are counted and logged
 }
 
 void Prober::ProbeAcked(uint64_t probe_id, Instant received,
@@ -313,11 +333,16 @@ void Prober::ProbeAcked(uint64_t probe_id, Instant received,
   // HandleAck consumed the handler before calling us.
   SWIM_DCHECK(!ack_handlers_.contains(probe_->seq_no));
   SWIM_DCHECK(!probe_->target.empty());
-  if (ctx_.config.ping != nullptr) {
-    if (const NodeRecord* r = ctx_.table.Find(probe_->target); r != nullptr) {
-      ctx_.config.ping->NotifyPingComplete(
-          ctx_.ToNode(*r), received - probe_->sent, payload.value_or(""));
-    }
+  // Go (state.go:369-376) reports RTTs only for a direct ack before
+  // ProbeTimeout: a late ack, or a relay's forwarded one (whose RTT
+  // includes the relay hop and whose payload is empty), completes the
+  // probe silently (state.go:460-465).
+  if (ctx_.config.ping != nullptr && !probe_->timeout_reached) {
+    SWIM_DCHECK(probe_->target_node.has_value());
+    // The node as it was when the probe started (state.go:374).
+    ctx_.config.ping->NotifyPingComplete(*probe_->target_node,
+                                         received - probe_->sent,
+                                         payload.value_or(""));
   }
   ctx_.metrics.AddTiming(metric::kProbeNodeTiming,
                          ctx_.env->Now() - probe_->sent);
@@ -329,22 +354,17 @@ void Prober::ProbeTimeoutReached(uint64_t probe_id) {
   probe_->probe_timeout_timer = 0;
   // The probe timeout comes before the deadline, so nothing has run yet.
   SWIM_DCHECK(!probe_->deadline_passed && !probe_->tcp_pending);
-  const NodeRecord* target = ctx_.table.Find(probe_->target);
-  if (target == nullptr) {
-    // Reaped meanwhile: nothing to suspect.
-    RemoveAckHandler(probe_->seq_no);
-    ProbeFinish(probe_id, /*success=*/false, 0);
-    return;
-  }
-  SendIndirectProbes(*target);
-  StartTcpFallback(*target);
+  probe_->timeout_reached = true;
+  // From the copy taken at the start, as Go (state.go:407-415, 442-445):
+  // the table is reaped only between probes, so the target still exists.
+  SendIndirectProbes();
+  StartTcpFallback();
 }
 
-void Prober::SendIndirectProbes(const NodeRecord& target) {
+void Prober::SendIndirectProbes() {
   SWIM_DCHECK(probe_.has_value() && probe_->expected_nacks == 0);
-  SWIM_DCHECK(target.node.name == probe_->target);
   // Indirect probes through up to IndirectChecks alive members.
-  const std::string& target_name = target.node.name;
+  const std::string& target_name = probe_->target;
   std::vector<NodeRecord*> relays =
       ctx_.table.KRandom(ctx_.config.indirect_checks, [&](const NodeRecord& n) {
         return ctx_.IsSelf(n.node.name) || n.node.name == target_name ||
@@ -353,9 +373,9 @@ void Prober::SendIndirectProbes(const NodeRecord& target) {
   SWIM_DCHECK(relays.size() <= static_cast<size_t>(ctx_.config.indirect_checks));
   wire::IndirectPingReq ind;
   ind.seq_no = probe_->seq_no;
-  ind.target = target.node.addr;
-  ind.port = target.node.port;
-  ind.node = target.node.name;
+  ind.target = probe_->target_addr.ip;
+  ind.port = probe_->target_addr.port;
+  ind.node = probe_->target;
   ind.source_addr = ctx_.advertise.ip;
   ind.source_port = ctx_.advertise.port;
   ind.source_node = ctx_.config.name;
@@ -364,27 +384,27 @@ void Prober::SendIndirectProbes(const NodeRecord& target) {
     if (ind.nack) ++probe_->expected_nacks;
     Bytes msg;
     wire::Encode(ind, ctx_.config.address_mode, &msg);
-    ctx_.messenger->SendMsg(relay->node.address(), relay, std::move(msg));
+    ctx_.messenger->SendMsg(relay->node.address(), relay, std::move(msg))
+        .IgnoreError();  // refusals are counted and logged
   }
   SWIM_DCHECK(probe_->expected_nacks <= ctx_.config.indirect_checks);
 }
 
-void Prober::StartTcpFallback(const NodeRecord& target) {
+void Prober::StartTcpFallback() {
   // TCP fallback, concurrently with the indirect probes, until the deadline.
   SWIM_DCHECK(probe_.has_value() && !probe_->tcp_pending);
-  SWIM_DCHECK(target.node.name == probe_->target);
   const Config& c = ctx_.config;
+  const std::string& target = probe_->target;
   const bool tcp_disabled =
-      c.disable_tcp_pings || (c.disable_tcp_pings_for_node &&
-                              c.disable_tcp_pings_for_node(target.node.name));
-  if (tcp_disabled || target.node.pmax() < limits::kProtocolVersionTcpPing)
+      c.disable_tcp_pings ||
+      (c.disable_tcp_pings_for_node && c.disable_tcp_pings_for_node(target));
+  if (tcp_disabled || probe_->target_pmax < limits::kProtocolVersionTcpPing)
     return;
   const absl::Duration left = probe_->sent + probe_->interval - ctx_.env->Now();
   if (left <= absl::ZeroDuration()) return;
   SWIM_DCHECK(left <= probe_->interval);
   Bytes msg;
-  wire::Encode(MakePing(probe_->seq_no, target.node.name), c.address_mode,
-               &msg);
+  wire::Encode(MakePing(probe_->seq_no, target), c.address_mode, &msg);
   Bytes stream = ctx_.messenger->EncodeStreamMsg(msg);
   probe_->tcp_pending = true;
   const uint32_t seq = probe_->seq_no;
@@ -392,7 +412,7 @@ void Prober::StartTcpFallback(const NodeRecord& target) {
   std::weak_ptr<bool> alive = ctx_.alive_token;
   ctx_.metrics.Incr(metric::kTcpConnect);
   ctx_.env->StreamExchange(
-      target.node.address(), std::move(stream), StreamReply::kMessage, left,
+      probe_->target_addr, std::move(stream), StreamReply::kMessage, left,
       [this, alive, probe_id, seq](absl::StatusOr<Bytes> reply) {
         if (alive.expired() || ctx_.shutdown) return;
         OnTcpFallbackReply(probe_id, seq, reply);
@@ -459,13 +479,13 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
   SWIM_DCHECK(delta >= 0);
   SWIM_DCHECK(delta <= std::max(1, ctx_.config.indirect_checks));
   const std::string target = probe_->target;
+  const uint32_t inc = probe_->target_inc;
   ProbeFinish(probe_id, /*success=*/false, delta);
-  NodeRecord* node = ctx_.table.Find(target);
-  if (node == nullptr) return;
   ctx_.Log(LogLevel::kInfo,
            absl::StrCat("suspect ", target, " has failed, no acks received"));
-  ctx_.state->SuspectNode(
-      wire::Suspect{node->node.incarnation, node->node.name, ctx_.config.name});
+  // At the incarnation seen when the probe started (state.go:495-496): if
+  // the target refuted meanwhile, SuspectNode drops this as stale.
+  ctx_.state->SuspectNode(wire::Suspect{inc, target, ctx_.config.name});
 }
 
 void Prober::ProbeFinish(uint64_t probe_id, bool success, int awareness_delta) {
@@ -502,7 +522,7 @@ void Prober::GossipTick() {
           case NodeState::kSuspect:
             return false;
           case NodeState::kDead:
-            return now - n.state_change > c.gossip_to_the_dead_time;
+            return n.SinceChange(now) > c.gossip_to_the_dead_time;
           default:
             return true;
         }
@@ -520,10 +540,12 @@ void Prober::GossipTick() {
     SWIM_DCHECK(msgs.size() < limits::kMaxCompoundParts);
     ctx_.metrics.Incr(metric::kGossip);
     if (msgs.size() == 1) {
-      ctx_.messenger->RawSendPacket(node->node.address(), node, msgs[0]);
+      ctx_.messenger->RawSendPacket(node->node.address(), node, msgs[0])
+          .IgnoreError();  // refusals are counted and logged
     } else {
       Bytes compound = wire::MakeCompound(msgs);
-      ctx_.messenger->RawSendPacket(node->node.address(), node, compound);
+      ctx_.messenger->RawSendPacket(node->node.address(), node, compound)
+          .IgnoreError();  // refusals are counted and logged
     }
   }
 }

@@ -62,6 +62,12 @@ class Prober {
   struct Probe {
     uint64_t id = 0;
     std::string target;
+    // The target as it was when the probe started: Go probes a copy of
+    // the node (state.go:237-255) and reads only that copy afterwards.
+    uint32_t target_inc = 0;
+    Address target_addr;  // with the name
+    uint8_t target_pmax = 0;
+    std::optional<Node> target_node;  // for the PingDelegate, if any
     uint32_t seq_no = 0;
     Instant sent;
     absl::Duration interval;  // awareness-scaled ProbeInterval (T)
@@ -71,6 +77,9 @@ class Prober {
     bool tcp_contacted = false;
     bool deadline_passed = false;
     bool tcp_grace_started = false;
+    // ProbeTimeout has passed: an ack now completes the probe without the
+    // PingDelegate (Go calls it only in probeNode's first select).
+    bool timeout_reached = false;
     TimerId probe_timeout_timer = 0;
   };
 
@@ -85,8 +94,8 @@ class Prober {
   void StartProbe(NodeRecord* node);
   void SendProbePing(NodeRecord* node);
   void ProbeTimeoutReached(uint64_t probe_id);
-  void SendIndirectProbes(const NodeRecord& target);
-  void StartTcpFallback(const NodeRecord& target);
+  void SendIndirectProbes();
+  void StartTcpFallback();
   void OnTcpFallbackReply(uint64_t probe_id, uint32_t seq,
                           const absl::StatusOr<Bytes>& reply);
   void ProbeDeadline(uint64_t probe_id);

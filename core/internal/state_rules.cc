@@ -227,6 +227,11 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
   NodeRecord* r = ctx_.table.Insert(a.node);
   SWIM_DCHECK(r != nullptr && ctx_.table.Find(a.node) == r);
   SWIM_DCHECK(ctx_.table.size() <= ctx_.config.max_members);
+  // Go's new nodeState leaves StateChange at the zero time
+  // (state.go:978-986). If this alive is stale (incarnation 0) the stub
+  // stays so: never gossiped to, reaped at the next wrap, its name
+  // reclaimable at once. An accepted alive stamps it below.
+  r->state_change = NodeRecord::kNeverChanged;
   r->node.addr = a.addr;
   r->node.port = a.port;
   r->node.set_meta(a.meta.value_or(""));
@@ -248,7 +253,7 @@ bool StateRules::AddressChangeAllowed(const NodeRecord& r,
   const Config& c = ctx_.config;
   const bool can_reclaim =
       c.dead_node_reclaim_time > absl::ZeroDuration() &&
-      ctx_.env->Now() - r.state_change > c.dead_node_reclaim_time;
+      r.SinceChange(ctx_.env->Now()) > c.dead_node_reclaim_time;
   const Address theirs{a.addr, a.port, ""};
   if (r.node.state == NodeState::kLeft ||
       (r.node.state == NodeState::kDead && can_reclaim)) {
@@ -391,9 +396,10 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   SWIM_DCHECK(me->node.vsn == ctx_.OwnVsn());
   Bytes msg;
   wire::Encode(SelfAlive(inc, me->node.meta()), ctx_.config.address_mode, &msg);
-  // Go keys the refutation by our address string, not our name (a quirk:
-  // it then does not replace a queued alive about us). Kept for fidelity.
-  ctx_.messenger->QueueBroadcast(me->node.address().ToString(), std::move(msg),
+  // Go keys the refutation by me.Addr.String(), the bare IP (state.go:912),
+  // not by our name: it replaces a queued broadcast about us only when we
+  // are named after our IP (as Go's own tests name nodes).
+  ctx_.messenger->QueueBroadcast(me->node.addr.ToString(), std::move(msg),
                                  nullptr, kRefutationTransmitScale);
 }
 
@@ -682,10 +688,7 @@ void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote,
         a.addr = r.addr;
         a.port = r.port;
         a.meta = r.meta;
-        a.vsn = r.vsn;
-        if (ctx_.config.protocol_version < 2 || a.port == 0) {
-          a.port = static_cast<uint16_t>(ctx_.config.bind_port);
-        }
+        a.vsn = r.vsn;  // ports were fixed up on reading (Messenger)
         AliveNode(a, nullptr, false);
         break;
       }

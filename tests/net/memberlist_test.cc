@@ -250,6 +250,22 @@ TEST(NetMemberlist, BusyPortIsAnError) {
       << ml.status();
 }
 
+// Issue 16 item 9: with bind_port 0, Go stores the bound port as BindPort
+// and AdvertisePort (memberlist.go:175-180).
+TEST(NetMemberlist, AutoBoundPortIsAdvertisedAndIsTheJoinDefault) {
+  Config c = FastLocalConfig("auto");
+  c.advertise_addr = "127.0.0.1";  // advertise_port left at 7946
+  absl::StatusOr<std::unique_ptr<Memberlist>> ml = Memberlist::Create(c);
+  ASSERT_TRUE(ml.ok()) << ml.status();
+  const uint16_t port = (*ml)->BoundPort();
+  ASSERT_NE(port, 0);
+  EXPECT_EQ((*ml)->LocalNode().port, port);
+  // A seed without a port means our own (bound) port, as in Go.
+  absl::StatusOr<int> joined = (*ml)->Join({"127.0.0.1"});
+  EXPECT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(joined.value_or(0), 1);
+}
+
 TEST(NetMemberlist, BadBindAddressIsAnError) {
   Config c = FastLocalConfig("x");
   c.bind_addr = "not-an-ip";
