@@ -31,21 +31,29 @@ TransmitLimitedQueue::TransmitLimitedQueue(std::function<int()> num_nodes,
 
 TransmitLimitedQueue::~TransmitLimitedQueue() { Reset(); }
 
-std::unique_ptr<TransmitLimitedQueue::Entry> TransmitLimitedQueue::Remove(
-    Entry* e) {
+size_t TransmitLimitedQueue::NameHash::operator()(std::string_view s) const {
+  return absl::Hash<std::string_view>{}(s);
+}
+
+void TransmitLimitedQueue::EraseFromSet(Entry* e) {
   set_.erase(e);
-  if (!e->name.empty()) by_name_.erase(std::string_view(e->name));
   // At idle there is no reason to let the id generator keep going (Go
   // resets it whenever the tree empties, even in the middle of a
   // GetBroadcasts walk).
   if (set_.empty()) id_gen_ = 0;
+}
+
+std::unique_ptr<TransmitLimitedQueue::Entry> TransmitLimitedQueue::Remove(
+    Entry* e) {
+  EraseFromSet(e);
+  if (e->named) by_name_.erase(e);
   return std::unique_ptr<Entry>(e);
 }
 
 void TransmitLimitedQueue::Insert(std::unique_ptr<Entry> e) {
   Entry* raw = e.release();
   set_.insert(raw);
-  if (!raw->name.empty()) by_name_[std::string_view(raw->name)] = raw;
+  if (raw->named) by_name_.insert(raw);
 }
 
 void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
@@ -58,15 +66,15 @@ void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
   e->msg_len = static_cast<int64_t>(b->Message().size());
   e->id = id_gen_;
   e->seq = ++seq_;
-  e->name = std::string(b->Name());
+  e->named = !b->Name().empty();
   // Go: a named broadcast is never treated as unique.
-  e->unique = e->name.empty() && b->IsUnique();
+  e->unique = !e->named && b->IsUnique();
   e->b = std::move(b);
 
-  if (!e->name.empty()) {
-    auto it = by_name_.find(std::string_view(e->name));
+  if (e->named) {
+    auto it = by_name_.find(e->name());
     if (it != by_name_.end()) {
-      Entry* old = it->second;
+      Entry* old = *it;
       old->b->Finished();
       Remove(old);
     }
@@ -75,7 +83,7 @@ void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
     // entry, in queue order; Finished in that order, then remove.
     std::vector<Entry*> invalidated;
     for (Entry* cur : set_) {
-      if (!cur->name.empty() || cur->unique) continue;
+      if (cur->named || cur->unique) continue;
       if (e->b->Invalidates(*cur->b)) {
         cur->b->Finished();
         invalidated.push_back(cur);
@@ -97,7 +105,7 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
   const int64_t limit64 = static_cast<int64_t>(
       std::min<size_t>(limit, std::numeric_limits<int64_t>::max() / 4));
   int64_t bytes_used = 0;
-  std::vector<std::unique_ptr<Entry>> reinsert;
+  std::vector<Entry*> reinsert;  // out of the set, still in the name index
 
   const int min_tr = (*set_.begin())->transmits;
   const int max_tr = (*set_.rbegin())->transmits;
@@ -130,17 +138,18 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
     bytes_used += overhead64 + static_cast<int64_t>(msg.size());
     to_send.emplace_back(msg.begin(), msg.end());
 
-    std::unique_ptr<Entry> owned = Remove(keep);
-    if (owned->transmits + 1 >= transmit_limit * owned->b->TransmitScale()) {
+    if (keep->transmits + 1 >= transmit_limit * keep->b->TransmitScale()) {
+      std::unique_ptr<Entry> owned = Remove(keep);
       owned->b->Finished();
     } else {
       // Moving up a tier is in the direction of the walk, so re-insert
       // only after it, or the message could be picked twice.
-      ++owned->transmits;
-      reinsert.push_back(std::move(owned));
+      EraseFromSet(keep);
+      ++keep->transmits;
+      reinsert.push_back(keep);
     }
   }
-  for (auto& e : reinsert) Insert(std::move(e));
+  for (Entry* e : reinsert) set_.insert(e);
   return to_send;
 }
 
