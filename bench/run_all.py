@@ -614,6 +614,9 @@ def page(res, args, wall):
         out.append("")
 
     out.append(open(os.path.join(ROOT, "bench/performance_notes.md")).read().rstrip() + "\n")
+    # Issue 17's scale table: measured by hand with bench/scale/scale_sweep.sh
+    # (hours on a shared 2-core machine, so not part of this run).
+    out.append(open(os.path.join(ROOT, "bench/scale/scale_results.md")).read().rstrip() + "\n")
     out.append("## Machine\n")
     out.append(f"- CPU: {m['cpu']}, {m['cores']} cores visible; memory {m['memory']}")
     out.append(f"- Kernel: Linux {m['kernel']}")

@@ -32,16 +32,23 @@ TransmitLimitedQueue::TransmitLimitedQueue(std::function<int()> num_nodes,
 
 TransmitLimitedQueue::~TransmitLimitedQueue() { Reset(); }
 
-std::unique_ptr<TransmitLimitedQueue::Entry> TransmitLimitedQueue::Remove(
-    Entry* e) {
+size_t TransmitLimitedQueue::NameHash::operator()(std::string_view s) const {
+  return absl::Hash<std::string_view>{}(s);
+}
+
+void TransmitLimitedQueue::EraseFromSet(Entry* e) {
   SWIM_DCHECK(e != nullptr && e->b != nullptr);
   set_.erase(e);
-  if (!e->name.empty()) by_name_.erase(std::string_view(e->name));
-  SWIM_DCHECK(by_name_.size() <= set_.size());
   // At idle there is no reason to let the id generator keep going (Go
   // resets it whenever the tree empties, even in the middle of a
   // GetBroadcasts walk).
   if (set_.empty()) id_gen_ = 0;
+}
+
+std::unique_ptr<TransmitLimitedQueue::Entry> TransmitLimitedQueue::Remove(
+    Entry* e) {
+  EraseFromSet(e);
+  if (e->named) by_name_.erase(e);
   return std::unique_ptr<Entry>(e);
 }
 
@@ -49,7 +56,7 @@ void TransmitLimitedQueue::Insert(std::unique_ptr<Entry> e) {
   Entry* raw = e.release();
   SWIM_DCHECK(raw != nullptr && raw->b != nullptr);
   set_.insert(raw);
-  if (!raw->name.empty()) by_name_[std::string_view(raw->name)] = raw;
+  if (raw->named) by_name_.insert(raw);
   SWIM_DCHECK(by_name_.size() <= set_.size());
 }
 
@@ -63,18 +70,18 @@ void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
   e->msg_len = static_cast<int64_t>(b->Message().size());
   e->id = id_gen_;
   e->seq = ++seq_;
-  e->name = std::string(b->Name());
+  e->named = !b->Name().empty();
   // Go: a named broadcast is never treated as unique.
-  e->unique = e->name.empty() && b->IsUnique();
+  e->unique = !e->named && b->IsUnique();
   e->b = std::move(b);
 
-  if (!e->name.empty()) {
-    auto it = by_name_.find(std::string_view(e->name));
+  if (e->named) {
+    auto it = by_name_.find(e->name());
     if (it != by_name_.end()) {
       // Go calls Finished() first, then deletes; Finished() may re-enter
       // the queue here (a user callback), so the queue is made whole
       // first and Finished() runs last.
-      std::unique_ptr<Entry> old = Remove(it->second);
+      std::unique_ptr<Entry> old = Remove(*it);
       Insert(std::move(e));
       old->b->Finished();
       return;
@@ -84,7 +91,7 @@ void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
     // entry, in queue order; remove them, then Finished in that order.
     std::vector<Entry*> invalidated;
     for (Entry* cur : set_) {
-      if (!cur->name.empty() || cur->unique) continue;
+      if (cur->named || cur->unique) continue;
       if (e->b->Invalidates(*cur->b)) invalidated.push_back(cur);
     }
     std::vector<std::unique_ptr<Entry>> retired;
@@ -95,7 +102,7 @@ void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
     return;
   }
   // What it replaces is gone: the name is free.
-  SWIM_DCHECK(e->name.empty() || !by_name_.contains(std::string_view(e->name)));
+  SWIM_DCHECK(!e->named || by_name_.find(e->name()) == by_name_.end());
   SWIM_DCHECK(e->id >= 1 && e->seq == seq_);
   Insert(std::move(e));
 }
@@ -111,7 +118,7 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
   const int64_t limit64 = static_cast<int64_t>(
       std::min<size_t>(limit, std::numeric_limits<int64_t>::max() / 4));
   int64_t bytes_used = 0;
-  std::vector<std::unique_ptr<Entry>> reinsert;
+  std::vector<Entry*> reinsert;  // out of the set, still in the name index
   std::vector<std::unique_ptr<Entry>> retired;
 
   const int min_tr = (*set_.begin())->transmits;
@@ -147,17 +154,17 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
     to_send.emplace_back(msg.begin(), msg.end());
     SWIM_DCHECK(bytes_used <= limit64);
 
-    std::unique_ptr<Entry> owned = Remove(keep);
-    if (owned->transmits + 1 >= transmit_limit * owned->b->TransmitScale()) {
-      retired.push_back(std::move(owned));  // Finished() after the walk
+    if (keep->transmits + 1 >= transmit_limit * keep->b->TransmitScale()) {
+      retired.push_back(Remove(keep));  // Finished() after the walk
     } else {
       // Moving up a tier is in the direction of the walk, so re-insert
       // only after it, or the message could be picked twice.
-      ++owned->transmits;
-      reinsert.push_back(std::move(owned));
+      EraseFromSet(keep);
+      ++keep->transmits;
+      reinsert.push_back(keep);
     }
   }
-  for (auto& e : reinsert) Insert(std::move(e));
+  for (Entry* e : reinsert) set_.insert(e);
   SWIM_DCHECK(bytes_used <= limit64);
   SWIM_DCHECK(by_name_.size() <= set_.size());
   // Last, as Finished() may re-enter the queue; in the order picked.

@@ -22,8 +22,12 @@
 //
 // Storage: an ordered B-tree of entries plus a name index used for lookups
 // only, so iteration order (and thus behaviour) is deterministic. An empty
-// queue allocates nothing. Operations are O(log n), except QueueBroadcast of
-// an unnamed non-unique broadcast (O(n)).
+// queue allocates nothing. A simulated cluster holds N queues of up to N
+// entries each after a mass join, so an entry is kept small: the name index
+// holds entry pointers and reads names through Broadcast::Name() (no copy),
+// and an entry stays in the index while GetBroadcasts raises its count.
+// Operations are O(log n), except QueueBroadcast of an unnamed non-unique
+// broadcast (O(n)).
 //
 // Thread-safety: none; core thread only. Broadcast::Finished() may call
 // back into the queue (a Leave/UpdateNode waiter's callback can queue
@@ -42,7 +46,7 @@
 #include <vector>
 
 #include "absl/container/btree_set.h"
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "core/env.h"
 
 namespace swim {
@@ -60,7 +64,8 @@ class Broadcast {
   // reset/destroyed.
   virtual void Finished() {}
   // Go's NamedBroadcast: non-empty name -> a newer broadcast with the same
-  // name replaces this one.
+  // name replaces this one. Must return the same bytes while queued (the
+  // queue's name index reads it instead of keeping a copy).
   virtual std::string_view Name() const { return {}; }
   // Go's UniqueBroadcast: never invalidated by, nor invalidates, others.
   virtual bool IsUnique() const { return false; }
@@ -152,7 +157,9 @@ class TransmitLimitedQueue {
 
  private:
   struct Entry {
-    int transmits = 0;
+    int32_t transmits = 0;
+    bool unique = false;
+    bool named = false;  // b->Name() is non-empty
     int64_t msg_len = 0;
     int64_t id = 0;
     // Never-reset insertion sequence. Breaks ties Go cannot have in a
@@ -162,24 +169,41 @@ class TransmitLimitedQueue {
     // keep both, ordered newest first.
     uint64_t seq = 0;
     std::unique_ptr<Broadcast> b;
-    std::string name;  // non-empty for named broadcasts
-    bool unique = false;
+    std::string_view name() const { return b->Name(); }
   };
   struct Less {
     bool operator()(const Entry* a, const Entry* b) const;
+  };
+  // The name index: entries hashed and compared by b->Name().
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const;
+    size_t operator()(const Entry* e) const { return (*this)(e->name()); }
+  };
+  struct NameEq {
+    using is_transparent = void;
+    static std::string_view View(std::string_view s) { return s; }
+    static std::string_view View(const Entry* e) { return e->name(); }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return View(a) == View(b);
+    }
   };
 
   // Removes `e` from the set and the name index; resets the id generator
   // when the set becomes empty. Ownership passes to the caller.
   std::unique_ptr<Entry> Remove(Entry* e);
   void Insert(std::unique_ptr<Entry> e);
+  // Removes `e` from the set only (it keeps its place in the name index);
+  // resets the id generator when the set becomes empty.
+  void EraseFromSet(Entry* e);
 
   std::function<int()> num_nodes_;
   int retransmit_mult_;
   int64_t id_gen_ = 0;
   uint64_t seq_ = 0;
   absl::btree_set<Entry*, Less> set_;  // owns its entries
-  absl::flat_hash_map<std::string_view, Entry*> by_name_;  // lookup only
+  absl::flat_hash_set<Entry*, NameHash, NameEq> by_name_;  // lookup only
 };
 
 }  // namespace swim

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/internal/memberlist_broadcast.h"
 #include "core/internal/prober.h"
 #include "core/internal/state_rules.h"
 #include "core/internal/weights.h"
@@ -19,36 +20,6 @@
 namespace swim::internal {
 
 namespace {
-
-// A broadcast of memberlist's own (alive/suspect/dead), named by node so a
-// newer one about the same node replaces it.
-class MemberlistBroadcast final : public Broadcast {
- public:
-  MemberlistBroadcast(std::string name, Bytes msg, std::function<void()> notify,
-                      int transmit_scale)
-      : name_(std::move(name)),
-        msg_(std::move(msg)),
-        notify_(std::move(notify)),
-        transmit_scale_(transmit_scale) {}
-  ByteSpan Message() const override { return msg_; }
-  std::string_view Name() const override { return name_; }
-  int TransmitScale() const override { return transmit_scale_; }
-  void Finished() override {
-    SWIM_DCHECK(!msg_.empty());
-    SWIM_DCHECK(transmit_scale_ >= 1);
-    if (notify_) {
-      auto n = std::move(notify_);
-      notify_ = nullptr;
-      n();
-    }
-  }
-
- private:
-  std::string name_;
-  Bytes msg_;
-  std::function<void()> notify_;
-  int transmit_scale_;
-};
 
 wire::WireOptions WireOptionsOf(const Config& c) {
   wire::WireOptions w;
@@ -92,8 +63,8 @@ void Messenger::QueueBroadcast(std::string name, Bytes msg,
   SWIM_DCHECK(transmit_scale >= 1);
   // Named by node (or, for our refutation, by our address): never unnamed.
   SWIM_DCHECK(!name.empty());
-  broadcasts_.QueueBroadcast(std::make_unique<MemberlistBroadcast>(
-      std::move(name), std::move(msg), std::move(notify), transmit_scale));
+  broadcasts_.QueueBroadcast(
+      MakeMemberlistBroadcast(name, msg, std::move(notify), transmit_scale));
 }
 
 std::vector<Bytes> Messenger::GetBroadcasts(size_t overhead, size_t limit,
