@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/cover.h"
 #include "core/internal/messenger.h"
 #include "core/internal/prober.h"
 #include "core/metric_names.h"
@@ -31,6 +32,7 @@ void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
   SWIM_DCHECK(st->done != nullptr);
   absl::Status s = absl::OkStatus();
   if (st->contacted == 0) {
+    SWIM_COVER("join_failed");
     s = absl::UnavailableError(st->errors.empty()
                                    ? std::string("no join addresses given")
                                    : absl::StrJoin(st->errors, "; "));

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/cover.h"
 #include "core/limits.h"
 #include "core/rng.h"
 
@@ -79,6 +80,7 @@ size_t MemberTable::ReapAndShuffle(
   for (size_t i = keep; i < n; ++i) {
     NodeRecord* rec = order_[i];
     SWIM_DCHECK(rec->node.state == NodeState::kDead);
+    SWIM_COVER("reap_dead_member");
     on_reap(*rec);
     index_.erase(rec);
     rec->node = CompactNode{};  // frees the name and meta heap, if any

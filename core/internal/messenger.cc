@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/cover.h"
 #include "core/internal/prober.h"
 #include "core/internal/state_rules.h"
 #include "core/internal/weights.h"
@@ -541,6 +542,7 @@ void Messenger::PushPullTick() {
         ctx_.metrics.AddTiming(metric::kPushPullNodeTiming,
                                ctx_.env->Now() - start);
         if (!s.ok()) {
+          SWIM_COVER("push_pull_failed");
           ctx_.Log(LogLevel::kWarn, absl::StrCat("push/pull failed: ",
                                                  std::string(s.message())));
         }

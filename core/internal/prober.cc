@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/cover.h"
 #include "core/internal/messenger.h"
 #include "core/internal/state_rules.h"
 #include "core/internal/weights.h"
@@ -69,6 +70,7 @@ void Prober::HandleAck(ByteSpan body, Instant received) {
   auto it = ack_handlers_.find(ack->seq_no);
   if (it == ack_handlers_.end()) {
     ctx_.metrics.Incr(metric::kDroppedAckUnknown);
+    SWIM_COVER("ack_after_deadline");
     return;
   }
   AckHandler h = std::move(it->second);
@@ -85,6 +87,7 @@ void Prober::HandleNack(ByteSpan body) {
   }
   auto it = ack_handlers_.find(nack->seq_no);
   if (it == ack_handlers_.end() || !it->second.on_nack) return;
+  SWIM_COVER("nack_received");
   it->second.on_nack();  // a nack does not consume the handler
 }
 
@@ -151,9 +154,11 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
     Bytes msg;
     wire::Encode(wire::AckResp{their_seq, std::nullopt}, &msg);
     ctx_.messenger->SendMsg(requester, nullptr, std::move(msg));
+    SWIM_COVER("indirect_probe_relayed");
   };
   h.on_timeout = [this, requester, their_seq, want_nack] {
     if (!want_nack) return;
+    SWIM_COVER("nack_sent");
     Bytes msg;
     wire::Encode(wire::NackResp{their_seq}, &msg);
     ctx_.messenger->SendMsg(requester, nullptr, std::move(msg));
@@ -200,6 +205,7 @@ void Prober::ProbeTick() {
   if (probe_.has_value()) {
     // Go's ticker keeps at most one tick while a probe runs long.
     probe_tick_pending_ = true;
+    SWIM_COVER("probe_tick_deferred");
     return;
   }
   MemberTable& table = ctx_.table;
@@ -235,6 +241,7 @@ void Prober::StartProbe(NodeRecord* node) {
       ctx_.awareness.ScaleTimeout(ctx_.config.probe_interval);
   if (interval > ctx_.config.probe_interval) {
     ctx_.metrics.Incr(metric::kDegradedProbe);
+    SWIM_COVER("probe_interval_scaled");
   }
   Probe p;
   p.id = ++next_probe_id_;
@@ -270,6 +277,7 @@ void Prober::SendProbePing(NodeRecord* node) {
     return;
   }
   // Buddy system: tell a suspect it is suspected, with the ping.
+  SWIM_COVER("buddy_suspect_ping");
   Bytes suspect_msg;
   wire::Encode(
       wire::Suspect{node->node.incarnation, node->node.name, ctx_.config.name},
@@ -350,6 +358,7 @@ void Prober::StartTcpFallback(const NodeRecord& target) {
   wire::Encode(MakePing(probe_->seq_no, target.node.name), c.address_mode,
                &msg);
   Bytes stream = ctx_.messenger->EncodeStreamMsg(msg);
+  SWIM_COVER("tcp_fallback_ping");
   probe_->tcp_pending = true;
   const uint32_t seq = probe_->seq_no;
   const uint64_t probe_id = probe_->id;
@@ -402,6 +411,7 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
     return;
   }
   if (probe_->tcp_contacted) {
+    SWIM_COVER("tcp_fallback_rescued");
     ctx_.Log(
         LogLevel::kWarn,
         absl::StrCat("was able to connect to ", probe_->target,
@@ -413,6 +423,7 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
   int delta = 0;
   if (probe_->expected_nacks > 0) {
     if (probe_->nacks < probe_->expected_nacks) {
+      SWIM_COVER("probe_missing_nacks");
       delta += probe_->expected_nacks - probe_->nacks;
     }
   } else {
