@@ -233,6 +233,10 @@ class Monitor {
   std::vector<int> row_mismatch_;
   std::vector<swim::Instant> started_at_;
   std::vector<Episode> episodes_;
+  // Per subject: its episode when it last restarted. Suspicions of the old
+  // process still run out after the restart, at incarnations the new one
+  // may reuse (it starts again at 1).
+  std::vector<Episode> before_restart_;
   int64_t total_mismatch_ = 0;
   int up_count_ = 0;
   int rows_ok_ = 0;
