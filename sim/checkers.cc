@@ -58,7 +58,7 @@ Monitor::Monitor(Cluster* cluster, const swim::Config& config, int max_nodes,
   row_mismatch_.assign(max_nodes, 0);
   started_at_.assign(max_nodes, swim::Instant());
   episodes_.resize(max_nodes);
-  before_restart_.resize(max_nodes);
+  suspected_incs_.resize(max_nodes);
   for (std::string_view name : kMonitorCheckers) {
     results_[std::string(name)].name = std::string(name);
   }
@@ -165,10 +165,7 @@ void Monitor::NodeStarted(int i) {
   const bool restart = exists_[i];
   exists_[i] = true;
   started_at_[i] = now;
-  if (restart) {
-    before_restart_[i] = episodes_[i];
-    episodes_[i] = Episode{};
-  }
+  if (restart) episodes_[i] = Episode{};
   SetUp(i, true, /*reset_row=*/true);
 }
 
@@ -422,15 +419,14 @@ void Monitor::OnEvent(const ClusterEvent& e) {
     ep.suspected = true;
     ep.first_suspect = now;
   }
+  if (v == View::kSuspect) suspected_incs_[s].emplace(e.incarnation, now);
   if (v == View::kDead) {
     if (e.incarnation == ep.inc && !ep.dead_declared) {
       ep.dead_declared = true;
-      // A suspicion of the process before its restart, at this
-      // incarnation, that ran out after the restart.
-      const Episode& old = before_restart_[s];
-      if (!ep.suspected && old.suspected && e.incarnation == old.inc) {
-        ep.suspected = true;
-        ep.first_suspect = old.first_suspect;
+      if (auto it = suspected_incs_[s].find(e.incarnation);
+          !ep.suspected && it != suspected_incs_[s].end()) {
+        ep.suspected = true;  // suspected before the subject restarted
+        ep.first_suspect = it->second;
       }
       if (!ep.suspected) {
         Violation(kSusp,
