@@ -3,10 +3,11 @@
 // schedule_fuzz (same instrumentation and speed), it measures the three
 // columns of docs/schedule-fuzzing.md:
 //
-//   cover_report sweep CPU_SECONDS SCENARIO.toml...
+//   cover_report sweep CPU_SECONDS WALL_SECONDS SCENARIO.toml...
 //       a random seed sweep: the scenarios round-robin, seeds 1000, 1001,
-//       ..., until the process has used CPU_SECONDS of CPU;
-//   cover_report random CPU_SECONDS
+//       ..., until the process has used CPU_SECONDS of CPU or WALL_SECONDS
+//       have passed;
+//   cover_report random CPU_SECONDS WALL_SECONDS
 //       unguided schedule fuzzing: random 64-byte inputs through the same
 //       decoder as schedule_fuzz (sim/fuzz_world.h), no feedback;
 //   cover_report corpus START_UNIX_SECONDS DIR
@@ -16,7 +17,8 @@
 //       coverage through the extra counters).
 //
 // Output: one line per mark, "name first_seconds first_run" ("-" if never
-// reached), then "reached K/N marks in R runs, C s CPU".
+// reached; seconds of CPU for sweep and random, of wall time since START
+// for corpus), then "reached K/N marks in R runs, C s CPU, W s wall".
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -48,6 +50,13 @@ double CpuSeconds() {
   return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
 }
 
+const std::time_t kStart = std::time(nullptr);
+double WallSeconds() { return std::difftime(std::time(nullptr), kStart); }
+
+bool Within(double cpu_budget, double wall_budget) {
+  return CpuSeconds() < cpu_budget && WallSeconds() < wall_budget;
+}
+
 void Note(std::vector<FirstReach>& first, double t, long run) {
   for (int i = 0; i < swim::cover::kNumMarks; ++i) {
     if (first[i].run < 0 && swim::cover::Hits(i) > 0) first[i] = {t, run};
@@ -66,8 +75,9 @@ int Print(const std::vector<FirstReach>& first, long runs) {
                   first[i].run);
     }
   }
-  std::printf("reached %d/%d marks in %ld runs, %.0f s CPU\n", reached,
-              swim::cover::kNumMarks, runs, CpuSeconds());
+  std::printf("reached %d/%d marks in %ld runs, %.0f s CPU, %.0f s wall\n",
+              reached, swim::cover::kNumMarks, runs, CpuSeconds(),
+              WallSeconds());
   return 0;
 }
 
@@ -79,7 +89,7 @@ bool RunToml(const std::string& toml) {
   return sim::RunScenario(*sc, sc->seeds[0], opt).ok();
 }
 
-int Sweep(double budget, const std::vector<std::string>& paths) {
+int Sweep(double budget, double wall, const std::vector<std::string>& paths) {
   std::vector<sim::Scenario> scenarios;
   for (const std::string& p : paths) {
     absl::StatusOr<sim::Scenario> sc = sim::LoadScenario(p);
@@ -91,9 +101,9 @@ int Sweep(double budget, const std::vector<std::string>& paths) {
   }
   std::vector<FirstReach> first(swim::cover::kNumMarks);
   long run = 0;
-  for (uint64_t seed = 1000; CpuSeconds() < budget; ++seed) {
+  for (uint64_t seed = 1000; Within(budget, wall); ++seed) {
     for (const sim::Scenario& sc : scenarios) {
-      if (CpuSeconds() >= budget) break;
+      if (!Within(budget, wall)) break;
       sim::RunOptions opt;
       opt.sample_interval = absl::Seconds(1);
       (void)sim::RunScenario(sc, seed, opt);
@@ -103,11 +113,11 @@ int Sweep(double budget, const std::vector<std::string>& paths) {
   return Print(first, run);
 }
 
-int Random(double budget) {
+int Random(double budget, double wall) {
   std::mt19937_64 rng(1);
   std::vector<FirstReach> first(swim::cover::kNumMarks);
   long run = 0;
-  while (CpuSeconds() < budget) {
+  while (Within(budget, wall)) {
     uint8_t bytes[64];
     for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
     RunToml(sim::DecodeFuzzWorld(bytes, sizeof bytes));
@@ -142,17 +152,20 @@ int Corpus(double start, const std::string& dir) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 2 ? argv[1] : "";
-  if (mode == "sweep" && argc > 3) {
-    return Sweep(std::atof(argv[2]),
-                 std::vector<std::string>(argv + 3, argv + argc));
+  if (mode == "sweep" && argc > 4) {
+    return Sweep(std::atof(argv[2]), std::atof(argv[3]),
+                 std::vector<std::string>(argv + 4, argv + argc));
   }
-  if (mode == "random" && argc == 3) return Random(std::atof(argv[2]));
+  if (mode == "random" && argc == 4) {
+    return Random(std::atof(argv[2]), std::atof(argv[3]));
+  }
   if (mode == "corpus" && argc == 4) {
     return Corpus(std::atof(argv[2]), argv[3]);
   }
   std::fprintf(stderr,
-               "usage: cover_report sweep CPU_SECONDS SCENARIO.toml...\n"
-               "       cover_report random CPU_SECONDS\n"
+               "usage: cover_report sweep CPU_SECONDS WALL_SECONDS "
+               "SCENARIO.toml...\n"
+               "       cover_report random CPU_SECONDS WALL_SECONDS\n"
                "       cover_report corpus START_UNIX_SECONDS DIR\n");
   return 2;
 }
