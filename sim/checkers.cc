@@ -423,9 +423,11 @@ void Monitor::OnEvent(const ClusterEvent& e) {
   if (v == View::kDead) {
     if (e.incarnation == ep.inc && !ep.dead_declared) {
       ep.dead_declared = true;
+      // The first suspicion at this incarnation may be of the process
+      // before a restart (then it is earlier than this episode's).
       if (auto it = suspected_incs_[s].find(e.incarnation);
-          !ep.suspected && it != suspected_incs_[s].end()) {
-        ep.suspected = true;  // suspected before the subject restarted
+          it != suspected_incs_[s].end()) {
+        ep.suspected = true;
         ep.first_suspect = it->second;
       }
       if (!ep.suspected) {
