@@ -58,6 +58,7 @@ Monitor::Monitor(Cluster* cluster, const swim::Config& config, int max_nodes,
   row_mismatch_.assign(max_nodes, 0);
   started_at_.assign(max_nodes, swim::Instant());
   episodes_.resize(max_nodes);
+  suspected_incs_.resize(max_nodes);
   for (std::string_view name : kMonitorCheckers) {
     results_[std::string(name)].name = std::string(name);
   }
@@ -418,9 +419,17 @@ void Monitor::OnEvent(const ClusterEvent& e) {
     ep.suspected = true;
     ep.first_suspect = now;
   }
+  if (v == View::kSuspect) suspected_incs_[s].emplace(e.incarnation, now);
   if (v == View::kDead) {
     if (e.incarnation == ep.inc && !ep.dead_declared) {
       ep.dead_declared = true;
+      // The first suspicion at this incarnation may be of the process
+      // before a restart (then it is earlier than this episode's).
+      if (auto it = suspected_incs_[s].find(e.incarnation);
+          it != suspected_incs_[s].end()) {
+        ep.suspected = true;
+        ep.first_suspect = it->second;
+      }
       if (!ep.suspected) {
         Violation(kSusp,
                   absl::StrCat(At(now), ": ", e.subject,

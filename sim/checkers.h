@@ -233,6 +233,11 @@ class Monitor {
   std::vector<int> row_mismatch_;
   std::vector<swim::Instant> started_at_;
   std::vector<Episode> episodes_;
+  // Per subject: when each incarnation was first suspected, across
+  // restarts. A restarted process starts again at incarnation 1, and a
+  // suspicion of the old process at an incarnation it reuses can still run
+  // out after the restart (its episode is new, the suspicion is not).
+  std::vector<std::map<uint32_t, swim::Instant>> suspected_incs_;
   int64_t total_mismatch_ = 0;
   int up_count_ = 0;
   int rows_ok_ = 0;

@@ -10,6 +10,8 @@
 //   ... --seeds 1..1000 --jobs 2        (seeds on 2 threads, same report)
 //   swimsim merge a.json b.json ... [--json all.json]   (shards' reports ->
 //       the report of one run over all their seeds; sim/merge.h)
+//   ./bazelw run //sim:swimsim -- --from-fuzz crash-<sha>
+//       (a schedule fuzzer input as a scenario file, crash-<sha>.toml)
 //
 // Exit code 0 iff every checker behaved as expected and every [expect] line
 // held (2 for usage/scenario errors). Relative paths are resolved against
@@ -24,6 +26,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +34,7 @@
 #include <boost/program_options.hpp>
 
 #include "sim/chrome_trace.h"
+#include "sim/fuzz_world.h"
 #include "sim/html_report.h"
 #include "sim/merge.h"
 #include "sim/report.h"
@@ -52,6 +56,47 @@ std::string Resolve(const std::string& path) {
   const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
   if (wd == nullptr || *wd == '\0') return path;
   return absl::StrCat(wd, "/", path);
+}
+
+// --from-fuzz: decodes a schedule fuzzer input (tests/fuzz/schedule_fuzz)
+// into its scenario, runs it once and writes <input>.toml with what the
+// fuzzer would judge in a comment on top. Exit 0 when written.
+int FromFuzz(const std::string& input) {
+  std::ifstream in(input, std::ios::binary);
+  if (!in) {
+    std::cerr << "swimsim: --from-fuzz: cannot read " << input << "\n";
+    return 2;
+  }
+  const std::string bytes((std::istreambuf_iterator<char>(in)),
+                          std::istreambuf_iterator<char>());
+  const std::string toml = sim::DecodeFuzzWorld(
+      reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  std::string header = "# From the schedule fuzzer input " + input + "\n";
+  absl::StatusOr<sim::Scenario> sc = sim::ParseScenario(toml, "fuzz.toml");
+  if (sc.ok()) {
+    absl::StatusOr<sim::RunResult> r = sim::RunScenario(*sc, sc->seeds[0]);
+    if (r.ok()) {
+      const std::vector<std::string> findings = sim::JudgeFuzzRun(*r);
+      header += findings.empty() ? "# The fuzzer judges this run clean.\n"
+                                 : "# The fuzzer's findings:\n";
+      for (const std::string& f : findings) header += "#   " + f + "\n";
+    } else {
+      header += "# The run failed: " + std::string(r.status().message()) + "\n";
+    }
+  } else {
+    header += "# Does not parse: " + std::string(sc.status().message()) + "\n";
+  }
+  const std::string out = input + ".toml";
+  header += absl::StrCat("# Minimise: swimsim --scenario ", out, " --seed ",
+                         sc.ok() ? sc->seeds[0] : 1, " --shrink\n");
+  std::ofstream f(out, std::ios::binary);
+  f << header << toml;
+  if (!f) {
+    std::cerr << "swimsim: cannot write " << out << "\n";
+    return 2;
+  }
+  std::cout << header << toml << "# written to " << out << "\n";
+  return 0;
 }
 
 std::string BinaryTarget() {
@@ -240,7 +285,7 @@ int Main(int argc, char** argv) {
       "simulator\nOptions");
   std::string scenario_path, seeds_text, trace_path, json_path, svg_dir,
       log_level = "error", html_path, chrome_path;
-  std::string seed_text;
+  std::string seed_text, from_fuzz;
   int jobs = 1;
   std::string shard_text;
   desc.add_options()("help,h", "this help")(
@@ -271,7 +316,10 @@ int Main(int argc, char** argv) {
       "list (0 <= I < N; a shard of a sweep, see swim_scenario_test)")(
       "jobs,j", po::value<int>(&jobs),
       "run seeds on N threads (each its own World); results and report are "
-      "the serial run's");
+      "the serial run's")(
+      "from-fuzz", po::value<std::string>(&from_fuzz),
+      "write a schedule fuzzer input (crash-...) as the scenario "
+      "FILE.toml, with the fuzzer's verdict on top");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -280,6 +328,7 @@ int Main(int argc, char** argv) {
     std::cerr << "swimsim: " << e.what() << "\n" << desc << "\n";
     return 2;
   }
+  if (!from_fuzz.empty()) return FromFuzz(Resolve(from_fuzz));
   if (vm.count("help") || scenario_path.empty()) {
     std::cout << desc
               << "\nExample: ./bazelw run //sim:swimsim -- --scenario "

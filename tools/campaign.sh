@@ -11,7 +11,9 @@
 #     tsan   everything threaded (//tests/net/... //tests/interop/...
 #            //examples/...) under --config=tsan
 #     fuzz   every libFuzzer target, SWIM_CAMPAIGN_FUZZ_SECS (60) seconds
-#            each (tools/fuzz_campaign.sh)
+#            each (tools/fuzz_campaign.sh): the wire decoders, scenario
+#            files, and the schedule fuzzer (fault schedules steered by the
+#            core's SWIM_COVER marks; docs/schedule-fuzzing.md)
 #     sweep  every fault scenario (scenarios/*.toml) through swimsim, -c opt:
 #            SWIM_CAMPAIGN_SEEDS (1430) seeds each, a quarter of that for
 #            mass_join, SWIM_CAMPAIGN_CHURN_SEEDS (4) for churn_1000 (1000
@@ -165,10 +167,10 @@ if want fuzz; then
   tools/fuzz_campaign.sh "$fuzz_secs" > "$logs/fuzz.table" 2> "$logs/fuzz.log"
   fuzz_rc=$?
   fuzz_time=$((SECONDS - t0))
-  if ! grep -qE '^[a-z]+ +[0-9?]+ +[0-9]+ +[0-9]+$' "$logs/fuzz.table"; then
+  if ! grep -qE '^[a-z]+ +[0-9?]+ +[0-9]+ +[0-9]+ ' "$logs/fuzz.table"; then
     add_row "fuzz (build or run failed, see $logs/fuzz.log)" "0" "1" "?" "${fuzz_time}s"
   else
-    while read -r t execs corpus crashes; do
+    while read -r t execs corpus crashes _; do
       [ "$t" = target ] && continue
       add_row "fuzz:$t (${fuzz_secs}s, corpus $corpus)" "$execs execs" "0" "$crashes" "-"
     done < "$logs/fuzz.table"

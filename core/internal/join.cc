@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/cover.h"
 #include "core/internal/messenger.h"
 #include "core/internal/prober.h"
 #include "core/metric_names.h"
@@ -35,6 +36,7 @@ void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
     // Go (memberlist.go:249-278) returns errors only when no seed
     // succeeded, and (0, nil) when it was given none.
     if (!st->errors.empty()) {
+      SWIM_COVER("join_failed");
       s = absl::UnavailableError(absl::StrJoin(st->errors, "; "));
     }
   } else if (!ctx.shutdown &&

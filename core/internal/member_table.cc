@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/cover.h"
 #include "core/limits.h"
 #include "core/rng.h"
 
@@ -92,6 +93,7 @@ size_t MemberTable::ReapAndShuffle(
     NodeRecord* rec = order_[i];
     SWIM_DCHECK(rec->node.state == NodeState::kDead);
     SWIM_DCHECK(now - rec->state_change > dead_time);
+    SWIM_COVER("reap_dead_member");
     on_reap(*rec);
     index_.erase(rec);
     rec->node = CompactNode{};  // frees the name and meta heap, if any

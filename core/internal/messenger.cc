@@ -5,6 +5,7 @@
 
 #include "core/check.h"
 #include "core/internal/memberlist_broadcast.h"
+#include "core/cover.h"
 #include "core/internal/prober.h"
 #include "core/internal/state_rules.h"
 #include "core/internal/weights.h"
@@ -624,6 +625,7 @@ void Messenger::PushPullTick(std::function<void()> then) {
                  ctx_.metrics.AddTiming(metric::kPushPullNodeTiming,
                                         ctx_.env->Now() - start);
                  if (!s.ok()) {
+                   SWIM_COVER("push_pull_failed");
                    ctx_.Log(LogLevel::kWarn,
                             absl::StrCat("push/pull failed: ",
                                          std::string(s.message())));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/cover.h"
 #include "core/internal/messenger.h"
 #include "core/internal/state_rules.h"
 #include "core/internal/weights.h"
@@ -78,6 +79,7 @@ void Prober::HandleAck(ByteSpan body, Instant received) {
   auto it = ack_handlers_.find(ack->seq_no);
   if (it == ack_handlers_.end()) {
     ctx_.metrics.Incr(metric::kDroppedAckUnknown);
+    SWIM_COVER("ack_after_deadline");
     return;
   }
   AckHandler h = std::move(it->second);
@@ -97,6 +99,7 @@ void Prober::HandleNack(ByteSpan body) {
   auto it = ack_handlers_.find(nack->seq_no);
   if (it == ack_handlers_.end() || !it->second.on_nack) return;
   SWIM_DCHECK(it->second.timer != 0);
+  SWIM_COVER("nack_received");
   it->second.on_nack();  // a nack does not consume the handler
 }
 
@@ -172,9 +175,11 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
     wire::Encode(wire::AckResp{their_seq, std::nullopt}, &msg);
     ctx_.messenger->SendMsg(requester, nullptr, std::move(msg))
         .IgnoreError();  // refusals are counted and logged
+    SWIM_COVER("indirect_probe_relayed");
   };
   h.on_timeout = [this, requester, their_seq, want_nack] {
     if (!want_nack) return;
+    SWIM_COVER("nack_sent");
     Bytes msg;
     wire::Encode(wire::NackResp{their_seq}, &msg);
     ctx_.messenger->SendMsg(requester, nullptr, std::move(msg))
@@ -231,6 +236,7 @@ void Prober::ProbeTick() {
   if (probe_.has_value()) {
     // Go's ticker keeps at most one tick while a probe runs long.
     probe_tick_pending_ = true;
+    SWIM_COVER("probe_tick_deferred");
     return;
   }
   MemberTable& table = ctx_.table;
@@ -269,6 +275,7 @@ void Prober::StartProbe(NodeRecord* node) {
       ctx_.awareness.ScaleTimeout(ctx_.config.probe_interval);
   if (interval > ctx_.config.probe_interval) {
     ctx_.metrics.Incr(metric::kDegradedProbe);
+    SWIM_COVER("probe_interval_scaled");
   }
   Probe p;
   p.id = ++next_probe_id_;
@@ -315,6 +322,7 @@ void Prober::SendProbePing(NodeRecord* node) {
     return;
   }
   // Buddy system: tell a suspect it is suspected, with the ping.
+  SWIM_COVER("buddy_suspect_ping");
   Bytes suspect_msg;
   wire::Encode(
       wire::Suspect{node->node.incarnation, node->node.name, ctx_.config.name},
@@ -406,6 +414,7 @@ void Prober::StartTcpFallback() {
   Bytes msg;
   wire::Encode(MakePing(probe_->seq_no, target), c.address_mode, &msg);
   Bytes stream = ctx_.messenger->EncodeStreamMsg(msg);
+  SWIM_COVER("tcp_fallback_ping");
   probe_->tcp_pending = true;
   const uint32_t seq = probe_->seq_no;
   const uint64_t probe_id = probe_->id;
@@ -460,6 +469,7 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
   }
   SWIM_DCHECK(!probe_->tcp_pending && probe_->deadline_passed);
   if (probe_->tcp_contacted) {
+    SWIM_COVER("tcp_fallback_rescued");
     ctx_.Log(
         LogLevel::kWarn,
         absl::StrCat("was able to connect to ", probe_->target,
@@ -471,6 +481,7 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
   int delta = 0;
   if (probe_->expected_nacks > 0) {
     if (probe_->nacks < probe_->expected_nacks) {
+      SWIM_COVER("probe_missing_nacks");
       delta += probe_->expected_nacks - probe_->nacks;
     }
   } else {

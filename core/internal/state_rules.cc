@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/cover.h"
 #include "core/internal/messenger.h"
 #include "core/limits.h"
 #include "core/metric_names.h"
@@ -257,12 +258,15 @@ bool StateRules::AddressChangeAllowed(const NodeRecord& r,
   const Address theirs{a.addr, a.port, ""};
   if (r.node.state == NodeState::kLeft ||
       (r.node.state == NodeState::kDead && can_reclaim)) {
+    SWIM_COVER_IF(r.node.state == NodeState::kDead, "reclaim_dead_name");
+    SWIM_COVER_IF(r.node.state == NodeState::kLeft, "reclaim_left_name");
     ctx_.Log(LogLevel::kInfo,
              absl::StrCat("updating address for left or failed node ", a.node,
                           " to ", theirs.ToString()));
     return true;
   }
   ctx_.metrics.Incr(metric::kConflict);
+  SWIM_COVER("address_conflict");
   ctx_.Log(
       LogLevel::kError,
       absl::StrCat("conflicting address for ", a.node, ". Mine: ",
@@ -302,6 +306,7 @@ void StateRules::AliveAboutSelf(NodeRecord* me, const wire::Alive& a,
       a.vsn.has_value() && *a.vsn == mine) {
     return;
   }
+  SWIM_COVER("refute_alive");
   if (!Bug(kBugIgnoreRefute)) Refute(me, a.incarnation);
   ctx_.Log(LogLevel::kWarn,
            absl::StrCat("refuting an alive message for '", a.node, "'"));
@@ -321,6 +326,10 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
   // is a refutation: spread it harder (see kRefutationTransmitScale).
   const bool refutes = !created && (r->node.state == NodeState::kSuspect ||
                                     r->node.state == NodeState::kDead);
+  SWIM_COVER_IF(refutes && r->node.state == NodeState::kSuspect,
+                "alive_clears_suspicion");
+  SWIM_COVER_IF(refutes && r->node.state == NodeState::kDead,
+                "alive_revives_dead");
   ctx_.messenger->QueueBroadcast(a.node, std::move(msg), std::move(notify),
                                  refutes ? kRefutationTransmitScale : 1);
   if (a.vsn.has_value()) r->node.vsn = *a.vsn;
@@ -380,6 +389,7 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   uint32_t inc = NextIncarnation();
   if (accused_inc >= inc) {
     incarnation_ = accused_inc + 1;
+    SWIM_COVER("refute_stale_incarnation");
     inc = incarnation_;
   }
   SWIM_CHECK(inc > me->node.incarnation);  // our incarnation only grows
@@ -435,6 +445,11 @@ void StateRules::SuspectNode(const wire::Suspect& s) {
       it != suspicions_.end()) {
     SWIM_DCHECK(state->node.state == NodeState::kSuspect);
     if (it->second->Confirm(s.from)) {
+      SWIM_COVER_IF(ctx_.table.Find(s.from) != nullptr &&
+                        ctx_.table.Find(s.from)->node.state ==
+                            NodeState::kSuspect,
+                    "suspicion_confirmed_by_suspect");
+      SWIM_COVER("suspicion_confirmed");
       Bytes msg;
       wire::Encode(s, &msg);
       ctx_.messenger->QueueBroadcast(s.node, std::move(msg), nullptr);
@@ -446,6 +461,7 @@ void StateRules::SuspectNode(const wire::Suspect& s) {
 
   if (ctx_.IsSelf(state->node.name)) {
     if (Bug(kBugIgnoreRefute)) return;
+    SWIM_COVER("refute_suspect");
     Refute(state, s.incarnation);
     ctx_.Log(LogLevel::kWarn,
              absl::StrCat("refuting a suspect message (from: ", s.from, ")"));
@@ -517,6 +533,8 @@ void StateRules::OnSuspicionTimeout(const std::string& name,
   SWIM_DCHECK(suspicions_.contains(std::string_view(state->node.name)));
   SWIM_DCHECK(!ctx_.IsSelf(name));
   if (k > 0 && confirmations < k) ctx_.metrics.Incr(metric::kDegradedTimeout);
+  SWIM_COVER_IF(k > 0 && confirmations >= k, "suspicion_timeout_accelerated");
+  SWIM_COVER("suspicion_timeout_dead");
   ctx_.Log(
       LogLevel::kInfo,
       absl::StrCat("marking ", name, " as failed, suspect timeout reached (",
@@ -546,6 +564,7 @@ void StateRules::DeadNode(const wire::Dead& d) {
   if (ctx_.IsSelf(state->node.name)) {
     if (!ctx_.left) {
       if (Bug(kBugIgnoreRefute)) return;
+      SWIM_COVER("refute_dead");
       Refute(state, d.incarnation);
       ctx_.Log(LogLevel::kWarn,
                absl::StrCat("refuting a dead message (from: ", d.from, ")"));
@@ -561,6 +580,7 @@ void StateRules::DeadNode(const wire::Dead& d) {
   SWIM_DCHECK(!ctx_.IsSelf(state->node.name) || ctx_.left);
 
   ctx_.metrics.Incr(metric::kMsgDead);
+  SWIM_COVER_IF(d.node == d.from && !ctx_.IsSelf(d.node), "leave_accepted");
   state->node.incarnation = d.incarnation;
   state->node.state = d.node == d.from ? NodeState::kLeft : NodeState::kDead;
   SWIM_DCHECK(DeadOrLeft(state->node.state));
@@ -698,6 +718,7 @@ void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote,
       case static_cast<int64_t>(NodeState::kDead):
       case static_cast<int64_t>(NodeState::kSuspect):
         // A remote death is only a suspicion here: we check for ourselves.
+        SWIM_COVER("merge_remote_dead_as_suspect");
         SuspectNode(wire::Suspect{r.incarnation, r.name, ctx_.config.name});
         break;
       default:
@@ -712,6 +733,7 @@ void StateRules::ReAddAsDead(const wire::PushNodeState& r) {
   SWIM_DCHECK(!r.name.empty() && r.name.size() <= limits::kMaxNodeNameLength);
   SWIM_DCHECK(ctx_.table.Find(r.name) == nullptr);
   ctx_.metrics.Incr(metric::kDroppedReapedReadd);
+  SWIM_COVER("reaped_name_kept_dead");
   ctx_.Log(LogLevel::kDebug,
            absl::StrCat("reaped member ", r.name, " handed back at ",
                         "incarnation ", r.incarnation,
