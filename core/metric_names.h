@@ -80,6 +80,8 @@ SWIM_METRIC(kDroppedTableFull, "memberlist.dropped.table_full");
 SWIM_METRIC(kDroppedReapedReadd, "memberlist.dropped.reaped_readd");
 SWIM_METRIC(kDroppedPacketBudget, "memberlist.dropped.packet_budget");
 SWIM_METRIC(kDroppedAmplification, "memberlist.dropped.amplification");
+// Config::handoff = kGoLifo: a handoff queue was full (Go drops the newest).
+SWIM_METRIC(kDroppedHandoffFull, "memberlist.dropped.handoff_full");
 
 // --- malformed: input we could not read
 // ----------------------------------------

@@ -42,6 +42,7 @@ struct Settings {
   std::string compression = "lzw";
   int protocol_version = 2;
   std::string profile = "lan";
+  std::string compat = "default";  // or "go": Config::ApplyGoCompat()
   std::string meta;
   std::string weight_interval;
   int metrics_port = -1;  // -1: no HTTP endpoint

@@ -351,6 +351,7 @@ constexpr const char* kCoreCounters[] = {
     "memberlist.dropped.alive_vetoed",
     "memberlist.dropped.cidr",
     "memberlist.dropped.compound_parts",
+    "memberlist.dropped.handoff_full",
     "memberlist.dropped.incarnation_jump",
     "memberlist.dropped.merge_vetoed",
     "memberlist.dropped.ping_wrong_node",

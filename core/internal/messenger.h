@@ -16,10 +16,12 @@
 #include <vector>
 
 #include "core/broadcast_queue.h"
+#include "core/handoff_queue.h"
 #include "core/internal/node_context.h"
 #include "core/metric_names.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
+#include "core/wire/unpack.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -43,8 +45,9 @@ class Messenger {
   std::vector<Bytes> GetBroadcasts(size_t overhead, size_t limit,
                                    const NodeRecord* to);
   size_t NumQueued() const { return broadcasts_.NumQueued(); }
-  // Drops every queued broadcast (their waiters are released).
-  void Reset() { broadcasts_.Reset(); }
+  // Drops every queued broadcast (their waiters are released) and every
+  // message in the handoff queues (Shutdown).
+  void Reset();
 
   // --- sending --------------------------------------------------------------
   // `node`, when given, decides the CRC header (its PMax >= 5).
@@ -89,6 +92,16 @@ class Messenger {
   // One leaf message of a datagram (wire::UnpackPacket): non-empty, never a
   // compound or compression.
   void HandleCommand(ByteSpan msg, const Address& from, Instant received);
+  // Handles one leaf now (HandleCommand, or the handoff drain).
+  void Dispatch(ByteSpan msg, const Address& from, Instant received);
+  // Config::handoff = kGoLifo: the types Go queues, the queueing, and the
+  // drain (core/handoff_queue.h).
+  static bool GoQueues(wire::MessageType type);
+  void HandOff(ByteSpan msg, const Address& from);
+  void DrainHandoff();
+  // Config::cidr_scope = kEveryPacket and `from` is not allowed (counted).
+  bool CidrRefuses(const Address& from);
+  wire::PacketBudget PacketBudgetFromConfig() const;
   void HandleAlive(ByteSpan body, const Address& from);
   void HandleSuspect(ByteSpan body);
   void HandleDead(ByteSpan body);
@@ -110,6 +123,8 @@ class Messenger {
   NodeContext& ctx_;
   TransmitLimitedQueue broadcasts_;
   const uint8_t encryption_version_;
+  HandoffQueues handoff_;
+  bool handoff_armed_ = false;  // a DrainHandoff is scheduled
 };
 
 }  // namespace swim::internal

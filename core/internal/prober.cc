@@ -388,10 +388,15 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
   if (probe_->tcp_pending) {
     // The fallback's own deadline is the probe's, so its completion (which
     // calls us again) is due now. Guard against an Env that never reports
-    // it: after a grace of ProbeTimeout, count it as no contact.
-    if (!probe_->tcp_grace_started) {
+    // it: after Config::tcp_fallback_grace (0: ProbeTimeout), count it as
+    // no contact. Infinite: Go's, wait for the fallback however long.
+    const absl::Duration grace =
+        ctx_.config.tcp_fallback_grace == absl::ZeroDuration()
+            ? ctx_.config.probe_timeout
+            : ctx_.config.tcp_fallback_grace;
+    if (!probe_->tcp_grace_started && grace != absl::InfiniteDuration()) {
       probe_->tcp_grace_started = true;
-      ctx_.After(ctx_.config.probe_timeout, "probe_tcp_grace",
+      ctx_.After(grace, "probe_tcp_grace",
                  [this, probe_id] {
                    if (!IsCurrent(probe_id)) return;
                    ctx_.metrics.Incr(metric::kProbeTcpFallbackLost);

@@ -17,15 +17,6 @@ namespace swim::internal {
 
 namespace {
 
-// Refutations (our own, and alives that clear a suspicion or death of a
-// known node) are retransmitted this many times the usual limit. With
-// bounded retransmits a node can miss every copy of a refutation and then
-// declare a live node dead when its suspicion timer runs out; the simulator's
-// pause-storm sweep showed it in 1.5% of runs with limit x1. Refutations are
-// rare, so the extra bytes are few. Wire-compatible: only how often we
-// resend changes.
-constexpr int kRefutationTransmitScale = 3;
-
 Node PeerFromAlive(const wire::Alive& a) {
   Node peer;
   peer.name = a.node;
@@ -267,11 +258,11 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
   Bytes msg;
   wire::Encode(a, ctx_.config.address_mode, &msg);
   // An alive that clears a suspicion or a death of a node we already knew
-  // is a refutation: spread it harder (see kRefutationTransmitScale).
+  // is a refutation: spread it harder (RefutationScale()).
   const bool refutes = !created && (r->node.state == NodeState::kSuspect ||
                                     r->node.state == NodeState::kDead);
   ctx_.messenger->QueueBroadcast(a.node, std::move(msg), std::move(notify),
-                                 refutes ? kRefutationTransmitScale : 1);
+                                 refutes ? RefutationScale() : 1);
   if (a.vsn.has_value()) r->node.vsn = *a.vsn;
   r->node.incarnation = a.incarnation;
   if (is_local) {
@@ -314,8 +305,14 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   // outbid: the next incarnation would wrap to 0 and lose everywhere (Go
   // wraps and broadcasts that losing alive). Count it and keep our state;
   // one hostile packet must not be able to trip the check below.
-  if (accused_inc == std::numeric_limits<uint32_t>::max() ||
-      incarnation_ == std::numeric_limits<uint32_t>::max()) {
+  const bool exhausted =
+      accused_inc == std::numeric_limits<uint32_t>::max() ||
+      incarnation_ == std::numeric_limits<uint32_t>::max();
+  if (exhausted && ctx_.config.refute_at_max_incarnation) {
+    RefuteWrapping(me, accused_inc);
+    return;
+  }
+  if (exhausted) {
     ctx_.metrics.Incr(metric::kRefuteExhausted);
     ctx_.Log(
         LogLevel::kError,
@@ -341,11 +338,40 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   // Go keys the refutation by our address string, not our name (a quirk:
   // it then does not replace a queued alive about us). Kept for fidelity.
   ctx_.messenger->QueueBroadcast(me->node.address().ToString(), std::move(msg),
-                                 nullptr, kRefutationTransmitScale);
+                                 nullptr, RefutationScale());
+}
+
+int StateRules::RefutationScale() const {
+  // Config::refutation_transmit_scale: with bounded retransmits a node can
+  // miss every copy of a refutation and then declare a live node dead when
+  // its suspicion timer runs out; the simulator's pause-storm sweep showed
+  // it in 1.5% of runs with x1 (Go's). Refutations are rare, so the extra
+  // bytes are few. Wire-compatible: only how often we resend changes.
+  SWIM_DCHECK(ctx_.config.refutation_transmit_scale >= 1);
+  return ctx_.config.refutation_transmit_scale;
+}
+
+void StateRules::RefuteWrapping(NodeRecord* me, uint32_t accused_inc) {
+  // Go's refute (state.go): nextIncarnation, then skipIncarnation past the
+  // accusation, in uint32 arithmetic that wraps. The alive it broadcasts
+  // carries a low incarnation and loses everywhere.
+  uint32_t inc = ++incarnation_;  // may wrap to 0
+  if (accused_inc >= inc) {
+    incarnation_ += accused_inc - inc + 1;
+    inc = incarnation_;
+  }
+  me->node.incarnation = inc;
+  ctx_.awareness.ApplyDelta(1);
+  ctx_.metrics.Incr(metric::kRefute);
+  ctx_.metrics.Incr(metric::kRefuteExhausted);
+  Bytes msg;
+  wire::Encode(SelfAlive(inc, me->node.meta()), ctx_.config.address_mode, &msg);
+  ctx_.messenger->QueueBroadcast(me->node.address().ToString(), std::move(msg),
+                                 nullptr, RefutationScale());
 }
 
 bool StateRules::JumpsTooFar(const NodeRecord* known, uint32_t claimed) {
-  if (known == nullptr ||
+  if (!ctx_.config.drop_implausible_incarnations || known == nullptr ||
       !limits::ImplausibleIncarnationJump(known->node.incarnation, claimed)) {
     return false;
   }
@@ -584,7 +610,8 @@ void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote,
   for (const auto& r : remote) {
     switch (r.state) {
       case static_cast<int64_t>(NodeState::kAlive): {
-        if (!join && reaped_.Blocks(r.name, r.incarnation, ctx_.env->Now()) &&
+        if (!join && ctx_.config.reaped_come_back_dead &&
+            reaped_.Blocks(r.name, r.incarnation, ctx_.env->Now()) &&
             ctx_.table.Find(r.name) == nullptr) {  // see core/reaped_names.h
           ReAddAsDead(r);
           break;

@@ -88,6 +88,10 @@ class StateRules {
                          const std::string& old_meta);  // 10
 
   void Refute(NodeRecord* me, uint32_t accused_inc);
+  // Config::refute_at_max_incarnation: Go's refute, wrapping at 2^32-1.
+  void RefuteWrapping(NodeRecord* me, uint32_t accused_inc);
+  // How many times the usual limit a refutation is retransmitted.
+  int RefutationScale() const;
   // True (and counted) if `claimed` is implausibly far past the incarnation
   // we hold for `known` (limits::kMaxIncarnationJump); false if unknown.
   bool JumpsTooFar(const NodeRecord* known, uint32_t claimed);

@@ -113,7 +113,7 @@ Bytes EncodeStream(ByteSpan msg, const OutgoingOptions& opts,
 
 absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
                                    const security::Keyring* keyring,
-                                   bool verify_incoming) {
+                                   bool verify_incoming, bool accept_snappy) {
   if (stream.empty()) return absl::InvalidArgumentError("empty stream message");
   const bool encryption = keyring != nullptr && !keyring->empty();
   Bytes msg;
@@ -152,7 +152,8 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
   if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
     SWIM_ASSIGN_OR_RETURN(Bytes inner,
                           DecompressMessage(ByteSpan(msg).subspan(1),
-                                            limits::kMaxDecompressedBytes));
+                                            limits::kMaxDecompressedBytes,
+                                            accept_snappy));
     // Go compresses a stream once (rawSendMsgStream); never inflate twice.
     if (inner[0] == static_cast<uint8_t>(MessageType::kCompress)) {
       return absl::InvalidArgumentError("compression inside compression");

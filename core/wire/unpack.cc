@@ -29,7 +29,8 @@ class Unpacker {
   void Top(ByteSpan msg) {
     if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
       absl::StatusOr<Bytes> inner =
-          DecompressMessage(msg.subspan(1), budget_.decompressed_bytes);
+          DecompressMessage(msg.subspan(1), budget_.decompressed_bytes,
+                            budget_.accept_snappy);
       if (!inner.ok()) {
         Problem(inner.status().code() == absl::StatusCode::kResourceExhausted
                     ? std::string(metric::kDroppedPacketBudget.str)
