@@ -115,6 +115,9 @@ absl::Status Config::Validate() const {
   if (refutation_transmit_scale < 1) {
     return Bad("refutation_transmit_scale", "must be >= 1");
   }
+  if (unconfirmed_member_timeout < absl::ZeroDuration()) {
+    return Bad("unconfirmed_member_timeout", "must be >= 0");
+  }
   if (tcp_fallback_grace < absl::ZeroDuration()) {
     return Bad("tcp_fallback_grace", "must be >= 0");
   }

@@ -172,6 +172,17 @@ struct Config {
   // enable_compression uses (kSnappy only in C++-only clusters).
   CompressionAlgo compression_algo = CompressionAlgo::kLzw;
 
+  // Issue 14 item 6: a member we learned of second-hand (from a push/pull
+  // or an alive relayed by another node) and have not heard from first-hand
+  // within this long (an ack to our probe, a ping from it, or its own alive
+  // sent from its own address) is marked dead here, without a broadcast,
+  // and reaped as usual (memberlist.dropped.unconfirmed). Drains members a
+  // peer made up. 0 = off (Go; the default). Honest members are confirmed
+  // by our own probes once per probe round, so it must be well above
+  // cluster size x probe_interval, or live members of a large cluster are
+  // dropped here until they are heard from again: hence off by default.
+  absl::Duration unconfirmed_member_timeout = absl::ZeroDuration();
+
   // --- departures from Go 0.2.2 (docs/departures.md) ----------------------
   // BEGIN DEPARTURES. Every field between BEGIN and END DEPARTURES is one
   // way this implementation departs from Go memberlist 0.2.2 on purpose.

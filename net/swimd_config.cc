@@ -61,6 +61,9 @@ po::options_description Options() {
       "default, or go: behave as Go memberlist 0.2.2 in every documented "
       "departure (docs/departures.md)")(
       "meta", po::value<std::string>(), "node metadata (at most 512 bytes)")(
+      "unconfirmed-timeout", po::value<std::string>(),
+      "mark members never heard from first-hand dead after DURATION (off by "
+      "default; must exceed cluster size x probe interval)")(
       "weight-interval", po::value<std::string>(),
       "fork node weights every DURATION (e.g. 5s); C++/fork clusters only")(
       "metrics-port", po::value<int>(),
@@ -124,6 +127,7 @@ absl::Status LoadToml(const std::string& path, Settings* s) {
                                            "profile",
                                            "compat",
                                            "meta",
+                                           "unconfirmed-timeout",
                                            "weight-interval",
                                            "metrics-port",
                                            "log-level",
@@ -147,6 +151,7 @@ absl::Status LoadToml(const std::string& path, Settings* s) {
   str("profile", &s->profile);
   str("compat", &s->compat);
   str("meta", &s->meta);
+  str("unconfirmed-timeout", &s->unconfirmed_timeout);
   str("weight-interval", &s->weight_interval);
   num("metrics-port", &s->metrics_port);
   str("log-level", &s->log_level);
@@ -222,6 +227,7 @@ absl::StatusOr<Parsed> ParseSettings(int argc, char** argv) {
   str("profile", &s.profile);
   str("compat", &s.compat);
   str("meta", &s.meta);
+  str("unconfirmed-timeout", &s.unconfirmed_timeout);
   str("weight-interval", &s.weight_interval);
   str("log-level", &s.log_level);
   str("leave-timeout", &s.leave_timeout);
@@ -421,6 +427,12 @@ absl::StatusOr<Config> BuildConfig(const Settings& s,
   if (s.meta.size() > limits::kMetaMaxSize) {
     return Bad(absl::StrCat("--meta is ", s.meta.size(),
                             " bytes; the limit is ", limits::kMetaMaxSize));
+  }
+  if (!s.unconfirmed_timeout.empty()) {
+    absl::StatusOr<absl::Duration> d =
+        ParseFlagDuration("unconfirmed-timeout", s.unconfirmed_timeout);
+    if (!d.ok()) return d.status();
+    c.unconfirmed_member_timeout = *d;
   }
   if (!s.weight_interval.empty()) {
     absl::StatusOr<absl::Duration> d =

@@ -45,6 +45,7 @@ struct Settings {
   std::string compat = "default";  // or "go": Config::ApplyGoCompat()
   std::string meta;
   std::string weight_interval;
+  std::string unconfirmed_timeout;  // "" = off
   int metrics_port = -1;  // -1: no HTTP endpoint
   std::string log_level = "warn";
   std::string leave_timeout = "5s";

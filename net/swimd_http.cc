@@ -359,6 +359,7 @@ constexpr const char* kCoreCounters[] = {
     "memberlist.dropped.table_full",
     "memberlist.dropped.unknown_state",
     "memberlist.dropped.unknown_stream_type",
+    "memberlist.dropped.unconfirmed",
     "memberlist.dropped.unknown_type",
     "memberlist.dropped.weight_future",
     "memberlist.dropped.weight_stale",

@@ -433,6 +433,8 @@ void Messenger::HandleAlive(ByteSpan body, const Address& from) {
     a->port = static_cast<uint16_t>(c.bind_port);
   }
   ctx_.state->AliveNode(*a, nullptr, false);
+  // Its own alive from its own address: heard from first-hand.
+  if (from.ip == a->addr && from.port == a->port) ctx_.state->Confirm(a->node);
 }
 
 void Messenger::HandleSuspect(ByteSpan body) {
@@ -487,7 +489,10 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
   ctx_.metrics.Incr(metric::kTcpAccept);
   ctx_.metrics.Incr(metric::kTcpReceived, stream.size());
   if (CidrRefuses(from)) return std::nullopt;
-  absl::StatusOr<Bytes> msg = OpenStream(stream);
+  Bytes storage;  // only if the stream was encrypted or compressed
+  absl::StatusOr<ByteSpan> msg = wire::OpenStreamInPlace(
+      stream, InboundKeyring(), ctx_.config.gossip_verify_incoming,
+      ctx_.config.accept_snappy, &storage);
   if (!msg.ok()) {
     Malformed(metric::kMalformedStream, msg.status(), from);
     return ErrorReply(msg.status());
@@ -497,7 +502,7 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
               from);
     return std::nullopt;
   }
-  const ByteSpan body = ByteSpan(*msg).subspan(1);
+  const ByteSpan body = msg->subspan(1);
   absl::StatusOr<std::optional<Bytes>> reply;
   switch (static_cast<wire::MessageType>((*msg)[0])) {
     case wire::MessageType::kPing:

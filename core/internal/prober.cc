@@ -111,6 +111,10 @@ void Prober::HandlePing(ByteSpan body, const Address& from) {
     to = Address{p->source_addr, p->source_port, ""};
   }
   to.name = p->source_node;
+  if (const NodeRecord* r = ctx_.table.Find(p->source_node);
+      r != nullptr && r->node.addr == from.ip && r->node.port == from.port) {
+    ctx_.state->Confirm(p->source_node);  // a ping from it, from its address
+  }
   Bytes msg;
   wire::Encode(ack, &msg);
   ctx_.messenger->SendMsg(to, nullptr, std::move(msg));
@@ -292,6 +296,7 @@ void Prober::ProbeAcked(uint64_t probe_id, Instant received,
   }
   ctx_.metrics.AddTiming(metric::kProbeNodeTiming,
                          ctx_.env->Now() - probe_->sent);
+  ctx_.state->Confirm(probe_->target);
   ProbeFinish(probe_id, /*success=*/true, -1);
 }
 

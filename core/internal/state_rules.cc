@@ -187,7 +187,63 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
   r->node.set_meta(a.meta.value_or(""));
   if (a.vsn.has_value()) r->node.vsn = *a.vsn;
   SWIM_DCHECK(r->node.state == NodeState::kDead && r->node.incarnation == 0);
+  if (ctx_.config.unconfirmed_member_timeout > absl::ZeroDuration() &&
+      !ctx_.IsSelf(a.node)) {
+    WatchUnconfirmed(a.node);
+  }
   return r;
+}
+
+// ---------------------------------------------------------------------------
+// Unconfirmed members (Config::unconfirmed_member_timeout)
+// ---------------------------------------------------------------------------
+
+void StateRules::WatchUnconfirmed(const std::string& name) {
+  const Instant deadline =
+      ctx_.env->Now() + ctx_.config.unconfirmed_member_timeout;
+  unconfirmed_[name] = deadline;
+  unconfirmed_order_.emplace_back(deadline, name);
+  if (!unconfirmed_armed_) {
+    unconfirmed_armed_ = true;
+    ctx_.After(ctx_.config.unconfirmed_member_timeout, "unconfirmed",
+               [this] { ExpireUnconfirmed(); });
+  }
+}
+
+void StateRules::Confirm(std::string_view name) {
+  if (unconfirmed_.empty()) return;
+  if (auto it = unconfirmed_.find(name); it != unconfirmed_.end()) {
+    unconfirmed_.erase(it);
+  }
+}
+
+void StateRules::ExpireUnconfirmed() {
+  unconfirmed_armed_ = false;
+  const Instant now = ctx_.env->Now();
+  while (!unconfirmed_order_.empty() &&
+         unconfirmed_order_.front().first <= now) {
+    auto [deadline, name] = std::move(unconfirmed_order_.front());
+    unconfirmed_order_.pop_front();
+    auto it = unconfirmed_.find(name);
+    if (it == unconfirmed_.end() || it->second != deadline) continue;
+    unconfirmed_.erase(it);
+    NodeRecord* r = ctx_.table.Find(name);
+    if (r == nullptr || DeadOrLeft(r->node.state)) continue;
+    // Never heard from: dead here only (no broadcast, nobody else is
+    // told), so the usual reaping removes it.
+    suspicions_.erase(std::string_view(r->node.name));
+    r->node.state = NodeState::kDead;
+    r->state_change = now;
+    ctx_.metrics.Incr(metric::kDroppedUnconfirmed);
+    if (ctx_.config.events != nullptr) {
+      ctx_.config.events->NotifyLeave(ctx_.ToNode(*r));
+    }
+  }
+  if (!unconfirmed_order_.empty()) {
+    unconfirmed_armed_ = true;
+    ctx_.After(unconfirmed_order_.front().first - now, "unconfirmed",
+               [this] { ExpireUnconfirmed(); });
+  }
 }
 
 bool StateRules::AddressChangeAllowed(const NodeRecord& r,

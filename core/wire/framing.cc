@@ -163,6 +163,23 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
   return msg;
 }
 
+absl::StatusOr<ByteSpan> OpenStreamInPlace(ByteSpan stream,
+                                           const security::Keyring* keyring,
+                                           bool verify_incoming,
+                                           bool accept_snappy, Bytes* storage) {
+  const bool encryption = keyring != nullptr && !keyring->empty();
+  if (!stream.empty() &&
+      stream[0] != static_cast<uint8_t>(MessageType::kEncrypt) &&
+      stream[0] != static_cast<uint8_t>(MessageType::kCompress) &&
+      !(encryption && verify_incoming) &&
+      stream.size() <= limits::kMaxStreamBytes) {
+    return stream;  // what DecodeStream would copy unchanged
+  }
+  SWIM_ASSIGN_OR_RETURN(
+      *storage, DecodeStream(stream, keyring, verify_incoming, accept_snappy));
+  return ByteSpan(*storage);
+}
+
 absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix) {
   StreamFramer framer;
   return framer.Next(prefix);

@@ -62,6 +62,15 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
                                    bool verify_incoming,
                                    bool accept_snappy = true);
 
+// DecodeStream without the copy of a plaintext, uncompressed stream: the
+// result views `stream` itself, or `*storage` (which receives the
+// decrypted or decompressed message). Keeps a 20 MiB inbound push/pull
+// from being held twice while it is handled (issue 14 item 6).
+absl::StatusOr<ByteSpan> OpenStreamInPlace(ByteSpan stream,
+                                           const security::Keyring* keyring,
+                                           bool verify_incoming,
+                                           bool accept_snappy, Bytes* storage);
+
 // Where the first stream message in `prefix` ends: 0 if more bytes are
 // needed, n if prefix[0..n) is one complete message, an error if the bytes
 // can never form a valid message (unknown type, size over limits).
