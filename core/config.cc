@@ -3,7 +3,9 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "core/check.h"
 #include "core/limits.h"
+#include "core/status_macros.h"
 #include "core/security/keyring.h"
 
 namespace swim {
@@ -11,6 +13,32 @@ namespace {
 
 absl::Status Bad(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("config: ", field, " ", why));
+}
+
+// The fields between BEGIN and END DEPARTURES (config.h).
+absl::Status ValidateDepartures(const Config& c) {
+  if (c.handoff_service_time < absl::ZeroDuration()) {
+    return Bad("handoff_service_time", "must be >= 0");
+  }
+  if (c.refutation_transmit_scale < 1) {
+    return Bad("refutation_transmit_scale", "must be >= 1");
+  }
+  if (c.unconfirmed_member_timeout < absl::ZeroDuration()) {
+    return Bad("unconfirmed_member_timeout", "must be >= 0");
+  }
+  if (c.tcp_fallback_grace < absl::ZeroDuration()) {
+    return Bad("tcp_fallback_grace", "must be >= 0");
+  }
+  if (c.max_packet_decompressed_bytes < 1 ||
+      c.max_packet_decompressed_bytes > limits::kMaxDecompressedBytes) {
+    return Bad("max_packet_decompressed_bytes", "must be in [1, 20 MiB]");
+  }
+  if (!c.accept_snappy && c.enable_compression &&
+      c.compression_algo == CompressionAlgo::kSnappy) {
+    return Bad("compression_algo",
+               "snappy needs accept_snappy (Go peers cannot read it)");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -109,27 +137,7 @@ absl::Status Config::Validate() const {
   }
   if (handoff_queue_depth < 1) return Bad("handoff_queue_depth", "must be >= 1");
   if (max_members < 1) return Bad("max_members", "must be >= 1");
-  if (handoff_service_time < absl::ZeroDuration()) {
-    return Bad("handoff_service_time", "must be >= 0");
-  }
-  if (refutation_transmit_scale < 1) {
-    return Bad("refutation_transmit_scale", "must be >= 1");
-  }
-  if (unconfirmed_member_timeout < absl::ZeroDuration()) {
-    return Bad("unconfirmed_member_timeout", "must be >= 0");
-  }
-  if (tcp_fallback_grace < absl::ZeroDuration()) {
-    return Bad("tcp_fallback_grace", "must be >= 0");
-  }
-  if (max_packet_decompressed_bytes < 1 ||
-      max_packet_decompressed_bytes > limits::kMaxDecompressedBytes) {
-    return Bad("max_packet_decompressed_bytes", "must be in [1, 20 MiB]");
-  }
-  if (!accept_snappy && enable_compression &&
-      compression_algo == CompressionAlgo::kSnappy) {
-    return Bad("compression_algo",
-               "snappy needs accept_snappy (Go peers cannot read it)");
-  }
+  SWIM_RETURN_IF_ERROR(ValidateDepartures(*this));
   // Room for a compound header plus a ping; at most one IPv4 UDP payload.
   if (udp_buffer_size < 128 || udp_buffer_size > 65507) {
     return Bad("udp_buffer_size", "must be in [128, 65507]");
@@ -159,6 +167,7 @@ Config& Config::ApplyGoCompat() {
   max_requests_per_datagram = 0;
   max_packet_decompressed_bytes = limits::kMaxDecompressedBytes;
   max_members = std::numeric_limits<size_t>::max();
+  SWIM_DCHECK(handoff == HandoffMode::kGoLifo && !join_sync);
   return *this;
 }
 

@@ -23,6 +23,7 @@ std::optional<HandoffQueues::Message> HandoffQueues::Pop() {
   if (q.empty()) return std::nullopt;
   Message m = std::move(q.back());
   q.pop_back();
+  SWIM_DCHECK(high_.size() <= depth_ && low_.size() <= depth_);
   return m;
 }
 

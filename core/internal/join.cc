@@ -120,6 +120,7 @@ void JoinNext(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
 
 void AddJoinAddress(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
                     const Address& addr) {
+  SWIM_DCHECK(!addr.ip.empty());
   if (st->sequential) {
     st->addrs.push_back(addr);
   } else {

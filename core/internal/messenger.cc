@@ -294,6 +294,7 @@ wire::PacketBudget Messenger::PacketBudgetFromConfig() const {
                    ? std::numeric_limits<size_t>::max()
                    : c.max_requests_per_datagram;
   b.accept_snappy = c.accept_snappy;
+  SWIM_DCHECK(b.requests >= 1 && b.decompressed_bytes >= 1);
   return b;
 }
 
@@ -324,6 +325,7 @@ bool Messenger::GoQueues(wire::MessageType type) {
 }
 
 void Messenger::HandOff(ByteSpan buf, const Address& from) {
+  SWIM_DCHECK(GoQueues(static_cast<wire::MessageType>(buf[0])));
   const bool high = buf[0] == static_cast<uint8_t>(wire::MessageType::kAlive);
   if (!handoff_.Push(high, {Bytes(buf.begin(), buf.end()), from})) {
     ctx_.metrics.Incr(metric::kDroppedHandoffFull);
@@ -366,6 +368,7 @@ void Messenger::HandleCommand(ByteSpan buf, const Address& from,
 }
 
 void Messenger::Dispatch(ByteSpan buf, const Address& from, Instant received) {
+  SWIM_DCHECK(!buf.empty());
   const auto type = static_cast<wire::MessageType>(buf[0]);
   const ByteSpan body = buf.subspan(1);
   Prober& prober = *ctx_.prober;

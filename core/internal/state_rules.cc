@@ -199,6 +199,7 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
 // ---------------------------------------------------------------------------
 
 void StateRules::WatchUnconfirmed(const std::string& name) {
+  SWIM_DCHECK(ctx_.config.unconfirmed_member_timeout > absl::ZeroDuration());
   const Instant deadline =
       ctx_.env->Now() + ctx_.config.unconfirmed_member_timeout;
   unconfirmed_[name] = deadline;
@@ -244,6 +245,8 @@ void StateRules::ExpireUnconfirmed() {
     ctx_.After(unconfirmed_order_.front().first - now, "unconfirmed",
                [this] { ExpireUnconfirmed(); });
   }
+  SWIM_DCHECK(unconfirmed_armed_ == !unconfirmed_order_.empty());
+  SWIM_DCHECK(unconfirmed_.size() <= unconfirmed_order_.size());
 }
 
 bool StateRules::AddressChangeAllowed(const NodeRecord& r,
@@ -411,6 +414,8 @@ void StateRules::RefuteWrapping(NodeRecord* me, uint32_t accused_inc) {
   // Go's refute (state.go): nextIncarnation, then skipIncarnation past the
   // accusation, in uint32 arithmetic that wraps. The alive it broadcasts
   // carries a low incarnation and loses everywhere.
+  SWIM_DCHECK(ctx_.IsSelf(me->node.name) &&
+              ctx_.config.refute_at_max_incarnation);
   uint32_t inc = ++incarnation_;  // may wrap to 0
   if (accused_inc >= inc) {
     incarnation_ += accused_inc - inc + 1;
