@@ -213,7 +213,8 @@ void StateRules::WatchUnconfirmed(const std::string& name) {
 
 void StateRules::Confirm(std::string_view name) {
   if (unconfirmed_.empty()) return;
-  if (auto it = unconfirmed_.find(name); it != unconfirmed_.end()) {
+  if (auto it = unconfirmed_.find(absl::string_view(name.data(), name.size()));
+      it != unconfirmed_.end()) {
     unconfirmed_.erase(it);
   }
 }
