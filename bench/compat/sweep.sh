@@ -19,9 +19,10 @@ mkdir -p "$out"
 for sc in mass_join pause_storm; do
   for mode in default go; do
     f="$out/${sc}_${mode}.toml"
-    sed -e 's/^duration = .*/duration = "60s"/' \
-        -e "s/^\[cluster\]/[cluster]\ncompat = \"$mode\"/" \
+    # Only [cluster]'s duration (mass_join); event durations stay.
+    sed -e "s/^\[cluster\]/[cluster]\ncompat = \"$mode\"/" \
         "$here/scenarios/$sc.toml" >"$f"
+    [ "$sc" = mass_join ] && sed -i 's/^duration = "10s"/duration = "60s"/' "$f"
     nice -n 10 "$swimsim" --scenario "$f" --seeds "$seeds" \
       --json "$out/${sc}_${mode}.json" >"$out/${sc}_${mode}.txt" 2>&1 || true
   done
