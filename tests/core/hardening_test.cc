@@ -465,11 +465,14 @@ TEST_F(Hardening, MadeUpMembersDrainWithin60sWithUnconfirmedTimeout) {
   ASSERT_GT(ml_->NumMembers(), 10000);
   env_.Advance(absl::Seconds(21));
   EXPECT_EQ(ml_->NumMembers(), 2);  // ourselves and "real"
-  EXPECT_GE(Counter("memberlist.dropped.unconfirmed"), 9990u);
+  EXPECT_EQ(Counter("memberlist.dropped.unconfirmed"), 10000u);
   env_.Advance(absl::Seconds(39));  // 60 s: reaped from the table too
   EXPECT_LE(ml_->EstNumNodes(), 2);
-  EXPECT_TRUE(ml_->GetNode("real").has_value());
-  EXPECT_EQ(ml_->GetNode("real")->state, NodeState::kAlive);
+  // "real" is kept (our probes of it go unanswered here, so it may be
+  // suspect by now, but the rule never dropped it).
+  ASSERT_TRUE(ml_->GetNode("real").has_value());
+  EXPECT_NE(ml_->GetNode("real")->state, NodeState::kDead);
+  EXPECT_EQ(Counter("memberlist.dropped.unconfirmed"), 10000u);
 }
 
 TEST(ReapedNames, ForgetsAfterItsTimeAndHoldsAtMostCapacity) {

@@ -442,7 +442,13 @@ TEST(AsioEnv, HandledStreamReleasesItsBudgetBeforeTheReplyIsWritten) {
         // The first sender never reads: a reply far over the socket
         // buffers keeps its connection writing.
         if (msg.size() > 4 && msg[4] == 'A') {
-          return Frame(std::string(64 << 20, 'r'));
+          constexpr uint32_t kLen = 64u << 20;
+          Bytes big(4 + size_t{kLen}, 'r');
+          big[0] = kLen >> 24;
+          big[1] = (kLen >> 16) & 0xff;
+          big[2] = (kLen >> 8) & 0xff;
+          big[3] = kLen & 0xff;
+          return big;
         }
         return Frame("ok");
       });
