@@ -1,8 +1,11 @@
 #include "core/config.h"
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "core/check.h"
 #include "core/limits.h"
+#include "core/status_macros.h"
 #include "core/security/keyring.h"
 
 namespace swim {
@@ -10,6 +13,32 @@ namespace {
 
 absl::Status Bad(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("config: ", field, " ", why));
+}
+
+// The fields between BEGIN and END DEPARTURES (config.h).
+absl::Status ValidateDepartures(const Config& c) {
+  if (c.handoff_service_time < absl::ZeroDuration()) {
+    return Bad("handoff_service_time", "must be >= 0");
+  }
+  if (c.refutation_transmit_scale < 1) {
+    return Bad("refutation_transmit_scale", "must be >= 1");
+  }
+  if (c.unconfirmed_member_timeout < absl::ZeroDuration()) {
+    return Bad("unconfirmed_member_timeout", "must be >= 0");
+  }
+  if (c.tcp_fallback_grace < absl::ZeroDuration()) {
+    return Bad("tcp_fallback_grace", "must be >= 0");
+  }
+  if (c.max_packet_decompressed_bytes < 1 ||
+      c.max_packet_decompressed_bytes > limits::kMaxDecompressedBytes) {
+    return Bad("max_packet_decompressed_bytes", "must be in [1, 20 MiB]");
+  }
+  if (!c.accept_snappy && c.enable_compression &&
+      c.compression_algo == CompressionAlgo::kSnappy) {
+    return Bad("compression_algo",
+               "snappy needs accept_snappy (Go peers cannot read it)");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -87,7 +116,12 @@ absl::Status Config::Validate() const {
   if (probe_interval > absl::ZeroDuration() && probe_timeout <= absl::ZeroDuration()) {
     return Bad("probe_timeout", "must be > 0 when probing is on");
   }
-  if (probe_interval > absl::ZeroDuration() && probe_timeout > probe_interval) {
+  // strict_validate = false keeps only the checks Go's Create makes and
+  // those memory safety needs; the API-level ones below are ours (Go runs
+  // such a config: a probe_timeout past probe_interval just fails every
+  // probe at the interval).
+  if (strict_validate && probe_interval > absl::ZeroDuration() &&
+      probe_timeout > probe_interval) {
     return Bad("probe_timeout", "must not exceed probe_interval");
   }
   if (awareness_max_multiplier < 1) return Bad("awareness_max_multiplier", "must be >= 1");
@@ -102,13 +136,14 @@ absl::Status Config::Validate() const {
   if (delegate_protocol_min > delegate_protocol_max) {
     return Bad("delegate_protocol_min", "exceeds delegate_protocol_max");
   }
-  if (delegate_protocol_max != 0 &&
+  if (strict_validate && delegate_protocol_max != 0 &&
       (delegate_protocol_version < delegate_protocol_min ||
        delegate_protocol_version > delegate_protocol_max)) {
     return Bad("delegate_protocol_version", "outside [min, max]");
   }
   if (handoff_queue_depth < 1) return Bad("handoff_queue_depth", "must be >= 1");
   if (max_members < 1) return Bad("max_members", "must be >= 1");
+  SWIM_RETURN_IF_ERROR(ValidateDepartures(*this));
   // Room for a compound header plus a ping; at most one IPv4 UDP payload.
   if (udp_buffer_size < 128 || udp_buffer_size > 65507) {
     return Bad("udp_buffer_size", "must be in [128, 65507]");
@@ -123,6 +158,36 @@ absl::Status Config::Validate() const {
               (probe_timeout > absl::ZeroDuration() && probe_timeout <= probe_interval));
   return absl::OkStatus();
 }
+
+Config& Config::ApplyGoCompat() {
+  // One line per field between BEGIN and END DEPARTURES in config.h.
+  handoff = HandoffMode::kGoLifo;
+  handoff_service_time = absl::ZeroDuration();
+  join_concurrent = false;
+  join_gossip_now = false;
+  join_sync = false;
+  refutation_transmit_scale = 1;
+  cidr_scope = CidrScope::kAliveOnly;
+  tcp_fallback_grace = absl::InfiniteDuration();
+  refute_at_max_incarnation = true;
+  accept_snappy = false;
+  strict_validate = false;
+  drop_implausible_incarnations = false;
+  reaped_come_back_dead = false;
+  max_requests_per_datagram = 0;
+  max_packet_decompressed_bytes = limits::kMaxDecompressedBytes;
+  max_members = std::numeric_limits<size_t>::max();
+  staggered_ticks = false;
+  SWIM_DCHECK(handoff == HandoffMode::kGoLifo && !join_sync);
+  return *this;
+}
+
+Config Config::GoCompat(Config base) {
+  base.ApplyGoCompat();
+  return base;
+}
+
+Config Config::GoCompat() { return GoCompat(DefaultLANConfig()); }
 
 absl::Status Config::IPAllowed(const IpAddress& ip) const {
   if (!IPMustBeChecked()) return absl::OkStatus();

@@ -31,6 +31,19 @@ namespace security {
 class Keyring;
 }
 
+// How messages that Go queues for its handler goroutine are handled
+// (Config::handoff).
+enum class HandoffMode : uint8_t {
+  kInline,  // at once, in arrival order (this implementation)
+  kGoLifo,  // Go 0.2.2's two bounded LIFO handoff queues
+};
+
+// Where the CIDR allow-list applies (Config::cidr_scope).
+enum class CidrScope : uint8_t {
+  kEveryPacket,  // every packet and stream source, and alive addresses
+  kAliveOnly,    // Go 0.2.2: alive messages and new/moved members only
+};
+
 struct Config {
   // --- identity and addresses -------------------------------------------
   // Every field is documented; a field marked "not read by the core" is kept
@@ -110,8 +123,8 @@ struct Config {
   // Go's resolver configuration. Not read: name resolution is the Env's (net/
   // uses the system resolver). Kept for Go-compatible config files.
   std::string dns_config_path = "/etc/resolv.conf";
-  // Go's bound on its handoff queues. Not read: this implementation has no
-  // handoff queues (every message is handled at once, see memberlist.cc).
+  // Go's bound on each of its two handoff queues; read only with
+  // handoff = HandoffMode::kGoLifo (see below).
   int handoff_queue_depth = 1024;
   // The largest packet we build: piggybacked gossip fills up to it.
   int udp_buffer_size = 1400;
@@ -146,6 +159,41 @@ struct Config {
   // --- this implementation -------------------------------------------------
   // What enable_compression uses (kSnappy only in C++-only clusters).
   CompressionAlgo compression_algo = CompressionAlgo::kLzw;
+
+  // Issue 14 item 6: a member we learned of second-hand (from a push/pull
+  // or an alive relayed by another node) and have not heard from first-hand
+  // within this long (an ack to our probe, a ping from it, or its own alive
+  // sent from its own address) is marked dead here, without a broadcast,
+  // and reaped as usual (memberlist.dropped.unconfirmed). Drains members a
+  // peer made up. 0 = off (Go; the default). Honest members are confirmed
+  // by our own probes once per probe round, so it must be well above
+  // cluster size x probe_interval, or live members of a large cluster are
+  // dropped here until they are heard from again: hence off by default.
+  absl::Duration unconfirmed_member_timeout = absl::ZeroDuration();
+
+  // --- departures from Go 0.2.2 (docs/departures.md) ----------------------
+  // BEGIN DEPARTURES. Every field between BEGIN and END DEPARTURES is one
+  // way this implementation departs from Go memberlist 0.2.2 on purpose.
+  // Each defaults to our behaviour; ApplyGoCompat() sets each one to Go's,
+  // and tests/core/compat_test.cc fails if a field here is not covered
+  // there (and in docs/departures.md).
+
+  // How alive/suspect/dead/user/weight messages from packets are handled.
+  // kInline: at once, in arrival order. kGoLifo: Go's two bounded LIFO
+  // handoff queues (alive high priority, the rest low, each at most
+  // handoff_queue_depth, the newest dropped when full and counted as
+  // memberlist.dropped.handoff_full), drained by a separate handler.
+  HandoffMode handoff = HandoffMode::kInline;
+  // Simulator knob for kGoLifo: virtual time the handler takes per message
+  // (0: the queues drain in one event right after the datagram). Lets the
+  // queues build up across datagrams as on a loaded Go host.
+  absl::Duration handoff_service_time = absl::ZeroDuration();
+  // Join contacts every seed at once; Go push/pulls them one after another,
+  // each blocking up to tcp_timeout.
+  bool join_concurrent = true;
+  // After a successful Join, gossip at once (our alive reaches the cluster
+  // one gossip tick sooner); Go waits for the next tick.
+  bool join_gossip_now = true;
   // After a successful Join, run one more (non-join) push/pull with a seed
   // that answered, after a random delay in [0.5, 1] x probe_interval. When
   // many nodes join at once, the seed has meanwhile learned all of them, so
@@ -154,6 +202,46 @@ struct Config {
   // limited retransmits and the periodic push/pull. Costs one stream per
   // join; Go peers see an ordinary anti-entropy exchange.
   bool join_sync = true;
+  // Refutations (our own, and alives that clear a suspicion or death of a
+  // known node) are retransmitted this many times the usual limit; Go: 1.
+  int refutation_transmit_scale = 3;
+  // Where the allow-list (cidrs_allowed) is checked. kEveryPacket: the
+  // source of every packet and stream, plus alive addresses. kAliveOnly:
+  // Go 0.2.2's, the source and address of alive messages and of new or
+  // moved members only.
+  CidrScope cidr_scope = CidrScope::kEveryPacket;
+  // How long a failed probe waits past its deadline for the TCP fallback's
+  // answer before counting it as no contact. Zero: probe_timeout. Go waits
+  // for the fallback however long it takes (InfiniteDuration); it is itself
+  // bounded by the stream's deadline, so this matters only when a stream
+  // outlives its deadline.
+  absl::Duration tcp_fallback_grace = absl::ZeroDuration();
+  // An accusation at incarnation 2^32-1 cannot be outbid. false: count it
+  // (memberlist.refute_exhausted) and keep our state. true: Go's, wrap the
+  // incarnation and broadcast the (losing) alive.
+  bool refute_at_max_incarnation = false;
+  // Accept Snappy-compressed input (algorithm 1). Go knows only LZW and
+  // drops it as an unknown algorithm; off, so do we (and Validate refuses
+  // compression_algo = kSnappy, which no peer would then read).
+  bool accept_snappy = true;
+  // Validate() checks every field; off, it checks only what Go's Create
+  // checks plus what memory safety needs (see Config::Validate).
+  bool strict_validate = true;
+  // Issue 14 item 5: drop alive/suspect/dead claims whose incarnation is
+  // more than limits::kMaxIncarnationJump past the one we hold.
+  bool drop_implausible_incarnations = true;
+  // Issue 14 item 6: a member we reaped, handed back alive by anti-entropy
+  // at the incarnation it died with, returns to the table as dead
+  // (core/reaped_names.h). Go re-adds it alive.
+  bool reaped_come_back_dead = true;
+  // Issue 14 item 7: pings and indirect pings honoured per datagram (each
+  // makes us send); the rest are dropped (memberlist.dropped.amplification).
+  // 0 = no bound (Go).
+  size_t max_requests_per_datagram = limits::kMaxPacketRequests;
+  // Issue 14 item 4: bytes one datagram may inflate to. Go has no bound;
+  // GoCompat raises it to the stream limit (20 MiB) rather than removing
+  // it, since an unbounded inflation is a memory hazard (docs/departures.md).
+  size_t max_packet_decompressed_bytes = limits::kMaxPacketDecompressedBytes;
   // Departure from Go 0.2.2: the probe, gossip and weight loops start after
   // a random stagger in [0, interval). Go creates its tickers before its
   // stagger wait (state.go:120,132 vs 146-161), so its stagger is a no-op
@@ -169,8 +257,16 @@ struct Config {
   // otherwise fill memory with made-up members. The default is far above
   // any cluster this implementation is tested at (10,000 simulated nodes)
   // and bounds a flood of made-up members with the 512-byte meta limit to
-  // roughly 64k x (name + meta + ~100 bytes).
+  // roughly 64k x (name + meta + ~100 bytes). GoCompat: SIZE_MAX.
   size_t max_members = limits::kDefaultMaxMembers;
+  // END DEPARTURES.
+
+  // Sets every departure field above to Go 0.2.2's behaviour (and nothing
+  // else): with it, a simulated cluster models a Go memberlist cluster.
+  Config& ApplyGoCompat();
+  // `base` with ApplyGoCompat() applied.
+  static Config GoCompat(Config base);
+  static Config GoCompat();
 
   // Simulator negative scenarios and property tests only: a PlantedBug bit
   // mask (core/internal/planted_bugs.h). Ignored unless the binary was built

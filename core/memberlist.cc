@@ -40,30 +40,11 @@
 // sent RetransmitMult x ceil(log10(n+1)) times. Push/pull anti-entropy every
 // PushPullInterval (scaled with n) exchanges whole tables over a stream.
 //
-// DEPARTURES FROM GO 0.2.2 (the wire and the rules above are unchanged)
-//
-// * No handoff queues. Go hands alive/suspect/dead/user messages to a worker
-//   goroutine through two bounded LIFO queues; here every message is handled
-//   at once, in arrival order, on the node's thread. Nothing is dropped for
-//   queue overflow and the order is deterministic.
-// * CIDR allow-list (CIDRsAllowed): as the fork's latest version, every
-//   inbound packet and stream from a disallowed source is dropped, and so
-//   is a ping, TCP ping or indirect ping whose SourceAddr is disallowed and
-//   a join push/pull whose first node is (0.2.2 checked only alive
-//   messages), besides the alive/address checks Go does.
-//   So a node outside the allowed networks can no longer join either.
-// * Refutations are retransmitted 3x the usual limit
-// (kRefutationTransmitScale),
-//   so a node rarely misses every copy and declares a live node dead.
-// * Join contacts all seeds concurrently instead of one after another.
-// * After a successful Join, a joining node gossips its own alive
-//   immediately (instead of waiting up to one GossipInterval), and runs one
-//   more push/pull with its seed about one probe interval later
-//   (Config::join_sync): this is what makes a mass join converge in about a
-//   second instead of a minute.
-// * Weight messages (fork) use their own queue and go only to peers known to
-//   read them (Config::gossip_weights + delegate version), never to upstream
-//   Go nodes, which would log and drop them.
+// DEPARTURES FROM GO 0.2.2 (the wire and the rules above are unchanged).
+// Each is a Config field (config.h, between BEGIN and END DEPARTURES) that
+// defaults to our behaviour; Config::ApplyGoCompat() turns every one to
+// Go's. docs/departures.md lists them with what Go does, why we differ and
+// the scenario that measures the difference.
 #include "core/memberlist.h"
 
 #include <algorithm>

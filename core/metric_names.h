@@ -83,6 +83,10 @@ SWIM_METRIC(kDroppedTableFull, "memberlist.dropped.table_full");
 SWIM_METRIC(kDroppedReapedReadd, "memberlist.dropped.reaped_readd");
 SWIM_METRIC(kDroppedPacketBudget, "memberlist.dropped.packet_budget");
 SWIM_METRIC(kDroppedAmplification, "memberlist.dropped.amplification");
+// Config::handoff = kGoLifo: a handoff queue was full (Go drops the newest).
+SWIM_METRIC(kDroppedHandoffFull, "memberlist.dropped.handoff_full");
+// Config::unconfirmed_member_timeout: a member never heard from first-hand.
+SWIM_METRIC(kDroppedUnconfirmed, "memberlist.dropped.unconfirmed");
 
 // --- malformed: input we could not read
 // ----------------------------------------

@@ -1146,6 +1146,15 @@ void StreamConn::OnMessage(size_t size) {
   Bump(impl_->mutable_counters().tcp_inbound_messages);
   std::optional<Bytes> reply = impl_->HandleStream(peer_, ByteSpan(in_));
   if (finished_ || impl_->stopping()) return;  // the handler stopped us
+  // Handled: give the message's bytes back (memory and budget) now rather
+  // than after the reply is written, which a slow reader can drag out to
+  // tcp_timeout while new push/pulls arrive (issue 14 item 6).
+  const bool big = in_.capacity() >= kTrimAfterStreamBytes;
+  Bytes().swap(in_);
+  filled_ = 0;
+  impl_->ReleaseInbound(reserved_);
+  reserved_ = 0;
+  if (big) malloc_trim(0);
   if (!reply || reply->empty()) {
     Finish(Bytes());
     return;

@@ -86,10 +86,12 @@ struct AsioEnvOptions {
   size_t max_inbound_streams = 128;
   // Bytes all inbound stream buffers together may hold (issue 14 item 6:
   // 128 parallel 20 MiB push/pulls held 1.0 GB). A read that would go over
-  // it ends its connection (counted in tcp_inbound_over_budget). 64 MiB
-  // leaves room for three maximal (20 MiB) push/pulls at once; a
-  // 10,000-node table is about 1 MB.
-  size_t max_inbound_stream_bytes = 64 * 1024 * 1024;
+  // it ends its connection (counted in tcp_inbound_over_budget). 32 MiB
+  // leaves room for one maximal (20 MiB) push/pull and the decoded copy of
+  // what it carries within the 64 MiB RSS goal (at 64 MiB, floods of
+  // parallel push/pulls peaked at 65-68 MiB); a 10,000-node table is
+  // about 1 MB.
+  size_t max_inbound_stream_bytes = 32 * 1024 * 1024;
   // Socket receive buffer to ask for; halved until the kernel accepts it.
   int udp_recv_buffer_bytes = 2 * 1024 * 1024;
   // Log lines below this level are dropped before the sink.

@@ -57,7 +57,13 @@ po::options_description Options() {
       "protocol version to speak (2..5, default 2)")(
       "profile", po::value<std::string>(),
       "timing profile: lan (default), wan or local")(
+      "compat", po::value<std::string>(),
+      "default, or go: behave as Go memberlist 0.2.2 in every documented "
+      "departure (docs/departures.md)")(
       "meta", po::value<std::string>(), "node metadata (at most 512 bytes)")(
+      "unconfirmed-timeout", po::value<std::string>(),
+      "mark members never heard from first-hand dead after DURATION (off by "
+      "default; must exceed cluster size x probe interval)")(
       "weight-interval", po::value<std::string>(),
       "fork node weights every DURATION (e.g. 5s); C++/fork clusters only")(
       "metrics-port", po::value<int>(),
@@ -119,7 +125,9 @@ absl::Status LoadToml(const std::string& path, Settings* s) {
                                            "compression",
                                            "protocol-version",
                                            "profile",
+                                           "compat",
                                            "meta",
+                                           "unconfirmed-timeout",
                                            "weight-interval",
                                            "metrics-port",
                                            "log-level",
@@ -141,7 +149,9 @@ absl::Status LoadToml(const std::string& path, Settings* s) {
   str("compression", &s->compression);
   num("protocol-version", &s->protocol_version);
   str("profile", &s->profile);
+  str("compat", &s->compat);
   str("meta", &s->meta);
+  str("unconfirmed-timeout", &s->unconfirmed_timeout);
   str("weight-interval", &s->weight_interval);
   num("metrics-port", &s->metrics_port);
   str("log-level", &s->log_level);
@@ -215,7 +225,9 @@ absl::StatusOr<Parsed> ParseSettings(int argc, char** argv) {
   str("keyring-file", &s.keyring_file);
   str("compression", &s.compression);
   str("profile", &s.profile);
+  str("compat", &s.compat);
   str("meta", &s.meta);
+  str("unconfirmed-timeout", &s.unconfirmed_timeout);
   str("weight-interval", &s.weight_interval);
   str("log-level", &s.log_level);
   str("leave-timeout", &s.leave_timeout);
@@ -361,6 +373,13 @@ absl::StatusOr<Config> BuildConfig(const Settings& s,
     return Bad(absl::StrCat("bad --profile \"", s.profile,
                             "\": want lan, wan or local"));
   }
+  const std::string compat = absl::AsciiStrToLower(s.compat);
+  if (compat == "go") {
+    c.ApplyGoCompat();
+  } else if (compat != "default") {
+    return Bad(absl::StrCat("bad --compat \"", s.compat,
+                            "\": want default or go"));
+  }
   c.name = s.name;
   absl::StatusOr<JoinTarget> bind = ParseJoinAddress(s.bind, 7946);
   if (!bind.ok() || !bind->node_name.empty() || !IpAddress::Parse(bind->host)) {
@@ -393,6 +412,11 @@ absl::StatusOr<Config> BuildConfig(const Settings& s,
     return Bad(absl::StrCat("bad --compression \"", s.compression,
                             "\": want lzw, snappy or none"));
   }
+  if (!c.accept_snappy && c.enable_compression &&
+      c.compression_algo == CompressionAlgo::kSnappy) {
+    return Bad("--compression snappy cannot go with --compat go (Go reads "
+               "only lzw)");
+  }
   if (s.protocol_version < kMinProtocolVersion ||
       s.protocol_version > kMaxProtocolVersion) {
     return Bad(absl::StrCat("bad --protocol-version ", s.protocol_version,
@@ -403,6 +427,12 @@ absl::StatusOr<Config> BuildConfig(const Settings& s,
   if (s.meta.size() > limits::kMetaMaxSize) {
     return Bad(absl::StrCat("--meta is ", s.meta.size(),
                             " bytes; the limit is ", limits::kMetaMaxSize));
+  }
+  if (!s.unconfirmed_timeout.empty()) {
+    absl::StatusOr<absl::Duration> d =
+        ParseFlagDuration("unconfirmed-timeout", s.unconfirmed_timeout);
+    if (!d.ok()) return d.status();
+    c.unconfirmed_member_timeout = *d;
   }
   if (!s.weight_interval.empty()) {
     absl::StatusOr<absl::Duration> d =

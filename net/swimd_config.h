@@ -42,8 +42,10 @@ struct Settings {
   std::string compression = "lzw";
   int protocol_version = 2;
   std::string profile = "lan";
+  std::string compat = "default";  // or "go": Config::ApplyGoCompat()
   std::string meta;
   std::string weight_interval;
+  std::string unconfirmed_timeout;  // "" = off
   int metrics_port = -1;  // -1: no HTTP endpoint
   std::string log_level = "warn";
   std::string leave_timeout = "5s";

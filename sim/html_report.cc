@@ -69,6 +69,11 @@ json ConfigRows(const Scenario& sc) {
       yes(p.enable_compression));
   add("encryption", yes(c.EncryptionEnabled()), yes(p.EncryptionEnabled()));
   add("join_sync", yes(c.join_sync), yes(p.join_sync));
+  add("compat (docs/departures.md)", sc.compat, "default");
+  add("handoff", c.handoff == swim::HandoffMode::kGoLifo ? "go_lifo" : "inline",
+      "inline");
+  add("refutation_transmit_scale", num(c.refutation_transmit_scale),
+      num(p.refutation_transmit_scale));
   add("weight_interval", D(c.weight_interval), D(p.weight_interval));
   add("gossip_weights", yes(c.gossip_weights), yes(p.gossip_weights));
   return rows;

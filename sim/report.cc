@@ -406,6 +406,7 @@ nlohmann::json JsonReport(const Scenario& sc,
   j["scenario"] = sc.name;
   j["path"] = sc.path;
   j["profile"] = sc.profile;
+  j["compat"] = sc.compat;
   j["size"] = sc.size;
   j["duration_s"] = absl::ToDoubleSeconds(sc.duration);
   // What `swimsim merge` needs to check that reports belong together and to

@@ -221,6 +221,41 @@ const std::map<std::string, ConfigSetter>& ConfigFields() {
       {"gossip_weights",
        BoolField(&swim::Config::gossip_weights, "gossip_weights")},
       {"join_sync", BoolField(&swim::Config::join_sync, "join_sync")},
+      // Departures from Go 0.2.2 one by one (compat = "go" sets them all).
+      {"join_concurrent",
+       BoolField(&swim::Config::join_concurrent, "join_concurrent")},
+      {"join_gossip_now",
+       BoolField(&swim::Config::join_gossip_now, "join_gossip_now")},
+      {"refutation_transmit_scale",
+       IntField(&swim::Config::refutation_transmit_scale,
+                "refutation_transmit_scale")},
+      {"refute_at_max_incarnation",
+       BoolField(&swim::Config::refute_at_max_incarnation,
+                 "refute_at_max_incarnation")},
+      {"accept_snappy",
+       BoolField(&swim::Config::accept_snappy, "accept_snappy")},
+      {"drop_implausible_incarnations",
+       BoolField(&swim::Config::drop_implausible_incarnations,
+                 "drop_implausible_incarnations")},
+      {"reaped_come_back_dead",
+       BoolField(&swim::Config::reaped_come_back_dead,
+                 "reaped_come_back_dead")},
+      {"handoff_service_time",
+       DurField(&swim::Config::handoff_service_time, "handoff_service_time")},
+      {"handoff",
+       [](const Parser& p, const toml::node& n,
+          swim::Config& c) -> absl::Status {
+         std::string s;
+         SWIM_ASSIGN(s, p.Str(n, "handoff"));
+         if (s == "inline") {
+           c.handoff = swim::HandoffMode::kInline;
+         } else if (s == "go_lifo") {
+           c.handoff = swim::HandoffMode::kGoLifo;
+         } else {
+           return p.Err(n, "handoff must be \"inline\" or \"go_lifo\"");
+         }
+         return absl::OkStatus();
+       }},
       {"protocol_version",
        IntField(&swim::Config::protocol_version, "protocol_version")},
       {"secret_key",
@@ -519,6 +554,11 @@ absl::StatusOr<Overrides> ReadCluster(const Parser& p, const toml::node& node,
       if (sc.profile != "lan" && sc.profile != "wan" && sc.profile != "local") {
         return p.Err(v, "\"profile\" must be \"lan\", \"wan\" or \"local\"");
       }
+    } else if (key == "compat") {
+      SWIM_ASSIGN(sc.compat, p.Str(v, key));
+      if (sc.compat != "default" && sc.compat != "go") {
+        return p.Err(v, "\"compat\" must be \"default\" or \"go\"");
+      }
     } else if (key == "seed" || key == "seeds") {
       if (have_seed)
         return p.Err(v, "give either \"seed\" or \"seeds\", not both");
@@ -544,7 +584,7 @@ absl::StatusOr<Overrides> ReadCluster(const Parser& p, const toml::node& node,
       return p.Err(
           k.source(),
           absl::StrCat("unknown [cluster] key \"", key,
-                       "\" (known: size, profile, seed, seeds, "
+                       "\" (known: size, profile, compat, seed, seeds, "
                        "duration, join_stagger, join_retry, planted_bugs, or a "
                        "swim::Config field such as probe_interval)"));
     }
@@ -562,6 +602,7 @@ absl::Status MakeConfig(const Parser& p, const Overrides& overrides,
   } else {
     sc.config = swim::DefaultLocalConfig();
   }
+  if (sc.compat == "go") sc.config.ApplyGoCompat();
   for (auto& [k, v] : overrides) {
     SWIM_RETURN_IF_ERROR(ConfigFields().at(std::string(k->str()))(p, *v, sc.config));
   }

@@ -10,6 +10,7 @@
 //   [cluster]
 //   size = 20                 # nodes that all join node 0 at t=0
 //   profile = "lan"           # lan | wan | local
+//   compat = "go"             # default | go: Config::ApplyGoCompat()
 //   seeds = "1..20"           # or seed = 7
 //   duration = "60s"          # virtual time of one run
 //   probe_interval = "500ms"  # any swim::Config field by snake_case name
@@ -92,6 +93,9 @@ struct Scenario {
   // [cluster]
   int size = 3;
   std::string profile = "lan";
+  // "default" or "go": Config::ApplyGoCompat() on the profile, before the
+  // Config overrides (docs/departures.md).
+  std::string compat = "default";
   std::vector<uint64_t> seeds = {1};
   absl::Duration duration = absl::Seconds(60);
   absl::Duration join_stagger = absl::ZeroDuration();

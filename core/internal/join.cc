@@ -1,5 +1,6 @@
 #include "core/internal/join.h"
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -17,14 +18,23 @@ namespace swim::internal {
 
 namespace {
 
-// One Join in progress: push/pulls with every seed address, concurrently.
+// One Join in progress: push/pulls with every seed address, concurrently
+// (Config::join_concurrent) or, as Go does, one after another in order.
 struct JoinState {
   int pending = 0;
   int contacted = 0;
   std::vector<std::string> errors;
   JoinCallback done;
   bool resolving = true;
+  // Sequential joins only: seeds not yet resolved, addresses not yet tried.
+  bool sequential = false;
+  std::deque<std::string> seeds;
+  std::deque<Address> addrs;
 };
+
+void JoinNext(NodeContext& ctx, const std::shared_ptr<JoinState>& st);
+void JoinSeed(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
+              const std::string& seed);
 
 // Reports the join once nothing is pending.
 void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
@@ -39,7 +49,7 @@ void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
       SWIM_COVER("join_failed");
       s = absl::UnavailableError(absl::StrJoin(st->errors, "; "));
     }
-  } else if (!ctx.shutdown &&
+  } else if (!ctx.shutdown && ctx.config.join_gossip_now &&
              ctx.config.gossip_interval > absl::ZeroDuration()) {
     // Tell the cluster about us right away instead of waiting for the
     // next gossip tick: the seed already knows us, the rest learn it now.
@@ -90,8 +100,46 @@ void JoinPushPull(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
                                             addr.ip.ToString(), ": ",
                                             std::string(s.message())));
         }
-        FinishJoinIfDone(ctx, st);
+        if (st->sequential) {
+          JoinNext(ctx, st);
+        } else {
+          FinishJoinIfDone(ctx, st);
+        }
       });
+}
+
+// Sequential joins: the next address, else the next seed, else done.
+void JoinNext(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
+  SWIM_DCHECK(st->sequential && st->pending == 0);
+  while (st->pending == 0) {
+    if (ctx.shutdown) {
+      st->seeds.clear();
+      st->addrs.clear();
+    }
+    if (!st->addrs.empty()) {
+      const Address addr = st->addrs.front();
+      st->addrs.pop_front();
+      JoinPushPull(ctx, st, addr);
+      return;
+    }
+    if (st->seeds.empty()) break;
+    const std::string seed = st->seeds.front();
+    st->seeds.pop_front();
+    JoinSeed(ctx, st, seed);  // queues its addresses, or resolves (pending)
+  }
+  if (st->pending > 0) return;  // a name is being resolved
+  st->resolving = false;
+  FinishJoinIfDone(ctx, st);
+}
+
+void AddJoinAddress(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
+                    const Address& addr) {
+  SWIM_DCHECK(!addr.ip.empty());
+  if (st->sequential) {
+    st->addrs.push_back(addr);
+  } else {
+    JoinPushPull(ctx, st, addr);
+  }
 }
 
 // Resolves one seed (IP literals at once, names through the Env) and starts
@@ -107,7 +155,7 @@ void JoinSeed(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
   }
   SWIM_DCHECK(!t->host.empty());
   if (std::optional<IpAddress> ip = IpAddress::Parse(t->host); ip.has_value()) {
-    JoinPushPull(ctx, st, Address{*ip, t->port, t->node_name});
+    AddJoinAddress(ctx, st, Address{*ip, t->port, t->node_name});
     return;
   }
   ++st->pending;
@@ -125,9 +173,13 @@ void JoinSeed(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
                                 : std::string(ips.status().message())));
     } else {
       for (const IpAddress& ip : *ips)
-        JoinPushPull(ctx, st, Address{ip, t.port, t.node_name});
+        AddJoinAddress(ctx, st, Address{ip, t.port, t.node_name});
     }
-    FinishJoinIfDone(ctx, st);
+    if (st->sequential) {
+      JoinNext(ctx, st);
+    } else {
+      FinishJoinIfDone(ctx, st);
+    }
   });
 }
 
@@ -138,6 +190,14 @@ void JoinCluster(NodeContext& ctx, const std::vector<std::string>& seeds,
   SWIM_DCHECK(!ctx.shutdown && done != nullptr);
   auto st = std::make_shared<JoinState>();
   st->done = std::move(done);
+  if (!ctx.config.join_concurrent) {
+    // Go's Join: resolve a seed, push/pull each of its addresses, then the
+    // next seed; each exchange waits for the one before it.
+    st->sequential = true;
+    st->seeds.assign(seeds.begin(), seeds.end());
+    JoinNext(ctx, st);
+    return;
+  }
   for (const std::string& seed : seeds) JoinSeed(ctx, st, seed);
   st->resolving = false;
   SWIM_DCHECK(st->pending >= 0 && st->contacted >= 0);

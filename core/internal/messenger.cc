@@ -1,5 +1,6 @@
 #include "core/internal/messenger.h"
 
+#include <limits>
 #include <memory>
 #include <utility>
 
@@ -51,7 +52,8 @@ Messenger::Messenger(NodeContext& ctx)
     : ctx_(ctx),
       broadcasts_([&ctx] { return static_cast<int>(ctx.table.size()); },
                   ctx.config.retransmit_mult),
-      wire_(WireOptionsOf(ctx.config)) {}
+      wire_(WireOptionsOf(ctx.config)),
+      handoff_(static_cast<size_t>(ctx.config.handoff_queue_depth)) {}
 
 // ---------------------------------------------------------------------------
 // Broadcasts
@@ -205,7 +207,8 @@ Bytes Messenger::EncodeStreamMsg(ByteSpan msg) const {
 }
 
 absl::StatusOr<Bytes> Messenger::OpenStream(ByteSpan stream) const {
-  return wire::DecodeStream(stream, InboundKeyring(), wire_.verify_incoming);
+  return wire::DecodeStream(stream, InboundKeyring(), wire_.verify_incoming,
+                            ctx_.config.accept_snappy);
 }
 
 // ---------------------------------------------------------------------------
@@ -291,10 +294,7 @@ void Messenger::HandlePacket(const Address& from, ByteSpan packet,
   SWIM_DCHECK(!ctx_.shutdown);
   ctx_.metrics.Incr(metric::kUdpReceived, packet.size());
   ctx_.metrics.Incr(metric::kUdpPacketsReceived);
-  if (ctx_.config.IPMustBeChecked() && !ctx_.config.IPAllowed(from.ip).ok()) {
-    ctx_.metrics.Incr(metric::kDroppedCidr);
-    return;
-  }
+  if (CidrRefuses(from)) return;
   absl::StatusOr<Bytes> msg =
       wire::DecodePacket(packet, InboundKeyring(), wire_.verify_incoming);
   if (!msg.ok()) {
@@ -302,8 +302,8 @@ void Messenger::HandlePacket(const Address& from, ByteSpan packet,
     return;
   }
   // Issue 14 items 4 and 7: Go's shape only, within the per-datagram budget.
-  const wire::UnpackedPacket unpacked = wire::UnpackPacket(*msg);
-  SWIM_DCHECK(unpacked.leaves.size() <= limits::kMaxPacketLeafMessages);
+  const wire::UnpackedPacket unpacked =
+      wire::UnpackPacket(*msg, PacketBudgetFromConfig());
   for (const wire::UnpackedPacket::Problem& p : unpacked.problems) {
     ctx_.metrics.Incr(p.counter, p.count);
     ctx_.Log(LogLevel::kWarn,
@@ -313,9 +313,89 @@ void Messenger::HandlePacket(const Address& from, ByteSpan packet,
   for (ByteSpan leaf : unpacked.leaves) HandleCommand(leaf, from, received);
 }
 
+wire::PacketBudget Messenger::PacketBudgetFromConfig() const {
+  const Config& c = ctx_.config;
+  wire::PacketBudget b;
+  b.decompressed_bytes = c.max_packet_decompressed_bytes;
+  b.requests = c.max_requests_per_datagram == 0
+                   ? std::numeric_limits<size_t>::max()
+                   : c.max_requests_per_datagram;
+  b.accept_snappy = c.accept_snappy;
+  SWIM_DCHECK(b.requests >= 1 && b.decompressed_bytes >= 1);
+  return b;
+}
+
+bool Messenger::CidrRefuses(const Address& from) {
+  // Config::cidr_scope: Go 0.2.2 checks only alive messages' source and
+  // address (HandleAlive, StateRules::AddNewNode / AddressChangeAllowed).
+  if (ctx_.config.cidr_scope != CidrScope::kEveryPacket) return false;
+  if (!ctx_.config.IPMustBeChecked() || ctx_.config.IPAllowed(from.ip).ok()) {
+    return false;
+  }
+  ctx_.metrics.Incr(metric::kDroppedCidr);
+  return true;
+}
+
+// Go's handleCommand queues these for its handler goroutine; the rest
+// (ping, indirect ping, ack, nack) it handles on the reader at once.
+bool Messenger::GoQueues(wire::MessageType type) {
+  switch (type) {
+    case wire::MessageType::kAlive:
+    case wire::MessageType::kSuspect:
+    case wire::MessageType::kDead:
+    case wire::MessageType::kUser:
+    case wire::MessageType::kWeight:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Messenger::HandOff(ByteSpan buf, const Address& from) {
+  SWIM_DCHECK(GoQueues(static_cast<wire::MessageType>(buf[0])));
+  const bool high = buf[0] == static_cast<uint8_t>(wire::MessageType::kAlive);
+  if (!handoff_.Push(high, {Bytes(buf.begin(), buf.end()), from})) {
+    ctx_.metrics.Incr(metric::kDroppedHandoffFull);
+    ctx_.Log(LogLevel::kWarn,
+             absl::StrCat("handler queue full, dropping message (",
+                          static_cast<int>(buf[0]), ") ", from.ToString()));
+  }
+  // Go's handoffCh: one pending wake-up at most.
+  if (!handoff_armed_) {
+    handoff_armed_ = true;
+    ctx_.After(absl::ZeroDuration(), "handoff", [this] { DrainHandoff(); });
+  }
+}
+
+void Messenger::DrainHandoff() {
+  SWIM_DCHECK(handoff_armed_);
+  const absl::Duration service = ctx_.config.handoff_service_time;
+  while (std::optional<HandoffQueues::Message> m = handoff_.Pop()) {
+    Dispatch(m->msg, m->from, ctx_.env->Now());
+    if (ctx_.shutdown) break;  // a callback shut us down: the queues are gone
+    if (service > absl::ZeroDuration() && !handoff_.empty()) {
+      // The handler is busy for `service` per message: the rest waits, and
+      // what arrives meanwhile joins the queues (newest first).
+      ctx_.After(service, "handoff", [this] { DrainHandoff(); });
+      return;
+    }
+  }
+  handoff_armed_ = false;
+}
+
 void Messenger::HandleCommand(ByteSpan buf, const Address& from,
                               Instant received) {
   SWIM_DCHECK(!buf.empty());  // wire::UnpackPacket hands out non-empty leaves
+  const auto type = static_cast<wire::MessageType>(buf[0]);
+  if (ctx_.config.handoff == HandoffMode::kGoLifo && GoQueues(type)) {
+    HandOff(buf, from);
+    return;
+  }
+  Dispatch(buf, from, received);
+}
+
+void Messenger::Dispatch(ByteSpan buf, const Address& from, Instant received) {
+  SWIM_DCHECK(!buf.empty());
   const auto type = static_cast<wire::MessageType>(buf[0]);
   const ByteSpan body = buf.subspan(1);
   SWIM_DCHECK(ctx_.prober != nullptr && ctx_.state != nullptr);
@@ -387,6 +467,8 @@ void Messenger::HandleAlive(ByteSpan body, const Address& from) {
   SWIM_DCHECK(!a->node.empty() && !a->addr.empty());
   SWIM_DCHECK(!a->meta.has_value() || a->meta->size() <= limits::kMetaMaxSize);
   ctx_.state->AliveNode(*a, nullptr, false);
+  // Its own alive from its own address: heard from first-hand.
+  if (from.ip == a->addr && from.port == a->port) ctx_.state->Confirm(a->node);
 }
 
 void Messenger::HandleSuspect(ByteSpan body) {
@@ -447,13 +529,13 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
   SWIM_DCHECK(!ctx_.shutdown);
   ctx_.metrics.Incr(metric::kTcpAccept);
   ctx_.metrics.Incr(metric::kTcpReceived, stream.size());
-  if (ctx_.config.IPMustBeChecked() && !ctx_.config.IPAllowed(from.ip).ok()) {
-    ctx_.metrics.Incr(metric::kDroppedCidr);
-    return std::nullopt;
-  }
+  if (CidrRefuses(from)) return std::nullopt;
   // Go's readStream at EOF closes without a reply (net.go:230-248).
   if (stream.empty()) return std::nullopt;
-  absl::StatusOr<Bytes> msg = OpenStream(stream);
+  Bytes storage;  // only if the stream was encrypted or compressed
+  absl::StatusOr<ByteSpan> msg = wire::OpenStreamInPlace(
+      stream, InboundKeyring(), wire_.verify_incoming,
+      ctx_.config.accept_snappy, &storage);
   if (!msg.ok()) {
     // Framing, decryption, decompression: Go answers with an error.
     Malformed(metric::kMalformedStream, msg.status(), from);
@@ -464,8 +546,8 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
               from);
     return std::nullopt;
   }
-  const ByteSpan body = ByteSpan(*msg).subspan(1);
-  SWIM_DCHECK(msg->size() <= limits::kMaxStreamBytes);  // DecodeStream bounds it
+  const ByteSpan body = msg->subspan(1);
+  SWIM_DCHECK(msg->size() <= limits::kMaxStreamBytes);  // the decoder bounds it
   absl::StatusOr<std::optional<Bytes>> reply;
   switch (static_cast<wire::MessageType>((*msg)[0])) {
     case wire::MessageType::kPing:
@@ -706,6 +788,9 @@ void Messenger::CheckInvariants() const {
   SWIM_DCHECK(ctx_.weights == nullptr ||
               ctx_.weights->queue().retransmit_mult() ==
                   ctx_.config.retransmit_mult);
+  // Queued handoff work always has a drain scheduled (or is being drained).
+  SWIM_DCHECK(handoff_.empty() || handoff_armed_ || ctx_.shutdown);
+  SWIM_DCHECK(handoff_.size() <= 2 * handoff_.depth());
 }
 
 }  // namespace swim::internal

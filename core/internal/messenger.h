@@ -16,10 +16,12 @@
 #include <vector>
 
 #include "core/broadcast_queue.h"
+#include "core/handoff_queue.h"
 #include "core/internal/node_context.h"
 #include "core/metric_names.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
+#include "core/wire/unpack.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -44,8 +46,12 @@ class Messenger {
                                    const NodeRecord* to);
   size_t NumQueued() const { return broadcasts_.NumQueued(); }
   // Drops every queued broadcast without retiring it (Shutdown: nothing
-  // was sent, so no waiter is told it was).
-  void Clear() { broadcasts_.Clear(); }
+  // was sent, so no waiter is told it was), and every message in the
+  // handoff queues (Go's handler goroutine returns: queued work is lost).
+  void Clear() {
+    broadcasts_.Clear();
+    handoff_.Clear();
+  }
 
   // --- sending --------------------------------------------------------------
   // `node`, when given, decides the CRC header (its PMax >= 5). With
@@ -102,6 +108,16 @@ class Messenger {
   // One leaf message of a datagram (wire::UnpackPacket): non-empty, never a
   // compound or compression.
   void HandleCommand(ByteSpan msg, const Address& from, Instant received);
+  // Handles one leaf now (HandleCommand, or the handoff drain).
+  void Dispatch(ByteSpan msg, const Address& from, Instant received);
+  // Config::handoff = kGoLifo: the types Go queues, the queueing, and the
+  // drain (core/handoff_queue.h).
+  static bool GoQueues(wire::MessageType type);
+  void HandOff(ByteSpan msg, const Address& from);
+  void DrainHandoff();
+  // Config::cidr_scope = kEveryPacket and `from` is not allowed (counted).
+  bool CidrRefuses(const Address& from);
+  wire::PacketBudget PacketBudgetFromConfig() const;
   void HandleAlive(ByteSpan body, const Address& from);
   void HandleSuspect(ByteSpan body);
   void HandleDead(ByteSpan body);
@@ -127,6 +143,8 @@ class Messenger {
   TransmitLimitedQueue broadcasts_;
   // The codec's view of the config, derived once (core/wire/options.h).
   const wire::WireOptions wire_;
+  HandoffQueues handoff_;
+  bool handoff_armed_ = false;  // a DrainHandoff is scheduled
 };
 
 }  // namespace swim::internal

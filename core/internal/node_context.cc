@@ -27,6 +27,8 @@ NodeContext::NodeContext(Config config_in, Env* env_in,
 bool NodeContext::NamedSourceDisallowed(const IpAddress& ip,
                                         std::string_view what) {
   if (!config.IPMustBeChecked() || ip.empty()) return false;
+  // The fork's SourceAddr checks; Go 0.2.2 (CidrScope::kAliveOnly) has none.
+  if (config.cidr_scope == CidrScope::kAliveOnly) return false;
   const absl::Status s = config.IPAllowed(ip);
   if (s.ok()) return false;
   metrics.Incr(metric::kDroppedCidr);

@@ -129,6 +129,10 @@ void Prober::HandlePing(ByteSpan body, const Address& from) {
     to = Address{p->source_addr, p->source_port, ""};
   }
   to.name = p->source_node;
+  if (const NodeRecord* r = ctx_.table.Find(p->source_node);
+      r != nullptr && r->node.addr == from.ip && r->node.port == from.port) {
+    ctx_.state->Confirm(p->source_node);  // a ping from it, from its address
+  }
   Bytes msg;
   wire::Encode(ack, &msg);
   ctx_.messenger->SendMsg(to, nullptr, std::move(msg))
@@ -354,6 +358,7 @@ void Prober::ProbeAcked(uint64_t probe_id, Instant received,
   }
   ctx_.metrics.AddTiming(metric::kProbeNodeTiming,
                          ctx_.env->Now() - probe_->sent);
+  ctx_.state->Confirm(probe_->target);
   ProbeFinish(probe_id, /*success=*/true, -1);
 }
 
@@ -454,10 +459,15 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
   if (probe_->tcp_pending) {
     // The fallback's own deadline is the probe's, so its completion (which
     // calls us again) is due now. Guard against an Env that never reports
-    // it: after a grace of ProbeTimeout, count it as no contact.
-    if (!probe_->tcp_grace_started) {
+    // it: after Config::tcp_fallback_grace (0: ProbeTimeout), count it as
+    // no contact. Infinite: Go's, wait for the fallback however long.
+    const absl::Duration grace =
+        ctx_.config.tcp_fallback_grace == absl::ZeroDuration()
+            ? ctx_.config.probe_timeout
+            : ctx_.config.tcp_fallback_grace;
+    if (!probe_->tcp_grace_started && grace != absl::InfiniteDuration()) {
       probe_->tcp_grace_started = true;
-      ctx_.After(ctx_.config.probe_timeout, "probe_tcp_grace",
+      ctx_.After(grace, "probe_tcp_grace",
                  [this, probe_id] {
                    if (!IsCurrent(probe_id)) return;
                    ctx_.metrics.Incr(metric::kProbeTcpFallbackLost);

@@ -18,15 +18,6 @@ namespace swim::internal {
 
 namespace {
 
-// Refutations (our own, and alives that clear a suspicion or death of a
-// known node) are retransmitted this many times the usual limit. With
-// bounded retransmits a node can miss every copy of a refutation and then
-// declare a live node dead when its suspicion timer runs out; the simulator's
-// pause-storm sweep showed it in 1.5% of runs with limit x1. Refutations are
-// rare, so the extra bytes are few. Wire-compatible: only how often we
-// resend changes.
-constexpr int kRefutationTransmitScale = 3;
-
 Node PeerFromAlive(const wire::Alive& a) {
   // Only called after AliveAdmissible's vsn and meta checks (step 3).
   SWIM_DCHECK(a.vsn.has_value());
@@ -238,7 +229,67 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
   r->node.set_meta(a.meta.value_or(""));
   if (a.vsn.has_value()) r->node.vsn = *a.vsn;
   SWIM_DCHECK(r->node.state == NodeState::kDead && r->node.incarnation == 0);
+  if (ctx_.config.unconfirmed_member_timeout > absl::ZeroDuration() &&
+      !ctx_.IsSelf(a.node)) {
+    WatchUnconfirmed(a.node);
+  }
   return r;
+}
+
+// ---------------------------------------------------------------------------
+// Unconfirmed members (Config::unconfirmed_member_timeout)
+// ---------------------------------------------------------------------------
+
+void StateRules::WatchUnconfirmed(const std::string& name) {
+  SWIM_DCHECK(ctx_.config.unconfirmed_member_timeout > absl::ZeroDuration());
+  const Instant deadline =
+      ctx_.env->Now() + ctx_.config.unconfirmed_member_timeout;
+  unconfirmed_[name] = deadline;
+  unconfirmed_order_.emplace_back(deadline, name);
+  if (!unconfirmed_armed_) {
+    unconfirmed_armed_ = true;
+    ctx_.After(ctx_.config.unconfirmed_member_timeout, "unconfirmed",
+               [this] { ExpireUnconfirmed(); });
+  }
+}
+
+void StateRules::Confirm(std::string_view name) {
+  if (unconfirmed_.empty()) return;
+  if (auto it = unconfirmed_.find(absl::string_view(name.data(), name.size()));
+      it != unconfirmed_.end()) {
+    unconfirmed_.erase(it);
+  }
+}
+
+void StateRules::ExpireUnconfirmed() {
+  unconfirmed_armed_ = false;
+  const Instant now = ctx_.env->Now();
+  while (!unconfirmed_order_.empty() &&
+         unconfirmed_order_.front().first <= now) {
+    auto [deadline, name] = std::move(unconfirmed_order_.front());
+    unconfirmed_order_.pop_front();
+    auto it = unconfirmed_.find(name);
+    if (it == unconfirmed_.end() || it->second != deadline) continue;
+    unconfirmed_.erase(it);
+    NodeRecord* r = ctx_.table.Find(name);
+    if (r == nullptr || DeadOrLeft(r->node.state)) continue;
+    // Never heard from: dead here only (no broadcast, nobody else is
+    // told), so the usual reaping removes it.
+    suspicions_.erase(std::string_view(r->node.name));
+    r->node.state = NodeState::kDead;
+    r->state_change = now;
+    ctx_.metrics.Incr(metric::kDroppedUnconfirmed);
+    if (ctx_.config.events != nullptr) {
+      ctx_.config.events->NotifyLeave(ctx_.ToNode(*r));
+    }
+  }
+  if (!unconfirmed_order_.empty()) {
+    unconfirmed_armed_ = true;
+    ctx_.After(unconfirmed_order_.front().first - now, "unconfirmed",
+               [this] { ExpireUnconfirmed(); });
+  }
+  SWIM_DCHECK(unconfirmed_armed_ == !unconfirmed_order_.empty());
+  SWIM_DCHECK(unconfirmed_.size() <= unconfirmed_order_.size());
 }
 
 bool StateRules::AddressChangeAllowed(const NodeRecord& r,
@@ -323,7 +374,7 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
   Bytes msg;
   wire::Encode(a, ctx_.config.address_mode, &msg);
   // An alive that clears a suspicion or a death of a node we already knew
-  // is a refutation: spread it harder (see kRefutationTransmitScale).
+  // is a refutation: spread it harder (RefutationScale()).
   const bool refutes = !created && (r->node.state == NodeState::kSuspect ||
                                     r->node.state == NodeState::kDead);
   SWIM_COVER_IF(refutes && r->node.state == NodeState::kSuspect,
@@ -331,7 +382,7 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
   SWIM_COVER_IF(refutes && r->node.state == NodeState::kDead,
                 "alive_revives_dead");
   ctx_.messenger->QueueBroadcast(a.node, std::move(msg), std::move(notify),
-                                 refutes ? kRefutationTransmitScale : 1);
+                                 refutes ? RefutationScale() : 1);
   if (a.vsn.has_value()) r->node.vsn = *a.vsn;
   r->node.incarnation = a.incarnation;
   if (is_local) {
@@ -378,8 +429,14 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   // outbid: the next incarnation would wrap to 0 and lose everywhere (Go
   // wraps and broadcasts that losing alive). Count it and keep our state;
   // one hostile packet must not be able to trip the check below.
-  if (accused_inc == std::numeric_limits<uint32_t>::max() ||
-      incarnation_ == std::numeric_limits<uint32_t>::max()) {
+  const bool exhausted =
+      accused_inc == std::numeric_limits<uint32_t>::max() ||
+      incarnation_ == std::numeric_limits<uint32_t>::max();
+  if (exhausted && ctx_.config.refute_at_max_incarnation) {
+    RefuteWrapping(me, accused_inc);
+    return;
+  }
+  if (exhausted) {
     ctx_.metrics.Incr(metric::kRefuteExhausted);
     ctx_.Log(
         LogLevel::kError,
@@ -410,12 +467,43 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   // not by our name: it replaces a queued broadcast about us only when we
   // are named after our IP (as Go's own tests name nodes).
   ctx_.messenger->QueueBroadcast(me->node.addr.ToString(), std::move(msg),
-                                 nullptr, kRefutationTransmitScale);
+                                 nullptr, RefutationScale());
+}
+
+int StateRules::RefutationScale() const {
+  // Config::refutation_transmit_scale: with bounded retransmits a node can
+  // miss every copy of a refutation and then declare a live node dead when
+  // its suspicion timer runs out; the simulator's pause-storm sweep showed
+  // it in 1.5% of runs with x1 (Go's). Refutations are rare, so the extra
+  // bytes are few. Wire-compatible: only how often we resend changes.
+  SWIM_DCHECK(ctx_.config.refutation_transmit_scale >= 1);
+  return ctx_.config.refutation_transmit_scale;
+}
+
+void StateRules::RefuteWrapping(NodeRecord* me, uint32_t accused_inc) {
+  // Go's refute (state.go): nextIncarnation, then skipIncarnation past the
+  // accusation, in uint32 arithmetic that wraps. The alive it broadcasts
+  // carries a low incarnation and loses everywhere.
+  SWIM_DCHECK(ctx_.IsSelf(me->node.name) &&
+              ctx_.config.refute_at_max_incarnation);
+  uint32_t inc = ++incarnation_;  // may wrap to 0
+  if (accused_inc >= inc) {
+    incarnation_ += accused_inc - inc + 1;
+    inc = incarnation_;
+  }
+  me->node.incarnation = inc;
+  ctx_.awareness.ApplyDelta(1);
+  ctx_.metrics.Incr(metric::kRefute);
+  ctx_.metrics.Incr(metric::kRefuteExhausted);
+  Bytes msg;
+  wire::Encode(SelfAlive(inc, me->node.meta()), ctx_.config.address_mode, &msg);
+  ctx_.messenger->QueueBroadcast(me->node.addr.ToString(), std::move(msg),
+                                 nullptr, RefutationScale());
 }
 
 bool StateRules::JumpsTooFar(const NodeRecord* known, uint32_t claimed) {
   SWIM_DCHECK(known == nullptr || !known->node.name.empty());
-  if (known == nullptr ||
+  if (!ctx_.config.drop_implausible_incarnations || known == nullptr ||
       !limits::ImplausibleIncarnationJump(known->node.incarnation, claimed)) {
     return false;
   }
@@ -696,7 +784,8 @@ void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote,
   for (const auto& r : remote) {
     switch (r.state) {
       case static_cast<int64_t>(NodeState::kAlive): {
-        if (!join && reaped_.Blocks(r.name, r.incarnation, ctx_.env->Now()) &&
+        if (!join && ctx_.config.reaped_come_back_dead &&
+            reaped_.Blocks(r.name, r.incarnation, ctx_.env->Now()) &&
             ctx_.table.Find(r.name) == nullptr) {  // see core/reaped_names.h
           ReAddAsDead(r);
           SWIM_DCHECK(ctx_.table.size() <= ctx_.config.max_members);

@@ -11,6 +11,7 @@
 #define SWIM_CORE_INTERNAL_STATE_RULES_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -63,6 +64,10 @@ class StateRules {
   // A member is being reaped: its suspicion ends, and anti-entropy may not
   // hand it back at the incarnation it died with (core/reaped_names.h).
   void OnReaped(const NodeRecord& r);
+  // Config::unconfirmed_member_timeout: we heard from `name` first-hand.
+  void Confirm(std::string_view name);
+  size_t num_unconfirmed() const { return unconfirmed_.size(); }
+
   // Cancels every suspicion timer (Shutdown).
   void Clear() { suspicions_.clear(); }
   size_t num_suspicions() const { return suspicions_.size(); }
@@ -88,6 +93,10 @@ class StateRules {
                          const std::string& old_meta);  // 10
 
   void Refute(NodeRecord* me, uint32_t accused_inc);
+  // Config::refute_at_max_incarnation: Go's refute, wrapping at 2^32-1.
+  void RefuteWrapping(NodeRecord* me, uint32_t accused_inc);
+  // How many times the usual limit a refutation is retransmitted.
+  int RefutationScale() const;
   // True (and counted) if `claimed` is implausibly far past the incarnation
   // we hold for `known` (limits::kMaxIncarnationJump); false if unknown.
   bool JumpsTooFar(const NodeRecord* known, uint32_t claimed);
@@ -102,6 +111,11 @@ class StateRules {
   // it died with: back in the table as dead (core/reaped_names.h).
   void ReAddAsDead(const wire::PushNodeState& r);
 
+  // Config::unconfirmed_member_timeout: remember a member learned
+  // second-hand; mark those never confirmed dead when their time is up.
+  void WatchUnconfirmed(const std::string& name);
+  void ExpireUnconfirmed();
+
   bool Bug(PlantedBug b) const;
   void NotifySuspect(const NodeRecord& r);
 
@@ -114,6 +128,11 @@ class StateRules {
   absl::flat_hash_map<std::string_view, std::unique_ptr<Suspicion>> suspicions_;
   // Members reaped lately, not re-added by anti-entropy (issue 14 item 6).
   ReapedNames reaped_;
+  // Unconfirmed members (only with unconfirmed_member_timeout > 0): name ->
+  // deadline (lookup only), and the same in deadline order.
+  absl::flat_hash_map<std::string, Instant> unconfirmed_;
+  std::deque<std::pair<Instant, std::string>> unconfirmed_order_;
+  bool unconfirmed_armed_ = false;
 };
 
 }  // namespace swim::internal

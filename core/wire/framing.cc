@@ -118,7 +118,7 @@ Bytes EncodeStream(ByteSpan msg, const OutgoingOptions& opts,
 
 absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
                                    const security::Keyring* keyring,
-                                   bool verify_incoming) {
+                                   bool verify_incoming, bool accept_snappy) {
   if (stream.empty()) return absl::InvalidArgumentError("empty stream message");
   const bool encryption = keyring != nullptr && !keyring->empty();
   Bytes msg;
@@ -159,7 +159,8 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
   if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
     SWIM_ASSIGN_OR_RETURN(Bytes inner,
                           DecompressMessage(ByteSpan(msg).subspan(1),
-                                            limits::kMaxDecompressedBytes));
+                                            limits::kMaxDecompressedBytes,
+                                            accept_snappy));
     // Go compresses a stream once (rawSendMsgStream); never inflate twice.
     if (inner[0] == static_cast<uint8_t>(MessageType::kCompress)) {
       return absl::InvalidArgumentError("compression inside compression");
@@ -167,6 +168,23 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
     return inner;
   }
   return msg;
+}
+
+absl::StatusOr<ByteSpan> OpenStreamInPlace(ByteSpan stream,
+                                           const security::Keyring* keyring,
+                                           bool verify_incoming,
+                                           bool accept_snappy, Bytes* storage) {
+  const bool encryption = keyring != nullptr && !keyring->empty();
+  if (!stream.empty() &&
+      stream[0] != static_cast<uint8_t>(MessageType::kEncrypt) &&
+      stream[0] != static_cast<uint8_t>(MessageType::kCompress) &&
+      !(encryption && verify_incoming) &&
+      stream.size() <= limits::kMaxStreamBytes) {
+    return stream;  // what DecodeStream would copy unchanged
+  }
+  SWIM_ASSIGN_OR_RETURN(
+      *storage, DecodeStream(stream, keyring, verify_incoming, accept_snappy));
+  return ByteSpan(*storage);
 }
 
 absl::StatusOr<size_t> StreamMessageSize(ByteSpan prefix) {

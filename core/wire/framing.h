@@ -55,10 +55,21 @@ Bytes EncodeStream(ByteSpan msg, const OutgoingOptions& opts,
 // One whole stream message -> the plain message, starting with its type
 // byte (decrypted, decompressed). Errors: encrypted stream without keyring,
 // plaintext stream when a keyring is set and verify_incoming is true,
-// length over limits::kMaxStreamBytes, bad key, corrupt compression.
+// length over limits::kMaxStreamBytes, bad key, corrupt compression,
+// Snappy when !accept_snappy (Go knows only LZW).
 absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
                                    const security::Keyring* keyring,
-                                   bool verify_incoming);
+                                   bool verify_incoming,
+                                   bool accept_snappy = true);
+
+// DecodeStream without the copy of a plaintext, uncompressed stream: the
+// result views `stream` itself, or `*storage` (which receives the
+// decrypted or decompressed message). Keeps a 20 MiB inbound push/pull
+// from being held twice while it is handled (issue 14 item 6).
+absl::StatusOr<ByteSpan> OpenStreamInPlace(ByteSpan stream,
+                                           const security::Keyring* keyring,
+                                           bool verify_incoming,
+                                           bool accept_snappy, Bytes* storage);
 
 // Where the first stream message in `prefix` ends: 0 if more bytes are
 // needed, n if prefix[0..n) is one complete message, an error if the bytes

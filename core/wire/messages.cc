@@ -703,7 +703,8 @@ Bytes CompressMessage(ByteSpan msg, CompressionAlgo algo) {
   return out;
 }
 
-absl::StatusOr<Bytes> DecompressMessage(ByteSpan body, size_t max_out) {
+absl::StatusOr<Bytes> DecompressMessage(ByteSpan body, size_t max_out,
+                                        bool accept_snappy) {
   static constexpr std::array<std::string_view, 2> kDecl = {"Algo", "Buf"};
   Reader r(body);
   uint64_t algo = 0;
@@ -718,7 +719,8 @@ absl::StatusOr<Bytes> DecompressMessage(ByteSpan body, size_t max_out) {
   if (algo == static_cast<uint8_t>(CompressionAlgo::kLzw)) {
     absl::Status st = LzwDecompress(data, max_out, &out);
     if (!st.ok()) return st;
-  } else if (algo == static_cast<uint8_t>(CompressionAlgo::kSnappy)) {
+  } else if (accept_snappy &&
+             algo == static_cast<uint8_t>(CompressionAlgo::kSnappy)) {
     const char* src = reinterpret_cast<const char*>(data.data());
     size_t n = 0;
     if (!snappy::GetUncompressedLength(src, data.size(), &n)) {

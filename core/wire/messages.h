@@ -220,9 +220,11 @@ absl::StatusOr<CompoundParts> DecodeCompound(ByteSpan body);
 Bytes CompressMessage(ByteSpan msg, CompressionAlgo algo);
 // Body after the type byte -> the decompressed message. Errors: unknown
 // algo, corrupt data, missing LZW EOF, output over `max_out` bytes (a
-// decompression bomb is stopped there), empty output.
+// decompression bomb is stopped there), empty output. Without
+// `accept_snappy`, algorithm 1 is an unknown algorithm (Go's answer).
 absl::StatusOr<Bytes> DecompressMessage(
-    ByteSpan body, size_t max_out = limits::kMaxDecompressedBytes);
+    ByteSpan body, size_t max_out = limits::kMaxDecompressedBytes,
+    bool accept_snappy = true);
 
 // --- CRC (type 12) ---------------------------------------------------------
 // [12][crc32 u32be][msg], CRC-32/IEEE of msg.

@@ -34,7 +34,8 @@ class Unpacker {
     SWIM_DCHECK(leaves_ == 0 && requests_ == 0 && out_->leaves.empty());
     if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
       absl::StatusOr<Bytes> inner =
-          DecompressMessage(msg.subspan(1), budget_.decompressed_bytes);
+          DecompressMessage(msg.subspan(1), budget_.decompressed_bytes,
+                            budget_.accept_snappy);
       if (!inner.ok()) {
         Problem(inner.status().code() == absl::StatusCode::kResourceExhausted
                     ? std::string(metric::kDroppedPacketBudget.str)

@@ -41,6 +41,8 @@ struct PacketBudget {
   size_t decompressed_bytes = limits::kMaxPacketDecompressedBytes;
   size_t leaves = limits::kMaxPacketLeafMessages;
   size_t requests = limits::kMaxPacketRequests;
+  // Config::accept_snappy: false refuses algorithm 1 as Go does.
+  bool accept_snappy = true;
 };
 
 struct UnpackedPacket {

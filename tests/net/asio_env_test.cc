@@ -429,6 +429,51 @@ TEST(AsioEnv, InboundStreamsShareAByteBudget) {
   EXPECT_EQ(server->counters().tcp_inbound_over_budget, 1u);
 }
 
+// Issue 14 item 6 (RSS goal): a handled message's buffer goes back to the
+// budget before its reply is written, so a peer that never reads its reply
+// cannot keep its push/pull's bytes held (and new ones refused) for
+// tcp_timeout. Before the fix the second stream below was cut over budget.
+TEST(AsioEnv, HandledStreamReleasesItsBudgetBeforeTheReplyIsWritten) {
+  AsioEnvOptions o = TestOptions();
+  o.max_inbound_stream_bytes = 400 * 1024;
+  o.tcp_timeout = absl::Seconds(5);
+  auto server = StartedEnv(o);
+  std::atomic<int> handled{0};
+  server->SetStreamHandler(
+      [&](const Address&, ByteSpan msg) -> std::optional<Bytes> {
+        ++handled;
+        // The first sender never reads: a reply far over the socket
+        // buffers keeps its connection writing.
+        if (msg.size() > 4 && msg[4] == 'A') {
+          constexpr uint32_t kLen = 64u << 20;
+          Bytes big(4 + size_t{kLen}, 'r');
+          big[0] = kLen >> 24;
+          big[1] = (kLen >> 16) & 0xff;
+          big[2] = (kLen >> 8) & 0xff;
+          big[3] = kLen & 0xff;
+          return big;
+        }
+        return Frame("ok");
+      });
+  asio::io_context io;
+  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server->port());
+  tcp::socket a(io);
+  error_code ec;
+  a.connect(ep, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  asio::write(a, asio::buffer(Frame(std::string(250 * 1024, 'A'))), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(WaitFor([&] { return handled.load() == 1; }));
+  auto client = StartedEnv(TestOptions());
+  absl::StatusOr<Bytes> r =
+      Exchange(*client, server->local_address(),
+               Frame(std::string(250 * 1024, 'B')), StreamReply::kMessage,
+               absl::Seconds(3));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(Unframe(*r), "ok");
+  EXPECT_EQ(server->counters().tcp_inbound_over_budget, 0u);
+}
+
 TEST(AsioEnv, TimersFireByDeadlineThenInScheduleOrder) {
   auto env = StartedEnv(TestOptions());
   std::mutex mu;

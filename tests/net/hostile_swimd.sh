@@ -63,15 +63,17 @@ members_count() {  # METRICS_PORT
 start_cluster() {
   local d=$1
   mkdir -p "$d"
+  # shellcheck disable=SC2086  # $cluster_flags: extra flags, word-split
   "$swimd" --name v --bind 127.0.0.1:0 --profile local --metrics-port 0 \
-    >"$d/v.out" 2>"$d/v.err" &
+    ${cluster_flags:-} >"$d/v.out" 2>"$d/v.err" &
   v_pid=$!; pids+=($v_pid)
   wait_for "$d/v.out" '"event":"ready"' || { fail "v not ready"; return 1; }
   v_port=$(json_field "$d/v.out" bind_port)
   v_mport=$(json_field "$d/v.out" metrics_port)
   for p in p1 p2; do
+    # shellcheck disable=SC2086
     "$swimd" --name $p --bind 127.0.0.1:0 --profile local \
-      --join "127.0.0.1:$v_port" >"$d/$p.out" 2>"$d/$p.err" &
+      --join "127.0.0.1:$v_port" ${cluster_flags:-} >"$d/$p.out" 2>"$d/$p.err" &
     pids+=($!)
     eval "${p}_pid=$!"
   done
@@ -212,6 +214,11 @@ else
   run "6 20 pp x1900 nodes x10KiB" '"$tool" pushpull 127.0.0.1 $v_port 20 1900 10240 1'
   run "6 128 parallel 20MiB pp" '"$tool" pushpull 127.0.0.1 $v_port 128 0 0 128 20900000'
   run "6 10000 fake members" '"$tool" pushpull 127.0.0.1 $v_port 1 10000 0'
+  # The same with the drain rule on (Config::unconfirmed_member_timeout;
+  # off by default, see docs/departures.md).
+  cluster_flags="--unconfirmed-timeout 20s"
+  run "6 10000 fake, unconfirmed 20s" '"$tool" pushpull 127.0.0.1 $v_port 1 10000 0'
+  cluster_flags=""
   run "7 127 spoofed pings" '"$tool" pings 127.0.0.1 $v_port 127'
   run "7 125 indirect pings" '"$tool" indirect 127.0.0.1 $v_port 125'
   run "8 dribble 8 conns x 0.9 s x5" 'for i in 1 2 3 4 5; do "$tool" dribble 127.0.0.1 $v_port 0.9 30000 8; done'

@@ -103,6 +103,48 @@ TEST(ScenarioParse, UnknownKeyNamesLine) {
               HasSubstr("unknown expectation \"detection_p98\""));
 }
 
+// Issue 16's switch: compat = "go" applies Config::ApplyGoCompat() to the
+// profile; [cluster] config keys after it still win.
+TEST(ScenarioParse, CompatGoAppliesGoCompatBeforeOverrides) {
+  absl::StatusOr<Scenario> sc = ParseScenario(R"(
+[cluster]
+size = 3
+profile = "local"
+compat = "go"
+join_sync = true
+)",
+                                              "x.toml");
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  EXPECT_EQ(sc->compat, "go");
+  swim::Config want = swim::Config::GoCompat(swim::DefaultLocalConfig());
+  EXPECT_EQ(sc->config.handoff, want.handoff);
+  EXPECT_EQ(sc->config.refutation_transmit_scale, 1);
+  EXPECT_FALSE(sc->config.join_concurrent);
+  EXPECT_FALSE(sc->config.accept_snappy);
+  EXPECT_TRUE(sc->config.join_sync);  // the override after compat
+  EXPECT_EQ(sc->config.probe_timeout, want.probe_timeout);
+
+  sc = ParseScenario("[cluster]\nsize = 3\ncompat = \"default\"\n", "x.toml");
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  EXPECT_EQ(sc->config.handoff, swim::HandoffMode::kInline);
+  EXPECT_EQ(sc->config.refutation_transmit_scale, 3);
+}
+
+TEST(ScenarioParse, CompatRejectsOtherValuesWithPosition) {
+  absl::Status s = ErrorOf("[cluster]\nsize = 3\ncompat = \"golang\"\n");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("x.toml:3:10: \"compat\" must be \"default\" or "
+                        "\"go\""));
+  s = ErrorOf("[cluster]\nsize = 3\ncompat = 1\n");
+  EXPECT_THAT(std::string(s.message()), HasSubstr("x.toml:3:"));
+  // Go reads only LZW: snappy with compat = "go" does not validate.
+  s = ErrorOf(
+      "[cluster]\nsize = 3\ncompat = \"go\"\ncompression_algo = "
+      "\"snappy\"\n");
+  EXPECT_THAT(std::string(s.message()), HasSubstr("snappy"));
+}
+
 TEST(ScenarioParse, BadTypesAndDurations) {
   absl::Status s = ErrorOf("[cluster]\nsize = \"ten\"\n");
   EXPECT_THAT(std::string(s.message()),
