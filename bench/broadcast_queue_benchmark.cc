@@ -12,8 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "benchmark/benchmark.h"
 #include "core/broadcast_queue.h"
+
+#include "benchmark/benchmark.h"
 
 namespace swim {
 namespace {

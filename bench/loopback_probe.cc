@@ -20,8 +20,6 @@
 // Bytes are the core's "memberlist.udp.sent" + "memberlist.tcp.sent"
 // (payload bytes, as Go's transport sees them); packets are the transport's
 // "net.udp.packets_sent".
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -33,10 +31,14 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
+#include <unistd.h>
+
 #include "core/config.h"
+
 #include "net/memberlist.h"
 #include "net/runtime.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace {
 
@@ -53,12 +55,15 @@ double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-void SleepS(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
+void SleepS(double s) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(s));
+}
 
 Nodes NewNodes(int n, bool lan) {
   Nodes nodes;
   for (int i = 0; i < n; ++i) {
-    swim::Config c = lan ? swim::DefaultLANConfig() : swim::DefaultLocalConfig();
+    swim::Config c =
+        lan ? swim::DefaultLANConfig() : swim::DefaultLocalConfig();
     c.name = absl::StrCat("node-", i);
     c.bind_addr = "127.0.0.1";
     c.bind_port = 0;
@@ -100,8 +105,8 @@ bool Converged(const Nodes& nodes, int want) {
 }
 
 // Polls every 20 ms (as the Go side): seconds taken, and whether converged.
-std::pair<double, bool> WaitConverged(const Nodes& nodes, int want, Clock::time_point start,
-                                      double cap) {
+std::pair<double, bool> WaitConverged(const Nodes& nodes, int want,
+                                      Clock::time_point start, double cap) {
   while (true) {
     if (Converged(nodes, want)) return {Since(start), true};
     if (Since(start) > cap) return {Since(start), false};
@@ -119,7 +124,8 @@ void ShutdownAll(Nodes& nodes) {
 
 double CpuSeconds() {
   std::ifstream f("/proc/self/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string s((std::istreambuf_iterator<char>(f)),
+                std::istreambuf_iterator<char>());
   std::istringstream rest(s.substr(s.rfind(')') + 2));
   std::string field;
   double ut = 0, st = 0;
@@ -146,7 +152,8 @@ Sent SentTotals(const Nodes& nodes) {
   Sent s;
   for (const auto& m : nodes) {
     const swim::Metrics met = m->GetMetrics();
-    s.bytes += met.Counter("memberlist.udp.sent") + met.Counter("memberlist.tcp.sent");
+    s.bytes +=
+        met.Counter("memberlist.udp.sent") + met.Counter("memberlist.tcp.sent");
     s.tcp_bytes += met.Counter("memberlist.tcp.sent");
     s.packets += met.Counter("net.udp.packets_sent");
   }
@@ -156,7 +163,8 @@ Sent SentTotals(const Nodes& nodes) {
 // Why a run did not converge: member counts and the transports' failures.
 void Diagnose(const Nodes& nodes) {
   int lo = 1 << 30, hi = 0;
-  uint64_t rejected = 0, failed = 0, send_errors = 0, recv_errors = 0, in_errors = 0;
+  uint64_t rejected = 0, failed = 0, send_errors = 0, recv_errors = 0,
+           in_errors = 0;
   for (const auto& m : nodes) {
     const int k = m->NumMembers();
     lo = std::min(lo, k);
@@ -169,8 +177,10 @@ void Diagnose(const Nodes& nodes) {
     in_errors += c.tcp_inbound_errors;
   }
   fprintf(stderr,
-          "not converged: members per node %d..%d; tcp rejected %llu, stream exchanges "
-          "failed %llu, inbound stream errors %llu, udp send errors %llu, receive errors %llu\n",
+          "not converged: members per node %d..%d; tcp rejected %llu, stream "
+          "exchanges "
+          "failed %llu, inbound stream errors %llu, udp send errors %llu, "
+          "receive errors %llu\n",
           lo, hi, (unsigned long long)rejected, (unsigned long long)failed,
           (unsigned long long)in_errors, (unsigned long long)send_errors,
           (unsigned long long)recv_errors);
@@ -178,7 +188,8 @@ void Diagnose(const Nodes& nodes) {
 
 int Usage() {
   fprintf(stderr,
-          "usage: loopback_probe [--runtime[=T]] massjoin N CAP_S | detect N CRASHES | "
+          "usage: loopback_probe [--runtime[=T]] massjoin N CAP_S | detect N "
+          "CRASHES | "
           "idle N WINDOW_S [SETTLE_S]\n");
   return 2;
 }
@@ -211,9 +222,11 @@ int main(int argc, char** argv) {
     auto [secs, ok] = WaitConverged(nodes, n, start, cap);
     joiner.join();
     if (!ok) Diagnose(nodes);
-    printf("{\"impl\":\"cpp\",\"kind\":\"massjoin\",\"n\":%d,\"seconds\":%.4f,\"converged\":%s,"
-           "\"cap\":%.0f,\"runtime\":%d}\n",
-           n, secs, ok ? "true" : "false", cap, RuntimeThreads());
+    printf(
+        "{\"impl\":\"cpp\",\"kind\":\"massjoin\",\"n\":%d,\"seconds\":%.4f,"
+        "\"converged\":%s,"
+        "\"cap\":%.0f,\"runtime\":%d}\n",
+        n, secs, ok ? "true" : "false", cap, RuntimeThreads());
     fflush(stdout);
     ShutdownAll(nodes);
   } else if (mode == "detect") {
@@ -257,9 +270,11 @@ int main(int argc, char** argv) {
         }
         SleepS(0.005);
       }
-      printf("{\"impl\":\"cpp\",\"kind\":\"detect\",\"n\":%d,\"crash\":%d,\"first\":%.4f,"
-             "\"all\":%.4f,\"agreed\":%s}\n",
-             n, k, first, all, left == 0 ? "true" : "false");
+      printf(
+          "{\"impl\":\"cpp\",\"kind\":\"detect\",\"n\":%d,\"crash\":%d,"
+          "\"first\":%.4f,"
+          "\"all\":%.4f,\"agreed\":%s}\n",
+          n, k, first, all, left == 0 ? "true" : "false");
       fflush(stdout);
       SleepS(1);
     }
@@ -287,12 +302,16 @@ int main(int argc, char** argv) {
     const double c1 = CpuSeconds();
     const Sent s1 = SentTotals(nodes);
     const double rss1 = RssBytes();
-    printf("{\"impl\":\"cpp\",\"kind\":\"idle\",\"n\":%d,\"window\":%.3f,\"cpu_per_node\":%.6g,"
-           "\"bytes_per_node\":%.6g,\"packets_per_node\":%.6g,\"rss_per_node\":%.6g,"
-           "\"rss0\":%.0f,\"rss\":%.0f,\"tcp_bytes_per_node\":%.6g,\"runtime\":%d}\n",
-           n, el, (c1 - c0) / el / n, (s1.bytes - s0.bytes) / el / n,
-           (s1.packets - s0.packets) / el / n, (rss1 - rss0) / n, rss0, rss1,
-           (s1.tcp_bytes - s0.tcp_bytes) / el / n, RuntimeThreads());
+    printf(
+        "{\"impl\":\"cpp\",\"kind\":\"idle\",\"n\":%d,\"window\":%.3f,\"cpu_"
+        "per_node\":%.6g,"
+        "\"bytes_per_node\":%.6g,\"packets_per_node\":%.6g,\"rss_per_node\":%."
+        "6g,"
+        "\"rss0\":%.0f,\"rss\":%.0f,\"tcp_bytes_per_node\":%.6g,\"runtime\":%d}"
+        "\n",
+        n, el, (c1 - c0) / el / n, (s1.bytes - s0.bytes) / el / n,
+        (s1.packets - s0.packets) / el / n, (rss1 - rss0) / n, rss0, rss1,
+        (s1.tcp_bytes - s0.tcp_bytes) / el / n, RuntimeThreads());
     fflush(stdout);
     ShutdownAll(nodes);
   } else {

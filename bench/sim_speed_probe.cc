@@ -1,10 +1,10 @@
 // Simulator speed probe: N nodes (LAN config) converge, then run for V
 // virtual seconds; prints virtual seconds per wall second and peak RSS.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+
+#include <sys/resource.h>
 
 #include "sim/cluster.h"
 
@@ -29,9 +29,11 @@ int main(int argc, char** argv) {
   const double run_wall = std::chrono::duration<double>(t2 - t1).count();
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  printf("n=%d converged=%d join_wall=%.2fs steady: %d virtual s in %.2f wall s = %.1fx real time, events=%llu, peak RSS=%.1f MiB\n",
-         n, ok, join_wall, virt, run_wall, virt / run_wall,
-         (unsigned long long)c.world().events_processed(), ru.ru_maxrss / 1024.0);
+  printf(
+      "n=%d converged=%d join_wall=%.2fs steady: %d virtual s in %.2f wall s = "
+      "%.1fx real time, events=%llu, peak RSS=%.1f MiB\n",
+      n, ok, join_wall, virt, run_wall, virt / run_wall,
+      (unsigned long long)c.world().events_processed(), ru.ru_maxrss / 1024.0);
   if (getenv("SWIM_PROBE_METRICS")) {
     for (const auto& [name, v] : c.node(1)->metrics().counters()) {
       printf("  node-1 %s = %llu\n", name.c_str(), (unsigned long long)v);

@@ -3,15 +3,16 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/strings.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "core/strings.h"
 
 namespace swim {
 namespace {
 
-constexpr std::array<uint8_t, 12> kV4MappedPrefix = {0, 0, 0, 0, 0, 0,
+constexpr std::array<uint8_t, 12> kV4MappedPrefix = {0, 0, 0, 0, 0,    0,
                                                      0, 0, 0, 0, 0xff, 0xff};
 
 std::optional<std::array<uint8_t, 4>> ParseV4(std::string_view text) {
@@ -58,10 +59,14 @@ std::optional<std::array<uint8_t, 16>> ParseV6(std::string_view text) {
       uint32_t v = 0;
       for (char c : g) {
         int d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        else return false;
+        if (c >= '0' && c <= '9')
+          d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+          d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+          d = c - 'A' + 10;
+        else
+          return false;
         v = v * 16 + static_cast<uint32_t>(d);
       }
       bytes->push_back(static_cast<uint8_t>(v >> 8));
@@ -115,9 +120,8 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
 
 bool IpAddress::IsV4OrMapped() const {
   if (len_ == 4) return true;
-  return len_ == 16 &&
-         std::equal(kV4MappedPrefix.begin(), kV4MappedPrefix.end(),
-                    bytes_.begin());
+  return len_ == 16 && std::equal(kV4MappedPrefix.begin(),
+                                  kV4MappedPrefix.end(), bytes_.begin());
 }
 
 IpAddress IpAddress::Unmapped() const {
@@ -154,14 +158,21 @@ std::string IpAddress::ToString() const {
                            bytes_[o + 2], bytes_[o + 3]);
   }
   uint16_t g[8];
-  for (int i = 0; i < 8; ++i) g[i] = static_cast<uint16_t>(bytes_[2 * i] << 8 | bytes_[2 * i + 1]);
+  for (int i = 0; i < 8; ++i)
+    g[i] = static_cast<uint16_t>(bytes_[2 * i] << 8 | bytes_[2 * i + 1]);
   // Longest run of zero groups (length >= 2) becomes "::".
   int best = -1, best_len = 0;
   for (int i = 0; i < 8;) {
-    if (g[i] != 0) { ++i; continue; }
+    if (g[i] != 0) {
+      ++i;
+      continue;
+    }
     int j = i;
     while (j < 8 && g[j] == 0) ++j;
-    if (j - i > best_len) { best = i; best_len = j - i; }
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
     i = j;
   }
   if (best_len < 2) best = -1;
@@ -214,13 +225,15 @@ absl::StatusOr<IpNetwork> ParseCIDR(std::string_view text) {
   text = StripSpace(text);
   const size_t slash = text.find('/');
   if (slash == std::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid cidr: ", std::string(text)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid cidr: ", std::string(text)));
   }
   auto ip = IpAddress::Parse(text.substr(0, slash));
   const auto parsed_bits = ParseDecimal(text.substr(slash + 1), 128);
   const int bits = parsed_bits ? static_cast<int>(*parsed_bits) : -1;
   if (!ip || bits < 0 || bits > static_cast<int>(ip->size() * 8)) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid cidr: ", std::string(text)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid cidr: ", std::string(text)));
   }
   IpNetwork net;
   net.prefix_len = bits;
@@ -229,7 +242,8 @@ absl::StatusOr<IpNetwork> ParseCIDR(std::string_view text) {
   int left = bits;
   for (size_t i = 0; i < src.size(); ++i, left -= 8) {
     const uint8_t mask =
-        left >= 8 ? 0xff : (left <= 0 ? 0 : static_cast<uint8_t>(0xff << (8 - left)));
+        left >= 8 ? 0xff
+                  : (left <= 0 ? 0 : static_cast<uint8_t>(0xff << (8 - left)));
     masked[i] = src[i] & mask;
   }
   net.base = *IpAddress::FromBytes({masked.data(), src.size()});
@@ -263,9 +277,8 @@ absl::StatusOr<JoinTarget> ParseJoinAddress(std::string_view input,
   if (slash != std::string_view::npos) {
     t.node_name = std::string(rest.substr(0, slash));
     if (t.node_name.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid join address '", text,
-                       "': empty node name before '/'"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid join address '", text, "': empty node name before '/'"));
     }
     rest = rest.substr(slash + 1);
   }
@@ -282,8 +295,8 @@ absl::StatusOr<JoinTarget> ParseJoinAddress(std::string_view input,
     std::string_view after = rest.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "invalid join address '", text, "': junk after ']'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid join address '", text, "': junk after ']'"));
       }
       port_text = after.substr(1);
       has_port = true;
@@ -307,8 +320,9 @@ absl::StatusOr<JoinTarget> ParseJoinAddress(std::string_view input,
   if (has_port) {
     const auto port = ParseDecimal(port_text, 65535);
     if (!port) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "invalid join address '", text, "': bad port '", std::string(port_text), "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid join address '", text, "': bad port '",
+                       std::string(port_text), "'"));
     }
     t.port = static_cast<uint16_t>(*port);
   }

@@ -11,8 +11,9 @@
 #ifndef SWIM_CORE_AWARENESS_H_
 #define SWIM_CORE_AWARENESS_H_
 
-#include "absl/time/time.h"
 #include "core/metrics.h"
+
+#include "absl/time/time.h"
 
 namespace swim {
 

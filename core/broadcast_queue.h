@@ -45,9 +45,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/env.h"
+
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_set.h"
-#include "core/env.h"
 
 namespace swim {
 
@@ -202,7 +203,7 @@ class TransmitLimitedQueue {
   int retransmit_mult_;
   int64_t id_gen_ = 0;
   uint64_t seq_ = 0;
-  absl::btree_set<Entry*, Less> set_;  // owns its entries
+  absl::btree_set<Entry*, Less> set_;                      // owns its entries
   absl::flat_hash_set<Entry*, NameHash, NameEq> by_name_;  // lookup only
 };
 

@@ -24,15 +24,15 @@ namespace swim::internal {
 }
 }  // namespace swim::internal
 
-#define SWIM_CHECK(cond)                                                \
-  do {                                                                  \
-    if (__builtin_expect(!(cond), 0))                                   \
-      ::swim::internal::CheckFailed(__FILE__, __LINE__, #cond);         \
+#define SWIM_CHECK(cond)                                        \
+  do {                                                          \
+    if (__builtin_expect(!(cond), 0))                           \
+      ::swim::internal::CheckFailed(__FILE__, __LINE__, #cond); \
   } while (0)
 
 #ifdef NDEBUG
-#define SWIM_DCHECK(cond) \
-  do {                    \
+#define SWIM_DCHECK(cond)    \
+  do {                       \
     if (false) (void)(cond); \
   } while (0)
 #else

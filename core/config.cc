@@ -2,11 +2,12 @@
 
 #include <limits>
 
-#include "absl/strings/str_cat.h"
 #include "core/check.h"
 #include "core/limits.h"
-#include "core/status_macros.h"
 #include "core/security/keyring.h"
+#include "core/status_macros.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace swim {
 namespace {
@@ -56,7 +57,8 @@ Config DefaultWANConfig() {
   c.gossip_interval = absl::Milliseconds(500);
   c.gossip_to_the_dead_time = absl::Seconds(60);
   // Go's WAN defaults pass Validate once a name is set.
-  SWIM_DCHECK(c.probe_timeout > absl::ZeroDuration() && c.probe_timeout < c.probe_interval);
+  SWIM_DCHECK(c.probe_timeout > absl::ZeroDuration() &&
+              c.probe_timeout < c.probe_interval);
   SWIM_DCHECK(c.suspicion_mult >= 1 && c.gossip_nodes >= 1);
   return c;
 }
@@ -72,14 +74,16 @@ Config DefaultLocalConfig() {
   c.gossip_interval = absl::Milliseconds(100);
   c.gossip_to_the_dead_time = absl::Seconds(15);
   // Go's local defaults pass Validate once a name is set.
-  SWIM_DCHECK(c.probe_timeout > absl::ZeroDuration() && c.probe_timeout < c.probe_interval);
+  SWIM_DCHECK(c.probe_timeout > absl::ZeroDuration() &&
+              c.probe_timeout < c.probe_interval);
   SWIM_DCHECK(c.suspicion_mult >= 1 && c.indirect_checks >= 1);
   return c;
 }
 
 absl::Status Config::Validate() const {
   if (name.empty()) return Bad("name", "must not be empty");
-  if (name.size() > limits::kMaxNodeNameLength) return Bad("name", "is too long");
+  if (name.size() > limits::kMaxNodeNameLength)
+    return Bad("name", "is too long");
   if (protocol_version < limits::kProtocolVersionMin) {
     return Bad("protocol_version",
                absl::StrCat(protocol_version, " too low. Must be in range: [",
@@ -92,14 +96,17 @@ absl::Status Config::Validate() const {
                             limits::kProtocolVersionMin, ", ",
                             limits::kProtocolVersionMax, "]"));
   }
-  if (bind_port < 0 || bind_port > 65535) return Bad("bind_port", "out of range");
+  if (bind_port < 0 || bind_port > 65535)
+    return Bad("bind_port", "out of range");
   if (advertise_port < 0 || advertise_port > 65535) {
     return Bad("advertise_port", "out of range");
   }
   if (!advertise_addr.empty() && !IpAddress::Parse(advertise_addr)) {
-    return Bad("advertise_addr", absl::StrCat("'", advertise_addr, "' is not an IP address"));
+    return Bad("advertise_addr",
+               absl::StrCat("'", advertise_addr, "' is not an IP address"));
   }
-  if (tcp_timeout <= absl::ZeroDuration()) return Bad("tcp_timeout", "must be > 0");
+  if (tcp_timeout <= absl::ZeroDuration())
+    return Bad("tcp_timeout", "must be > 0");
   if (indirect_checks < 0 ||
       indirect_checks > static_cast<int>(limits::kMaxIndirectChecks)) {
     return Bad("indirect_checks", "must be in [0, 64]");
@@ -110,10 +117,14 @@ absl::Status Config::Validate() const {
     return Bad("suspicion_max_timeout_mult", "must be >= 1");
   }
   // Zero intervals switch a loop off, as in Go; negative ones are errors.
-  if (push_pull_interval < absl::ZeroDuration()) return Bad("push_pull_interval", "must be >= 0");
-  if (probe_interval < absl::ZeroDuration()) return Bad("probe_interval", "must be >= 0");
-  if (gossip_interval < absl::ZeroDuration()) return Bad("gossip_interval", "must be >= 0");
-  if (probe_interval > absl::ZeroDuration() && probe_timeout <= absl::ZeroDuration()) {
+  if (push_pull_interval < absl::ZeroDuration())
+    return Bad("push_pull_interval", "must be >= 0");
+  if (probe_interval < absl::ZeroDuration())
+    return Bad("probe_interval", "must be >= 0");
+  if (gossip_interval < absl::ZeroDuration())
+    return Bad("gossip_interval", "must be >= 0");
+  if (probe_interval > absl::ZeroDuration() &&
+      probe_timeout <= absl::ZeroDuration()) {
     return Bad("probe_timeout", "must be > 0 when probing is on");
   }
   // strict_validate = false keeps only the checks Go's Create makes and
@@ -124,7 +135,8 @@ absl::Status Config::Validate() const {
       probe_timeout > probe_interval) {
     return Bad("probe_timeout", "must not exceed probe_interval");
   }
-  if (awareness_max_multiplier < 1) return Bad("awareness_max_multiplier", "must be >= 1");
+  if (awareness_max_multiplier < 1)
+    return Bad("awareness_max_multiplier", "must be >= 1");
   if (gossip_nodes < 0) return Bad("gossip_nodes", "must be >= 0");
   if (gossip_to_the_dead_time < absl::ZeroDuration()) {
     return Bad("gossip_to_the_dead_time", "must be >= 0");
@@ -141,7 +153,8 @@ absl::Status Config::Validate() const {
        delegate_protocol_version > delegate_protocol_max)) {
     return Bad("delegate_protocol_version", "outside [min, max]");
   }
-  if (handoff_queue_depth < 1) return Bad("handoff_queue_depth", "must be >= 1");
+  if (handoff_queue_depth < 1)
+    return Bad("handoff_queue_depth", "must be >= 1");
   if (max_members < 1) return Bad("max_members", "must be >= 1");
   SWIM_RETURN_IF_ERROR(ValidateDepartures(*this));
   // Room for a compound header plus a ping; at most one IPv4 UDP payload.
@@ -151,11 +164,13 @@ absl::Status Config::Validate() const {
   if (dead_node_reclaim_time < absl::ZeroDuration()) {
     return Bad("dead_node_reclaim_time", "must be >= 0");
   }
-  if (weight_interval < absl::ZeroDuration()) return Bad("weight_interval", "must be >= 0");
+  if (weight_interval < absl::ZeroDuration())
+    return Bad("weight_interval", "must be >= 0");
   // Every invariant the core assumes of a validated config.
   SWIM_DCHECK(!name.empty() && udp_buffer_size >= 128 && max_members >= 1);
   SWIM_DCHECK(probe_interval <= absl::ZeroDuration() ||
-              (probe_timeout > absl::ZeroDuration() && probe_timeout <= probe_interval));
+              (probe_timeout > absl::ZeroDuration() &&
+               probe_timeout <= probe_interval));
   return absl::OkStatus();
 }
 
@@ -195,7 +210,8 @@ absl::Status Config::IPAllowed(const IpAddress& ip) const {
   for (const IpNetwork& net : cidrs_allowed) {
     if (net.Contains(ip)) return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(absl::StrCat(ip.ToString(), " is not allowed"));
+  return absl::PermissionDeniedError(
+      absl::StrCat(ip.ToString(), " is not allowed"));
 }
 
 bool Config::EncryptionEnabled() const {

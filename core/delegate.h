@@ -12,9 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "core/node.h"
+
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "core/node.h"
 
 namespace swim {
 

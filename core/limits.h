@@ -15,9 +15,9 @@ inline constexpr size_t kMetaMaxSize = 512;
 inline constexpr uint8_t kProtocolVersionMin = 1;
 inline constexpr uint8_t kProtocolVersionMax = 5;
 // Peers with at least these maximum versions get the feature.
-inline constexpr uint8_t kProtocolVersionTcpPing = 3;   // TCP fallback ping
-inline constexpr uint8_t kProtocolVersionNack = 4;      // nack on indirect
-inline constexpr uint8_t kProtocolVersionCrc = 5;       // CRC packet header
+inline constexpr uint8_t kProtocolVersionTcpPing = 3;  // TCP fallback ping
+inline constexpr uint8_t kProtocolVersionNack = 4;     // nack on indirect
+inline constexpr uint8_t kProtocolVersionCrc = 5;      // CRC packet header
 
 // Largest datagram the transport reads (memberlist's udpPacketBufSize).
 inline constexpr size_t kMaxPacketSize = 65536;

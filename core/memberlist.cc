@@ -168,10 +168,9 @@ void BroadcastAndWait(NodeContext& ctx, absl::Duration timeout,
   auto shared_done =
       std::make_shared<Memberlist::StatusCallback>(std::move(done));
   auto timer = std::make_shared<TimerId>(0);
-  std::erase_if(ctx.broadcast_waiters,
-                [](const NodeContext::BroadcastWaiter& w) {
-                  return w.done.expired();
-                });
+  std::erase_if(
+      ctx.broadcast_waiters,
+      [](const NodeContext::BroadcastWaiter& w) { return w.done.expired(); });
   ctx.broadcast_waiters.push_back({shared_done, what});
   // Wait only if someone is there to hear it (Go's anyAlive).
   const bool wait = ctx.table.AnyAliveExcept(ctx.config.name);
@@ -284,9 +283,8 @@ void Memberlist::Shutdown() {
        std::exchange(ctx.broadcast_waiters, {})) {
     std::shared_ptr<StatusCallback> done = w.done.lock();
     if (done == nullptr || !*done) continue;
-    std::exchange(*done, nullptr)(absl::FailedPreconditionError(
-        absl::StrCat("memberlist shut down before the ", w.what,
-                     " broadcast was sent")));
+    std::exchange(*done, nullptr)(absl::FailedPreconditionError(absl::StrCat(
+        "memberlist shut down before the ", w.what, " broadcast was sent")));
   }
   p_->messenger.Clear();
   p_->weights.queue().Clear();

@@ -17,8 +17,9 @@
 #include <cstdint>
 #include <utility>
 
-#include "absl/types/span.h"
 #include "core/check.h"
+
+#include "absl/types/span.h"
 
 namespace swim {
 
@@ -87,7 +88,9 @@ class Rng {
   }
 
   // Uniform double in [0, 1) with 53 random bits.
-  double UniformDouble() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  double UniformDouble() {
+    return static_cast<double>(Next() >> 11) * 0x1.0p-53;
+  }
 
   // True with probability p (p <= 0: never; p >= 1: always).
   bool Bernoulli(double p) {

@@ -18,10 +18,11 @@
 #include <memory>
 #include <string>
 
-#include "absl/container/flat_hash_set.h"
-#include "absl/time/time.h"
 #include "core/env.h"
 #include "core/time.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
 
 namespace swim {
 
@@ -34,7 +35,8 @@ class Suspicion {
   // destroy this Suspicion.
   // REQUIRES: env outlives this object; min <= max.
   Suspicion(Env* env, std::string from, int k, absl::Duration min,
-            absl::Duration max, std::function<void(int confirmations)> on_timeout);
+            absl::Duration max,
+            std::function<void(int confirmations)> on_timeout);
 
   // Cancels the pending timer. A timer callback that was already due (a
   // cancel that lost a race) finds the object gone and does nothing.

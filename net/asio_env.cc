@@ -1,8 +1,5 @@
 #include "net/asio_env.h"
 
-#include <malloc.h>
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -18,14 +15,18 @@
 #include <vector>
 
 #include <boost/asio.hpp>
+#include <malloc.h>
+#include <openssl/rand.h>
 
-#include "absl/strings/str_cat.h"
 #include "core/check.h"
 #include "core/limits.h"
 #include "core/strings.h"
 #include "core/wire/framing.h"
+
 #include "net/cpu_idle.h"
 #include "net/runtime.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace swim::net {
 namespace {
@@ -80,8 +81,7 @@ std::optional<asio::ip::address> ForFamily(const IpAddress& ip,
   if (ip.empty()) return std::nullopt;
   if (socket_is_v6) {
     if (ip.is_v4()) {
-      return asio::ip::make_address_v6(asio::ip::v4_mapped,
-                                       ToAsio(ip).to_v4());
+      return asio::ip::make_address_v6(asio::ip::v4_mapped, ToAsio(ip).to_v4());
     }
     return ToAsio(ip);
   }
@@ -289,7 +289,8 @@ class RuntimeLoop {
 
   TimerId AddTimer(int64_t deadline, void* owner, std::function<void()> fn) {
     const TimerId id = next_timer_id_++;
-    timers_.emplace(std::make_pair(deadline, id), TimerEntry{owner, std::move(fn)});
+    timers_.emplace(std::make_pair(deadline, id),
+                    TimerEntry{owner, std::move(fn)});
     ArmWakeup();
     return id;
   }
@@ -424,8 +425,9 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
         loop_->StartThread();
       }
     }
-    Log(LogLevel::kInfo, absl::StrCat("net: listening on ",
-                                      local_address().ToString(), " (udp+tcp)"));
+    Log(LogLevel::kInfo,
+        absl::StrCat("net: listening on ", local_address().ToString(),
+                     " (udp+tcp)"));
     return absl::OkStatus();
   }
 
@@ -502,15 +504,15 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
         // loops that wait for each other.
         mode = Mode::kRefuse;
       } else {
-        asio::post(loop_->io(), [self = shared_from_this(), sync,
-                                 fn = std::move(fn)] {
-          const bool run = !self->stopping_;
-          if (run) fn();
-          std::lock_guard<std::mutex> l(sync->mu);
-          sync->ran = run;
-          sync->finished = true;
-          sync->cv.notify_all();
-        });
+        asio::post(loop_->io(),
+                   [self = shared_from_this(), sync, fn = std::move(fn)] {
+                     const bool run = !self->stopping_;
+                     if (run) fn();
+                     std::lock_guard<std::mutex> l(sync->mu);
+                     sync->ran = run;
+                     sync->finished = true;
+                     sync->cv.notify_all();
+                   });
       }
     }
     if (mode == Mode::kInline) {
@@ -595,8 +597,7 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
   void SendPacket(const Address& to, Bytes packet) {
     AssertLoopThread();
     if (stopping_ || !udp_.is_open()) return;
-    const std::optional<asio::ip::address> dest =
-        ForFamily(to.ip, udp_is_v6_);
+    const std::optional<asio::ip::address> dest = ForFamily(to.ip, udp_is_v6_);
     if (!dest) {
       Bump(counters_.udp_send_errors);
       Log(LogLevel::kWarn, absl::StrCat("net: cannot send UDP to ",
@@ -659,9 +660,9 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
     auto resolver = std::make_shared<tcp::resolver>(loop_->io());
     resolvers_.emplace(id, PendingResolve{resolver, std::move(done)});
     resolver->async_resolve(
-        host, "", [self = shared_from_this(), id, host](
-                      const error_code& ec,
-                      tcp::resolver::results_type results) {
+        host, "",
+        [self = shared_from_this(), id, host](
+            const error_code& ec, tcp::resolver::results_type results) {
           self->OnResolved(id, host, ec, results);
         });
   }
@@ -716,7 +717,8 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
     options_.log_sink(level, message);
   }
 
-  // ---- used by StreamConn ---------------------------------------------------------
+  // ---- used by StreamConn
+  // ---------------------------------------------------------
 
   const AsioEnvOptions& options() const { return options_; }
   AtomicCounters& mutable_counters() { return counters_; }
@@ -816,9 +818,9 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
     }
     acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
     if (acceptor_.bind(tcp_ep, ec); ec) {
-      return absl::UnavailableError(absl::StrCat(
-          "tcp bind ", tcp_ep.address().to_string(), ":", want_port, ": ",
-          EcText(ec)));
+      return absl::UnavailableError(
+          absl::StrCat("tcp bind ", tcp_ep.address().to_string(), ":",
+                       want_port, ": ", EcText(ec)));
     }
     if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
       return absl::UnavailableError(absl::StrCat("tcp listen: ", EcText(ec)));
@@ -832,9 +834,9 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
       return absl::UnavailableError(absl::StrCat("udp open: ", EcText(ec)));
     }
     if (udp_.bind(udp_ep, ec); ec) {
-      return absl::UnavailableError(absl::StrCat(
-          "udp bind ", udp_ep.address().to_string(), ":", bound.port(), ": ",
-          EcText(ec)));
+      return absl::UnavailableError(
+          absl::StrCat("udp bind ", udp_ep.address().to_string(), ":",
+                       bound.port(), ": ", EcText(ec)));
     }
     SetReceiveBuffer();
     // Datagrams are sent and read in place (SendPacket, OnReadable).
@@ -880,8 +882,8 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
       const absl::Span<uint8_t> buf = loop_->packet_buffer();
       udp::endpoint sender;
       error_code rec;
-      const size_t n =
-          udp_.receive_from(asio::buffer(buf.data(), buf.size()), sender, 0, rec);
+      const size_t n = udp_.receive_from(asio::buffer(buf.data(), buf.size()),
+                                         sender, 0, rec);
       if (rec == asio::error::would_block || rec == asio::error::try_again) {
         drained = true;
         break;
@@ -931,9 +933,9 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
       accept_backoff_ = accept_backoff_ == absl::ZeroDuration()
                             ? kAcceptBackoffMin
                             : std::min(accept_backoff_ * 2, kAcceptBackoffMax);
-      Log(LogLevel::kError, absl::StrCat("net: TCP accept: ", EcText(ec),
-                                         "; retrying in ",
-                                         absl::FormatDuration(accept_backoff_)));
+      Log(LogLevel::kError,
+          absl::StrCat("net: TCP accept: ", EcText(ec), "; retrying in ",
+                       absl::FormatDuration(accept_backoff_)));
       accept_backoff_timer_.expires_after(
           std::chrono::nanoseconds(absl::ToInt64Nanoseconds(accept_backoff_)));
       accept_backoff_timer_.async_wait(
@@ -958,8 +960,8 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
       socket.close(ignored);
     } else {
       const uint64_t id = next_conn_id_++;
-      auto conn =
-          std::make_shared<StreamConn>(shared_from_this(), id, std::move(socket));
+      auto conn = std::make_shared<StreamConn>(shared_from_this(), id,
+                                               std::move(socket));
       conns_.emplace(id, conn);
       ++inbound_active_;
       conn->StartInbound(Address{FromAsio(peer.address()), peer.port(), ""},
@@ -1010,7 +1012,8 @@ void OnEnvTimerFired(void* owner, TimerId id) {
 }
 }  // namespace
 
-// ---- StreamConn -------------------------------------------------------------------
+// ---- StreamConn
+// -------------------------------------------------------------------
 
 void StreamConn::StartInbound(Address from, absl::Duration timeout) {
   inbound_ = true;
@@ -1020,8 +1023,9 @@ void StreamConn::StartInbound(Address from, absl::Duration timeout) {
   DoRead();
 }
 
-void StreamConn::StartOutbound(tcp::endpoint to, Bytes request, StreamReply reply,
-                         absl::Duration timeout, Env::StreamCallback done) {
+void StreamConn::StartOutbound(tcp::endpoint to, Bytes request,
+                               StreamReply reply, absl::Duration timeout,
+                               Env::StreamCallback done) {
   inbound_ = false;
   reply_ = reply;
   done_ = std::move(done);
@@ -1052,8 +1056,8 @@ void StreamConn::OnDeadline(const error_code& ec) {
 void StreamConn::OnConnect(const error_code& ec) {
   if (finished_ || impl_->stopping()) return;
   if (ec) {
-    Finish(absl::UnavailableError(absl::StrCat(
-        "connect to ", peer_.ToString(), ": ", EcText(ec))));
+    Finish(absl::UnavailableError(
+        absl::StrCat("connect to ", peer_.ToString(), ": ", EcText(ec))));
     return;
   }
   SetNoDelay();
@@ -1071,8 +1075,8 @@ void StreamConn::DoWrite(Bytes bytes) {
 void StreamConn::OnWrite(const error_code& ec) {
   if (finished_ || impl_->stopping()) return;
   if (ec) {
-    Finish(absl::AbortedError(absl::StrCat("write to ", peer_.ToString(), ": ",
-                                           EcText(ec))));
+    Finish(absl::AbortedError(
+        absl::StrCat("write to ", peer_.ToString(), ": ", EcText(ec))));
     return;
   }
   if (inbound_ || reply_ == StreamReply::kNone) {
@@ -1129,9 +1133,9 @@ void StreamConn::OnRead(const error_code& ec, size_t n) {
     return;
   }
   if (filled_ >= kMaxStreamPrefix) {
-    Finish(absl::ResourceExhaustedError(absl::StrCat(
-        "stream from ", peer_.ToString(), ": no message in ", filled_,
-        " bytes")));
+    Finish(absl::ResourceExhaustedError(
+        absl::StrCat("stream from ", peer_.ToString(), ": no message in ",
+                     filled_, " bytes")));
     return;
   }
   DoRead();

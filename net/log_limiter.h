@@ -70,7 +70,8 @@ class LogLimiter {
     LogLevel level = LogLevel::kWarn;
     std::string example;  // the first suppressed line
   };
-  void FlushLocked(absl::Time now, bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FlushLocked(absl::Time now, bool force)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const LogSink sink_;
   const LogLimits limits_;
@@ -79,7 +80,8 @@ class LogLimiter {
   mutable std::mutex mu_;
   absl::Time window_start_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int passed_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<std::string, Group> groups_ ABSL_GUARDED_BY(mu_);  // this window's keys
+  std::map<std::string, Group> groups_
+      ABSL_GUARDED_BY(mu_);  // this window's keys
   uint64_t suppressed_total_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -140,7 +140,8 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
     if (!HostnameNames().insert(hostname_claim).second) {
       return absl::InvalidArgumentError(absl::StrCat(
           "config.name is empty and another member of this process already "
-          "took the hostname \"", hostname_claim,
+          "took the hostname \"",
+          hostname_claim,
           "\" as its name; give each member its own config.name"));
     }
   }
@@ -152,8 +153,8 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
   eo.tcp_timeout = config.tcp_timeout;
   // The level is applied by the limiter, so SetLogLevel can change it.
   eo.min_log_level = LogLevel::kDebug;
-  ml->log_limiter_ = std::make_shared<LogLimiter>(options.log_sink,
-                                                 options.log_limits);
+  ml->log_limiter_ =
+      std::make_shared<LogLimiter>(options.log_sink, options.log_limits);
   ml->log_limiter_->SetMinLevel(options.log_level);
   eo.log_sink = [limiter = ml->log_limiter_](LogLevel level,
                                              std::string_view message) {

@@ -59,8 +59,8 @@ po::options_description Options() {
       "timing profile: lan (default), wan or local")(
       "compat", po::value<std::string>(),
       "default, or go: behave as Go memberlist 0.2.2 in every documented "
-      "departure (docs/departures.md)")(
-      "meta", po::value<std::string>(), "node metadata (at most 512 bytes)")(
+      "departure (docs/departures.md)")("meta", po::value<std::string>(),
+                                        "node metadata (at most 512 bytes)")(
       "unconfirmed-timeout", po::value<std::string>(),
       "mark members never heard from first-hand dead after DURATION (off by "
       "default; must exceed cluster size x probe interval)")(
@@ -377,8 +377,8 @@ absl::StatusOr<Config> BuildConfig(const Settings& s,
   if (compat == "go") {
     c.ApplyGoCompat();
   } else if (compat != "default") {
-    return Bad(absl::StrCat("bad --compat \"", s.compat,
-                            "\": want default or go"));
+    return Bad(
+        absl::StrCat("bad --compat \"", s.compat, "\": want default or go"));
   }
   c.name = s.name;
   absl::StatusOr<JoinTarget> bind = ParseJoinAddress(s.bind, 7946);
@@ -414,8 +414,9 @@ absl::StatusOr<Config> BuildConfig(const Settings& s,
   }
   if (!c.accept_snappy && c.enable_compression &&
       c.compression_algo == CompressionAlgo::kSnappy) {
-    return Bad("--compression snappy cannot go with --compat go (Go reads "
-               "only lzw)");
+    return Bad(
+        "--compression snappy cannot go with --compat go (Go reads "
+        "only lzw)");
   }
   if (s.protocol_version < kMinProtocolVersion ||
       s.protocol_version > kMaxProtocolVersion) {

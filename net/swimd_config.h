@@ -46,7 +46,7 @@ struct Settings {
   std::string meta;
   std::string weight_interval;
   std::string unconfirmed_timeout;  // "" = off
-  int metrics_port = -1;  // -1: no HTTP endpoint
+  int metrics_port = -1;            // -1: no HTTP endpoint
   std::string log_level = "warn";
   std::string leave_timeout = "5s";
 };

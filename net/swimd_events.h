@@ -90,7 +90,8 @@ class RttRecorder : public PingDelegate {
 
  private:
   mutable std::mutex mu_;
-  std::array<uint64_t, kBuckets.size()> buckets_ ABSL_GUARDED_BY(mu_) = {};  // not cumulative
+  std::array<uint64_t, kBuckets.size()> buckets_
+      ABSL_GUARDED_BY(mu_) = {};  // not cumulative
   uint64_t count_ ABSL_GUARDED_BY(mu_) = 0;
   double sum_seconds_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, absl::Duration> last_ ABSL_GUARDED_BY(mu_);

@@ -1,13 +1,12 @@
 #include "sim/checkers.h"
 
-#include "sim/faults.h"
-
 #include <algorithm>
 #include <cmath>
 
 #include "core/check.h"
 #include "core/util.h"
 
+#include "sim/faults.h"
 #include "sim/scenario.h"
 
 #include "absl/strings/numbers.h"
@@ -62,9 +61,9 @@ Monitor::Monitor(Cluster* cluster, const swim::Config& config, int max_nodes,
   for (std::string_view name : kMonitorCheckers) {
     results_[std::string(name)].name = std::string(name);
   }
-  subscription_ = cluster_->Subscribe(
-      [this](const ClusterEvent& e) { OnEvent(e); },
-      [this](const TruthEvent& t) { OnTruth(t); });
+  subscription_ =
+      cluster_->Subscribe([this](const ClusterEvent& e) { OnEvent(e); },
+                          [this](const TruthEvent& t) { OnTruth(t); });
 }
 
 Monitor::~Monitor() { cluster_->Unsubscribe(subscription_); }
@@ -265,15 +264,20 @@ std::vector<std::string> Monitor::LinkCauses(int observer, int subject,
       if (s.start > t || (s.end && *s.end < a) || !touches(s.nodes)) continue;
       out.push_back(absl::StrCat(
           s.what, s.nodes.empty() ? " on every link" : " on links of ",
-          s.nodes.empty() ? "" : absl::StrJoin(s.nodes, ",", [](std::string* o, int i) {
-            absl::StrAppend(o, Cluster::NodeName(i));
-          }),
-          " from ", At(s.start), s.end ? absl::StrCat(" to ", At(*s.end)) : ""));
+          s.nodes.empty() ? ""
+                          : absl::StrJoin(s.nodes, ",",
+                                          [](std::string* o, int i) {
+                                            absl::StrAppend(
+                                                o, Cluster::NodeName(i));
+                                          }),
+          " from ", At(s.start),
+          s.end ? absl::StrCat(" to ", At(*s.end)) : ""));
     }
   }
   Network& net = cluster_->world().network();
   const absl::Duration half = config_.probe_timeout / 2;
-  const NodeId so = cluster_->world_id(subject), ob = cluster_->world_id(observer);
+  const NodeId so = cluster_->world_id(subject),
+               ob = cluster_->world_id(observer);
   for (const LinkParams* l : {&net.Link(so, ob), &net.Link(ob, so)}) {
     const double tail = TailAbove(l->latency, half);
     if (tail >= 0.001) {
@@ -284,8 +288,7 @@ std::vector<std::string> Monitor::LinkCauses(int observer, int subject,
     }
   }
   for (int n : {subject, observer}) {
-    const uint64_t bps =
-        net.bandwidth(cluster_->world_id(n)).bytes_per_second;
+    const uint64_t bps = net.bandwidth(cluster_->world_id(n)).bytes_per_second;
     if (bps > 0) {
       out.push_back(absl::StrCat("bandwidth limit on ", Cluster::NodeName(n),
                                  ": ", bps, " B/s (queueing delay)"));

@@ -72,9 +72,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <string_view>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"

@@ -1,7 +1,8 @@
 #include "sim/cluster.h"
 
-#include "absl/strings/str_cat.h"
 #include "core/check.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace sim {
 
@@ -69,7 +70,9 @@ Cluster::~Cluster() {
 }
 
 swim::Memberlist* Cluster::node(int i) { return members_[i]->ml.get(); }
-const swim::Memberlist* Cluster::node(int i) const { return members_[i]->ml.get(); }
+const swim::Memberlist* Cluster::node(int i) const {
+  return members_[i]->ml.get();
+}
 NodeId Cluster::world_id(int i) const { return members_[i]->id; }
 
 std::string Cluster::NodeName(int i) { return absl::StrCat("node-", i); }
@@ -117,7 +120,8 @@ void Cluster::Build(int i) {
   c.events = &m;
   c.bind_port = world_.address(m.id).port;
   absl::StatusOr<std::unique_ptr<swim::Memberlist>> ml =
-      swim::Memberlist::Create(std::move(c), &world_.env(m.id), world_.address(m.id));
+      swim::Memberlist::Create(std::move(c), &world_.env(m.id),
+                               world_.address(m.id));
   SWIM_CHECK(ml.ok());
   m.ml = std::move(*ml);
   world_.SetHost(m.id, m.ml.get());
@@ -144,7 +148,8 @@ absl::Status Cluster::Start(int i) {
 void Cluster::Join(int i, const std::vector<int>& seeds,
                    std::function<void(absl::Status)> done) {
   std::vector<std::string> addrs;
-  for (int s : seeds) addrs.push_back(world_.address(members_[s]->id).ToString());
+  for (int s : seeds)
+    addrs.push_back(world_.address(members_[s]->id).ToString());
   join_results_[i].reset();
   swim::Memberlist* ml = members_[i]->ml.get();
   if (ml == nullptr) return;
@@ -202,7 +207,8 @@ void Cluster::Leave(int i, absl::Duration timeout) {
   PublishTruth(i, TruthEvent::Kind::kLeft);
 }
 
-std::optional<swim::NodeState> Cluster::StateOf(int observer, int subject) const {
+std::optional<swim::NodeState> Cluster::StateOf(int observer,
+                                                int subject) const {
   const swim::Memberlist* ml = members_[observer]->ml.get();
   if (ml == nullptr) return std::nullopt;
   return ml->StateOf(members_[subject]->name);
@@ -215,7 +221,8 @@ bool Cluster::Converged() const {
       std::optional<swim::NodeState> st = StateOf(o, s);
       if (is_up(s)) {
         if (st != swim::NodeState::kAlive) return false;
-      } else if (st == swim::NodeState::kAlive || st == swim::NodeState::kSuspect) {
+      } else if (st == swim::NodeState::kAlive ||
+                 st == swim::NodeState::kSuspect) {
         return false;
       }
     }
@@ -223,7 +230,8 @@ bool Cluster::Converged() const {
   return true;
 }
 
-bool Cluster::AllSee(int subject, swim::NodeState state, bool accept_left) const {
+bool Cluster::AllSee(int subject, swim::NodeState state,
+                     bool accept_left) const {
   for (int o = 0; o < size(); ++o) {
     if (!is_up(o) || o == subject) continue;
     std::optional<swim::NodeState> st = StateOf(o, subject);
@@ -251,8 +259,9 @@ std::string Cluster::DebugString() const {
     const swim::Memberlist* ml = node(o);
     if (ml != nullptr) {
       for (const swim::Node& n : ml->AllNodes()) {
-        absl::StrAppend(&out, " ", n.name, "=", std::string(swim::NodeStateName(n.state)),
-                        "/", n.incarnation);
+        absl::StrAppend(&out, " ", n.name, "=",
+                        std::string(swim::NodeStateName(n.state)), "/",
+                        n.incarnation);
       }
     }
     absl::StrAppend(&out, "\n");
@@ -260,7 +269,8 @@ std::string Cluster::DebugString() const {
   return out;
 }
 
-bool Cluster::RunUntil(const std::function<bool()>& pred, absl::Duration timeout) {
+bool Cluster::RunUntil(const std::function<bool()>& pred,
+                       absl::Duration timeout) {
   // Checking after every event costs O(events x pred); whole-cluster
   // predicates are O(n^2), so poll once per check_interval_ of virtual time.
   const swim::Instant deadline = world_.Now() + timeout;

@@ -2,7 +2,8 @@
 //
 // The glue between the protocol core and the simulator: each cluster member
 // is a World node whose Host is a Memberlist (core::Memberlist implements
-// swim::Inbound) running on that node's SimEnv. Tests and the scenario runner build on it.
+// swim::Inbound) running on that node's SimEnv. Tests and the scenario runner
+// build on it.
 //
 // Node i is named "node-<i>" and lives at 10.<i/250>.<i%250+1>... as the
 // World assigns. Crash drops the Memberlist on the floor (its timers die with

@@ -270,7 +270,8 @@ void HostilePeer::Learn(ByteSpan msg, int depth) {
   }
 }
 
-void HostilePeer::HandlePacket(const Address& from, ByteSpan data, swim::Instant) {
+void HostilePeer::HandlePacket(const Address& from, ByteSpan data,
+                               swim::Instant) {
   ++stats_.packets_received;
   captured_.emplace_back(data.begin(), data.end());
   while (captured_.size() > options_.captured_packets_max)
@@ -282,7 +283,8 @@ void HostilePeer::HandlePacket(const Address& from, ByteSpan data, swim::Instant
   Learn(Span(*msg), 0);
 }
 
-std::optional<Bytes> HostilePeer::HandleStream(const Address&, ByteSpan request) {
+std::optional<Bytes> HostilePeer::HandleStream(const Address&,
+                                               ByteSpan request) {
   ++stats_.streams_received;
   absl::StatusOr<Bytes> msg = wire::DecodeStream(
       request, options_.keyring.get(), /*verify_incoming=*/true);

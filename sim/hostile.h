@@ -178,9 +178,9 @@ class HostilePeer final : public Host {
 
   // sim::Host
   void HandlePacket(const swim::Address& from, swim::ByteSpan data,
-                swim::Instant received) override;
+                    swim::Instant received) override;
   std::optional<swim::Bytes> HandleStream(const swim::Address& from,
-                                      swim::ByteSpan request) override;
+                                          swim::ByteSpan request) override;
 
  private:
   swim::Env& env();

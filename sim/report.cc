@@ -253,8 +253,8 @@ std::string TerminalReport(const Scenario& sc,
   // Joins that never happened (not the same thing as "did not converge").
   for (const RunResult& r : runs) {
     if (r.never_joined.empty()) continue;
-    absl::StrAppend(&o, "Never joined (seed ", r.seed, "): ",
-                    absl::StrJoin(r.never_joined, "; "), "\n");
+    absl::StrAppend(&o, "Never joined (seed ", r.seed,
+                    "): ", absl::StrJoin(r.never_joined, "; "), "\n");
   }
   // Checkers.
   absl::StrAppend(&o, "\nInvariant checkers (every seed):\n");

@@ -237,9 +237,8 @@ const std::map<std::string, ConfigSetter>& ConfigFields() {
       {"drop_implausible_incarnations",
        BoolField(&swim::Config::drop_implausible_incarnations,
                  "drop_implausible_incarnations")},
-      {"reaped_come_back_dead",
-       BoolField(&swim::Config::reaped_come_back_dead,
-                 "reaped_come_back_dead")},
+      {"reaped_come_back_dead", BoolField(&swim::Config::reaped_come_back_dead,
+                                          "reaped_come_back_dead")},
       {"handoff_service_time",
        DurField(&swim::Config::handoff_service_time, "handoff_service_time")},
       {"handoff",
@@ -604,7 +603,8 @@ absl::Status MakeConfig(const Parser& p, const Overrides& overrides,
   }
   if (sc.compat == "go") sc.config.ApplyGoCompat();
   for (auto& [k, v] : overrides) {
-    SWIM_RETURN_IF_ERROR(ConfigFields().at(std::string(k->str()))(p, *v, sc.config));
+    SWIM_RETURN_IF_ERROR(
+        ConfigFields().at(std::string(k->str()))(p, *v, sc.config));
   }
   sc.config.planted_bugs = sc.planted_bugs;
   swim::Config probe = sc.config;
@@ -900,7 +900,8 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
   SWIM_RETURN_IF_ERROR(MakeConfig(
       p, overrides, s.cluster != nullptr ? s.cluster->source() : root.source(),
       sc));
-  if (s.network != nullptr) SWIM_RETURN_IF_ERROR(ReadNetwork(p, *s.network, sc));
+  if (s.network != nullptr)
+    SWIM_RETURN_IF_ERROR(ReadNetwork(p, *s.network, sc));
   std::vector<const toml::table*> tables;
   if (s.events != nullptr)
     SWIM_RETURN_IF_ERROR(ReadEvents(p, *s.events, sc, tables));
@@ -910,7 +911,8 @@ absl::StatusOr<Scenario> Build(const Parser& p, const toml::table& root,
   SWIM_RETURN_IF_ERROR(
       CheckEvents(p, sc, tables, size_node != nullptr ? *size_node : root));
   if (s.expect != nullptr) SWIM_RETURN_IF_ERROR(ReadExpect(p, *s.expect, sc));
-  if (s.checkers != nullptr) SWIM_RETURN_IF_ERROR(ReadCheckers(p, *s.checkers, sc));
+  if (s.checkers != nullptr)
+    SWIM_RETURN_IF_ERROR(ReadCheckers(p, *s.checkers, sc));
   return sc;
 }
 

@@ -18,17 +18,17 @@
 // $BUILD_WORKING_DIRECTORY under `bazel run`.
 #include <algorithm>
 #include <condition_variable>
-#include <functional>
-#include <map>
-#include <mutex>
-#include <optional>
-#include <thread>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -44,8 +44,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace po = boost::program_options;
 
@@ -118,8 +118,7 @@ struct SeedRun {
 class SeedPool {
  public:
   using Fn = std::function<SeedRun(size_t index, int worker)>;
-  SeedPool(size_t count, int jobs, Fn fn)
-      : count_(count), fn_(std::move(fn)) {
+  SeedPool(size_t count, int jobs, Fn fn) : count_(count), fn_(std::move(fn)) {
     if (jobs <= 1) return;
     window_ = static_cast<size_t>(jobs) * 4;
     for (int w = 0; w < jobs; ++w) {
@@ -290,8 +289,8 @@ int Main(int argc, char** argv) {
   std::string shard_text;
   desc.add_options()("help,h", "this help")(
       "scenario", po::value<std::string>(&scenario_path),
-      "scenario TOML file (required)")("seed", po::value<std::string>(&seed_text),
-                                       "run this one seed")(
+      "scenario TOML file (required)")(
+      "seed", po::value<std::string>(&seed_text), "run this one seed")(
       "seeds", po::value<std::string>(&seeds_text),
       "run seeds A..B (or \"1,5,9\")")(
       "trace", po::value<std::string>(&trace_path),
@@ -510,7 +509,8 @@ int Main(int argc, char** argv) {
       opt.log_level = std::min(level, sim::TimelineRecorder::NeededLogLevel());
     }
     out.result = sim::RunScenario(*sc, seeds[k], opt);
-    if (recorder && out.result.ok()) out.timeline = recorder->Finish(*out.result);
+    if (recorder && out.result.ok())
+      out.timeline = recorder->Finish(*out.result);
     return out;
   };
   auto new_recorder = [&]() -> std::unique_ptr<sim::TimelineRecorder> {

@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "core/check.h"
-#include "core/internal/memberlist_broadcast.h"
 #include "core/cover.h"
+#include "core/internal/memberlist_broadcast.h"
 #include "core/internal/prober.h"
 #include "core/internal/state_rules.h"
 #include "core/internal/weights.h"
@@ -151,8 +151,8 @@ absl::Status Messenger::CheckNodeName(const Address& to,
       "provided");
 }
 
-absl::Status Messenger::RawSendPacket(const Address& to,
-                                      const NodeRecord* node, ByteSpan msg) {
+absl::Status Messenger::RawSendPacket(const Address& to, const NodeRecord* node,
+                                      ByteSpan msg) {
   SWIM_DCHECK(!msg.empty());
   SWIM_RETURN_IF_ERROR(CheckNodeName(to, "packet"));
   // `node` is set exactly where Go passes one (gossip, the suspect probe,
@@ -171,7 +171,8 @@ absl::Status Messenger::RawSendPacket(const Address& to,
   return absl::OkStatus();
 }
 
-absl::Status Messenger::SendMsg(const Address& to, const NodeRecord* node, Bytes msg) {
+absl::Status Messenger::SendMsg(const Address& to, const NodeRecord* node,
+                                Bytes msg) {
   SWIM_DCHECK(!msg.empty());
   const Config& c = ctx_.config;
   if (node == nullptr && !to.name.empty()) node = ctx_.table.Find(to.name);
@@ -533,9 +534,9 @@ std::optional<Bytes> Messenger::HandleStream(const Address& from,
   // Go's readStream at EOF closes without a reply (net.go:230-248).
   if (stream.empty()) return std::nullopt;
   Bytes storage;  // only if the stream was encrypted or compressed
-  absl::StatusOr<ByteSpan> msg = wire::OpenStreamInPlace(
-      stream, InboundKeyring(), wire_.verify_incoming,
-      ctx_.config.accept_snappy, &storage);
+  absl::StatusOr<ByteSpan> msg =
+      wire::OpenStreamInPlace(stream, InboundKeyring(), wire_.verify_incoming,
+                              ctx_.config.accept_snappy, &storage);
   if (!msg.ok()) {
     // Framing, decryption, decompression: Go answers with an error.
     Malformed(metric::kMalformedStream, msg.status(), from);
@@ -661,7 +662,8 @@ wire::PushPull Messenger::LocalState(bool join) const {
     s.state = static_cast<int64_t>(r->node.state);
     s.vsn = r->node.vsn;  // always 6 bytes: a missing Vsn fails Go's merge
     SWIM_DCHECK(!s.name.empty());
-    SWIM_DCHECK(s.state >= 0 && s.state <= static_cast<int64_t>(NodeState::kLeft));
+    SWIM_DCHECK(s.state >= 0 &&
+                s.state <= static_cast<int64_t>(NodeState::kLeft));
     pp.nodes.push_back(std::move(s));
   }
   SWIM_DCHECK(pp.nodes.size() == ctx_.table.size());

@@ -32,8 +32,9 @@ bool NodeContext::NamedSourceDisallowed(const IpAddress& ip,
   const absl::Status s = config.IPAllowed(ip);
   if (s.ok()) return false;
   metrics.Incr(metric::kDroppedCidr);
-  Log(LogLevel::kDebug, absl::StrCat("dropping ", std::string(what), " naming ",
-                                     ip.ToString(), ": ", std::string(s.message())));
+  Log(LogLevel::kDebug,
+      absl::StrCat("dropping ", std::string(what), " naming ", ip.ToString(),
+                   ": ", std::string(s.message())));
   return true;
 }
 

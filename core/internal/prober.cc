@@ -195,8 +195,9 @@ void Prober::HandleIndirectPing(ByteSpan body, const Address& from) {
 
   Bytes msg;
   wire::Encode(ping, c.address_mode, &msg);
-  ctx_.messenger->SendMsg(Address{ind->target, ind->port, ind->node}, nullptr,
-                          std::move(msg))
+  ctx_.messenger
+      ->SendMsg(Address{ind->target, ind->port, ind->node}, nullptr,
+                std::move(msg))
       .IgnoreError();  // refusals are counted and logged
 }
 
@@ -352,9 +353,8 @@ void Prober::ProbeAcked(uint64_t probe_id, Instant received,
   if (ctx_.config.ping != nullptr && !probe_->timeout_reached) {
     SWIM_DCHECK(probe_->target_node.has_value());
     // The node as it was when the probe started (state.go:374).
-    ctx_.config.ping->NotifyPingComplete(*probe_->target_node,
-                                         received - probe_->sent,
-                                         payload.value_or(""));
+    ctx_.config.ping->NotifyPingComplete(
+        *probe_->target_node, received - probe_->sent, payload.value_or(""));
   }
   ctx_.metrics.AddTiming(metric::kProbeNodeTiming,
                          ctx_.env->Now() - probe_->sent);
@@ -383,7 +383,8 @@ void Prober::SendIndirectProbes() {
         return ctx_.IsSelf(n.node.name) || n.node.name == target_name ||
                n.node.state != NodeState::kAlive;
       });
-  SWIM_DCHECK(relays.size() <= static_cast<size_t>(ctx_.config.indirect_checks));
+  SWIM_DCHECK(relays.size() <=
+              static_cast<size_t>(ctx_.config.indirect_checks));
   wire::IndirectPingReq ind;
   ind.seq_no = probe_->seq_no;
   ind.target = probe_->target_addr.ip;
@@ -467,13 +468,12 @@ void Prober::ProbeDeadline(uint64_t probe_id) {
             : ctx_.config.tcp_fallback_grace;
     if (!probe_->tcp_grace_started && grace != absl::InfiniteDuration()) {
       probe_->tcp_grace_started = true;
-      ctx_.After(grace, "probe_tcp_grace",
-                 [this, probe_id] {
-                   if (!IsCurrent(probe_id)) return;
-                   ctx_.metrics.Incr(metric::kProbeTcpFallbackLost);
-                   probe_->tcp_pending = false;
-                   ProbeDeadline(probe_id);
-                 });
+      ctx_.After(grace, "probe_tcp_grace", [this, probe_id] {
+        if (!IsCurrent(probe_id)) return;
+        ctx_.metrics.Incr(metric::kProbeTcpFallbackLost);
+        probe_->tcp_pending = false;
+        ProbeDeadline(probe_id);
+      });
     }
     return;
   }
@@ -551,7 +551,8 @@ void Prober::GossipTick() {
   size_t avail =
       static_cast<size_t>(c.udp_buffer_size) - limits::kCompoundHeaderOverhead;
   if (c.EncryptionEnabled()) avail -= ctx_.messenger->EncryptionOverhead();
-  SWIM_DCHECK(targets.size() <= static_cast<size_t>(std::max(0, c.gossip_nodes)));
+  SWIM_DCHECK(targets.size() <=
+              static_cast<size_t>(std::max(0, c.gossip_nodes)));
   SWIM_DCHECK(avail < static_cast<size_t>(c.udp_buffer_size));
   for (NodeRecord* node : targets) {
     std::vector<Bytes> msgs = ctx_.messenger->GetBroadcasts(

@@ -109,7 +109,7 @@ void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
   bool created = false;
   if (state == nullptr) {
     state = AddNewNode(a);  // step 4
-  SWIM_DCHECK(state == nullptr || state->node.state == NodeState::kDead);
+    SWIM_DCHECK(state == nullptr || state->node.state == NodeState::kDead);
     if (state == nullptr) return;
     created = true;
   } else if (!(state->node.addr == a.addr) || state->node.port != a.port) {
@@ -403,7 +403,8 @@ void StateRules::NotifyAliveEvents(const NodeRecord& r, NodeState old_state,
                                    const std::string& old_meta) {
   // 10. Events. The fork adds suspect -> alive as its own event, which then
   //     replaces NotifyUpdate.
-  SWIM_DCHECK(old_state <= NodeState::kLeft && r.node.state <= NodeState::kLeft);
+  SWIM_DCHECK(old_state <= NodeState::kLeft &&
+              r.node.state <= NodeState::kLeft);
   SWIM_DCHECK(ctx_.IsSelf(r.node.name) || r.node.state == NodeState::kAlive);
   EventDelegate* events = ctx_.config.events;
   if (events == nullptr) return;
@@ -429,9 +430,8 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   // outbid: the next incarnation would wrap to 0 and lose everywhere (Go
   // wraps and broadcasts that losing alive). Count it and keep our state;
   // one hostile packet must not be able to trip the check below.
-  const bool exhausted =
-      accused_inc == std::numeric_limits<uint32_t>::max() ||
-      incarnation_ == std::numeric_limits<uint32_t>::max();
+  const bool exhausted = accused_inc == std::numeric_limits<uint32_t>::max() ||
+                         incarnation_ == std::numeric_limits<uint32_t>::max();
   if (exhausted && ctx_.config.refute_at_max_incarnation) {
     RefuteWrapping(me, accused_inc);
     return;
@@ -451,7 +451,7 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   }
   SWIM_CHECK(inc > me->node.incarnation);  // our incarnation only grows
   SWIM_CHECK(inc > accused_inc);           // and outbids the accusation
-  SWIM_CHECK(inc == incarnation_);               // the counter is the source
+  SWIM_CHECK(inc == incarnation_);         // the counter is the source
   me->node.incarnation = inc;
   ctx_.awareness.ApplyDelta(1);
   SWIM_DCHECK(ctx_.awareness.GetHealthScore() <
@@ -533,10 +533,10 @@ void StateRules::SuspectNode(const wire::Suspect& s) {
       it != suspicions_.end()) {
     SWIM_DCHECK(state->node.state == NodeState::kSuspect);
     if (it->second->Confirm(s.from)) {
-      SWIM_COVER_IF(ctx_.table.Find(s.from) != nullptr &&
-                        ctx_.table.Find(s.from)->node.state ==
-                            NodeState::kSuspect,
-                    "suspicion_confirmed_by_suspect");
+      SWIM_COVER_IF(
+          ctx_.table.Find(s.from) != nullptr &&
+              ctx_.table.Find(s.from)->node.state == NodeState::kSuspect,
+          "suspicion_confirmed_by_suspect");
       SWIM_COVER("suspicion_confirmed");
       Bytes msg;
       wire::Encode(s, &msg);

@@ -130,7 +130,8 @@ absl::Status EncryptPayload(uint8_t version, std::string_view key,
   }
   const size_t start = out->size();
   const size_t blob_len = EncryptedLength(version, plaintext.size());
-  SWIM_DCHECK(blob_len >= kVersionSize + kNonceSize + plaintext.size() + kTagSize);
+  SWIM_DCHECK(blob_len >=
+              kVersionSize + kNonceSize + plaintext.size() + kTagSize);
   out->resize(start + blob_len);
   uint8_t* blob = out->data() + start;
   blob[0] = version;
@@ -145,7 +146,8 @@ absl::Status EncryptPayload(uint8_t version, std::string_view key,
     padded.assign(plaintext.begin(), plaintext.end());
     padded.insert(padded.end(), pad, static_cast<uint8_t>(pad));
     src = padded;
-    SWIM_DCHECK(padded.size() % kBlockSize == 0 && padded.size() > plaintext.size());
+    SWIM_DCHECK(padded.size() % kBlockSize == 0 &&
+                padded.size() > plaintext.size());
   }
   size_t ct_len = 0;
   // In-place sealing is allowed by BoringSSL only for exact overlap; the

@@ -15,10 +15,11 @@
 #include <string>
 #include <string_view>
 
-#include "absl/status/statusor.h"
-#include "absl/types/span.h"
 #include "core/bytes.h"
 #include "core/security/keyring.h"
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 namespace swim::security {
 
@@ -40,15 +41,16 @@ size_t EncryptedLength(uint8_t version, size_t n);
 // Appends [version][nonce][ct||tag] to *out. `nonce` must be 12 bytes
 // (random per message in production; fixed only in tests). Errors: a key
 // that is not 16/24/32 bytes, a bad version or nonce size.
-absl::Status EncryptPayload(uint8_t version, std::string_view key, ByteSpan nonce,
-                            ByteSpan plaintext, ByteSpan aad, Bytes* out);
+absl::Status EncryptPayload(uint8_t version, std::string_view key,
+                            ByteSpan nonce, ByteSpan plaintext, ByteSpan aad,
+                            Bytes* out);
 
 // Tries every key in order; the first that authenticates wins (memberlist's
 // decryptPayload). Version 0 padding is stripped. Errors: empty blob,
 // version > 1, a blob shorter than the empty message of its version,
 // "No installed keys could decrypt the message".
-absl::StatusOr<Bytes> DecryptPayload(absl::Span<const std::string> keys, ByteSpan blob,
-                                     ByteSpan aad);
+absl::StatusOr<Bytes> DecryptPayload(absl::Span<const std::string> keys,
+                                     ByteSpan blob, ByteSpan aad);
 inline absl::StatusOr<Bytes> DecryptPayload(const Keyring& ring, ByteSpan blob,
                                             ByteSpan aad) {
   return DecryptPayload(absl::MakeConstSpan(ring.GetKeys()), blob, aad);

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
 #include "core/check.h"
 #include "core/status_macros.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace swim::security {
 
@@ -28,7 +29,8 @@ absl::StatusOr<Keyring> Keyring::Create(const std::vector<std::string>& keys,
   for (const std::string& k : keys) {
     SWIM_RETURN_IF_ERROR(ring.AddKey(k));
   }
-  SWIM_DCHECK(primary.empty() || (!ring.keys_.empty() && ring.keys_[0] == primary));
+  SWIM_DCHECK(primary.empty() ||
+              (!ring.keys_.empty() && ring.keys_[0] == primary));
   SWIM_DCHECK(ring.keys_.size() <= keys.size() + 1);
   return ring;
 }
@@ -57,7 +59,8 @@ absl::Status Keyring::UseKey(std::string_view key) {
 
 absl::Status Keyring::RemoveKey(std::string_view key) {
   if (!keys_.empty() && keys_[0] == key) {
-    return absl::FailedPreconditionError("removing the primary key is not allowed");
+    return absl::FailedPreconditionError(
+        "removing the primary key is not allowed");
   }
   auto it = std::find(keys_.begin(), keys_.end(), key);
   if (it != keys_.end()) keys_.erase(it);

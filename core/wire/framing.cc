@@ -157,10 +157,10 @@ absl::StatusOr<Bytes> DecodeStream(ByteSpan stream,
   }
   SWIM_DCHECK(!msg.empty() && msg.size() <= limits::kMaxStreamBytes);
   if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
-    SWIM_ASSIGN_OR_RETURN(Bytes inner,
-                          DecompressMessage(ByteSpan(msg).subspan(1),
-                                            limits::kMaxDecompressedBytes,
-                                            accept_snappy));
+    SWIM_ASSIGN_OR_RETURN(
+        Bytes inner,
+        DecompressMessage(ByteSpan(msg).subspan(1),
+                          limits::kMaxDecompressedBytes, accept_snappy));
     // Go compresses a stream once (rawSendMsgStream); never inflate twice.
     if (inner[0] == static_cast<uint8_t>(MessageType::kCompress)) {
       return absl::InvalidArgumentError("compression inside compression");
@@ -202,7 +202,8 @@ absl::StatusOr<size_t> StreamFramer::Fail(absl::Status s) {
 absl::StatusOr<size_t> StreamFramer::Sized(ByteSpan prefix, size_t total) {
   stage_ = Stage::kSized;
   total_ = total;
-  SWIM_DCHECK(total_ >= 1 && total_ <= kStreamHeaderSize + limits::kMaxStreamBytes);
+  SWIM_DCHECK(total_ >= 1 &&
+              total_ <= kStreamHeaderSize + limits::kMaxStreamBytes);
   return prefix.size() >= total_ ? total_ : size_t{0};
 }
 

@@ -8,8 +8,9 @@
 
 #include <cstddef>
 
-#include "absl/status/status.h"
 #include "core/bytes.h"
+
+#include "absl/status/status.h"
 
 namespace swim::wire {
 

@@ -5,11 +5,12 @@
 #include <cstring>
 #include <limits>
 
-#include "absl/strings/str_cat.h"
 #include "core/check.h"
 #include "core/status_macros.h"
 #include "core/wire/lzw.h"
 #include "core/wire/msgpack.h"
+
+#include "absl/strings/str_cat.h"
 #include "snappy.h"
 
 namespace swim::wire {
@@ -120,7 +121,8 @@ ByteSpan AsBytes(std::string_view s) {
   return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
-// --- CRC-32 (IEEE), slicing-by-8 ------------------------------------------------
+// --- CRC-32 (IEEE), slicing-by-8
+// ------------------------------------------------
 
 struct CrcTables {
   uint32_t t[8][256];
@@ -170,14 +172,16 @@ void WriteSourceFields(Writer& w, AddressMode mode, const IpAddress& addr,
 
 }  // namespace
 
-// --- single messages --------------------------------------------------------------
+// --- single messages
+// --------------------------------------------------------------
 
 void Encode(const Ping& m, AddressMode mode, Bytes* out) {
   SWIM_DCHECK(out != nullptr);
   const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kPing));
   Writer w(out);
-  w.MapHeader(2 + SourceFieldCount(m.source_addr, m.source_port, m.source_node));
+  w.MapHeader(2 +
+              SourceFieldCount(m.source_addr, m.source_port, m.source_node));
   w.Raw("Node");
   w.Raw(m.node);
   w.Raw("SeqNo");
@@ -195,11 +199,16 @@ absl::StatusOr<Ping> DecodePing(ByteSpan body, AddressMode mode) {
   Ping m;
   DecodeStruct(r, kDecl, [&](size_t i) {
     switch (i) {
-      case 0: return ReadU32(r, &m.seq_no);
-      case 1: return r.ReadString(&m.node);
-      case 2: return ReadAddr(r, mode, &m.source_addr);
-      case 3: return ReadU16(r, &m.source_port);
-      default: return r.ReadString(&m.source_node);
+      case 0:
+        return ReadU32(r, &m.seq_no);
+      case 1:
+        return r.ReadString(&m.node);
+      case 2:
+        return ReadAddr(r, mode, &m.source_addr);
+      case 3:
+        return ReadU16(r, &m.source_port);
+      default:
+        return r.ReadString(&m.source_node);
     }
   });
   SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
@@ -213,7 +222,8 @@ void Encode(const IndirectPingReq& m, AddressMode mode, Bytes* out) {
   const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(MessageType::kIndirectPing));
   Writer w(out);
-  w.MapHeader(5 + SourceFieldCount(m.source_addr, m.source_port, m.source_node));
+  w.MapHeader(5 +
+              SourceFieldCount(m.source_addr, m.source_port, m.source_node));
   w.Raw("Nack");
   w.Bool(m.nack);
   w.Raw("Node");
@@ -227,24 +237,35 @@ void Encode(const IndirectPingReq& m, AddressMode mode, Bytes* out) {
   WriteAddr(w, mode, m.target);
   // One message: its type byte, then a non-empty msgpack body.
   SWIM_DCHECK(out->size() > start + 1 &&
-              (*out)[start] == static_cast<uint8_t>(MessageType::kIndirectPing));
+              (*out)[start] ==
+                  static_cast<uint8_t>(MessageType::kIndirectPing));
 }
 
-absl::StatusOr<IndirectPingReq> DecodeIndirectPing(ByteSpan body, AddressMode mode) {
+absl::StatusOr<IndirectPingReq> DecodeIndirectPing(ByteSpan body,
+                                                   AddressMode mode) {
   static constexpr std::array<std::string_view, 8> kDecl = {
-      "SeqNo", "Target", "Port", "Node", "Nack", "SourceAddr", "SourcePort", "SourceNode"};
+      "SeqNo", "Target",     "Port",       "Node",
+      "Nack",  "SourceAddr", "SourcePort", "SourceNode"};
   Reader r(body);
   IndirectPingReq m;
   DecodeStruct(r, kDecl, [&](size_t i) {
     switch (i) {
-      case 0: return ReadU32(r, &m.seq_no);
-      case 1: return ReadAddr(r, mode, &m.target);
-      case 2: return ReadU16(r, &m.port);
-      case 3: return r.ReadString(&m.node);
-      case 4: return r.ReadBool(&m.nack);
-      case 5: return ReadAddr(r, mode, &m.source_addr);
-      case 6: return ReadU16(r, &m.source_port);
-      default: return r.ReadString(&m.source_node);
+      case 0:
+        return ReadU32(r, &m.seq_no);
+      case 1:
+        return ReadAddr(r, mode, &m.target);
+      case 2:
+        return ReadU16(r, &m.port);
+      case 3:
+        return r.ReadString(&m.node);
+      case 4:
+        return r.ReadBool(&m.nack);
+      case 5:
+        return ReadAddr(r, mode, &m.source_addr);
+      case 6:
+        return ReadU16(r, &m.source_port);
+      default:
+        return r.ReadString(&m.source_node);
     }
   });
   SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
@@ -276,7 +297,8 @@ absl::StatusOr<AckResp> DecodeAck(ByteSpan body) {
     return i == 0 ? ReadU32(r, &m.seq_no) : r.ReadBytes(&m.payload);
   });
   SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
-  SWIM_DCHECK(!r.ok() || !m.payload.has_value() || m.payload->size() <= body.size());
+  SWIM_DCHECK(!r.ok() || !m.payload.has_value() ||
+              m.payload->size() <= body.size());
   return Finish(r, std::move(m));
 }
 
@@ -328,8 +350,9 @@ absl::StatusOr<ErrResp> DecodeErr(ByteSpan body) {
 namespace {
 
 // suspect and dead share a shape: {Incarnation, Node, From}.
-void EncodeAccusation(MessageType type, uint32_t incarnation, const std::string& node,
-                      const std::string& from, Bytes* out) {
+void EncodeAccusation(MessageType type, uint32_t incarnation,
+                      const std::string& node, const std::string& from,
+                      Bytes* out) {
   SWIM_DCHECK(type == MessageType::kSuspect || type == MessageType::kDead);
   const size_t start = out->size();  // for the postcondition
   out->push_back(static_cast<uint8_t>(type));
@@ -341,19 +364,24 @@ void EncodeAccusation(MessageType type, uint32_t incarnation, const std::string&
   w.Uint(incarnation);
   w.Raw("Node");
   w.Raw(node);
-  SWIM_DCHECK(out->size() > start + 1 && (*out)[start] == static_cast<uint8_t>(type));
+  SWIM_DCHECK(out->size() > start + 1 &&
+              (*out)[start] == static_cast<uint8_t>(type));
 }
 
 template <typename T>
 absl::StatusOr<T> DecodeAccusation(ByteSpan body) {
-  static constexpr std::array<std::string_view, 3> kDecl = {"Incarnation", "Node", "From"};
+  static constexpr std::array<std::string_view, 3> kDecl = {"Incarnation",
+                                                            "Node", "From"};
   Reader r(body);
   T m;
   DecodeStruct(r, kDecl, [&](size_t i) {
     switch (i) {
-      case 0: return ReadU32(r, &m.incarnation);
-      case 1: return r.ReadString(&m.node);
-      default: return r.ReadString(&m.from);
+      case 0:
+        return ReadU32(r, &m.incarnation);
+      case 1:
+        return r.ReadString(&m.node);
+      default:
+        return r.ReadString(&m.from);
     }
   });
   SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
@@ -375,7 +403,9 @@ void Encode(const Dead& m, Bytes* out) {
   EncodeAccusation(MessageType::kDead, m.incarnation, m.node, m.from, out);
 }
 
-absl::StatusOr<Dead> DecodeDead(ByteSpan body) { return DecodeAccusation<Dead>(body); }
+absl::StatusOr<Dead> DecodeDead(ByteSpan body) {
+  return DecodeAccusation<Dead>(body);
+}
 
 void Encode(const Alive& m, AddressMode mode, Bytes* out) {
   SWIM_DCHECK(out != nullptr);
@@ -407,12 +437,18 @@ absl::StatusOr<Alive> DecodeAlive(ByteSpan body, AddressMode mode) {
   Alive m;
   DecodeStruct(r, kDecl, [&](size_t i) {
     switch (i) {
-      case 0: return ReadU32(r, &m.incarnation);
-      case 1: return r.ReadString(&m.node);
-      case 2: return ReadAddr(r, mode, &m.addr);
-      case 3: return ReadU16(r, &m.port);
-      case 4: return r.ReadBytes(&m.meta);
-      default: return ReadVsn(r, &m.vsn);
+      case 0:
+        return ReadU32(r, &m.incarnation);
+      case 1:
+        return r.ReadString(&m.node);
+      case 2:
+        return ReadAddr(r, mode, &m.addr);
+      case 3:
+        return ReadU16(r, &m.port);
+      case 4:
+        return r.ReadBytes(&m.meta);
+      default:
+        return ReadVsn(r, &m.vsn);
     }
   });
   SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
@@ -450,11 +486,16 @@ absl::StatusOr<Weight> DecodeWeight(ByteSpan body) {
   Weight m;
   DecodeStruct(r, kDecl, [&](size_t i) {
     switch (i) {
-      case 0: return ReadU32(r, &m.incarnation);
-      case 1: return r.ReadString(&m.node);
-      case 2: return r.ReadString(&m.from);
-      case 3: return r.ReadInt(&m.weight);
-      default: return r.ReadInt(&m.weight_at);
+      case 0:
+        return ReadU32(r, &m.incarnation);
+      case 1:
+        return r.ReadString(&m.node);
+      case 2:
+        return r.ReadString(&m.from);
+      case 3:
+        return r.ReadInt(&m.weight);
+      default:
+        return r.ReadInt(&m.weight_at);
     }
   });
   SWIM_DCHECK(r.pos() <= body.size());  // never read past the input
@@ -462,7 +503,8 @@ absl::StatusOr<Weight> DecodeWeight(ByteSpan body) {
   return Finish(r, std::move(m));
 }
 
-// --- push/pull ------------------------------------------------------------------
+// --- push/pull
+// ------------------------------------------------------------------
 
 namespace {
 
@@ -494,13 +536,20 @@ bool DecodePushNodeState(Reader& r, AddressMode mode, PushNodeState* s) {
       "Name", "Addr", "Port", "Meta", "Incarnation", "State", "Vsn"};
   return DecodeStruct(r, kDecl, [&](size_t i) {
     switch (i) {
-      case 0: return r.ReadString(&s->name);
-      case 1: return ReadAddr(r, mode, &s->addr);
-      case 2: return ReadU16(r, &s->port);
-      case 3: return r.ReadBytes(&s->meta);
-      case 4: return ReadU32(r, &s->incarnation);
-      case 5: return r.ReadInt(&s->state);
-      default: return ReadVsn(r, &s->vsn);
+      case 0:
+        return r.ReadString(&s->name);
+      case 1:
+        return ReadAddr(r, mode, &s->addr);
+      case 2:
+        return ReadU16(r, &s->port);
+      case 3:
+        return r.ReadBytes(&s->meta);
+      case 4:
+        return ReadU32(r, &s->incarnation);
+      case 5:
+        return r.ReadInt(&s->state);
+      default:
+        return ReadVsn(r, &s->vsn);
     }
   });
 }
@@ -527,14 +576,18 @@ void Encode(const PushPull& m, AddressMode mode, Bytes* out) {
 }
 
 absl::StatusOr<PushPullHeader> DecodePushPullHeader(ByteSpan body) {
-  static constexpr std::array<std::string_view, 3> kDecl = {"Nodes", "UserStateLen", "Join"};
+  static constexpr std::array<std::string_view, 3> kDecl = {
+      "Nodes", "UserStateLen", "Join"};
   Reader r(body);
   PushPullHeader h;
   DecodeStruct(r, kDecl, [&](size_t i) {
     switch (i) {
-      case 0: return r.ReadInt(&h.nodes);
-      case 1: return r.ReadInt(&h.user_state_len);
-      default: return r.ReadBool(&h.join);
+      case 0:
+        return r.ReadInt(&h.nodes);
+      case 1:
+        return r.ReadInt(&h.user_state_len);
+      default:
+        return r.ReadBool(&h.join);
     }
   });
   if (!r.ok()) return r.status();
@@ -551,7 +604,8 @@ absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode) {
   PushPull m;
   m.join = h.join;
   // A negative count panics a Go node; an absurd one exhausts its memory.
-  if (nodes < 0) return absl::InvalidArgumentError("push/pull: negative node count");
+  if (nodes < 0)
+    return absl::InvalidArgumentError("push/pull: negative node count");
   if (static_cast<uint64_t>(nodes) > limits::kMaxPushPullNodes) {
     return absl::InvalidArgumentError(
         absl::StrCat("push/pull: node count ", nodes, " over the limit"));
@@ -563,8 +617,10 @@ absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode) {
   if (static_cast<uint64_t>(nodes) > r.rest().size()) {
     return absl::InvalidArgumentError("push/pull: node count beyond the input");
   }
-  m.nodes.reserve(std::min<size_t>(static_cast<size_t>(nodes), r.rest().size() / 16));
-  SWIM_DCHECK(nodes >= 0 && static_cast<uint64_t>(nodes) <= limits::kMaxPushPullNodes);
+  m.nodes.reserve(
+      std::min<size_t>(static_cast<size_t>(nodes), r.rest().size() / 16));
+  SWIM_DCHECK(nodes >= 0 &&
+              static_cast<uint64_t>(nodes) <= limits::kMaxPushPullNodes);
   for (int64_t i = 0; i < nodes; ++i) {
     PushNodeState& s = m.nodes.emplace_back();
     if (!DecodePushNodeState(r, mode, &s)) return r.status();
@@ -574,7 +630,8 @@ absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode) {
   if (user_state_len > 0) {
     const ByteSpan rest = r.rest();
     if (static_cast<uint64_t>(user_state_len) > rest.size()) {
-      return absl::InvalidArgumentError("push/pull: user state beyond the input");
+      return absl::InvalidArgumentError(
+          "push/pull: user state beyond the input");
     }
     m.user_state.assign(reinterpret_cast<const char*>(rest.data()),
                         static_cast<size_t>(user_state_len));
@@ -584,7 +641,8 @@ absl::StatusOr<PushPull> DecodePushPull(ByteSpan body, AddressMode mode) {
   return m;
 }
 
-// --- user messages -----------------------------------------------------------------
+// --- user messages
+// -----------------------------------------------------------------
 
 void EncodeUserPacket(std::string_view msg, Bytes* out) {
   out->push_back(static_cast<uint8_t>(MessageType::kUser));
@@ -625,10 +683,12 @@ absl::StatusOr<std::string> DecodeUserStream(ByteSpan body) {
   if (static_cast<uint64_t>(len) > rest.size()) {
     return absl::InvalidArgumentError("user message beyond the input");
   }
-  return std::string(reinterpret_cast<const char*>(rest.data()), static_cast<size_t>(len));
+  return std::string(reinterpret_cast<const char*>(rest.data()),
+                     static_cast<size_t>(len));
 }
 
-// --- compound -------------------------------------------------------------------
+// --- compound
+// -------------------------------------------------------------------
 
 Bytes MakeCompound(absl::Span<const Bytes> parts) {
   SWIM_CHECK(!parts.empty());
@@ -652,10 +712,12 @@ Bytes MakeCompound(absl::Span<const Bytes> parts) {
 }
 
 absl::StatusOr<CompoundParts> DecodeCompound(ByteSpan body) {
-  if (body.empty()) return absl::InvalidArgumentError("missing compound length byte");
+  if (body.empty())
+    return absl::InvalidArgumentError("missing compound length byte");
   const size_t n = body[0];
   body.remove_prefix(1);
-  if (body.size() < 2 * n) return absl::InvalidArgumentError("truncated len slice");
+  if (body.size() < 2 * n)
+    return absl::InvalidArgumentError("truncated len slice");
   CompoundParts out;
   out.parts.reserve(n);
   size_t offset = 2 * n;
@@ -674,10 +736,12 @@ absl::StatusOr<CompoundParts> DecodeCompound(ByteSpan body) {
   return out;
 }
 
-// --- compression ------------------------------------------------------------------
+// --- compression
+// ------------------------------------------------------------------
 
 Bytes CompressMessage(ByteSpan msg, CompressionAlgo algo) {
-  SWIM_DCHECK(algo == CompressionAlgo::kLzw || algo == CompressionAlgo::kSnappy);
+  SWIM_DCHECK(algo == CompressionAlgo::kLzw ||
+              algo == CompressionAlgo::kSnappy);
   Bytes buf;
   if (algo == CompressionAlgo::kSnappy) {
     buf.resize(snappy::MaxCompressedLength(msg.size()));
@@ -727,10 +791,12 @@ absl::StatusOr<Bytes> DecompressMessage(ByteSpan body, size_t max_out,
       return absl::InvalidArgumentError("snappy: corrupt header");
     }
     if (n > max_out) {
-      return absl::ResourceExhaustedError("snappy: decompressed data exceeds the limit");
+      return absl::ResourceExhaustedError(
+          "snappy: decompressed data exceeds the limit");
     }
     out.resize(n);
-    if (!snappy::RawUncompress(src, data.size(), reinterpret_cast<char*>(out.data()))) {
+    if (!snappy::RawUncompress(src, data.size(),
+                               reinterpret_cast<char*>(out.data()))) {
       return absl::InvalidArgumentError("snappy: corrupt data");
     }
   } else {
@@ -738,13 +804,15 @@ absl::StatusOr<Bytes> DecompressMessage(ByteSpan body, size_t max_out,
         absl::StrCat("Cannot decompress unknown algorithm ", algo));
   }
   // An empty message would crash a Go node's dispatch; never pass one on.
-  if (out.empty()) return absl::InvalidArgumentError("decompressed message is empty");
+  if (out.empty())
+    return absl::InvalidArgumentError("decompressed message is empty");
   // Never more than the caller's budget, never empty.
   SWIM_DCHECK(!out.empty() && out.size() <= max_out);
   return out;
 }
 
-// --- CRC ----------------------------------------------------------------------
+// --- CRC
+// ----------------------------------------------------------------------
 
 uint32_t Crc32(ByteSpan data) {
   SWIM_DCHECK(data.data() != nullptr || data.empty());
@@ -752,12 +820,13 @@ uint32_t Crc32(ByteSpan data) {
   const uint8_t* p = data.data();
   size_t n = data.size();
   while (n >= 8) {
-    const uint32_t lo = crc ^ (static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
-                               static_cast<uint32_t>(p[2]) << 16 |
-                               static_cast<uint32_t>(p[3]) << 24);
-    crc = kCrc.t[7][lo & 0xff] ^ kCrc.t[6][(lo >> 8) & 0xff] ^ kCrc.t[5][(lo >> 16) & 0xff] ^
-          kCrc.t[4][lo >> 24] ^ kCrc.t[3][p[4]] ^ kCrc.t[2][p[5]] ^ kCrc.t[1][p[6]] ^
-          kCrc.t[0][p[7]];
+    const uint32_t lo =
+        crc ^
+        (static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
+         static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24);
+    crc = kCrc.t[7][lo & 0xff] ^ kCrc.t[6][(lo >> 8) & 0xff] ^
+          kCrc.t[5][(lo >> 16) & 0xff] ^ kCrc.t[4][lo >> 24] ^ kCrc.t[3][p[4]] ^
+          kCrc.t[2][p[5]] ^ kCrc.t[1][p[6]] ^ kCrc.t[0][p[7]];
     p += 8;
     n -= 8;
   }

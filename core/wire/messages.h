@@ -28,12 +28,13 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "core/address.h"
 #include "core/bytes.h"
 #include "core/limits.h"
 #include "core/node.h"
 #include "core/wire/options.h"
+
+#include "absl/status/statusor.h"
 
 namespace swim::wire {
 
@@ -52,8 +53,8 @@ enum class MessageType : uint8_t {
   kNack = 11,
   kHasCrc = 12,
   kErr = 13,
-  kWeight = 14,      // go-doudou fork only
-  kHasLabel = 244,   // memberlist >= 0.3.0 only; never sent by us
+  kWeight = 14,     // go-doudou fork only
+  kHasLabel = 244,  // memberlist >= 0.3.0 only; never sent by us
 };
 
 struct Ping {
@@ -75,7 +76,8 @@ struct IndirectPingReq {
   IpAddress source_addr;
   uint16_t source_port = 0;
   std::string source_node;
-  friend bool operator==(const IndirectPingReq&, const IndirectPingReq&) = default;
+  friend bool operator==(const IndirectPingReq&,
+                         const IndirectPingReq&) = default;
 };
 
 struct AckResp {
@@ -168,7 +170,8 @@ void EncodeUserStream(std::string_view msg, Bytes* out);
 
 // Decoders take the body only (the bytes after the type byte).
 absl::StatusOr<Ping> DecodePing(ByteSpan body, AddressMode mode);
-absl::StatusOr<IndirectPingReq> DecodeIndirectPing(ByteSpan body, AddressMode mode);
+absl::StatusOr<IndirectPingReq> DecodeIndirectPing(ByteSpan body,
+                                                   AddressMode mode);
 absl::StatusOr<AckResp> DecodeAck(ByteSpan body);
 absl::StatusOr<NackResp> DecodeNack(ByteSpan body);
 absl::StatusOr<ErrResp> DecodeErr(ByteSpan body);
@@ -214,9 +217,10 @@ struct CompoundParts {
 // Body after the type byte. Error if shorter than 1 + 2n.
 absl::StatusOr<CompoundParts> DecodeCompound(ByteSpan body);
 
-// --- compression (type 9) ------------------------------------------------------
-// [9][{Algo, Buf}] around a whole message. kLzw is Go's compress/lzw (LSB,
-// literal width 8); kSnappy uses algo id 1 (C++ clusters only).
+// --- compression (type 9)
+// ------------------------------------------------------ [9][{Algo, Buf}]
+// around a whole message. kLzw is Go's compress/lzw (LSB, literal width 8);
+// kSnappy uses algo id 1 (C++ clusters only).
 Bytes CompressMessage(ByteSpan msg, CompressionAlgo algo);
 // Body after the type byte -> the decompressed message. Errors: unknown
 // algo, corrupt data, missing LZW EOF, output over `max_out` bytes (a

@@ -13,10 +13,12 @@ namespace {
 void PutBE(Bytes* out, uint64_t v, int n) {
   SWIM_DCHECK(n == 1 || n == 2 || n == 4 || n == 8);
   SWIM_DCHECK(out != nullptr);
-  for (int i = n - 1; i >= 0; --i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = n - 1; i >= 0; --i)
+    out->push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
-void ContainerHeader(Bytes* out, uint8_t fix, uint8_t b16, uint8_t b32, uint32_t n) {
+void ContainerHeader(Bytes* out, uint8_t fix, uint8_t b16, uint8_t b32,
+                     uint32_t n) {
   SWIM_DCHECK((fix == 0x80 && b16 == 0xde && b32 == 0xdf) ||
               (fix == 0x90 && b16 == 0xdc && b32 == 0xdd));
   const size_t start = out->size();  // for the postcondition
@@ -37,7 +39,8 @@ enum class SkipResult { kOk, kNeedMore, kError };
 // Skips one value starting at in[*pos]. On kOk, *pos is just past it. A
 // value that cannot end within max_size bytes of the buffer start is an
 // error; one that ends past in.size() but could fit is kNeedMore.
-SkipResult SkipValue(ByteSpan in, size_t* pos, size_t max_size, const char** err) {
+SkipResult SkipValue(ByteSpan in, size_t* pos, size_t max_size,
+                     const char** err) {
   SWIM_DCHECK(pos != nullptr && err != nullptr);
   SWIM_DCHECK(*pos <= in.size());
   ValueSkipper s;
@@ -59,9 +62,13 @@ SkipResult SkipValue(ByteSpan in, size_t* pos, size_t max_size, const char** err
 
 // --- Writer -----------------------------------------------------------------
 
-void Writer::MapHeader(uint32_t n) { ContainerHeader(out_, 0x80, 0xde, 0xdf, n); }
+void Writer::MapHeader(uint32_t n) {
+  ContainerHeader(out_, 0x80, 0xde, 0xdf, n);
+}
 
-void Writer::ArrayHeader(uint32_t n) { ContainerHeader(out_, 0x90, 0xdc, 0xdd, n); }
+void Writer::ArrayHeader(uint32_t n) {
+  ContainerHeader(out_, 0x90, 0xdc, 0xdd, n);
+}
 
 void Writer::Uint(uint64_t v) {
   const size_t start = out_->size();  // for the postcondition
@@ -81,9 +88,11 @@ void Writer::Uint(uint64_t v) {
     PutBE(out_, v, 8);
   }
   // Minimal encoding: one byte for a fixint, else a marker and 1-8 bytes.
-  SWIM_DCHECK(out_->size() - start ==
-              (v <= 0x7f ? 1u : v <= 0xff ? 2u : v <= 0xffff ? 3u
-                          : v <= 0xffffffffu ? 5u : 9u));
+  SWIM_DCHECK(out_->size() - start == (v <= 0x7f          ? 1u
+                                       : v <= 0xff        ? 2u
+                                       : v <= 0xffff      ? 3u
+                                       : v <= 0xffffffffu ? 5u
+                                                          : 9u));
 }
 
 void Writer::Int(int64_t v) {
@@ -106,11 +115,12 @@ void Writer::Int(int64_t v) {
     PutBE(out_, static_cast<uint64_t>(v), 8);
   }
   SWIM_DCHECK(out_->size() - start >= 1 && out_->size() - start <= 9);
-  SWIM_DCHECK(v >= 0 || v < -32 || out_->size() - start == 1);  // negative fixint
+  SWIM_DCHECK(v >= 0 || v < -32 ||
+              out_->size() - start == 1);  // negative fixint
 }
 
 void Writer::RawHeader(size_t n) {
-  SWIM_DCHECK(n <= 0xffffffffu);  // the old spec's longest raw string
+  SWIM_DCHECK(n <= 0xffffffffu);      // the old spec's longest raw string
   const size_t start = out_->size();  // for the postcondition
   if (n < 32) {
     out_->push_back(static_cast<uint8_t>(0xa0 | n));
@@ -233,7 +243,8 @@ bool Reader::ReadUint(uint64_t max, uint64_t* v) {
     const size_t n = size_t{1} << (b - 0xd0);
     if (!Need(n)) return false;
     const uint64_t raw = BigEndian(n);
-    if ((raw >> (8 * n - 1)) & 1) return Fail("negative value for an unsigned field");
+    if ((raw >> (8 * n - 1)) & 1)
+      return Fail("negative value for an unsigned field");
     u = raw;
   } else {
     --pos_;
@@ -269,10 +280,18 @@ bool Reader::ReadInt(int64_t* v) {
     if (!Need(n)) return false;
     const uint64_t raw = BigEndian(n);
     switch (n) {
-      case 1: i = static_cast<int8_t>(raw); break;
-      case 2: i = static_cast<int16_t>(raw); break;
-      case 4: i = static_cast<int32_t>(raw); break;
-      default: i = static_cast<int64_t>(raw); break;
+      case 1:
+        i = static_cast<int8_t>(raw);
+        break;
+      case 2:
+        i = static_cast<int16_t>(raw);
+        break;
+      case 4:
+        i = static_cast<int32_t>(raw);
+        break;
+      default:
+        i = static_cast<int64_t>(raw);
+        break;
     }
   } else {
     --pos_;
@@ -288,8 +307,15 @@ bool Reader::ReadBool(bool* v) {
   if (!ok() || !Need(1)) return false;
   const uint8_t b = Byte();
   switch (b) {
-    case 0xc2: case 0x00: case 0xc0: *v = false; return true;
-    case 0xc3: case 0x01: *v = true; return true;
+    case 0xc2:
+    case 0x00:
+    case 0xc0:
+      *v = false;
+      return true;
+    case 0xc3:
+    case 0x01:
+      *v = true;
+      return true;
     default:
       --pos_;
       return Fail("expected a bool");
@@ -393,8 +419,8 @@ absl::StatusOr<size_t> ValueSize(ByteSpan prefix, size_t max_size) {
   return absl::InvalidArgumentError(err);
 }
 
-
-// --- ValueSkipper -------------------------------------------------------------
+// --- ValueSkipper
+// -------------------------------------------------------------
 
 namespace {
 
@@ -428,18 +454,58 @@ ElementShape ClassifyTypeByte(uint8_t b) {
     return e;
   }
   switch (b) {
-    case 0xcc: case 0xd0: e.payload = 1; break;
-    case 0xcd: case 0xd1: e.payload = 2; break;
-    case 0xce: case 0xd2: case 0xca: e.payload = 4; break;
-    case 0xcf: case 0xd3: case 0xcb: e.payload = 8; break;
-    case 0xd4: e.payload = 2; break;
-    case 0xd5: e.payload = 3; break;
-    case 0xd6: e.payload = 5; break;
-    case 0xd7: e.payload = 9; break;
-    case 0xd8: e.payload = 17; break;
-    case 0xc4: case 0xd9: case 0xc7: e.len_bytes = 1; break;
-    case 0xc5: case 0xda: case 0xc8: case 0xdc: case 0xde: e.len_bytes = 2; break;
-    case 0xc6: case 0xdb: case 0xc9: case 0xdd: case 0xdf: e.len_bytes = 4; break;
+    case 0xcc:
+    case 0xd0:
+      e.payload = 1;
+      break;
+    case 0xcd:
+    case 0xd1:
+      e.payload = 2;
+      break;
+    case 0xce:
+    case 0xd2:
+    case 0xca:
+      e.payload = 4;
+      break;
+    case 0xcf:
+    case 0xd3:
+    case 0xcb:
+      e.payload = 8;
+      break;
+    case 0xd4:
+      e.payload = 2;
+      break;
+    case 0xd5:
+      e.payload = 3;
+      break;
+    case 0xd6:
+      e.payload = 5;
+      break;
+    case 0xd7:
+      e.payload = 9;
+      break;
+    case 0xd8:
+      e.payload = 17;
+      break;
+    case 0xc4:
+    case 0xd9:
+    case 0xc7:
+      e.len_bytes = 1;
+      break;
+    case 0xc5:
+    case 0xda:
+    case 0xc8:
+    case 0xdc:
+    case 0xde:
+      e.len_bytes = 2;
+      break;
+    case 0xc6:
+    case 0xdb:
+    case 0xc9:
+    case 0xdd:
+    case 0xdf:
+      e.len_bytes = 4;
+      break;
     default:
       e.valid = false;
       break;

@@ -26,9 +26,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/bytes.h"
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/bytes.h"
 
 namespace swim::wire::msgpack {
 
@@ -137,7 +138,8 @@ class Reader {
 // in declaration order; `field(i)` reads the value of field i and returns
 // false on error. Returns false on error (see r.status()).
 template <size_t N, typename F>
-bool DecodeStruct(Reader& r, const std::array<std::string_view, N>& decl, F&& field) {
+bool DecodeStruct(Reader& r, const std::array<std::string_view, N>& decl,
+                  F&& field) {
   StructHeader h;
   if (!r.ReadStructHeader(&h)) return false;
   for (uint32_t i = 0; i < h.count; ++i) {

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "core/check.h"
-
 #include "core/metric_names.h"
 #include "core/wire/messages.h"
 
@@ -33,9 +32,8 @@ class Unpacker {
     SWIM_DCHECK(!msg.empty());  // UnpackPacket refuses an empty message
     SWIM_DCHECK(leaves_ == 0 && requests_ == 0 && out_->leaves.empty());
     if (msg[0] == static_cast<uint8_t>(MessageType::kCompress)) {
-      absl::StatusOr<Bytes> inner =
-          DecompressMessage(msg.subspan(1), budget_.decompressed_bytes,
-                            budget_.accept_snappy);
+      absl::StatusOr<Bytes> inner = DecompressMessage(
+          msg.subspan(1), budget_.decompressed_bytes, budget_.accept_snappy);
       if (!inner.ok()) {
         Problem(inner.status().code() == absl::StatusCode::kResourceExhausted
                     ? std::string(metric::kDroppedPacketBudget.str)
@@ -144,8 +142,9 @@ UnpackedPacket UnpackPacket(ByteSpan msg, const PacketBudget& budget) {
   Unpacker(budget, &out).Top(msg);
   // Within the budget, every leaf a plain, non-empty message.
   SWIM_DCHECK(out.leaves.size() <= budget.leaves);
-  SWIM_DCHECK(std::all_of(out.leaves.begin(), out.leaves.end(),
-                          [](ByteSpan l) { return !l.empty() && !IsWrapper(l[0]); }));
+  SWIM_DCHECK(std::all_of(out.leaves.begin(), out.leaves.end(), [](ByteSpan l) {
+    return !l.empty() && !IsWrapper(l[0]);
+  }));
   return out;
 }
 

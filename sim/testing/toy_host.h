@@ -31,7 +31,7 @@ class PingHost : public Host {
   }
 
   void HandlePacket(const swim::Address& from, swim::ByteSpan data,
-                swim::Instant received) override {
+                    swim::Instant received) override {
     if (data.empty()) return;
     if (data[0] == 'P') {
       ++pings_received;
@@ -44,7 +44,7 @@ class PingHost : public Host {
   }
 
   std::optional<swim::Bytes> HandleStream(const swim::Address& from,
-                                      swim::ByteSpan request) override {
+                                          swim::ByteSpan request) override {
     ++streams_served;
     swim::Bytes reply(request.rbegin(), request.rend());
     return reply;

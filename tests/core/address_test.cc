@@ -10,7 +10,8 @@ TEST(IpAddress, ParsesAndPrintsV4AndV6) {
   EXPECT_EQ(IpAddress::Parse("127.0.0.1")->size(), 4u);
   EXPECT_EQ(IpAddress::Parse("::1")->ToString(), "::1");
   EXPECT_EQ(IpAddress::Parse("[::1]")->size(), 16u);
-  EXPECT_EQ(IpAddress::Parse("2001:db8:0:0:1:0:0:1")->ToString(), "2001:db8::1:0:0:1");
+  EXPECT_EQ(IpAddress::Parse("2001:db8:0:0:1:0:0:1")->ToString(),
+            "2001:db8::1:0:0:1");
   EXPECT_EQ(IpAddress::Parse("fe80::")->ToString(), "fe80::");
   EXPECT_EQ(IpAddress::Parse("::")->ToString(), "::");
   auto mapped = IpAddress::Parse("::ffff:10.0.0.1");
@@ -24,9 +25,9 @@ TEST(IpAddress, ParsesAndPrintsV4AndV6) {
 }
 
 TEST(IpAddress, RejectsMalformed) {
-  for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.1.1.1",
-                          "1:2:3:4:5:6:7:8:9", "1::2::3", "g::1", "12345::",
-                          "abc", "1.2.3.-4", "fe80::1%eth0"}) {
+  for (const char* bad :
+       {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.1.1.1", "1:2:3:4:5:6:7:8:9",
+        "1::2::3", "g::1", "12345::", "abc", "1.2.3.-4", "fe80::1%eth0"}) {
     EXPECT_FALSE(IpAddress::Parse(bad)) << bad;
   }
 }
@@ -40,8 +41,10 @@ TEST(IpAddress, FromBytesAcceptsOnly4Or16) {
 }
 
 TEST(Address, ToStringBracketsV6) {
-  EXPECT_EQ((Address{*IpAddress::Parse("::1"), 7946, ""}).ToString(), "[::1]:7946");
-  EXPECT_EQ((Address{*IpAddress::Parse("1.2.3.4"), 1, ""}).ToString(), "1.2.3.4:1");
+  EXPECT_EQ((Address{*IpAddress::Parse("::1"), 7946, ""}).ToString(),
+            "[::1]:7946");
+  EXPECT_EQ((Address{*IpAddress::Parse("1.2.3.4"), 1, ""}).ToString(),
+            "1.2.3.4:1");
 }
 
 // Go's TestMemberList_ResolveAddr cases.

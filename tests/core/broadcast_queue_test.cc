@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/util.h"
+
 #include "gtest/gtest.h"
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
@@ -218,8 +219,7 @@ TEST(TransmitLimitedQueue, NamedReplacementWorksAcrossKindsAndTiers) {
   // second.
   q.QueueBroadcast(
       std::make_unique<TestBroadcast>("alive-n1b", "n1", "x", &log));
-  EXPECT_EQ(log.finished,
-            (std::vector<std::string>{"alive-n1", "dead-n1"}));
+  EXPECT_EQ(log.finished, (std::vector<std::string>{"alive-n1", "dead-n1"}));
   EXPECT_EQ(q.NumQueued(), 1u);
 }
 

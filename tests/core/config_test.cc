@@ -136,20 +136,28 @@ TEST(ConfigValidate, RejectsBadCombinations) {
   rejects([](Config& c) { c.name = ""; }, "name");
   rejects([](Config& c) { c.bind_port = 70000; }, "bind_port");
   rejects([](Config& c) { c.advertise_addr = "not-an-ip"; }, "advertise_addr");
-  rejects([](Config& c) { c.tcp_timeout = absl::ZeroDuration(); }, "tcp_timeout");
-  rejects([](Config& c) { c.probe_timeout = absl::ZeroDuration(); }, "probe_timeout");
-  rejects([](Config& c) { c.probe_timeout = absl::Seconds(2); }, "probe_timeout");
-  rejects([](Config& c) { c.probe_interval = absl::Seconds(-1); }, "probe_interval");
+  rejects([](Config& c) { c.tcp_timeout = absl::ZeroDuration(); },
+          "tcp_timeout");
+  rejects([](Config& c) { c.probe_timeout = absl::ZeroDuration(); },
+          "probe_timeout");
+  rejects([](Config& c) { c.probe_timeout = absl::Seconds(2); },
+          "probe_timeout");
+  rejects([](Config& c) { c.probe_interval = absl::Seconds(-1); },
+          "probe_interval");
   rejects([](Config& c) { c.suspicion_mult = 0; }, "suspicion_mult");
-  rejects([](Config& c) { c.awareness_max_multiplier = 0; }, "awareness_max_multiplier");
+  rejects([](Config& c) { c.awareness_max_multiplier = 0; },
+          "awareness_max_multiplier");
   rejects([](Config& c) { c.udp_buffer_size = 10; }, "udp_buffer_size");
   rejects([](Config& c) { c.indirect_checks = -1; }, "indirect_checks");
   rejects([](Config& c) { c.handoff_queue_depth = 0; }, "handoff_queue_depth");
-  rejects([](Config& c) {
-    c.delegate_protocol_min = 3;
-    c.delegate_protocol_max = 2;
-  }, "delegate_protocol_min");
-  rejects([](Config& c) { c.weight_interval = absl::Seconds(-1); }, "weight_interval");
+  rejects(
+      [](Config& c) {
+        c.delegate_protocol_min = 3;
+        c.delegate_protocol_max = 2;
+      },
+      "delegate_protocol_min");
+  rejects([](Config& c) { c.weight_interval = absl::Seconds(-1); },
+          "weight_interval");
 }
 
 TEST(ConfigValidate, ZeroIntervalsSwitchLoopsOff) {
@@ -190,7 +198,8 @@ TEST(ConfigCidr, FamiliesAreListedSeparately) {
 
 TEST(ConfigCidr, ParseCIDRsKeepsValidAndNamesInvalid) {
   std::vector<IpNetwork> nets;
-  absl::Status s = ParseCIDRs({"10.0.0.0/8", "nope", "1.2.3.4/33", "::/0"}, &nets);
+  absl::Status s =
+      ParseCIDRs({"10.0.0.0/8", "nope", "1.2.3.4/33", "::/0"}, &nets);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("nope"), std::string::npos);
   EXPECT_NE(s.message().find("1.2.3.4/33"), std::string::npos);

@@ -24,9 +24,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "core/env.h"
 #include "core/rng.h"
+
+#include "absl/container/flat_hash_map.h"
 
 namespace swim {
 
@@ -72,8 +73,8 @@ class FakeEnv : public Env {
   }
   void StreamExchange(const Address& to, Bytes request, StreamReply reply,
                       absl::Duration timeout, StreamCallback done) override {
-    streams_.push_back({to, std::move(request), reply, timeout,
-                        std::move(done), now_});
+    streams_.push_back(
+        {to, std::move(request), reply, timeout, std::move(done), now_});
   }
   void Resolve(const std::string& host, ResolveCallback done) override {
     resolves_.push_back({host, std::move(done)});

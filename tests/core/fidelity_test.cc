@@ -3,19 +3,20 @@
 // file:line) or from the go-doudou fork, one node at a time on FakeEnv.
 // docs/plans/fidelity-go-0.2.2.md gives the spec of every item. Each test
 // failed before its fix.
-#include <gtest/gtest.h>
-
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
+#include <gtest/gtest.h>
+
 #include "core/broadcast_queue.h"
 #include "core/memberlist.h"
 #include "core/metric_names.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "tests/core/fake_env.h"
 
 namespace swim {
@@ -53,9 +54,7 @@ struct MergeRecorder : public MergeDelegate {
 struct UserDelegate : public DelegateBase {
   std::vector<std::string> to_send;
   std::vector<std::string> received;
-  void NotifyMsg(std::string_view m) override {
-    received.emplace_back(m);
-  }
+  void NotifyMsg(std::string_view m) override { received.emplace_back(m); }
   std::vector<std::string> GetBroadcasts(size_t, size_t) override {
     return std::exchange(to_send, {});
   }
@@ -134,14 +133,13 @@ class FidelityTest : public ::testing::Test {
   }
 
   // The first ping we sent to `ip` among the packets recorded so far.
-  std::optional<wire::Ping> PingTo(const IpAddress& ip,
-                                   Instant* at = nullptr) {
+  std::optional<wire::Ping> PingTo(const IpAddress& ip, Instant* at = nullptr) {
     for (const FakeEnv::SentPacket& p : env_.packets()) {
       if (!(p.to.ip == ip)) continue;
       for (const Bytes& leaf : Leaves(p.packet)) {
         if (!IsType(leaf, wire::MessageType::kPing)) continue;
-        auto ping = wire::DecodePing(ByteSpan(leaf).subspan(1),
-                                     AddressMode::kBinary);
+        auto ping =
+            wire::DecodePing(ByteSpan(leaf).subspan(1), AddressMode::kBinary);
         if (!ping.ok()) continue;
         if (at != nullptr) *at = p.at;
         return *ping;
@@ -172,8 +170,8 @@ class FidelityTest : public ::testing::Test {
     for (auto& p : packets) {
       for (const Bytes& leaf : Leaves(p.packet)) {
         if (!IsType(leaf, wire::MessageType::kPing)) continue;
-        auto ping = wire::DecodePing(ByteSpan(leaf).subspan(1),
-                                     AddressMode::kBinary);
+        auto ping =
+            wire::DecodePing(ByteSpan(leaf).subspan(1), AddressMode::kBinary);
         ASSERT_TRUE(ping.ok());
         Bytes ack;
         wire::Encode(wire::AckResp{ping->seq_no, std::nullopt}, &ack);
@@ -186,7 +184,6 @@ class FidelityTest : public ::testing::Test {
   ConflictCounter conflicts_;
   std::unique_ptr<Memberlist> ml_;
 };
-
 
 // Go probe (state.go:237-255) copies the node when the probe starts;
 // probeNode suspects at that copy's incarnation (state.go:495-496), and
@@ -235,7 +232,8 @@ TEST_F(FidelityTest, PingDelegateIsNotCalledForAnAckAfterProbeTimeout) {
   wire::Encode(wire::AckResp{p.seq_no, std::string("x")}, &ack);
   Deliver(ack);
   EXPECT_EQ(ping.calls, 0);
-  EXPECT_EQ(Counter(metric::kProbeSuccess.str), 1u);  // the probe still succeeded
+  EXPECT_EQ(Counter(metric::kProbeSuccess.str),
+            1u);  // the probe still succeeded
   EXPECT_EQ(StateOf("b"), NodeState::kAlive);
 }
 
@@ -578,8 +576,7 @@ TEST_F(FidelityTest, NextPushPullPeriodStartsWhenTheExchangeEnds) {
   ASSERT_EQ(push_pulls().size(), 1u);
   const Instant finished = env_.Now();
   env_.streams()[push_pulls()[0]].done(absl::DeadlineExceededError("slow"));
-  while (push_pulls().size() < 2 &&
-         env_.Now() < finished + absl::Seconds(40)) {
+  while (push_pulls().size() < 2 && env_.Now() < finished + absl::Seconds(40)) {
     env_.Advance(absl::Milliseconds(10));
     AnswerPings();
   }

@@ -2,10 +2,12 @@
 // Every test prints its seed on failure; bounds carry a comment on slack.
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_cat.h"
 #include "core/memberlist.h"
 #include "core/security/keyring.h"
+
 #include "sim/cluster.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace swim {
 namespace {
@@ -39,7 +41,8 @@ TEST_P(ClusterTest, JoinConvergesToFullMembership) {
   // the Local config, so a node can miss it), and the periodic push/pull
   // (15 s) repairs whatever gossip missed.
   ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, absl::Seconds(20)))
-      << "seed=" << seed << "\n" << c.DebugString();
+      << "seed=" << seed << "\n"
+      << c.DebugString();
   for (int i = 1; i < 8; ++i) {
     ASSERT_TRUE(c.join_results()[i].has_value()) << "seed=" << seed;
     EXPECT_TRUE(c.join_results()[i]->ok()) << *c.join_results()[i];
@@ -60,7 +63,8 @@ TEST_P(ClusterTest, CrashIsDetectedByEveryone) {
   const uint64_t seed = GetParam();
   Cluster c(Opts(seed), Local);
   c.CreateAndJoin(6);
-  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound)) << c.DebugString();
+  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound))
+      << c.DebugString();
   const Instant crash_at = c.world().Now();
   c.Crash(4);
   // Local config: probe 1 s, suspicion min = 3 * log10(6)->1 * 1 s = 3 s,
@@ -68,7 +72,8 @@ TEST_P(ClusterTest, CrashIsDetectedByEveryone) {
   // towards min. Each node probes the dead one within a round (5 s) too.
   ASSERT_TRUE(c.RunUntil([&] { return c.AllSee(4, NodeState::kDead); },
                          absl::Seconds(30)))
-      << "seed=" << seed << "\n" << c.DebugString();
+      << "seed=" << seed << "\n"
+      << c.DebugString();
   EXPECT_LT(c.world().Now() - crash_at, absl::Seconds(30));
   EXPECT_TRUE(c.Converged()) << "seed=" << seed;
 }
@@ -77,7 +82,8 @@ TEST_P(ClusterTest, LeaveIsSeenAsLeft) {
   const uint64_t seed = GetParam();
   Cluster c(Opts(seed), Local);
   c.CreateAndJoin(5);
-  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound)) << c.DebugString();
+  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound))
+      << c.DebugString();
   bool left = false;
   absl::Status status = absl::UnknownError("not called");
   c.node(2)->Leave(absl::Seconds(5), [&](absl::Status s) {
@@ -118,12 +124,14 @@ TEST_P(ClusterTest, PausedNodeRefutesSuspicion) {
       if (e.kind == sim::ClusterEvent::Kind::kLeave) {
         std::string log;
         for (const auto& x : c.events()) {
-          absl::StrAppend(&log, absl::FormatDuration(x.at - Instant()), " obs=",
-                          x.observer, " ", std::string(sim::ClusterEventKindName(x.kind)), " ",
+          absl::StrAppend(&log, absl::FormatDuration(x.at - Instant()),
+                          " obs=", x.observer, " ",
+                          std::string(sim::ClusterEventKindName(x.kind)), " ",
                           x.subject, "/", x.incarnation, "\n");
         }
         FAIL() << "seed=" << seed << ": node-3 was declared dead; paused at "
-               << absl::FormatDuration(pause_at - Instant()) << "\n" << log;
+               << absl::FormatDuration(pause_at - Instant()) << "\n"
+               << log;
       }
       suspected |= e.kind == sim::ClusterEvent::Kind::kSuspect;
     }
@@ -137,7 +145,8 @@ TEST_P(ClusterTest, RestartedNodeRejoinsWithHigherIncarnation) {
   const uint64_t seed = GetParam();
   Cluster c(Opts(seed), Local);
   c.CreateAndJoin(5);
-  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound)) << c.DebugString();
+  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound))
+      << c.DebugString();
   c.Crash(2);
   ASSERT_TRUE(c.RunUntil([&] { return c.AllSee(2, NodeState::kDead); },
                          absl::Seconds(30)));
@@ -162,14 +171,16 @@ class MetaDelegate : public Delegate {
 
 TEST(Cluster, MetaUpdatePropagates) {
   std::vector<std::unique_ptr<MetaDelegate>> delegates;
-  for (int i = 0; i < 4; ++i) delegates.push_back(std::make_unique<MetaDelegate>());
+  for (int i = 0; i < 4; ++i)
+    delegates.push_back(std::make_unique<MetaDelegate>());
   Cluster c(Opts(7), [&](int i) {
     Config cfg = DefaultLocalConfig();
     cfg.delegate = delegates[i].get();
     return cfg;
   });
   c.CreateAndJoin(4);
-  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound)) << c.DebugString();
+  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound))
+      << c.DebugString();
   EXPECT_EQ(c.node(0)->GetNode("node-2")->meta, "v1");
   delegates[2]->meta = "v2";
   bool done = false;
@@ -187,7 +198,8 @@ TEST(Cluster, MetaUpdatePropagates) {
       absl::Seconds(5)));
   int updates = 0;
   for (const auto& e : c.events()) {
-    if (e.kind == sim::ClusterEvent::Kind::kUpdate && e.subject == "node-2") ++updates;
+    if (e.kind == sim::ClusterEvent::Kind::kUpdate && e.subject == "node-2")
+      ++updates;
   }
   // Once per other node, and once on node-2 itself (Go notifies the local
   // update too).
@@ -196,25 +208,29 @@ TEST(Cluster, MetaUpdatePropagates) {
 
 TEST(Cluster, UserMessagesArriveBestEffortAndReliable) {
   std::vector<std::unique_ptr<MetaDelegate>> delegates;
-  for (int i = 0; i < 3; ++i) delegates.push_back(std::make_unique<MetaDelegate>());
+  for (int i = 0; i < 3; ++i)
+    delegates.push_back(std::make_unique<MetaDelegate>());
   Cluster c(Opts(8), [&](int i) {
     Config cfg = DefaultLocalConfig();
     cfg.delegate = delegates[i].get();
     return cfg;
   });
   c.CreateAndJoin(3);
-  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound)) << c.DebugString();
+  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound))
+      << c.DebugString();
   ASSERT_TRUE(c.node(0)->SendBestEffort("node-1", "hello").ok());
   bool reliable_done = false;
   c.node(0)->SendReliable("node-2", "world", [&](absl::Status s) {
     EXPECT_TRUE(s.ok()) << s;
     reliable_done = true;
   });
-  ASSERT_TRUE(c.node(1)->SendToAddress(c.node(2)->AdvertiseAddr(), "direct").ok());
+  ASSERT_TRUE(
+      c.node(1)->SendToAddress(c.node(2)->AdvertiseAddr(), "direct").ok());
   c.world().RunFor(absl::Seconds(1));
   EXPECT_TRUE(reliable_done);
   EXPECT_EQ(delegates[1]->received, std::vector<std::string>{"hello"});
-  EXPECT_EQ(delegates[2]->received, (std::vector<std::string>{"world", "direct"}));
+  EXPECT_EQ(delegates[2]->received,
+            (std::vector<std::string>{"world", "direct"}));
   EXPECT_FALSE(c.node(0)->SendBestEffort("nobody", "x").ok());
 }
 
@@ -227,7 +243,8 @@ TEST(Cluster, EncryptedClusterWorksAndOutsiderIsRejected) {
     return cfg;
   });
   c.CreateAndJoin(3);
-  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound)) << c.DebugString();
+  ASSERT_TRUE(c.RunUntil([&] { return c.Converged(); }, kJoinBound))
+      << c.DebugString();
   c.AddNode();
   ASSERT_TRUE(c.Start(3).ok());
   c.Join(3, {0});
@@ -330,7 +347,8 @@ TEST(Cluster, WeightsNeverReachPeersThatCannotReadThem) {
   c.world().RunFor(absl::Seconds(20));
   ASSERT_EQ(c.node(2)->NumMembers(), 4) << c.DebugString();
   EXPECT_EQ(c.node(2)->metrics().Counter("memberlist.msg.weight"), 0u);
-  EXPECT_EQ(c.node(2)->metrics().Counter("memberlist.dropped.weight_stale"), 0u);
+  EXPECT_EQ(c.node(2)->metrics().Counter("memberlist.dropped.weight_stale"),
+            0u);
   // The others did exchange weights.
   EXPECT_GT(c.node(1)->metrics().Counter("memberlist.msg.weight"), 0u);
   EXPECT_GT(c.node(1)->GetNode("node-3")->weight, 0);

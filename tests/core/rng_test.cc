@@ -1,10 +1,10 @@
 #include "core/rng.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <numeric>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace swim {
 namespace {

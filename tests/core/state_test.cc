@@ -3,11 +3,12 @@
 // path (HandlePacket) and time driven by FakeEnv.
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "core/memberlist.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "tests/core/fake_env.h"
 
 namespace swim {
@@ -17,11 +18,15 @@ struct Recorder : public EventDelegate {
   std::vector<std::string> log;
   void NotifyJoin(const Node& n) override { log.push_back("join " + n.name); }
   void NotifyLeave(const Node& n) override { log.push_back("leave " + n.name); }
-  void NotifyUpdate(const Node& n) override { log.push_back("update " + n.name); }
-  void NotifyWeight(const Node& n) override { log.push_back("weight " + n.name); }
+  void NotifyUpdate(const Node& n) override {
+    log.push_back("update " + n.name);
+  }
+  void NotifyWeight(const Node& n) override {
+    log.push_back("weight " + n.name);
+  }
   void NotifySuspectSateChange(const Node& n) override {
-    log.push_back(absl::StrCat(n.state == NodeState::kSuspect ? "suspect " : "unsuspect ",
-                               n.name));
+    log.push_back(absl::StrCat(
+        n.state == NodeState::kSuspect ? "suspect " : "unsuspect ", n.name));
   }
 };
 
@@ -43,17 +48,21 @@ class StateTest : public ::testing::Test {
     c.conflict = &conflicts_;
     c.probe_interval = probe_interval_;
     c.bind_port = 7946;
-    auto ml = Memberlist::Create(c, &env_, Address{IpAddress::V4(10, 0, 0, 1), 7946, ""});
+    auto ml = Memberlist::Create(c, &env_,
+                                 Address{IpAddress::V4(10, 0, 0, 1), 7946, ""});
     ASSERT_TRUE(ml.ok()) << ml.status();
     ml_ = std::move(*ml);
     ASSERT_TRUE(ml_->Start().ok());
   }
 
   void Deliver(const Bytes& msg) {
-    ml_->HandlePacket(Address{IpAddress::V4(10, 0, 0, 99), 7946, ""}, msg, env_.Now());
+    ml_->HandlePacket(Address{IpAddress::V4(10, 0, 0, 99), 7946, ""}, msg,
+                      env_.Now());
   }
-  void Alive(const std::string& node, uint32_t inc, IpAddress ip = IpAddress::V4(10, 0, 0, 2),
-             std::optional<std::string> meta = std::nullopt, uint16_t port = 7946) {
+  void Alive(const std::string& node, uint32_t inc,
+             IpAddress ip = IpAddress::V4(10, 0, 0, 2),
+             std::optional<std::string> meta = std::nullopt,
+             uint16_t port = 7946) {
     wire::Alive a;
     a.node = node;
     a.incarnation = inc;
@@ -83,7 +92,8 @@ class StateTest : public ::testing::Test {
       env_.Advance(absl::Milliseconds(50));
       auto calls = std::move(env_.streams());
       env_.streams().clear();
-      for (auto& call : calls) call.done(absl::UnavailableError("connection refused"));
+      for (auto& call : calls)
+        call.done(absl::UnavailableError("connection refused"));
     }
   }
   // Answers every ping the node sent since the last call with an ack, as a
@@ -178,7 +188,8 @@ TEST_F(StateTest, ConflictingAddressIsRejectedUntilReclaimable) {
   Alive("a", 1, IpAddress::V4(10, 0, 0, 3));  // too early to reclaim
   EXPECT_EQ(conflicts_.calls, 2);
   env_.Advance(absl::Seconds(11));
-  Alive("a", 1, IpAddress::V4(10, 0, 0, 3));  // reclaim skips the incarnation check
+  Alive("a", 1,
+        IpAddress::V4(10, 0, 0, 3));  // reclaim skips the incarnation check
   EXPECT_EQ(ml_->GetNode("a")->addr, IpAddress::V4(10, 0, 0, 3));
   EXPECT_EQ(StateOf("a"), NodeState::kAlive);
 }
@@ -301,10 +312,11 @@ TEST_F(StateTest, DeadNodesAreReapedAfterGossipToTheDeadTime) {
     AnswerPings();
   }
   EXPECT_FALSE(ml_->GetNode("a").has_value())
-      << NodeStateName(ml_->GetNode("a")->state) << " probes ok="
-      << ml_->metrics().Counter("memberlist.probe.success")
+      << NodeStateName(ml_->GetNode("a")->state)
+      << " probes ok=" << ml_->metrics().Counter("memberlist.probe.success")
       << " failed=" << ml_->metrics().Counter("memberlist.probe.failed");
-  EXPECT_TRUE(ml_->GetNode("b").has_value()) << absl::StrJoin(events_.log, ",")
+  EXPECT_TRUE(ml_->GetNode("b").has_value())
+      << absl::StrJoin(events_.log, ",")
       << " probes ok=" << ml_->metrics().Counter("memberlist.probe.success")
       << " failed=" << ml_->metrics().Counter("memberlist.probe.failed");
 }
@@ -329,7 +341,8 @@ TEST_F(StateTest, ProbeOfSuspectCarriesTheSuspicion) {
     if ((*m)[0] != static_cast<uint8_t>(wire::MessageType::kCompound)) continue;
     auto parts = wire::DecodeCompound(ByteSpan(*m).subspan(1));
     ASSERT_TRUE(parts.ok());
-    if (parts->parts.size() == 2 && parts->parts[0][0] == 0 && parts->parts[1][0] == 3) {
+    if (parts->parts.size() == 2 && parts->parts[0][0] == 0 &&
+        parts->parts[1][0] == 3) {
       buddy = true;
     }
   }
@@ -355,7 +368,8 @@ TEST_F(StateTest, MergeStateRules) {
   Suspect("b", 1, "x");
   wire::PushPull pp;
   pp.join = false;
-  auto state = [](std::string name, uint32_t inc, NodeState s, uint8_t last_octet) {
+  auto state = [](std::string name, uint32_t inc, NodeState s,
+                  uint8_t last_octet) {
     wire::PushNodeState n;
     n.name = std::move(name);
     n.incarnation = inc;
@@ -366,9 +380,9 @@ TEST_F(StateTest, MergeStateRules) {
     return n;
   };
   pp.nodes.push_back(state("a", 1, NodeState::kSuspect, 2));  // -> suspect here
-  pp.nodes.push_back(state("b", 2, NodeState::kAlive, 3));    // clears suspicion
-  pp.nodes.push_back(state("c", 1, NodeState::kAlive, 4));    // new: one join
-  pp.nodes.push_back(state("d", 1, NodeState::kDead, 5));     // unknown: ignored
+  pp.nodes.push_back(state("b", 2, NodeState::kAlive, 3));  // clears suspicion
+  pp.nodes.push_back(state("c", 1, NodeState::kAlive, 4));  // new: one join
+  pp.nodes.push_back(state("d", 1, NodeState::kDead, 5));   // unknown: ignored
   Bytes msg;
   wire::Encode(pp, AddressMode::kBinary, &msg);
   auto reply = ml_->HandleStream(Address{IpAddress::V4(10, 0, 0, 3), 7946, ""},
@@ -408,9 +422,9 @@ TEST_F(StateTest, PushPullWithIncompatibleVersionIsRefused) {
 TEST_F(StateTest, MalformedInputIsCountedNotFatal) {
   Deliver(Bytes{});
   Deliver(Bytes{0xff, 0x01});
-  Deliver(Bytes{7, 200});                    // compound too short
-  Deliver(Bytes{4, 0x81, 0xa4, 'N', 'o'});   // truncated alive
-  Deliver(Bytes{9, 0x82, 0xa4});             // truncated compress
+  Deliver(Bytes{7, 200});                   // compound too short
+  Deliver(Bytes{4, 0x81, 0xa4, 'N', 'o'});  // truncated alive
+  Deliver(Bytes{9, 0x82, 0xa4});            // truncated compress
   EXPECT_GE(ml_->metrics().Counter("memberlist.malformed.packet") +
                 ml_->metrics().Counter("memberlist.malformed.compound") +
                 ml_->metrics().Counter("memberlist.malformed.alive") +
@@ -497,7 +511,6 @@ TEST_F(StateTest, SmoothWeightedRoundRobinSharesExactlyAndSmoothly) {
   EXPECT_EQ(seq.find("aaa"), std::string::npos) << seq;
 }
 
-
 // Regression (hardening issue, crash 3): a push/pull entry whose meta is over
 // the 512-byte limit used to enter the table and then trip the sim build's
 // CheckInvariants. The limit holds on every path: the entry is dropped and
@@ -541,7 +554,8 @@ TEST(StartRefusal, AdvertiseAddressOutsideCidrsAllowedIsInvalidArgument) {
   Config c = DefaultLANConfig();
   c.name = "self";
   ASSERT_TRUE(ParseCIDRs({"192.168.0.0/16"}, &c.cidrs_allowed).ok());
-  auto ml = Memberlist::Create(c, &env, Address{IpAddress::V4(10, 0, 0, 1), 7946, ""});
+  auto ml = Memberlist::Create(c, &env,
+                               Address{IpAddress::V4(10, 0, 0, 1), 7946, ""});
   ASSERT_TRUE(ml.ok()) << ml.status();
   absl::Status s = (*ml)->Start();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
@@ -555,7 +569,8 @@ TEST(StartRefusal, AliveDelegateVetoOfSelfIsInvalidArgument) {
   Config c = DefaultLANConfig();
   c.name = "self";
   c.alive = &veto;
-  auto ml = Memberlist::Create(c, &env, Address{IpAddress::V4(10, 0, 0, 1), 7946, ""});
+  auto ml = Memberlist::Create(c, &env,
+                               Address{IpAddress::V4(10, 0, 0, 1), 7946, ""});
   ASSERT_TRUE(ml.ok()) << ml.status();
   absl::Status s = (*ml)->Start();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;

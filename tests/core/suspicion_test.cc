@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "core/util.h"
+
 #include "gtest/gtest.h"
 #include "tests/core/fake_env.h"
 
 namespace swim {
 namespace {
-
 
 absl::Duration Ms(int64_t ms) { return absl::Milliseconds(ms); }
 
@@ -45,9 +45,9 @@ TEST(RemainingSuspicionTime, ZeroKUsesMin) {
 
 TEST(RemainingSuspicionTime, FloorsToWholeMilliseconds) {
   // k=3, n=2, min 500 ms, max 1 s: 1000 - 500*ln3/ln4 = 603.76 ms -> 603 ms.
-  EXPECT_EQ(RemainingSuspicionTime(2, 3, absl::ZeroDuration(), Ms(500),
-                                   Ms(1000)),
-            Ms(603));
+  EXPECT_EQ(
+      RemainingSuspicionTime(2, 3, absl::ZeroDuration(), Ms(500), Ms(1000)),
+      Ms(603));
 }
 
 struct Recorder {
@@ -75,7 +75,8 @@ TEST(Suspicion, ConfirmationsShortenTimerAlongCurve) {
   const std::vector<Case> cases = {
       {0, {}, kMax},
       {1, {{"me", false}, {"foo", true}}, Ms(1250)},
-      {1, {{"me", false}, {"foo", true}, {"foo", false}, {"foo", false}},
+      {1,
+       {{"me", false}, {"foo", true}, {"foo", false}, {"foo", false}},
        Ms(1250)},
       // Go's table says 810 ms with +-25 ms slack; the formula (and Go's
       // remainingSuspicionTime, checked) gives floor(811.28) = 811 ms.
@@ -187,7 +188,8 @@ TEST(Suspicion, ReplacedTimerThatLostCancelRaceDoesNotFire) {
   Recorder rec;
   Suspicion s(&env, "me", 3, Ms(500), Ms(2000), rec.Callback(&env));
   env.Advance(Ms(100));
-  EXPECT_TRUE(s.Confirm("a"));  // new deadline 1250 ms; old 2000 ms stays queued
+  EXPECT_TRUE(
+      s.Confirm("a"));  // new deadline 1250 ms; old 2000 ms stays queued
   env.Advance(absl::Seconds(10));
   ASSERT_EQ(rec.fired.size(), 1u);
   EXPECT_EQ(rec.fired[0].first, Instant::Zero() + Ms(1250));
@@ -235,11 +237,12 @@ TEST(Suspicion, DogpileTable) {
   const absl::Duration kProbeInterval = Ms(100);
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << "peers=" << c.num_peers
-                                    << " confirmations=" << c.confirmations);
+                                      << " confirmations=" << c.confirmations);
     const int n = c.num_peers + 1;
     int k = kSuspicionMult - 2;
     if (n - 2 < k) k = 0;
-    const absl::Duration min = SuspicionTimeout(kSuspicionMult, n, kProbeInterval);
+    const absl::Duration min =
+        SuspicionTimeout(kSuspicionMult, n, kProbeInterval);
     const absl::Duration max = kMaxTimeoutMult * min;
     FakeEnv env;
     Recorder rec;

@@ -5,6 +5,7 @@
 #include "core/wire/framing.h"
 #include "core/wire/lzw.h"
 #include "core/wire/messages.h"
+
 #include "tests/wire/reencode.h"
 
 namespace swim::fuzz {
@@ -23,7 +24,8 @@ constexpr size_t kMaxOut = 1 << 20;
 
 const security::Keyring& Ring() {
   static const auto* ring = new security::Keyring(*security::Keyring::Create(
-      {"0123456789abcdef0123456789abcdef", "0123456789abcdef01234567"}, "0123456789abcdef"));
+      {"0123456789abcdef0123456789abcdef", "0123456789abcdef01234567"},
+      "0123456789abcdef"));
   return *ring;
 }
 
@@ -72,9 +74,11 @@ int FuzzCompressed(const uint8_t* data, size_t size) {
     CheckFixedPoint(*out, false);
   }
   Bytes raw;
-  if (LzwDecompress(in, kMaxOut, &raw).ok()) SWIM_FUZZ_CHECK(raw.size() <= kMaxOut);
+  if (LzwDecompress(in, kMaxOut, &raw).ok())
+    SWIM_FUZZ_CHECK(raw.size() <= kMaxOut);
   if (size > 0) {
-    for (CompressionAlgo algo : {CompressionAlgo::kLzw, CompressionAlgo::kSnappy}) {
+    for (CompressionAlgo algo :
+         {CompressionAlgo::kLzw, CompressionAlgo::kSnappy}) {
       const Bytes c = CompressMessage(in, algo);
       auto back = DecompressMessage(ByteSpan(c).subspan(1), size);
       SWIM_FUZZ_CHECK(back.ok());
@@ -99,8 +103,10 @@ int FuzzEncrypted(const uint8_t* data, size_t size) {
   const ByteSpan msg = in.subspan(1);
   const ByteSpan aad = msg.first(std::min<size_t>(msg.size(), data[0] & 7));
   Bytes blob;
-  SWIM_FUZZ_CHECK(security::EncryptPayload(version, key, nonce, msg, aad, &blob).ok());
-  SWIM_FUZZ_CHECK(blob.size() == security::EncryptedLength(version, msg.size()));
+  SWIM_FUZZ_CHECK(
+      security::EncryptPayload(version, key, nonce, msg, aad, &blob).ok());
+  SWIM_FUZZ_CHECK(blob.size() ==
+                  security::EncryptedLength(version, msg.size()));
   auto back = security::DecryptPayload(Ring(), blob, aad);
   SWIM_FUZZ_CHECK(back.ok());
   SWIM_FUZZ_CHECK(*back == Bytes(msg.begin(), msg.end()));
@@ -120,7 +126,8 @@ int FuzzStream(const uint8_t* data, size_t size) {
   const ByteSpan msg = in.first(*n);
   auto again = StreamMessageSize(msg);
   SWIM_FUZZ_CHECK(again.ok() && *again == *n);
-  for (const security::Keyring* ring : {static_cast<const security::Keyring*>(nullptr), &Ring()}) {
+  for (const security::Keyring* ring :
+       {static_cast<const security::Keyring*>(nullptr), &Ring()}) {
     auto plain = DecodeStream(msg, ring, false);
     if (!plain.ok()) continue;
     SWIM_FUZZ_CHECK(!plain->empty());

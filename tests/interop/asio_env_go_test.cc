@@ -80,7 +80,8 @@ TEST(AsioEnvGo, UdpUserMessageReachesTheGoDelegate) {
   Bytes packet;
   wire::EncodeUserPacket("hello go over udp", &packet);
   // By value: only the network orders this send before the test's end.
-  env->Post([&env, packet, to = GoAddress(*go)] { env->SendPacket(to, packet); });
+  env->Post(
+      [&env, packet, to = GoAddress(*go)] { env->SendPacket(to, packet); });
   EXPECT_TRUE(GoGotUserMessage(*go, "hello go over udp"));
 }
 
@@ -92,10 +93,9 @@ TEST(AsioEnvGo, StreamUserMessageReachesTheGoDelegate) {
   wire::EncodeUserStream("hello go over tcp", &request);
   std::promise<absl::Status> done;
   env->Post([&, to = GoAddress(*go)] {
-    env->StreamExchange(to, request, StreamReply::kNone, absl::Seconds(2),
-                        [&](absl::StatusOr<Bytes> r) {
-                          done.set_value(r.status());
-                        });
+    env->StreamExchange(
+        to, request, StreamReply::kNone, absl::Seconds(2),
+        [&](absl::StatusOr<Bytes> r) { done.set_value(r.status()); });
   });
   auto f = done.get_future();
   ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
@@ -120,8 +120,7 @@ TEST(AsioEnvGo, UdpPingIsAckedToTheBoundPort) {
         }
       }));
   Bytes ping;
-  wire::Encode(wire::Ping{4242, "go1", {}, 0, ""}, AddressMode::kBinary,
-               &ping);
+  wire::Encode(wire::Ping{4242, "go1", {}, 0, ""}, AddressMode::kBinary, &ping);
   env->Post([&env, ping, to = GoAddress(*go)] { env->SendPacket(to, ping); });
   auto f = acked.get_future();
   ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
@@ -137,10 +136,9 @@ TEST(AsioEnvGo, StreamPingGetsItsAckOnTheSameConnection) {
   wire::Encode(wire::Ping{77, "go1", {}, 0, ""}, AddressMode::kBinary, &ping);
   std::promise<absl::StatusOr<Bytes>> done;
   env->Post([&, to = GoAddress(*go)] {
-    env->StreamExchange(to, ping, StreamReply::kMessage, absl::Seconds(2),
-                        [&](absl::StatusOr<Bytes> r) {
-                          done.set_value(std::move(r));
-                        });
+    env->StreamExchange(
+        to, ping, StreamReply::kMessage, absl::Seconds(2),
+        [&](absl::StatusOr<Bytes> r) { done.set_value(std::move(r)); });
   });
   auto f = done.get_future();
   ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);

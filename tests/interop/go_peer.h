@@ -54,7 +54,7 @@ class GoPeer {
       posix_spawn_file_actions_addopen(&actions, 2, log_path.c_str(),
                                        O_WRONLY | O_CREAT | O_TRUNC, 0644);
     }
-    std::vector<std::string> args = {path, "-name", name, "-bind",
+    std::vector<std::string> args = {path,        "-name", name, "-bind",
                                      "127.0.0.1", "-port", "0"};
     if (log_path.empty()) args.push_back("-quiet");
     args.insert(args.end(), extra.begin(), extra.end());

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/wire/messages.h"
+
 #include "net/memberlist.h"
 
 #include "absl/strings/escaping.h"
@@ -467,7 +468,9 @@ TEST_F(InteropOnce, WeightMessagesNeverReachUpstreamGoNodes) {
             static_cast<ssize_t>(w.size()));
   close(fd);
   EXPECT_TRUE(WaitFor(
-      [&] { return ReadFile(log).find("(14) not supported") != std::string::npos; },
+      [&] {
+        return ReadFile(log).find("(14) not supported") != std::string::npos;
+      },
       absl::Seconds(10)))
       << ReadFile(log);
 }

@@ -75,8 +75,8 @@ TEST(AsioEnvPerf, TcpExchangeRoundTrip) {
   int rounds = 0, failures = 0;
   const Address to = server->local_address();
   std::function<void()> next = [&] {
-    client->StreamExchange(to, request, StreamReply::kMessage,
-                           absl::Seconds(2), [&](absl::StatusOr<Bytes> r) {
+    client->StreamExchange(to, request, StreamReply::kMessage, absl::Seconds(2),
+                           [&](absl::StatusOr<Bytes> r) {
                              if (!r.ok()) ++failures;
                              if (++rounds == kRounds) {
                                done.set_value();
@@ -93,9 +93,10 @@ TEST(AsioEnvPerf, TcpExchangeRoundTrip) {
                         std::chrono::steady_clock::now() - start)
                         .count();
   EXPECT_EQ(failures, 0);
-  std::printf("TCP exchange (connect, write, read, close): %d rounds, %.1f us "
-              "each\n",
-              kRounds, us / kRounds);
+  std::printf(
+      "TCP exchange (connect, write, read, close): %d rounds, %.1f us "
+      "each\n",
+      kRounds, us / kRounds);
   client->Stop();
   server->Stop();
 }

@@ -82,10 +82,9 @@ absl::StatusOr<Bytes> Exchange(AsioEnv& env, const Address& to, Bytes request,
   auto result = std::make_shared<std::promise<absl::StatusOr<Bytes>>>();
   auto future = result->get_future();
   env.Post([&env, to, request = std::move(request), reply, timeout, result] {
-    env.StreamExchange(to, request, reply, timeout,
-                       [result](absl::StatusOr<Bytes> r) {
-                         result->set_value(std::move(r));
-                       });
+    env.StreamExchange(
+        to, request, reply, timeout,
+        [result](absl::StatusOr<Bytes> r) { result->set_value(std::move(r)); });
   });
   if (future.wait_for(kWait * 2) != std::future_status::ready) {
     return absl::InternalError("test: exchange never completed");
@@ -198,9 +197,8 @@ TEST(AsioEnv, DefaultFramingCarriesMemberlistStreamMessages) {
         got.set_value(Bytes(msg.begin(), msg.end()));
         return reply;
       }));
-  absl::StatusOr<Bytes> r = Exchange(*client, server->local_address(),
-                                     request, StreamReply::kMessage,
-                                     absl::Seconds(2));
+  absl::StatusOr<Bytes> r = Exchange(*client, server->local_address(), request,
+                                     StreamReply::kMessage, absl::Seconds(2));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, reply);
   auto f = got.get_future();
@@ -259,9 +257,9 @@ TEST(AsioEnv, SilentServerIsDeadlineExceededAtTheTimeout) {
   const Address to{Loopback(false), silent.local_endpoint().port(), ""};
   auto client = StartedEnv(TestOptions());
   const absl::Time start = absl::Now();
-  absl::StatusOr<Bytes> r = Exchange(*client, to, Frame("hello?"),
-                                     StreamReply::kMessage,
-                                     absl::Milliseconds(200));
+  absl::StatusOr<Bytes> r =
+      Exchange(*client, to, Frame("hello?"), StreamReply::kMessage,
+               absl::Milliseconds(200));
   const absl::Duration took = absl::Now() - start;
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded)
       << r.status();
@@ -304,9 +302,8 @@ TEST(AsioEnv, ReplyCutAfterEveryByteCountIsAborted) {
     EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted)
         << "cut after " << k << " bytes: " << r.status();
   }
-  absl::StatusOr<Bytes> whole = Exchange(*client, to, Frame("req"),
-                                         StreamReply::kMessage,
-                                         absl::Seconds(2));
+  absl::StatusOr<Bytes> whole = Exchange(
+      *client, to, Frame("req"), StreamReply::kMessage, absl::Seconds(2));
   server.join();
   ASSERT_TRUE(whole.ok()) << whole.status();
   EXPECT_EQ(*whole, reply);
@@ -465,10 +462,9 @@ TEST(AsioEnv, HandledStreamReleasesItsBudgetBeforeTheReplyIsWritten) {
   ASSERT_FALSE(ec) << ec.message();
   ASSERT_TRUE(WaitFor([&] { return handled.load() == 1; }));
   auto client = StartedEnv(TestOptions());
-  absl::StatusOr<Bytes> r =
-      Exchange(*client, server->local_address(),
-               Frame(std::string(250 * 1024, 'B')), StreamReply::kMessage,
-               absl::Seconds(3));
+  absl::StatusOr<Bytes> r = Exchange(*client, server->local_address(),
+                                     Frame(std::string(250 * 1024, 'B')),
+                                     StreamReply::kMessage, absl::Seconds(3));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(Unframe(*r), "ok");
   EXPECT_EQ(server->counters().tcp_inbound_over_budget, 0u);
@@ -523,8 +519,8 @@ TEST(AsioEnv, CancelPreventsFiringAndReportsOnlyPendingTimers) {
   TimerId keep = 0, drop = 0;
   bool first_cancel = false, second_cancel = true, unknown_cancel = true;
   env->RunSync([&] {
-    drop = env->Schedule(absl::Milliseconds(10), "drop",
-                         [&] { ++cancelled_ran; });
+    drop =
+        env->Schedule(absl::Milliseconds(10), "drop", [&] { ++cancelled_ran; });
     keep = env->Schedule(absl::Milliseconds(30), "keep",
                          [&] { fired.set_value(); });
     first_cancel = env->Cancel(drop);

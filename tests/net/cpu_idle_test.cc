@@ -87,9 +87,9 @@ TEST(CpuIdleSampler, ReadErrorsReturnNulloptAndKeepPreviousSample) {
   Script s{{Stat(0, 0, 0, 0), std::nullopt, std::string("garbage\n"),
             Stat(25, 0, 0, 75)}};
   CpuIdleSampler sampler(s.Reader());
-  EXPECT_EQ(sampler.Sample(), std::nullopt);  // first
-  EXPECT_EQ(sampler.Sample(), std::nullopt);  // read error
-  EXPECT_EQ(sampler.Sample(), std::nullopt);  // parse error
+  EXPECT_EQ(sampler.Sample(), std::nullopt);      // first
+  EXPECT_EQ(sampler.Sample(), std::nullopt);      // read error
+  EXPECT_EQ(sampler.Sample(), std::nullopt);      // parse error
   std::optional<double> idle = sampler.Sample();  // relative to the first
   ASSERT_TRUE(idle.has_value());
   EXPECT_DOUBLE_EQ(*idle, 75.0);

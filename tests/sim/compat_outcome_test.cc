@@ -3,9 +3,9 @@
 // (Go) instead of three times (ours) is missed and a live node is declared
 // dead. The same seed is clean by default. (bench/compat/sweep.sh measures
 // the rates: docs/departures.md.)
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "sim/runner.h"
 #include "sim/scenario.h"

@@ -22,12 +22,12 @@ class RecordingHost : public Host {
   explicit RecordingHost(World* world) : world_(world) {}
 
   void HandlePacket(const swim::Address& from, swim::ByteSpan data,
-                swim::Instant received) override {
+                    swim::Instant received) override {
     packets.push_back(
         {from, std::string(data.begin(), data.end()), world_->Now()});
   }
   std::optional<swim::Bytes> HandleStream(const swim::Address& from,
-                                      swim::ByteSpan request) override {
+                                          swim::ByteSpan request) override {
     streams.push_back(
         {from, std::string(request.begin(), request.end()), world_->Now()});
     if (!reply_to_streams) return std::nullopt;

@@ -5,9 +5,10 @@
 // regenerates it (see below) and says why in its commit message.
 //
 // Regenerate:
-//   SWIM_TRACE_HASHES_OUT=/tmp/h.txt bazel-bin/tests/sim/trace_hash_witness_test
-//   (or --test_env=SWIM_TRACE_HASHES_OUT=... through bazel test), then copy
-//   the file over tests/sim/testdata/trace_hashes.txt.
+//   SWIM_TRACE_HASHES_OUT=/tmp/h.txt
+//   bazel-bin/tests/sim/trace_hash_witness_test (or
+//   --test_env=SWIM_TRACE_HASHES_OUT=... through bazel test), then copy the
+//   file over tests/sim/testdata/trace_hashes.txt.
 //
 // churn_1000 (1,000 nodes) is covered only when SWIM_TRACE_HASHES_LARGE=1
 // (the manual target trace_hash_witness_large_test): it takes minutes.
@@ -61,7 +62,7 @@ bool Large() {
 
 std::vector<std::string> Scenarios() {
   std::vector<std::string> s = {
-      "asymmetric_partition", "crash_detection", "lossy_links", "mass_join",
+      "asymmetric_partition", "crash_detection", "lossy_links",     "mass_join",
       "pause_storm",          "quickstart",      "refute_slow_node"};
   if (Large()) s.push_back("churn_1000");
   return s;

@@ -16,6 +16,7 @@
 #include "core/security/keyring.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
+
 #include "tests/wire/go_hazards.h"
 #include "tests/wire/reencode.h"
 
@@ -54,7 +55,8 @@ namespace {
 using ::swim::testing::GoHazard;
 using ::swim::testing::Reencode;
 
-// --- generators -----------------------------------------------------------------
+// --- generators
+// -----------------------------------------------------------------
 
 // Short strings mostly, sometimes past the fixstr (32) and str16 (65536)
 // boundaries.
@@ -63,7 +65,8 @@ rc::Gen<std::string> GenString() {
       rc::gen::arbitrary<std::string>(),
       rc::gen::mapcat(rc::gen::inRange<size_t>(30, 34),
                       [](size_t n) {
-                        return rc::gen::container<std::string>(n, rc::gen::arbitrary<char>());
+                        return rc::gen::container<std::string>(
+                            n, rc::gen::arbitrary<char>());
                       }),
       rc::gen::map(rc::gen::inRange<size_t>(65530, 65540),
                    [](size_t n) { return std::string(n, 'x'); }));
@@ -81,15 +84,19 @@ rc::Gen<IpAddress> GenIp(AddressMode mode) {
     const int kind = *rc::gen::inRange(0, 4);
     if (kind == 0) return IpAddress();
     if (kind == 1) {
-      auto b = *rc::gen::container<std::vector<uint8_t>>(4, rc::gen::arbitrary<uint8_t>());
+      auto b = *rc::gen::container<std::vector<uint8_t>>(
+          4, rc::gen::arbitrary<uint8_t>());
       return *IpAddress::FromBytes(b);
     }
-    auto b = *rc::gen::container<std::vector<uint8_t>>(16, rc::gen::arbitrary<uint8_t>());
-    if (kind == 3 && mode == AddressMode::kBinary) {  // IPv4-mapped, binary only
+    auto b = *rc::gen::container<std::vector<uint8_t>>(
+        16, rc::gen::arbitrary<uint8_t>());
+    if (kind == 3 &&
+        mode == AddressMode::kBinary) {  // IPv4-mapped, binary only
       std::fill(b.begin(), b.begin() + 10, 0);
       b[10] = b[11] = 0xff;
     }
-    if (mode == AddressMode::kText && b[0] == 0 && b[10] == 0xff && b[11] == 0xff) {
+    if (mode == AddressMode::kText && b[0] == 0 && b[10] == 0xff &&
+        b[11] == 0xff) {
       b[0] = 0x20;  // text form of a mapped address decodes as 4 bytes
     }
     return *IpAddress::FromBytes(b);
@@ -148,10 +155,11 @@ PushNodeState MakeState(AddressMode mode) {
   s.name = *rc::gen::arbitrary<std::string>();
   s.addr = *GenIp(mode);
   s.port = *rc::gen::arbitrary<uint16_t>();
-  s.meta = *rc::gen::oneOf(rc::gen::just(std::optional<std::string>()),
-                           rc::gen::map(rc::gen::arbitrary<std::string>(), [](std::string x) {
-                             return std::optional<std::string>(std::move(x));
-                           }));
+  s.meta = *rc::gen::oneOf(
+      rc::gen::just(std::optional<std::string>()),
+      rc::gen::map(rc::gen::arbitrary<std::string>(), [](std::string x) {
+        return std::optional<std::string>(std::move(x));
+      }));
   s.incarnation = *rc::gen::arbitrary<uint32_t>();
   s.state = *rc::gen::arbitrary<int64_t>();
   s.vsn = *GenVsn();
@@ -181,15 +189,36 @@ Weight MakeWeight() {
 Bytes MakeAnyMessage(AddressMode mode, bool stream) {
   Bytes out;
   switch (*rc::gen::inRange(0, stream ? 13 : 12)) {
-    case 0: Encode(MakePing(mode), mode, &out); break;
-    case 1: Encode(MakeIndirect(mode), mode, &out); break;
-    case 2: Encode(AckResp{*rc::gen::arbitrary<uint32_t>(), *GenOptString()}, &out); break;
-    case 3: Encode(NackResp{*rc::gen::arbitrary<uint32_t>()}, &out); break;
-    case 4: Encode(ErrResp{*GenString()}, &out); break;
-    case 5: Encode(Suspect{*rc::gen::arbitrary<uint32_t>(), *GenString(), *GenString()}, &out); break;
-    case 6: Encode(Dead{*rc::gen::arbitrary<uint32_t>(), *GenString(), *GenString()}, &out); break;
-    case 7: Encode(MakeAlive(mode), mode, &out); break;
-    case 8: Encode(MakeWeight(), &out); break;
+    case 0:
+      Encode(MakePing(mode), mode, &out);
+      break;
+    case 1:
+      Encode(MakeIndirect(mode), mode, &out);
+      break;
+    case 2:
+      Encode(AckResp{*rc::gen::arbitrary<uint32_t>(), *GenOptString()}, &out);
+      break;
+    case 3:
+      Encode(NackResp{*rc::gen::arbitrary<uint32_t>()}, &out);
+      break;
+    case 4:
+      Encode(ErrResp{*GenString()}, &out);
+      break;
+    case 5:
+      Encode(
+          Suspect{*rc::gen::arbitrary<uint32_t>(), *GenString(), *GenString()},
+          &out);
+      break;
+    case 6:
+      Encode(Dead{*rc::gen::arbitrary<uint32_t>(), *GenString(), *GenString()},
+             &out);
+      break;
+    case 7:
+      Encode(MakeAlive(mode), mode, &out);
+      break;
+    case 8:
+      Encode(MakeWeight(), &out);
+      break;
     case 9:
     case 10:
     case 11:
@@ -199,12 +228,15 @@ Bytes MakeAnyMessage(AddressMode mode, bool stream) {
         EncodeUserPacket(*rc::gen::arbitrary<std::string>(), &out);
       }
       break;
-    default: Encode(MakePushPull(mode), mode, &out); break;
+    default:
+      Encode(MakePushPull(mode), mode, &out);
+      break;
   }
   return out;
 }
 
-// --- round trips ---------------------------------------------------------------
+// --- round trips
+// ---------------------------------------------------------------
 
 RC_GTEST_PROP(CodecRoundTrip, Ping, ()) {
   const AddressMode mode = *GenMode();
@@ -312,7 +344,8 @@ RC_GTEST_PROP(CodecRoundTrip, Compound, ()) {
 }
 
 RC_GTEST_PROP(CodecRoundTrip, Compression, ()) {
-  const auto algo = *rc::gen::element(CompressionAlgo::kLzw, CompressionAlgo::kSnappy);
+  const auto algo =
+      *rc::gen::element(CompressionAlgo::kLzw, CompressionAlgo::kSnappy);
   // Long low-entropy inputs exercise LZW's width growth and table resets.
   const Bytes msg = *rc::gen::oneOf(
       rc::gen::nonEmpty(rc::gen::arbitrary<Bytes>()),
@@ -337,7 +370,8 @@ RC_GTEST_PROP(Framing, PacketRoundTrip, ()) {
   const Bytes msg = MakeAnyMessage(mode, false);
   OutgoingOptions opts;
   opts.compress = *rc::gen::arbitrary<bool>();
-  opts.algo = *rc::gen::element(CompressionAlgo::kLzw, CompressionAlgo::kSnappy);
+  opts.algo =
+      *rc::gen::element(CompressionAlgo::kLzw, CompressionAlgo::kSnappy);
   opts.crc = *rc::gen::arbitrary<bool>();
   opts.encryption_version = *rc::gen::inRange<uint8_t>(0, 2);
   auto ring = security::Keyring::Create({GenKey()}, GenKey());
@@ -366,7 +400,8 @@ RC_GTEST_PROP(Framing, StreamRoundTrip, ()) {
   const Bytes msg = MakeAnyMessage(mode, true);
   OutgoingOptions opts;
   opts.compress = *rc::gen::arbitrary<bool>();
-  opts.algo = *rc::gen::element(CompressionAlgo::kLzw, CompressionAlgo::kSnappy);
+  opts.algo =
+      *rc::gen::element(CompressionAlgo::kLzw, CompressionAlgo::kSnappy);
   opts.encryption_version = *rc::gen::inRange<uint8_t>(0, 2);
   auto ring = security::Keyring::Create({}, GenKey());
   const bool encrypt = *rc::gen::arbitrary<bool>();
@@ -379,8 +414,8 @@ RC_GTEST_PROP(Framing, StreamRoundTrip, ()) {
   RC_ASSERT(*d == msg);
   // Every stream form we send has a findable end.
   const uint8_t type = msg[0];
-  const bool sized = opts.compress || encrypt || type == 0 || type == 2 || type == 6 ||
-                     type == 8 || type == 13;
+  const bool sized = opts.compress || encrypt || type == 0 || type == 2 ||
+                     type == 6 || type == 8 || type == 13;
   if (sized) {
     Bytes twice = stream;
     twice.insert(twice.end(), stream.begin(), stream.end());
@@ -390,7 +425,8 @@ RC_GTEST_PROP(Framing, StreamRoundTrip, ()) {
   }
 }
 
-// --- arbitrary input ------------------------------------------------------------------
+// --- arbitrary input
+// ------------------------------------------------------------------
 
 // Peak heap growth while decoding `input` with every decoder.
 size_t PeakWhileDecoding(const Bytes& input, const security::Keyring& ring) {
@@ -427,8 +463,8 @@ constexpr size_t kPerInputByte = 256;
 constexpr size_t kConstant = (1 << 20) + (256 << 10);
 
 RC_GTEST_PROP(Decoders, ArbitraryBytesAreSafe, (const Bytes& input)) {
-  static const auto* ring = new security::Keyring(
-      *security::Keyring::Create({"0123456789abcdef0123456789abcdef"}, "0123456789abcdef"));
+  static const auto* ring = new security::Keyring(*security::Keyring::Create(
+      {"0123456789abcdef0123456789abcdef"}, "0123456789abcdef"));
   const size_t peak = PeakWhileDecoding(input, *ring);
   RC_ASSERT(peak <= kPerInputByte * input.size() + kConstant);
 }
@@ -437,8 +473,8 @@ RC_GTEST_PROP(Decoders, ArbitraryBytesAreSafe, (const Bytes& input)) {
 // deeper into the decoders than uniform noise.
 RC_GTEST_PROP(Decoders, StructuredGarbageIsSafe, ()) {
   const uint8_t type = *rc::gen::inRange<uint8_t>(0, 15);
-  const uint8_t header = *rc::gen::element<uint8_t>(0x80, 0x81, 0x83, 0x87, 0x90, 0x93,
-                                                    0xde, 0xdc, 0xc0, 0x0a);
+  const uint8_t header = *rc::gen::element<uint8_t>(
+      0x80, 0x81, 0x83, 0x87, 0x90, 0x93, 0xde, 0xdc, 0xc0, 0x0a);
   Bytes input{type, header};
   const Bytes tail = *rc::gen::arbitrary<Bytes>();
   input.insert(input.end(), tail.begin(), tail.end());
@@ -468,7 +504,8 @@ TEST(Decoders, NilStatesBoundedByCount) {
   EXPECT_LE(g_peak.load() - base, kPerInputByte * input.size());
 }
 
-// --- never emit Go-crashing inputs -------------------------------------------------------
+// --- never emit Go-crashing inputs
+// -------------------------------------------------------
 
 RC_GTEST_PROP(GoSafety, EncodersNeverEmitHazards, ()) {
   const AddressMode mode = *GenMode();

@@ -26,7 +26,8 @@ std::vector<Bytes> Seeds() {
     Bytes b = ::swim::testing::FromHex(hex);
     if (b.size() > 4096) b.resize(4096);  // keep the smoke test quick
     out.push_back(b);
-    if (!b.empty()) out.push_back(Bytes(b.begin() + 1, b.end()));  // the body alone
+    if (!b.empty())
+      out.push_back(Bytes(b.begin() + 1, b.end()));  // the body alone
   }
   return out;
 }
@@ -65,7 +66,8 @@ Bytes Mutate(const std::vector<Bytes>& seeds, uint64_t* rng) {
         const Bytes& o = seeds[Next(rng) % seeds.size()];
         if (o.empty()) break;
         const size_t from = Next(rng) % o.size();
-        const size_t len = std::min<size_t>(o.size() - from, 1 + Next(rng) % 32);
+        const size_t len =
+            std::min<size_t>(o.size() - from, 1 + Next(rng) % 32);
         b.insert(b.begin() + at, o.begin() + from, o.begin() + from + len);
         break;
       }

@@ -6,9 +6,10 @@
 
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
+
+#include "absl/strings/str_cat.h"
 
 namespace swim::testing {
 
@@ -17,7 +18,8 @@ namespace swim::testing {
 // Messages are decoded with our decoders, which reject every §6.13 input
 // (Vsn of 1-5 bytes, negative node counts); a decode error is a hazard too,
 // since Go would at best drop the message.
-inline std::string GoHazard(ByteSpan msg, AddressMode mode, bool stream, int depth = 0) {
+inline std::string GoHazard(ByteSpan msg, AddressMode mode, bool stream,
+                            int depth = 0) {
   using namespace ::swim::wire;
   if (msg.empty()) return "empty message (Go indexes buf[0])";
   if (depth > limits::kMaxMessageNesting) return "nested too deep";
@@ -47,16 +49,24 @@ inline std::string GoHazard(ByteSpan msg, AddressMode mode, bool stream, int dep
       if (!inner.ok()) return fail(inner.status());
       return GoHazard(*inner, mode, stream, depth + 1);
     }
-    case MessageType::kPing: return DecodePing(body, mode).ok() ? "" : "bad ping";
+    case MessageType::kPing:
+      return DecodePing(body, mode).ok() ? "" : "bad ping";
     case MessageType::kIndirectPing:
       return DecodeIndirectPing(body, mode).ok() ? "" : "bad indirect ping";
-    case MessageType::kAck: return DecodeAck(body).ok() ? "" : "bad ack";
-    case MessageType::kNack: return DecodeNack(body).ok() ? "" : "bad nack";
-    case MessageType::kErr: return DecodeErr(body).ok() ? "" : "bad err";
-    case MessageType::kSuspect: return DecodeSuspect(body).ok() ? "" : "bad suspect";
-    case MessageType::kDead: return DecodeDead(body).ok() ? "" : "bad dead";
-    case MessageType::kAlive: return DecodeAlive(body, mode).ok() ? "" : "bad alive";
-    case MessageType::kWeight: return DecodeWeight(body).ok() ? "" : "bad weight";
+    case MessageType::kAck:
+      return DecodeAck(body).ok() ? "" : "bad ack";
+    case MessageType::kNack:
+      return DecodeNack(body).ok() ? "" : "bad nack";
+    case MessageType::kErr:
+      return DecodeErr(body).ok() ? "" : "bad err";
+    case MessageType::kSuspect:
+      return DecodeSuspect(body).ok() ? "" : "bad suspect";
+    case MessageType::kDead:
+      return DecodeDead(body).ok() ? "" : "bad dead";
+    case MessageType::kAlive:
+      return DecodeAlive(body, mode).ok() ? "" : "bad alive";
+    case MessageType::kWeight:
+      return DecodeWeight(body).ok() ? "" : "bad weight";
     case MessageType::kPushPull:
       return DecodePushPull(body, mode).ok() ? "" : "bad push/pull";
     case MessageType::kUser:

@@ -15,6 +15,7 @@
 #include "core/wire/framing.h"
 #include "core/wire/lzw.h"
 #include "core/wire/messages.h"
+
 #include "tests/wire/hex.h"
 #include "tests/wire/reencode.h"
 
@@ -73,9 +74,10 @@ std::string KeyOfLength(int n) {
 TEST(GoldenVectors, FileIsComplete) {
   std::map<std::string, int> kinds;
   for (const Vector& v : Vectors()) ++kinds[v.kind];
-  for (const char* k : {"ping", "indirect", "ack", "nack", "err", "suspect", "dead", "alive",
-                        "weight", "pushpull", "userstream", "userpacket", "compound", "crc",
-                        "compress", "lzw", "packet", "stream"}) {
+  for (const char* k :
+       {"ping", "indirect", "ack", "nack", "err", "suspect", "dead", "alive",
+        "weight", "pushpull", "userstream", "userpacket", "compound", "crc",
+        "compress", "lzw", "packet", "stream"}) {
     EXPECT_GT(kinds[k], 0) << "no vectors of kind " << k;
   }
   EXPECT_GT(Vectors().size(), 140u);
@@ -85,7 +87,8 @@ TEST(GoldenVectors, MessagesReencodeByteIdentical) {
   int checked = 0;
   for (const Vector& v : Vectors()) {
     if (v.kind == "lzw" || v.kind == "packet" || v.kind == "stream") continue;
-    const AddressMode mode = v.variant == "text" ? AddressMode::kText : AddressMode::kBinary;
+    const AddressMode mode =
+        v.variant == "text" ? AddressMode::kText : AddressMode::kBinary;
     const bool stream = v.kind == "pushpull" || v.kind == "userstream";
     auto again = Reencode(v.bytes, mode, stream);
     ASSERT_TRUE(again.ok()) << v.name << ": " << again.status();
@@ -98,15 +101,17 @@ TEST(GoldenVectors, MessagesReencodeByteIdentical) {
 TEST(GoldenVectors, StreamMessageSizeFindsEachBoundary) {
   for (const Vector& v : Vectors()) {
     const bool stream_form = v.kind == "pushpull" || v.kind == "userstream" ||
-                             v.kind == "stream" || v.kind == "ping" || v.kind == "ack" ||
-                             v.kind == "err" || v.kind == "compress";
+                             v.kind == "stream" || v.kind == "ping" ||
+                             v.kind == "ack" || v.kind == "err" ||
+                             v.kind == "compress";
     if (!stream_form) continue;
     Bytes two = v.bytes;
     two.insert(two.end(), v.bytes.begin(), v.bytes.end());
     auto n = StreamMessageSize(two);
     ASSERT_TRUE(n.ok()) << v.name << ": " << n.status();
     EXPECT_EQ(*n, v.bytes.size()) << v.name;
-    for (size_t cut : {size_t{0}, size_t{1}, v.bytes.size() / 2, v.bytes.size() - 1}) {
+    for (size_t cut :
+         {size_t{0}, size_t{1}, v.bytes.size() / 2, v.bytes.size() - 1}) {
       auto m = StreamMessageSize(ByteSpan(v.bytes).first(cut));
       ASSERT_TRUE(m.ok()) << v.name << " cut " << cut << ": " << m.status();
       EXPECT_EQ(*m, 0u) << v.name << " cut " << cut;
@@ -125,7 +130,8 @@ TEST(GoldenVectors, LzwStreams) {
     // One byte short of the output: refused (bounded decompression).
     if (!plain.empty()) {
       Bytes bounded;
-      EXPECT_FALSE(LzwDecompress(v.bytes, plain.size() - 1, &bounded).ok()) << v.name;
+      EXPECT_FALSE(LzwDecompress(v.bytes, plain.size() - 1, &bounded).ok())
+          << v.name;
     }
   }
 }
@@ -151,7 +157,8 @@ TEST(GoldenVectors, EncryptedPacketsAndStreams) {
       ASSERT_TRUE(DecodePacket(v.bytes, &*ring, true).ok()) << v.name;
       auto plain = security::DecryptPayload(*ring, v.bytes, ByteSpan());
       ASSERT_TRUE(plain.ok()) << v.name << ": " << plain.status();
-      EXPECT_EQ(ToHex(EncodePacket(*plain, opts, FixedNonce)), ToHex(v.bytes)) << v.name;
+      EXPECT_EQ(ToHex(EncodePacket(*plain, opts, FixedNonce)), ToHex(v.bytes))
+          << v.name;
       // A message from the generator re-encodes too (one is random bytes).
       if ((*plain)[0] <= static_cast<uint8_t>(MessageType::kHasCrc)) {
         auto again = Reencode(*plain, AddressMode::kBinary, false);
@@ -161,7 +168,8 @@ TEST(GoldenVectors, EncryptedPacketsAndStreams) {
     } else {
       auto msg = DecodeStream(v.bytes, opts.keyring, true);
       ASSERT_TRUE(msg.ok()) << v.name << ": " << msg.status();
-      EXPECT_EQ(ToHex(EncodeStream(*msg, opts, FixedNonce)), ToHex(v.bytes)) << v.name;
+      EXPECT_EQ(ToHex(EncodeStream(*msg, opts, FixedNonce)), ToHex(v.bytes))
+          << v.name;
       auto again = Reencode(*msg, AddressMode::kBinary, true);
       ASSERT_TRUE(again.ok()) << v.name << ": " << again.status();
       EXPECT_EQ(*again, *msg) << v.name;

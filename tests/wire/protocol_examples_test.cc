@@ -8,6 +8,7 @@
 #include "core/wire/framing.h"
 #include "core/wire/lzw.h"
 #include "core/wire/messages.h"
+
 #include "tests/wire/hex.h"
 
 namespace swim::wire {
@@ -78,22 +79,27 @@ TEST(ProtocolExamples, Alive) {
   a.addr = *IpAddress::Parse("::1");
   a.meta = "m";
   const std::string v6 = Enc(a, AddressMode::kBinary);
-  EXPECT_NE(v6.find(H("a441646472 b0 00000000000000000000000000000001")), std::string::npos);
+  EXPECT_NE(v6.find(H("a441646472 b0 00000000000000000000000000000001")),
+            std::string::npos);
   EXPECT_NE(v6.find(H("a44d657461 a16d")), std::string::npos);
 }
 
 TEST(ProtocolExamples, SmallMessages) {
-  EXPECT_EQ(Enc(Suspect{1, "a", "b"}),
-            H("03 83 a446726f6d a162 ab496e6361726e6174696f6e 01 a44e6f6465 a161"));
-  EXPECT_EQ(Enc(Dead{5, "a", "a"}),
-            H("05 83 a446726f6d a161 ab496e6361726e6174696f6e 05 a44e6f6465 a161"));
-  EXPECT_EQ(Enc(AckResp{1, std::nullopt}), H("02 82 a75061796c6f6164 c0 a55365714e6f 01"));
-  EXPECT_EQ(Enc(AckResp{1, std::string()}), H("02 82 a75061796c6f6164 a0 a55365714e6f 01"));
+  EXPECT_EQ(
+      Enc(Suspect{1, "a", "b"}),
+      H("03 83 a446726f6d a162 ab496e6361726e6174696f6e 01 a44e6f6465 a161"));
+  EXPECT_EQ(
+      Enc(Dead{5, "a", "a"}),
+      H("05 83 a446726f6d a161 ab496e6361726e6174696f6e 05 a44e6f6465 a161"));
+  EXPECT_EQ(Enc(AckResp{1, std::nullopt}),
+            H("02 82 a75061796c6f6164 c0 a55365714e6f 01"));
+  EXPECT_EQ(Enc(AckResp{1, std::string()}),
+            H("02 82 a75061796c6f6164 a0 a55365714e6f 01"));
   EXPECT_EQ(Enc(NackResp{70000}), H("0b 81 a55365714e6f ce00011170"));
   EXPECT_EQ(Enc(ErrResp{"boom"}), H("0d 81 a54572726f72 a4626f6f6d"));
 
-  auto s = DecodeSuspect(
-      Body(FromHex("03 83 a446726f6d a162 ab496e6361726e6174696f6e 01 a44e6f6465 a161")));
+  auto s = DecodeSuspect(Body(FromHex(
+      "03 83 a446726f6d a162 ab496e6361726e6174696f6e 01 a44e6f6465 a161")));
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(*s, (Suspect{1, "a", "b"}));
   auto n = DecodeNack(Body(FromHex("0b 81 a55365714e6f ce00011170")));
@@ -102,7 +108,8 @@ TEST(ProtocolExamples, SmallMessages) {
   auto e = DecodeErr(Body(FromHex("0d 81 a54572726f72 a4626f6f6d")));
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->error, "boom");
-  auto ack = DecodeAck(Body(FromHex("02 82 a75061796c6f6164 c0 a55365714e6f 01")));
+  auto ack =
+      DecodeAck(Body(FromHex("02 82 a75061796c6f6164 c0 a55365714e6f 01")));
   ASSERT_TRUE(ack.ok());
   EXPECT_EQ(ack->payload, std::nullopt);
 }
@@ -129,8 +136,10 @@ TEST(ProtocolExamples, IndirectPing) {
 TEST(ProtocolExamples, LongNameUsesStr16) {
   Suspect s{1, "abcdefghijklmnopqrstuvwxyz012345", "b"};
   const std::string hex = Enc(s);
-  EXPECT_EQ(hex, H("03 83 a446726f6d a162 ab496e6361726e6174696f6e 01 a44e6f6465 da0020") +
-                     ToHex(Span("abcdefghijklmnopqrstuvwxyz012345")));
+  EXPECT_EQ(
+      hex,
+      H("03 83 a446726f6d a162 ab496e6361726e6174696f6e 01 a44e6f6465 da0020") +
+          ToHex(Span("abcdefghijklmnopqrstuvwxyz012345")));
 }
 
 TEST(ProtocolExamples, Compound) {
@@ -138,8 +147,9 @@ TEST(ProtocolExamples, Compound) {
   Encode(Ping{.seq_no = 1, .node = "a"}, AddressMode::kBinary, &ping);
   Encode(Suspect{1, "a", "b"}, &suspect);
   const Bytes c = MakeCompound({ping, suspect});
-  EXPECT_EQ(ToHex(c), H("07 02 0010 001d 0082a44e6f6465a161a55365714e6f01"
-                        " 0383a446726f6da162ab496e6361726e6174696f6e01a44e6f6465a161"));
+  EXPECT_EQ(ToHex(c),
+            H("07 02 0010 001d 0082a44e6f6465a161a55365714e6f01"
+              " 0383a446726f6da162ab496e6361726e6174696f6e01a44e6f6465a161"));
   auto parts = DecodeCompound(Body(c));
   ASSERT_TRUE(parts.ok());
   ASSERT_EQ(parts->parts.size(), 2u);
@@ -172,8 +182,11 @@ TEST(ProtocolExamples, Crc) {
 }
 
 TEST(ProtocolExamples, CompressedPing) {
-  const char* hex = "09 82 a4416c676f 00 a3427566 b4 00010822e5e40d9932a1c2949a52264ec1000101";
-  EXPECT_EQ(ToHex(CompressMessage(FromHex(kPing1), CompressionAlgo::kLzw)), H(hex));
+  const char* hex =
+      "09 82 a4416c676f 00 a3427566 b4 "
+      "00010822e5e40d9932a1c2949a52264ec1000101";
+  EXPECT_EQ(ToHex(CompressMessage(FromHex(kPing1), CompressionAlgo::kLzw)),
+            H(hex));
   auto d = DecompressMessage(Body(FromHex(hex)));
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(ToHex(*d), H(kPing1));
@@ -186,7 +199,8 @@ TEST(ProtocolExamples, CompressedPing) {
 TEST(ProtocolExamples, PushPullUncompressed) {
   const char* hex =
       "06 83 a44a6f696e c3 a54e6f646573 01 ac5573657253746174654c656e 02"
-      " 87 a441646472 a47f000001 ab496e6361726e6174696f6e 01 a44d657461 c0 a44e616d65 a161"
+      " 87 a441646472 a47f000001 ab496e6361726e6174696f6e 01 a44d657461 c0 "
+      "a44e616d65 a161"
       " a4506f7274 cd1f0a a55374617465 00 a356736e a6010502000000 5553";
   PushPull pp;
   pp.join = true;
@@ -212,7 +226,8 @@ TEST(ProtocolExamples, CapturedJoinPayload) {
   const char* hex =
       "06 83 a4 4a6f696e c3 a5 4e6f646573 01 ac 5573657253746174654c656e 00"
       " 87 a4 41646472 a4 7f000001 ab 496e6361726e6174696f6e 01 a4 4d657461 c0"
-      " a4 4e616d65 a1 61 a4 506f7274 cd 9fd1 a5 5374617465 00 a3 56736e a6 010502000000";
+      " a4 4e616d65 a1 61 a4 506f7274 cd 9fd1 a5 5374617465 00 a3 56736e a6 "
+      "010502000000";
   auto d = DecodePushPull(Body(FromHex(hex)), AddressMode::kBinary);
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_TRUE(d->join);
@@ -231,15 +246,17 @@ TEST(ProtocolExamples, UserStream) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(*d, "hey");
   EXPECT_EQ(*StreamMessageSize(FromHex(hex)), 17u);
-  EXPECT_EQ(*StreamMessageSize(FromHex("08 81 aa557365724d73674c656e 03 6865")), 0u);
+  EXPECT_EQ(*StreamMessageSize(FromHex("08 81 aa557365724d73674c656e 03 6865")),
+            0u);
 }
 
 TEST(ProtocolExamples, HeaderBothCodecs) {
   // 0.5.5 and v1.1.5 (signed markers) forms of {Nodes 200, UserStateLen 70000}.
   const Bytes tail(200, 0xc0);  // 200 nil node states
-  for (const char* header :
-       {"83 a44a6f696e c2 a54e6f646573 ccc8 ac5573657253746174654c656e ce00011170",
-        "83 a44a6f696e c2 a54e6f646573 d100c8 ac5573657253746174654c656e d200011170"}) {
+  for (const char* header : {"83 a44a6f696e c2 a54e6f646573 ccc8 "
+                             "ac5573657253746174654c656e ce00011170",
+                             "83 a44a6f696e c2 a54e6f646573 d100c8 "
+                             "ac5573657253746174654c656e d200011170"}) {
     Bytes body = FromHex(header);
     body.insert(body.end(), tail.begin(), tail.end());
     body.resize(body.size() + 70000, 'x');
@@ -253,13 +270,15 @@ TEST(ProtocolExamples, HeaderBothCodecs) {
 
 TEST(ProtocolExamples, LeftNodeStateWithNils) {
   const char* state =
-      "87 a441646472 c0 ab496e6361726e6174696f6e 00 a44d657461 c0 a44e616d65 a178"
+      "87 a441646472 c0 ab496e6361726e6174696f6e 00 a44d657461 c0 a44e616d65 "
+      "a178"
       " a4506f7274 00 a55374617465 03 a356736e c0";
   PushPull pp;
   pp.nodes.push_back(PushNodeState{.name = "x", .state = 3});
   const std::string enc = Enc(pp, AddressMode::kBinary);
   EXPECT_NE(enc.find(H(state)), std::string::npos);
-  Bytes body = FromHex("83 a44a6f696e c2 a54e6f646573 01 ac5573657253746174654c656e 00");
+  Bytes body =
+      FromHex("83 a44a6f696e c2 a54e6f646573 01 ac5573657253746174654c656e 00");
   const Bytes s = FromHex(state);
   body.insert(body.end(), s.begin(), s.end());
   auto d = DecodePushPull(body, AddressMode::kBinary);
@@ -269,12 +288,18 @@ TEST(ProtocolExamples, LeftNodeStateWithNils) {
 
 TEST(ProtocolExamples, Weight) {
   const char* v05 =
-      "0e 85 a446726f6d a161 ab496e6361726e6174696f6e 01 a44e6f6465 a161 a6576569676874 05"
+      "0e 85 a446726f6d a161 ab496e6361726e6174696f6e 01 a44e6f6465 a161 "
+      "a6576569676874 05"
       " a85765696768744174 cf0000017d9c034600";
   const char* v115 =
-      "0e 85 a446726f6d a161 ab496e6361726e6174696f6e 01 a44e6f6465 a161 a6576569676874 05"
+      "0e 85 a446726f6d a161 ab496e6361726e6174696f6e 01 a44e6f6465 a161 "
+      "a6576569676874 05"
       " a85765696768744174 d30000017d9c034600";
-  Weight w{.incarnation = 1, .node = "a", .from = "a", .weight = 5, .weight_at = 1639000000000};
+  Weight w{.incarnation = 1,
+           .node = "a",
+           .from = "a",
+           .weight = 5,
+           .weight_at = 1639000000000};
   EXPECT_EQ(Enc(w), H(v05));
   for (const char* hex : {v05, v115}) {
     auto d = DecodeWeight(Body(FromHex(hex)));
@@ -283,9 +308,10 @@ TEST(ProtocolExamples, Weight) {
   }
   w.weight = 200;
   EXPECT_NE(Enc(w).find(H("a6576569676874 ccc8")), std::string::npos);
-  auto d = DecodeWeight(Body(FromHex(
-      "0e 85 a446726f6d a161 ab496e6361726e6174696f6e 01 a44e6f6465 a161 a6576569676874 d100c8"
-      " a85765696768744174 d30000017d9c034600")));
+  auto d = DecodeWeight(
+      Body(FromHex("0e 85 a446726f6d a161 ab496e6361726e6174696f6e 01 "
+                   "a44e6f6465 a161 a6576569676874 d100c8"
+                   " a85765696768744174 d30000017d9c034600")));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->weight, 200);
 }
@@ -319,12 +345,15 @@ TEST(ProtocolExamples, Encryption) {
       "01 000102030405060708090a0b fdbd605371105e978983547fb1d5df2c"
       " 183df5ffc99533bce56fc276cd0f91d4";
   const char* v0 =
-      "00 000102030405060708090a0b fdbd605371105e978983547fb1d5df2c10c747ea17a35a5b6779fae3ffbbbb7c"
+      "00 000102030405060708090a0b "
+      "fdbd605371105e978983547fb1d5df2c10c747ea17a35a5b6779fae3ffbbbb7c"
       " 634e746dc0580cd6c6e5e93ed781b784";
   const char* tcp1 =
       "0a 0000002d 01 000102030405060708090a0b fdbd605371105e978983547fb1d5df2c"
       " ab407bfbca3cd25433d7f03899157232";
-  auto fixed = [&](absl::Span<uint8_t> out) { std::copy(nonce.begin(), nonce.end(), out.begin()); };
+  auto fixed = [&](absl::Span<uint8_t> out) {
+    std::copy(nonce.begin(), nonce.end(), out.begin());
+  };
   OutgoingOptions opts;
   opts.keyring = &*ring;
   opts.encryption_version = 1;
@@ -356,14 +385,16 @@ TEST(ProtocolExamples, EncryptionErrors) {
       " 183df5ffc99533bce56fc276cd0f91d4");
   auto bad = DecodePacket(v1, &*other, true);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("No installed keys could decrypt the message"),
+  EXPECT_NE(bad.status().message().find(
+                "No installed keys could decrypt the message"),
             std::string::npos);
   // verify_incoming=false: the raw bytes are taken as plaintext.
   auto raw = DecodePacket(v1, &*other, false);
   ASSERT_TRUE(raw.ok());
   EXPECT_EQ(*raw, v1);
   // A ring with both keys decrypts, whichever order.
-  auto both = security::Keyring::Create({"0123456789abcdef"}, "fedcba9876543210");
+  auto both =
+      security::Keyring::Create({"0123456789abcdef"}, "fedcba9876543210");
   ASSERT_TRUE(both.ok());
   EXPECT_TRUE(DecodePacket(v1, &*both, true).ok());
   // Short blobs and unknown versions.
@@ -380,7 +411,8 @@ TEST(ProtocolExamples, EncryptionErrors) {
 // §3.2: what Go accepts and rejects.
 TEST(ProtocolExamples, DecodeLeniency) {
   // Any key order, unknown keys (with nested values), str8 keys, map16.
-  auto p = DecodePing(FromHex("83 a55365714e6f 05 a3466f6f 82 a161 91 c0 a162 c3 d9 04 4e6f6465 a162"),
+  auto p = DecodePing(FromHex("83 a55365714e6f 05 a3466f6f 82 a161 91 c0 a162 "
+                              "c3 d9 04 4e6f6465 a162"),
                       AddressMode::kBinary);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->seq_no, 5u);
@@ -398,17 +430,20 @@ TEST(ProtocolExamples, DecodeLeniency) {
   EXPECT_EQ(p->seq_no, 5u);
   EXPECT_EQ(p->node, "a");
   // Signed markers on unsigned fields; nil for any field.
-  p = DecodePing(FromHex("82 a55365714e6f d2 00000100 a44e6f6465 c0"), AddressMode::kBinary);
+  p = DecodePing(FromHex("82 a55365714e6f d2 00000100 a44e6f6465 c0"),
+                 AddressMode::kBinary);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->seq_no, 256u);
   // Vsn as an array of small ints; bin for byte fields.
-  auto a = DecodeAlive(FromHex("82 a356736e 96 01 05 02 00 00 00 a441646472 c4 04 7f000001"),
-                       AddressMode::kBinary);
+  auto a = DecodeAlive(
+      FromHex("82 a356736e 96 01 05 02 00 00 00 a441646472 c4 04 7f000001"),
+      AddressMode::kBinary);
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(a->vsn, (VersionVector{1, 5, 2, 0, 0, 0}));
   EXPECT_EQ(a->addr, IpAddress::V4(127, 0, 0, 1));
   // Bool as fixint 0/1.
-  auto ind = DecodeIndirectPing(FromHex("81 a44e61636b 01"), AddressMode::kBinary);
+  auto ind =
+      DecodeIndirectPing(FromHex("81 a44e61636b 01"), AddressMode::kBinary);
   ASSERT_TRUE(ind.ok());
   EXPECT_TRUE(ind->nack);
   // A 16-byte IPv4-mapped address is kept as sent.
@@ -427,7 +462,8 @@ TEST(ProtocolExamples, DecodeErrors) {
   // Negative into unsigned; overflow.
   EXPECT_FALSE(DecodePing(FromHex("81 a55365714e6f ff"), kB).ok());
   EXPECT_FALSE(DecodePing(FromHex("81 a55365714e6f d0 ff"), kB).ok());
-  EXPECT_FALSE(DecodePing(FromHex("81 aa536f75726365506f7274 ce00010000"), kB).ok());
+  EXPECT_FALSE(
+      DecodePing(FromHex("81 aa536f75726365506f7274 ce00010000"), kB).ok());
   EXPECT_FALSE(DecodeNack(FromHex("81 a55365714e6f cf 0000000100000000")).ok());
   // Bool from 2, floats for ints, a bool for an int.
   EXPECT_FALSE(DecodeIndirectPing(FromHex("81 a44e61636b 02"), kB).ok());
@@ -448,7 +484,9 @@ TEST(ProtocolExamples, DecodeErrors) {
   EXPECT_FALSE(DecodePushPull(FromHex("81 a54e6f646573 ff"), kB).ok());
   EXPECT_FALSE(DecodePushPull(FromHex("81 a54e6f646573 ce 7fffffff"), kB).ok());
   EXPECT_FALSE(DecodePushPull(FromHex("81 a54e6f646573 05 c0c0"), kB).ok());
-  EXPECT_FALSE(DecodePushPull(FromHex("81 ac5573657253746174654c656e 05 6162"), kB).ok());
+  EXPECT_FALSE(
+      DecodePushPull(FromHex("81 ac5573657253746174654c656e 05 6162"), kB)
+          .ok());
   EXPECT_FALSE(StreamMessageSize(FromHex("06 81 a54e6f646573 ff")).ok());
   EXPECT_FALSE(StreamMessageSize(FromHex("03 80")).ok());
   // Deep nesting in an unknown field.
@@ -458,7 +496,8 @@ TEST(ProtocolExamples, DecodeErrors) {
   EXPECT_FALSE(DecodeNack(deep).ok());
   // Unknown compression algorithm; Snappy round trip.
   EXPECT_FALSE(DecompressMessage(FromHex("82 a4416c676f 02 a3427566 a0")).ok());
-  const Bytes snappy = CompressMessage(FromHex(kPing1), CompressionAlgo::kSnappy);
+  const Bytes snappy =
+      CompressMessage(FromHex(kPing1), CompressionAlgo::kSnappy);
   auto back = DecompressMessage(Body(snappy));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, FromHex(kPing1));
@@ -470,20 +509,24 @@ TEST(ProtocolExamples, CrashHazards) {
   EXPECT_FALSE(DecodePacket(AddCrc(ByteSpan()), nullptr, true).ok());
   EXPECT_FALSE(DecodePacket(ByteSpan(), nullptr, true).ok());
   // A compress message that decompresses to nothing.
-  EXPECT_FALSE(DecompressMessage(Body(CompressMessage(ByteSpan(), CompressionAlgo::kLzw))).ok());
-  EXPECT_FALSE(
-      DecompressMessage(Body(CompressMessage(ByteSpan(), CompressionAlgo::kSnappy))).ok());
+  EXPECT_FALSE(DecompressMessage(
+                   Body(CompressMessage(ByteSpan(), CompressionAlgo::kLzw)))
+                   .ok());
+  EXPECT_FALSE(DecompressMessage(
+                   Body(CompressMessage(ByteSpan(), CompressionAlgo::kSnappy)))
+                   .ok());
   // An encrypted empty plaintext.
   auto ring = security::Keyring::Create({}, "0123456789abcdef");
   Bytes blob;
-  ASSERT_TRUE(security::EncryptPayload(1, "0123456789abcdef", Bytes(12, 0), ByteSpan(),
-                                       ByteSpan(), &blob)
+  ASSERT_TRUE(security::EncryptPayload(1, "0123456789abcdef", Bytes(12, 0),
+                                       ByteSpan(), ByteSpan(), &blob)
                   .ok());
   EXPECT_FALSE(DecodePacket(blob, &*ring, true).ok());
   // Encoders refuse (abort) on empty parts; see the death tests.
   EXPECT_DEATH(MakeCompound({Bytes()}), "SWIM_CHECK");
   EXPECT_DEATH(MakeCompound(std::vector<Bytes>(128, Bytes{0})), "SWIM_CHECK");
-  EXPECT_DEATH(EncodePacket(ByteSpan(), OutgoingOptions{}, nullptr), "SWIM_CHECK");
+  EXPECT_DEATH(EncodePacket(ByteSpan(), OutgoingOptions{}, nullptr),
+               "SWIM_CHECK");
 }
 
 }  // namespace

@@ -7,44 +7,57 @@
 #ifndef SWIM_TESTS_WIRE_REENCODE_H_
 #define SWIM_TESTS_WIRE_REENCODE_H_
 
-#include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 
 namespace swim::testing {
 
 // `stream` selects the stream forms of push/pull and user messages.
-inline absl::StatusOr<Bytes> Reencode(ByteSpan msg, AddressMode mode, bool stream,
-                                      int depth = 0) {
+inline absl::StatusOr<Bytes> Reencode(ByteSpan msg, AddressMode mode,
+                                      bool stream, int depth = 0) {
   using namespace ::swim::wire;
   if (msg.empty()) return absl::InvalidArgumentError("empty message");
-  if (depth > limits::kMaxMessageNesting) return absl::InvalidArgumentError("nested too deep");
+  if (depth > limits::kMaxMessageNesting)
+    return absl::InvalidArgumentError("nested too deep");
   const ByteSpan body = msg.subspan(1);
   Bytes out;
-#define SWIM_REENCODE(decoder, ...)                   \
-  {                                                   \
-    auto m = decoder;                                 \
-    if (!m.ok()) return m.status();                   \
-    Encode(*m, ##__VA_ARGS__, &out);                  \
-    return out;                                       \
+#define SWIM_REENCODE(decoder, ...)  \
+  {                                  \
+    auto m = decoder;                \
+    if (!m.ok()) return m.status();  \
+    Encode(*m, ##__VA_ARGS__, &out); \
+    return out;                      \
   }
   switch (static_cast<MessageType>(msg[0])) {
-    case MessageType::kPing: SWIM_REENCODE(DecodePing(body, mode), mode)
-    case MessageType::kIndirectPing: SWIM_REENCODE(DecodeIndirectPing(body, mode), mode)
-    case MessageType::kAck: SWIM_REENCODE(DecodeAck(body))
-    case MessageType::kNack: SWIM_REENCODE(DecodeNack(body))
-    case MessageType::kErr: SWIM_REENCODE(DecodeErr(body))
-    case MessageType::kSuspect: SWIM_REENCODE(DecodeSuspect(body))
-    case MessageType::kDead: SWIM_REENCODE(DecodeDead(body))
-    case MessageType::kAlive: SWIM_REENCODE(DecodeAlive(body, mode), mode)
-    case MessageType::kWeight: SWIM_REENCODE(DecodeWeight(body))
-    case MessageType::kPushPull: SWIM_REENCODE(DecodePushPull(body, mode), mode)
+    case MessageType::kPing:
+      SWIM_REENCODE(DecodePing(body, mode), mode)
+    case MessageType::kIndirectPing:
+      SWIM_REENCODE(DecodeIndirectPing(body, mode), mode)
+    case MessageType::kAck:
+      SWIM_REENCODE(DecodeAck(body))
+    case MessageType::kNack:
+      SWIM_REENCODE(DecodeNack(body))
+    case MessageType::kErr:
+      SWIM_REENCODE(DecodeErr(body))
+    case MessageType::kSuspect:
+      SWIM_REENCODE(DecodeSuspect(body))
+    case MessageType::kDead:
+      SWIM_REENCODE(DecodeDead(body))
+    case MessageType::kAlive:
+      SWIM_REENCODE(DecodeAlive(body, mode), mode)
+    case MessageType::kWeight:
+      SWIM_REENCODE(DecodeWeight(body))
+    case MessageType::kPushPull:
+      SWIM_REENCODE(DecodePushPull(body, mode), mode)
     case MessageType::kUser: {
       if (!stream) {
-        EncodeUserPacket(std::string_view(reinterpret_cast<const char*>(body.data()),
-                                          body.size()),
-                         &out);
+        EncodeUserPacket(
+            std::string_view(reinterpret_cast<const char*>(body.data()),
+                             body.size()),
+            &out);
         return out;
       }
       auto m = DecodeUserStream(body);
@@ -55,8 +68,10 @@ inline absl::StatusOr<Bytes> Reencode(ByteSpan msg, AddressMode mode, bool strea
     case MessageType::kCompound: {
       auto parts = DecodeCompound(body);
       if (!parts.ok()) return parts.status();
-      if (parts->truncated != 0) return absl::InvalidArgumentError("truncated compound");
-      if (parts->parts.empty()) return absl::InvalidArgumentError("empty compound");
+      if (parts->truncated != 0)
+        return absl::InvalidArgumentError("truncated compound");
+      if (parts->parts.empty())
+        return absl::InvalidArgumentError("empty compound");
       std::vector<Bytes> again;
       for (ByteSpan p : parts->parts) {
         auto r = Reencode(p, mode, false, depth + 1);
@@ -80,7 +95,8 @@ inline absl::StatusOr<Bytes> Reencode(ByteSpan msg, AddressMode mode, bool strea
       return AddCrc(*r);
     }
     default:
-      return absl::InvalidArgumentError(absl::StrCat("unknown message type ", msg[0]));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown message type ", msg[0]));
   }
 #undef SWIM_REENCODE
 }
