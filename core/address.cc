@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/check.h"
 #include "core/strings.h"
 
 #include "absl/strings/str_cat.h"
@@ -95,6 +96,7 @@ std::optional<IpAddress> IpAddress::FromBytes(absl::Span<const uint8_t> b) {
   IpAddress ip;
   ip.len_ = static_cast<uint8_t>(b.size());
   std::copy(b.begin(), b.end(), ip.bytes_.begin());
+  SWIM_DCHECK(ip.is_v4() == (b.size() == 4) && ip.is_v6() == (b.size() == 16));
   return ip;
 }
 
@@ -115,6 +117,7 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   IpAddress ip;
   ip.len_ = 16;
   ip.bytes_ = *v6;
+  SWIM_DCHECK(ip.is_v6() && !ip.empty());
   return ip;
 }
 
@@ -208,6 +211,10 @@ bool IpNetwork::Contains(const IpAddress& ip_in) const {
   }
   const auto a = ip.bytes();
   const auto b = base.bytes();
+  // Same family by now, and a prefix that fits it (ParseCIDR checked it).
+  SWIM_DCHECK(a.size() == b.size());
+  SWIM_DCHECK(prefix_len >= 0 &&
+              static_cast<size_t>(prefix_len) <= 8 * b.size());
   int bits = prefix_len;
   for (size_t i = 0; i < b.size() && bits > 0; ++i, bits -= 8) {
     const uint8_t mask =
