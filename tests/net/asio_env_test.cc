@@ -436,7 +436,7 @@ TEST(AsioEnv, HandledStreamReleasesItsBudgetBeforeTheReplyIsWritten) {
   o.tcp_timeout = absl::Seconds(5);
   auto server = StartedEnv(o);
   std::atomic<int> handled{0};
-  server->SetStreamHandler(
+  server->SetInbound(swim::net::testing::StreamInbound(
       [&](const Address&, ByteSpan msg) -> std::optional<Bytes> {
         ++handled;
         // The first sender never reads: a reply far over the socket
@@ -451,7 +451,7 @@ TEST(AsioEnv, HandledStreamReleasesItsBudgetBeforeTheReplyIsWritten) {
           return big;
         }
         return Frame("ok");
-      });
+      }));
   asio::io_context io;
   const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server->port());
   tcp::socket a(io);
