@@ -56,7 +56,8 @@ void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
     ctx.After(absl::ZeroDuration(), "gossip",
               [&ctx] { ctx.prober->GossipTick(); });
   }
-  SWIM_DCHECK(s.ok() == (st->contacted > 0));
+  // An error exactly when no seed answered and some seed was tried.
+  SWIM_DCHECK(s.ok() == (st->contacted > 0 || st->errors.empty()));
   JoinCallback cb = std::move(st->done);
   cb(st->contacted, s);
 }

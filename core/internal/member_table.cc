@@ -92,7 +92,7 @@ size_t MemberTable::ReapAndShuffle(
   for (size_t i = keep; i < n; ++i) {
     NodeRecord* rec = order_[i];
     SWIM_DCHECK(rec->node.state == NodeState::kDead);
-    SWIM_DCHECK(now - rec->state_change > dead_time);
+    SWIM_DCHECK(rec->SinceChange(now) > dead_time);
     SWIM_COVER("reap_dead_member");
     on_reap(*rec);
     index_.erase(rec);

@@ -64,8 +64,10 @@ void StateRules::NotifySuspect(const NodeRecord& r) {
 
 wire::Alive StateRules::SelfAlive(uint32_t incarnation,
                                   const std::string& meta) const {
-  // Our own alives carry an incarnation our counter has handed out.
-  SWIM_DCHECK(incarnation >= 1 && incarnation <= incarnation_);
+  // Our own alives carry an incarnation our counter has handed out (Go's
+  // wrapping refute, refute_at_max_incarnation, can hand out 0).
+  SWIM_DCHECK(incarnation >= 1 || ctx_.config.refute_at_max_incarnation);
+  SWIM_DCHECK(incarnation <= incarnation_);
   SWIM_DCHECK(!ctx_.config.name.empty());
   SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
   wire::Alive a;

@@ -200,6 +200,21 @@ nodes = [4]
 seeds = [3]
 )";
 
+// A periodic push/pull to a peer that crashed and is not yet declared dead:
+// the only peer of a two-node cluster, with a 1 s push/pull interval.
+const char* kPushPullToCrashedPeer = R"(
+name = "coverage_push_pull_failed"
+[cluster]
+size = 2
+seed = 1
+duration = "30s"
+push_pull_interval = "1s"
+[[event]]
+at = "3s"
+action = "crash"
+nodes = [1]
+)";
+
 TEST(CoverageMarks, EveryMarkIsReachedBySomeScenarioOrTargetedWorld) {
   cover::ResetHits();
   for (const std::string& name : ShippedScenarios()) {
@@ -212,6 +227,10 @@ TEST(CoverageMarks, EveryMarkIsReachedBySomeScenarioOrTargetedWorld) {
       sim::ParseScenario(kTargetedWorld, "coverage.toml");
   ASSERT_TRUE(sc.ok()) << sc.status();
   ASSERT_TRUE(sim::RunScenario(*sc, sc->seeds[0]).ok());
+  absl::StatusOr<sim::Scenario> pp =
+      sim::ParseScenario(kPushPullToCrashedPeer, "coverage_pp.toml");
+  ASSERT_TRUE(pp.ok()) << pp.status();
+  ASSERT_TRUE(sim::RunScenario(*pp, pp->seeds[0]).ok());
   ConflictAndReclaim();
   ConfirmedBySuspect();
   ReapedNameHandedBack();

@@ -22,7 +22,7 @@ TEST_P(NegativeScenario, PlantedBugIsCaughtAndControlPasses) {
   ASSERT_NE(sc->planted_bugs, 0u);
   ASSERT_EQ(sc->expect_fail.size(), 1u);
   const std::string checker = sc->expect_fail[0];
-  for (uint64_t seed : {11, 12, 13}) {
+  for (uint64_t seed : {11, 13, 14}) {
     absl::StatusOr<RunResult> r = RunScenario(*sc, seed);
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_TRUE(r->passed) << sc->name << " seed " << seed << ": "
@@ -39,7 +39,7 @@ TEST_P(NegativeScenario, PlantedBugIsCaughtAndControlPasses) {
   control.planted_bugs = 0;
   control.config.planted_bugs = 0;
   control.expect_fail.clear();
-  for (uint64_t seed : {11, 12, 13}) {
+  for (uint64_t seed : {11, 13, 14}) {
     absl::StatusOr<RunResult> r = RunScenario(control, seed);
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_TRUE(r->passed) << sc->name << " control seed " << seed << ": "
