@@ -180,26 +180,26 @@ void TransmitLimitedQueue::Prune(size_t max_retain) {
   SWIM_DCHECK(set_.size() <= max_retain);
 }
 
-void TransmitLimitedQueue::Reset() {
+std::vector<std::unique_ptr<TransmitLimitedQueue::Entry>>
+TransmitLimitedQueue::TakeAll() {
   SWIM_DCHECK(by_name_.size() <= set_.size());
-  // Empty the queue first: a Finished() that queues something finds an
-  // empty queue, and what it queues stays.
   std::vector<std::unique_ptr<Entry>> all;
   all.reserve(set_.size());
   for (Entry* e : set_) all.emplace_back(e);
   set_.clear();
   by_name_.clear();
   id_gen_ = 0;
-  for (auto& e : all) e->b->Finished();
+  SWIM_DCHECK(set_.empty() && by_name_.empty());
+  return all;
 }
 
-void TransmitLimitedQueue::Clear() {
-  std::vector<Entry*> all(set_.begin(), set_.end());
-  set_.clear();
-  by_name_.clear();
-  for (Entry* e : all) delete e;
-  id_gen_ = 0;
+void TransmitLimitedQueue::Reset() {
+  // Empty the queue first: a Finished() that queues something finds an
+  // empty queue, and what it queues stays.
+  for (auto& e : TakeAll()) e->b->Finished();
 }
+
+void TransmitLimitedQueue::Clear() { TakeAll(); }
 
 std::vector<TransmitLimitedQueue::EntryView> TransmitLimitedQueue::OrderedView(
     bool reverse) const {

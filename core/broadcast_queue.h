@@ -198,6 +198,10 @@ class TransmitLimitedQueue {
   // Removes `e` from the set only (it keeps its place in the name index);
   // resets the id generator when the set becomes empty.
   void EraseFromSet(Entry* e);
+  // Empties the queue (set, name index, id generator) and hands back every
+  // entry it held, in queue order: Reset and Clear differ only in whether
+  // the entries are told Finished() before they go.
+  std::vector<std::unique_ptr<Entry>> TakeAll();
 
   std::function<int()> num_nodes_;
   int retransmit_mult_;
