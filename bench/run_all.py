@@ -584,6 +584,10 @@ def page(res, args, wall):
     out.append("![mass join](perf/massjoin.svg)\n")
     out.append("![crash detection](perf/detection.svg)\n")
     out.append("![simulator speed](perf/sim_speed.svg)\n")
+    # Hand-measured sections (minutes to hours of runs each, not part of
+    # this invocation) live in their own files so regenerating the page
+    # keeps them.
+    out.append(hand_section("bench/runtime_results.md"))
 
     if res.get("codec"):
         out.append("## Codec micro benchmarks\n")
@@ -613,10 +617,11 @@ def page(res, args, wall):
                        f"| {r['n']:,} | {fmt(r.get('seconds'))} | {r['wall']:.1f} | — | — |")
         out.append("")
 
-    out.append(open(os.path.join(ROOT, "bench/performance_notes.md")).read().rstrip() + "\n")
+    out.append(hand_section("bench/performance_notes.md"))
     # Issue 17's scale table: measured by hand with bench/scale/scale_sweep.sh
     # (hours on a shared 2-core machine, so not part of this run).
-    out.append(open(os.path.join(ROOT, "bench/scale/scale_results.md")).read().rstrip() + "\n")
+    out.append(hand_section("bench/scale/scale_results.md"))
+    out.append(hand_section("bench/fidelity/fidelity_results.md"))
     out.append("## Machine\n")
     out.append(f"- CPU: {m['cpu']}, {m['cores']} cores visible; memory {m['memory']}")
     out.append(f"- Kernel: Linux {m['kernel']}")
@@ -629,6 +634,12 @@ def page(res, args, wall):
                "takes the fastest of 3 repetitions on each side.")
     out.append("")
     return "\n".join(out)
+
+
+def hand_section(path):
+    """A section of the page that is measured by hand, copied verbatim."""
+    with open(os.path.join(ROOT, path)) as f:
+        return f.read().rstrip() + "\n"
 
 
 def main():

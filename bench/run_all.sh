@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # One command for every benchmark, C++ against Go memberlist 0.2.2 in the
-# same invocation. Writes docs/performance.md, docs/perf/*.svg and
+# same invocation. Writes docs/performance.md (with the hand-measured
+# sections copied from bench/runtime_results.md, bench/performance_notes.md,
+# bench/scale/scale_results.md and bench/fidelity/fidelity_results.md: edit
+# those, not the page; //tests:performance_page_test checks), docs/perf/*.svg and
 # docs/perf/results.json; progress goes to stderr.
 #
 # usage: bench/run_all.sh [--quick] [--out DIR]
