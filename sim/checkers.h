@@ -36,6 +36,10 @@
 //                   declared the other dead re-learns it through a push/pull
 //                   (at most one scaled interval away, twice for the refute
 //                   to come back), plus slack for probing and gossip.
+//                   When the schedule restarts a node at a new address,
+//                   the bound grows by dead_node_reclaim_time (or, when
+//                   that is 0, gossip_to_the_dead_time: the dead entry
+//                   must be reaped before the name can come back).
 //                   [expect] convergence_bound overrides it.
 //  incarnation      Per (observer, subject), the incarnation never goes
 //                   down, and a suspect or dead subject becomes alive again
