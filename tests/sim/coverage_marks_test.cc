@@ -6,9 +6,10 @@
 // The targeted worlds are the paths no shipped scenario takes (a name
 // claimed from a second address: only a restart with address = "new"
 // does that, see address_change_test) or that the shipped scenarios take
-// only in some seeds: a reaped name handed back by a push/pull, a suspicion confirmed by
-// a peer we suspect ourselves, accusations of our own death. They drive one
-// core::Memberlist through FakeEnv with messages on the real wire path.
+// only in some seeds: a reaped name handed back by a push/pull, a suspicion
+// confirmed by a peer we suspect ourselves, accusations of our own death. They
+// drive one core::Memberlist through FakeEnv with messages on the real wire
+// path.
 #include <set>
 #include <string>
 #include <vector>
