@@ -9,6 +9,7 @@
 #include "sim/faults.h"
 #include "sim/scenario.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -56,6 +57,8 @@ Monitor::Monitor(Cluster* cluster, const swim::Config& config, int max_nodes,
   exists_.assign(max_nodes, false);
   row_mismatch_.assign(max_nodes, 0);
   started_at_.assign(max_nodes, swim::Instant());
+  addresses_.resize(max_nodes);
+  moved_at_.assign(max_nodes, swim::Instant());
   episodes_.resize(max_nodes);
   suspected_incs_.resize(max_nodes);
   for (std::string_view name : kMonitorCheckers) {
@@ -91,17 +94,31 @@ int Monitor::IndexOf(const std::string& name) {
 
 bool Monitor::Mismatch(int o, int s) const {
   if (!up_[o] || o == s) return false;
-  const View v = cells_[static_cast<size_t>(o) * max_nodes_ + s].view;
-  if (up_[s]) return v != View::kAlive;
-  return v == View::kAlive || v == View::kSuspect;
+  const Cell& c = cells_[static_cast<size_t>(o) * max_nodes_ + s];
+  if (up_[s]) {
+    return c.view != View::kAlive ||
+           c.gen + size_t{1} != std::max<size_t>(addresses_[s].size(), 1);
+  }
+  return c.view == View::kAlive || c.view == View::kSuspect;
 }
 
-void Monitor::SetCell(int o, int s, View v, uint32_t inc) {
+uint16_t Monitor::AddressGen(int s, const swim::IpAddress& ip,
+                             uint16_t port) const {
+  const std::vector<swim::Address>& a = addresses_[s];
+  if (a.size() <= 1) return 0;  // never moved: no need to compare
+  for (size_t g = a.size(); g-- > 0;) {
+    if (a[g].ip == ip && a[g].port == port) return static_cast<uint16_t>(g);
+  }
+  return kNoGen;
+}
+
+void Monitor::SetCell(int o, int s, View v, uint32_t inc, uint16_t gen) {
   const bool before = Mismatch(o, s);
   Cell& c = cell(o, s);
   if (c.view != v) c.since = cluster_->world().Now();
   c.view = v;
   c.inc = inc;
+  c.gen = gen;
   const bool after = Mismatch(o, s);
   if (before != after && up_[o]) {
     const int d = after ? 1 : -1;
@@ -165,6 +182,17 @@ void Monitor::NodeStarted(int i) {
   exists_[i] = true;
   started_at_[i] = now;
   if (restart) episodes_[i] = Episode{};
+  // A new address (restart with address = "new"): every view of node i is
+  // of an address it has left. (Node i is down here, so no mismatch count
+  // depends on it yet; SetUp recounts its column.)
+  SWIM_CHECK(!up_[i]);
+  const swim::Address& addr = cluster_->address(i);
+  std::vector<swim::Address>& hist = addresses_[i];
+  if (hist.empty() || !(hist.back() == addr)) {
+    if (!hist.empty()) moved_at_[i] = now;
+    hist.push_back(addr);
+    SWIM_CHECK(hist.size() < kNoGen);
+  }
   SetUp(i, true, /*reset_row=*/true);
 }
 
@@ -390,11 +418,16 @@ void Monitor::OnEvent(const ClusterEvent& e) {
   }
   const char* kInc = "incarnation";
   const char* kSusp = "suspicion_bounds";
+  // Which of the subject's addresses the observer now holds.
+  const uint16_t gen = AddressGen(s, e.addr, e.port);
+  const bool at_old_address =
+      gen + size_t{1} != std::max<size_t>(addresses_[s].size(), 1);
 
-  // (c) incarnations, against this observer's previous view.
+  // (c) incarnations, against this observer's previous view (of the same
+  // address: a name taken over by a new address starts a new story).
   if (track_) {
     const Cell& c = cell(o, s);
-    if (c.view != View::kUnknown) {
+    if (c.view != View::kUnknown && c.gen == gen) {
       const bool gone = c.view == View::kDead || c.view == View::kLeft;
       const bool reaped_ok =
           gone && now - c.since >= config_.gossip_to_the_dead_time;
@@ -473,6 +506,16 @@ void Monitor::OnEvent(const ClusterEvent& e) {
     fp.subject = s;
     fp.incarnation = e.incarnation;
     fp.causes = Explain(o, s, now);
+    if (at_old_address) {
+      // The accuser probed an address the subject no longer has.
+      fp.causes =
+          absl::StrCat("subject ", Cluster::NodeName(s), " moved to ",
+                       addresses_[s].back().ToString(), " at ",
+                       At(moved_at_[s]), " (the accuser held an old address)",
+                       absl::StartsWith(fp.causes, "no fault")
+                           ? ""
+                           : absl::StrCat("; ", fp.causes));
+    }
     Violation("false_positives",
               absl::StrCat(At(now), ": ", Cluster::NodeName(o),
                            " declared live ", e.subject, " dead (incarnation ",
@@ -493,7 +536,7 @@ void Monitor::OnEvent(const ClusterEvent& e) {
   if (track_) {
     Cell& c = cell(o, s);
     if (v == View::kSuspect && c.view != View::kSuspect) c.suspect_since = now;
-    SetCell(o, s, v, e.incarnation);
+    SetCell(o, s, v, e.incarnation, gen);
     if (v == View::kDead || v == View::kLeft) {
       for (CrashTiming& ct : crashes_) {
         if (ct.node != s || ct.full_detection.has_value() || up_[s]) continue;

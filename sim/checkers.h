@@ -19,7 +19,12 @@
 //                   fault could have caused it: a protocol problem worth a
 //                   bug report. A paused node counts as live:
 //                   declaring it dead is a false positive explained by the
-//                   pause.
+//                   pause. So does a node restarted at a new address
+//                   (restart with address = "new"): an accuser that still
+//                   held its old address, which no longer answers, declares
+//                   it dead, explained as "subject moved".
+//                   Views are per address: a live node is agreed on only by
+//                   an observer that holds it alive at its current address.
 //  convergence      After the schedule's last action (the last heal, resume,
 //                   restart, ...), every live node agrees on the membership
 //                   (Cluster::Converged) within
@@ -31,13 +36,20 @@
 //                   declared the other dead re-learns it through a push/pull
 //                   (at most one scaled interval away, twice for the refute
 //                   to come back), plus slack for probing and gossip.
+//                   When the schedule restarts a node at a new address,
+//                   the bound grows by dead_node_reclaim_time (or, when
+//                   that is 0, gossip_to_the_dead_time: the dead entry
+//                   must be reaped before the name can come back).
 //                   [expect] convergence_bound overrides it.
 //  incarnation      Per (observer, subject), the incarnation never goes
 //                   down, and a suspect or dead subject becomes alive again
 //                   only with a strictly higher incarnation (memberlist's
 //                   aliveNode rule). Exceptions: the observer restarted (its
-//                   table is new), or the subject was dead/left for at least
-//                   gossip_to_the_dead_time (the entry may have been reaped).
+//                   table is new), the subject was dead/left for at least
+//                   gossip_to_the_dead_time (the entry may have been reaped),
+//                   or the name now comes from another address (a left or
+//                   dead name reclaimed by a new process starts again at
+//                   its own incarnation).
 //  suspicion_bounds Lifeguard's timer: for each (subject, incarnation) the
 //                   first dead declaration comes at least
 //                   suspicion_mult * probe_interval (the smallest possible
@@ -191,6 +203,9 @@ class Monitor {
   enum class View : uint8_t { kUnknown, kAlive, kSuspect, kDead, kLeft };
   struct Cell {
     View view = View::kUnknown;
+    // Which of the subject's addresses the observer holds (0: its first;
+    // see addresses_); kNoGen: none of them.
+    uint16_t gen = 0;
     uint32_t inc = 0;
     swim::Instant since;          // when `view` began
     swim::Instant suspect_since;  // start of the current suspicion
@@ -206,7 +221,10 @@ class Monitor {
     return cells_[static_cast<size_t>(o) * max_nodes_ + s];
   }
   bool Mismatch(int o, int s) const;
-  void SetCell(int o, int s, View v, uint32_t inc);
+  void SetCell(int o, int s, View v, uint32_t inc, uint16_t gen);
+  // Which of node s's addresses (addresses_[s]) ip:port is.
+  uint16_t AddressGen(int s, const swim::IpAddress& ip, uint16_t port) const;
+  static constexpr uint16_t kNoGen = 0xFFFF;
   void SetUp(int i, bool up, bool reset_row);
   void ResetRow(int o);
   void Violation(const std::string& checker, std::string text);
@@ -232,6 +250,10 @@ class Monitor {
   std::vector<bool> exists_;
   std::vector<int> row_mismatch_;
   std::vector<swim::Instant> started_at_;
+  // Per node: every address it has had, oldest first (most have one); the
+  // last is the one it has now (restart with address = "new" adds one).
+  std::vector<std::vector<swim::Address>> addresses_;
+  std::vector<swim::Instant> moved_at_;  // when it last moved
   std::vector<Episode> episodes_;
   // Per subject: when each incarnation was first suspected, across
   // restarts. A restarted process starts again at incarnation 1, and a

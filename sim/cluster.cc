@@ -74,12 +74,16 @@ const swim::Memberlist* Cluster::node(int i) const {
   return members_[i]->ml.get();
 }
 NodeId Cluster::world_id(int i) const { return members_[i]->id; }
+const swim::Address& Cluster::address(int i) const {
+  return world_.address(members_[i]->id);
+}
 
 std::string Cluster::NodeName(int i) { return absl::StrCat("node-", i); }
 
 void Cluster::Record(NodeId observer, ClusterEvent::Kind kind,
                      const swim::Node& n) {
-  ClusterEvent e{world_.Now(), observer, kind, n.name, n.state, n.incarnation};
+  ClusterEvent e{world_.Now(), observer,      kind,   n.name,
+                 n.state,      n.incarnation, n.addr, n.port};
   if (record_events_) events_.push_back(e);
   // By index: a callback may subscribe (appends) or unsubscribe (clears).
   for (size_t k = 0; k < subscribers_.size(); ++k) {
@@ -187,12 +191,17 @@ void Cluster::Crash(int i) {
 }
 
 void Cluster::Restart(int i, std::vector<int> seeds,
-                      std::function<void(absl::Status)> join_done) {
+                      std::function<void(absl::Status)> join_done,
+                      bool new_address) {
   if (members_[i]->ml != nullptr && members_[i]->ml->HasLeft()) {
     // A node that left still runs its old process: stop it first (the
     // World drops its pending callbacks), then start a new one.
     world_.Crash(members_[i]->id);
     members_[i]->ml.reset();
+  }
+  if (new_address) {
+    world_.MoveAddress(members_[i]->id);
+    any_moved_ = true;
   }
   world_.Restart(members_[i]->id);  // calls Build through the hook
   if (members_[i]->ml == nullptr) Build(i);
@@ -214,6 +223,15 @@ std::optional<swim::NodeState> Cluster::StateOf(int observer,
   return ml->StateOf(members_[subject]->name);
 }
 
+bool Cluster::HoldsCurrentAddress(int o, int s) const {
+  const swim::Memberlist* ml = members_[o]->ml.get();
+  if (ml == nullptr) return true;
+  const std::optional<swim::Node> n = ml->GetNode(members_[s]->name);
+  if (!n.has_value()) return true;
+  const swim::Address& now = address(s);
+  return n->addr == now.ip && n->port == now.port;
+}
+
 bool Cluster::Converged() const {
   for (int o = 0; o < size(); ++o) {
     if (!is_up(o)) continue;
@@ -221,6 +239,13 @@ bool Cluster::Converged() const {
       std::optional<swim::NodeState> st = StateOf(o, s);
       if (is_up(s)) {
         if (st != swim::NodeState::kAlive) return false;
+        // Alive at an address it left is not agreement (only checked once
+        // some node moved: GetNode copies the entry).
+        if (any_moved_ && o != s &&
+            world_.address_generation(members_[s]->id) > 0 &&
+            !HoldsCurrentAddress(o, s)) {
+          return false;
+        }
       } else if (st == swim::NodeState::kAlive ||
                  st == swim::NodeState::kSuspect) {
         return false;

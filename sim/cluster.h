@@ -8,8 +8,10 @@
 // Node i is named "node-<i>" and lives at 10.<i/250>.<i%250+1>... as the
 // World assigns. Crash drops the Memberlist on the floor (its timers die with
 // the World's crash semantics); Restart builds a fresh Memberlist with the
-// same name and address (incarnation starts again at 1, as a restarted Go
-// process does) and re-joins it through the configured seeds.
+// same name (incarnation starts again at 1, as a restarted Go process does),
+// at the same address or, when asked, at a fresh one (World::MoveAddress: a
+// rescheduled container with a new IP), and re-joins it through the
+// configured seeds. The cluster index stays the node's identity either way.
 //
 // Single-threaded, like the World.
 #ifndef SWIM_SIM_CLUSTER_H_
@@ -44,6 +46,9 @@ struct ClusterEvent {
   std::string subject;  // node name
   swim::NodeState state;
   uint32_t incarnation;
+  // The address the observer holds for the subject (after the event).
+  swim::IpAddress addr;
+  uint16_t port = 0;
 };
 std::string_view ClusterEventKindName(ClusterEvent::Kind kind);
 
@@ -91,16 +96,26 @@ class Cluster {
   // Rebuilds node i after a crash, or after it left (a fresh Memberlist:
   // it comes back at incarnation 1 and refutes its own "left" with a
   // higher one, as a restarted Go process does), and joins it to `seeds`
-  // (default: node 0, or node 1 when i == 0).
+  // (default: node 0, or node 1 when i == 0). With `new_address` the new
+  // process binds a fresh address and the old one stops answering
+  // (World::MoveAddress): its peers see the same name from a second
+  // address (a conflict, or a reclaim once the name is dead or left).
   void Restart(int i, std::vector<int> seeds = {},
-               std::function<void(absl::Status)> join_done = {});
+               std::function<void(absl::Status)> join_done = {},
+               bool new_address = false);
+  // The address node i has now (its latest, after a restart elsewhere).
+  const swim::Address& address(int i) const;
+  // True if observer o holds subject s at s's current address (or does
+  // not know s at all).
+  bool HoldsCurrentAddress(int o, int s) const;
   void Leave(int i, absl::Duration timeout);
 
   // --- observations --------------------------------------------------------
   // State of `subject` in node `observer`'s table (nullopt if unknown).
   std::optional<swim::NodeState> StateOf(int observer, int subject) const;
-  // True if every up node sees exactly the up nodes as alive members and
-  // the others (crashed or left) as absent, dead or left.
+  // True if every up node sees exactly the up nodes as alive members (at
+  // their current address) and the others (crashed or left) as absent,
+  // dead or left.
   bool Converged() const;
   // True if every up node sees `subject` in `state` (dead counts for left
   // too when state is kDead and accept_left is true; for kDead and kLeft,
@@ -149,6 +164,7 @@ class Cluster {
   std::vector<ClusterEvent> events_;
   std::vector<std::optional<absl::Status>> join_results_;
   std::vector<Subscriber> subscribers_;
+  bool any_moved_ = false;  // some node restarted at a new address
   Subscription next_subscription_ = 1;
   bool record_events_ = true;
   absl::Duration check_interval_ = absl::Milliseconds(1);

@@ -224,8 +224,13 @@ class Schedule {
         if (down.empty()) return "";
         const int i = Pick(down);
         life_[i] = Life::kUp;
+        // Every other restart byte (kind / 11 odd) brings the node back at
+        // a new address: a conflict while its old entry lives, a reclaim
+        // of a left or long-dead name.
+        const bool moved = ((kind / 11) & 1) != 0;
         return absl::StrCat("action = \"restart\"\nnodes = [", i,
-                            "]\nseeds = [", Pick(up), "]\n");
+                            "]\nseeds = [", Pick(up), "]\n",
+                            moved ? "address = \"new\"\n" : "");
       }
       case 2:
         return absl::StrCat("action = \"pause\"\nnodes = ", List(Subset()),

@@ -9,9 +9,10 @@
 //     TCP pings on or off) and a compat hook (FuzzCompatKnob);
 //   - a network model (latency kind and scale, a little base loss,
 //     duplication, reordering, stream resets);
-//   - up to kMaxFuzzEvents faults in the first ~30 s: crash, restart,
-//     pause, partition, one-way block, isolation, loss, latency, leave,
-//     rejoin, meta update. Every timed fault carries its own end. The
+//   - up to kMaxFuzzEvents faults in the first ~30 s: crash, restart
+//     (at the same address or, for odd kind / 11, at a new one), pause,
+//     partition, one-way block, isolation, loss, latency, leave, rejoin,
+//     meta update. Every timed fault carries its own end. The
 //     decoder tracks which nodes are running, crashed or gone so every
 //     action is legal (a restart names a stopped node, ...);
 //   - then, 1 s after the last fault ends, every running node rejoins the

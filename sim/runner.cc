@@ -53,6 +53,20 @@ class Run final : public ActionContext {
 
   static Bounds MakeBounds(const Scenario& sc) {
     Bounds b = Bounds::From(sc.config, sc.max_nodes());
+    // A node restarted at a new address gets its name back only once its
+    // old entry is dead for dead_node_reclaim_time, or reaped after
+    // gossip_to_the_dead_time when the name is never reclaimable.
+    for (const ScheduledEvent& e : sc.events) {
+      const auto* p = std::get_if<RejoinParams>(&e.params);
+      if (e.action != ActionKind::kRestart || p == nullptr || !p->new_address)
+        continue;
+      const absl::Duration reclaim = sc.config.dead_node_reclaim_time;
+      b.convergence +=
+          reclaim > absl::ZeroDuration()
+              ? std::min(reclaim, sc.config.gossip_to_the_dead_time)
+              : sc.config.gossip_to_the_dead_time;
+      break;
+    }
     if (sc.convergence_bound) b.convergence = *sc.convergence_bound;
     if (sc.crash_detection_bound) b.crash_detection = *sc.crash_detection_bound;
     return b;

@@ -362,6 +362,12 @@ absl::StatusOr<ScheduledEvent> ParseEvent(const Parser& p,
       return p.Err(k.source(),
                    absl::StrCat("unknown [[event]] key \"", key,
                                 "\" (known: ", EventKeyNames(), ")"));
+    } else if (key == "address" && e.action != ActionKind::kRestart) {
+      // Not silently ignored: a running process keeps its address.
+      return p.Err(k.source(),
+                   absl::StrCat(std::string(spec->name()),
+                                " does not take \"address\" (only restart "
+                                "does: a new process may bind a new one)"));
     }
   }
   if (e.duration && !spec->timed()) {

@@ -6,6 +6,8 @@
 
 #include "core/check.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace sim {
 
 std::string_view DropCauseName(DropCause cause) {
@@ -319,6 +321,7 @@ void World::Send(NodeId from, const swim::Address& to, swim::Bytes data) {
     Event dup;
     dup.kind = EventKind::kPacket;
     dup.owner = *dst;
+    dup.epoch = nodes_[*dst].addr_gen;
     dup.from = from;
     dup.data = data;
     Trace(TraceKind::kDuplicate, from, *dst, size, {});
@@ -327,6 +330,7 @@ void World::Send(NodeId from, const swim::Address& to, swim::Bytes data) {
   Event ev;
   ev.kind = EventKind::kPacket;
   ev.owner = *dst;
+  ev.epoch = nodes_[*dst].addr_gen;
   ev.from = from;
   ev.data = std::move(data);
   queue_.Push(base + SampleLatency(from, *dst), std::move(ev));
@@ -335,6 +339,10 @@ void World::Send(NodeId from, const swim::Address& to, swim::Bytes data) {
 void World::DeliverPacket(Event& ev) {
   Node& dst = nodes_[ev.owner];
   const size_t size = ev.data.size();
+  if (ev.epoch != dst.addr_gen) {  // its address moved while in flight
+    RecordDrop(ev.from, kWorldOwner, DropCause::kNoRoute, size, false);
+    return;
+  }
   if (dst.state == NodeState::kCrashed || dst.host == nullptr) {
     RecordDrop(ev.from, ev.owner, DropCause::kCrash, size, false);
     return;
@@ -453,6 +461,7 @@ void World::OpenStream(NodeId from, const swim::Address& to,
   ev.kind = EventKind::kStreamRequest;
   ev.flags = static_cast<uint8_t>(reply);
   ev.owner = *dst;
+  ev.epoch = nodes_[*dst].addr_gen;
   ev.from = from;
   ev.aux = handle;
   ev.data = std::move(request);
@@ -468,6 +477,12 @@ void World::DeliverStreamRequest(Event& ev) {
   const NodeId client = ev.from;
   Node& dst = nodes_[server];
   const size_t size = ev.data.size();
+  if (ev.epoch != dst.addr_gen) {  // its address moved while in flight
+    RecordDrop(client, kWorldOwner, DropCause::kNoRoute, size, true);
+    PostStreamOutcome(ev.aux, now_ + SampleLatency(server, client),
+                      absl::StatusCode::kAborted, {});
+    return;
+  }
   if (dst.state == NodeState::kCrashed || dst.host == nullptr) {
     RecordDrop(client, server, DropCause::kCrash, size, true);
     PostStreamOutcome(ev.aux, now_ + SampleLatency(server, client),
@@ -571,6 +586,31 @@ void World::Crash(NodeId node) {
   n.parked.clear();
   n.parked_rx_bytes = 0;
   for (EventId id : parked) queue_.Requeue(id, now_);
+}
+
+const swim::Address& World::MoveAddress(NodeId node) {
+  Node& n = nodes_[node];
+  SWIM_CHECK(n.state == NodeState::kCrashed);
+  swim::Address a = n.address;
+  do {
+    const uint32_t k = moved_addresses_++;
+    SWIM_CHECK(k < 16u * 256 * 250);
+    a.ip = swim::IpAddress::V4(172, static_cast<uint8_t>(16 + k / (256 * 250)),
+                               static_cast<uint8_t>((k / 250) % 256),
+                               static_cast<uint8_t>(k % 250 + 1));
+    a.port = 7946;
+  } while (FindNode(a).has_value());
+  if (n.address.ip.is_v4()) {
+    v4_index_.erase(V4Key(n.address));
+  } else {
+    other_index_.erase({n.address.ip, n.address.port});
+  }
+  v4_index_[V4Key(a)] = node;
+  TraceNote(absl::StrCat("address n", node, " ", n.address.ToString(), " -> ",
+                         a.ToString()));
+  n.address = std::move(a);
+  ++n.addr_gen;
+  return n.address;
 }
 
 void World::Restart(NodeId node) {

@@ -228,6 +228,17 @@ class World {
   // callbacks are dropped, anything it sends is discarded. The harness may
   // destroy its Host after this returns.
   void Crash(NodeId node);
+  // Moves a crashed node to a fresh address (172.16.0.1:7946, 172.16.0.2,
+  // ..., skipping any address in use) and returns it. From now on its old
+  // address has no route: packets and streams sent to it are kNoRoute
+  // drops, and those already in flight to it are dropped on arrival (as
+  // kNoRoute) instead of reaching the node's next process. Traced as a note.
+  // REQUIRES: the node is crashed.
+  const swim::Address& MoveAddress(NodeId node);
+  // How often `node` has moved (0: it still has its first address).
+  uint32_t address_generation(NodeId node) const {
+    return nodes_[node].addr_gen;
+  }
   // Brings a crashed node back: state kUp, then calls the restart hook,
   // which is expected to create a new core on env(node) and SetHost it.
   using RestartHook = std::function<void(NodeId)>;
@@ -297,6 +308,9 @@ class World {
     std::unique_ptr<SimEnv> env;
     NodeState state = NodeState::kUp;
     uint32_t epoch = 1;
+    // Bumped by MoveAddress; packets and stream requests carry the
+    // generation they were addressed to (in Event::epoch).
+    uint32_t addr_gen = 0;
     bool stall_streams = false;
     std::vector<EventId> parked;    // events deferred while paused
     uint64_t parked_rx_bytes = 0;   // datagram bytes among them
@@ -365,6 +379,7 @@ class World {
   EventQueue queue_;
   Network network_;
   std::vector<Node> nodes_;
+  uint32_t moved_addresses_ = 0;  // MoveAddress's allocation counter
   absl::flat_hash_map<uint64_t, NodeId> v4_index_;
   absl::flat_hash_map<std::pair<swim::IpAddress, uint16_t>, NodeId>
       other_index_;

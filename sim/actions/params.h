@@ -53,6 +53,9 @@ struct RejoinParams {
   std::vector<int> nodes;
   std::vector<int> seeds;  // restart: default node 0 (1 for node 0)
   JoinRetry retry;
+  // restart only (`address = "new"`): the new process binds a fresh
+  // address and the old one stops answering (Cluster::Restart).
+  bool new_address = false;
 };
 
 // partition

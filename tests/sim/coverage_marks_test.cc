@@ -3,12 +3,13 @@
 // by name: either add a scenario or targeted world that reaches it, or the
 // path is dead and the mark (and maybe the path) should go.
 //
-// The targeted worlds are the paths no fault schedule in the simulator can
-// take (a name claimed from a second address: the simulator keeps a node's
-// address across restarts) or that the shipped scenarios take only in some
-// seeds: a reaped name handed back by a push/pull, a suspicion confirmed by
-// a peer we suspect ourselves, accusations of our own death. They drive one
-// core::Memberlist through FakeEnv with messages on the real wire path.
+// The targeted worlds are the paths no shipped scenario takes (a name
+// claimed from a second address: only a restart with address = "new"
+// does that, see address_change_test) or that the shipped scenarios take
+// only in some seeds: a reaped name handed back by a push/pull, a suspicion
+// confirmed by a peer we suspect ourselves, accusations of our own death. They
+// drive one core::Memberlist through FakeEnv with messages on the real wire
+// path.
 #include <set>
 #include <string>
 #include <vector>
