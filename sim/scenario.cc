@@ -239,6 +239,8 @@ const std::map<std::string, ConfigSetter>& ConfigFields() {
                  "drop_implausible_incarnations")},
       {"reaped_come_back_dead", BoolField(&swim::Config::reaped_come_back_dead,
                                           "reaped_come_back_dead")},
+      {"staggered_ticks",
+       BoolField(&swim::Config::staggered_ticks, "staggered_ticks")},
       {"handoff_service_time",
        DurField(&swim::Config::handoff_service_time, "handoff_service_time")},
       {"handoff",

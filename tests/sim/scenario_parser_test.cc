@@ -130,6 +130,23 @@ join_sync = true
   EXPECT_EQ(sc->config.refutation_transmit_scale, 3);
 }
 
+// staggered_ticks is a Config field like any other, so a scenario can run a
+// Go cluster with our staggered loops (or ours in Go's lockstep) to tell the
+// tick phase's effect apart from the other departures.
+TEST(ScenarioParse, StaggeredTicksIsAConfigKey) {
+  absl::StatusOr<Scenario> sc = ParseScenario(
+      "[cluster]\nsize = 3\ncompat = \"go\"\nstaggered_ticks = true\n",
+      "x.toml");
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  EXPECT_TRUE(sc->config.staggered_ticks);  // the override after compat
+  EXPECT_FALSE(sc->config.join_sync);       // the rest stays Go's
+
+  sc =
+      ParseScenario("[cluster]\nsize = 3\nstaggered_ticks = false\n", "x.toml");
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  EXPECT_FALSE(sc->config.staggered_ticks);
+}
+
 TEST(ScenarioParse, CompatRejectsOtherValuesWithPosition) {
   absl::Status s = ErrorOf("[cluster]\nsize = 3\ncompat = \"golang\"\n");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
