@@ -198,6 +198,7 @@ else
   run() {  # NAME 'COMMAND'
     n=$((n + 1))
     local d="$work/a$n"
+    if [ -n "${HOSTILE_ONLY:-}" ] && ! [[ $1 =~ $HOSTILE_ONLY ]]; then return; fi
     start_cluster "$d" || return
     attack "$1" "$d" eval "$2"
     # RSS and member count 60 s after the attack, in the background.
