@@ -445,7 +445,9 @@ void Messenger::HandleAlive(ByteSpan body, const Address& from) {
               absl::InvalidArgumentError("empty node name"), from);
     return;
   }
-  if (a->meta.has_value() && a->meta->size() > limits::kMetaMaxSize) {
+  // The decoder passes an over-limit meta over (Alive::meta_dropped).
+  SWIM_DCHECK(!a->meta.has_value() || a->meta->size() <= limits::kMetaMaxSize);
+  if (a->meta_dropped > 0) {
     Malformed(metric::kMalformedAlive,
               absl::InvalidArgumentError("meta over 512 bytes"), from);
     return;

@@ -123,6 +123,7 @@ void StateRules::MergeState(const std::vector<wire::PushNodeState>& remote,
         a.addr = r.addr;
         a.port = r.port;
         a.meta = r.meta;
+        a.meta_dropped = r.meta_dropped;  // over the limit: AliveNode drops it
         a.vsn = r.vsn;  // ports were fixed up on reading (Messenger)
         AliveNode(a, nullptr, false);
         break;

@@ -164,12 +164,16 @@ bool StateRules::AliveAdmissible(const wire::Alive& a, const NodeRecord* known,
   // 2b. Meta is bounded on every path that reaches here (alive packets,
   //     push/pull entries, joins). Go's own nodes never send more than
   //     MetaMaxSize (its setAlive refuses it), so nothing honest is lost.
-  if (a.meta.has_value() && a.meta->size() > limits::kMetaMaxSize) {
+  //     The decoders pass an over-limit meta over without copying it and
+  //     give its length instead (Alive::meta_dropped).
+  const size_t meta_size =
+      a.meta_dropped > 0 ? a.meta_dropped : (a.meta ? a.meta->size() : 0);
+  if (meta_size > limits::kMetaMaxSize) {
     ctx_.metrics.Incr(metric::kMalformedAliveMeta);
-    ctx_.Log(LogLevel::kWarn,
-             absl::StrCat("ignoring alive for '", a.node, "': meta is ",
-                          a.meta->size(), " bytes, over the ",
-                          limits::kMetaMaxSize, "-byte limit"));
+    ctx_.Log(
+        LogLevel::kWarn,
+        absl::StrCat("ignoring alive for '", a.node, "': meta is ", meta_size,
+                     " bytes, over the ", limits::kMetaMaxSize, "-byte limit"));
     return false;
   }
 

@@ -421,7 +421,7 @@ absl::StatusOr<Alive> DecodeAlive(ByteSpan body, AddressMode mode) {
       case 3:
         return ReadU16(r, &m.port);
       case 4:
-        return r.ReadBytes(&m.meta);
+        return r.ReadBytes(&m.meta, limits::kMetaMaxSize, &m.meta_dropped);
       default:
         return ReadVsn(r, &m.vsn);
     }
@@ -518,7 +518,7 @@ bool DecodePushNodeState(Reader& r, AddressMode mode, PushNodeState* s) {
       case 2:
         return ReadU16(r, &s->port);
       case 3:
-        return r.ReadBytes(&s->meta);
+        return r.ReadBytes(&s->meta, limits::kMetaMaxSize, &s->meta_dropped);
       case 4:
         return ReadU32(r, &s->incarnation);
       case 5:

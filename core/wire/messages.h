@@ -117,6 +117,10 @@ struct Alive {
   uint16_t port = 0;
   std::optional<std::string> meta;   // nullopt encodes as nil
   std::optional<VersionVector> vsn;  // nullopt encodes as nil; else 6 bytes
+  // Decoding only: the length of a Meta over limits::kMetaMaxSize, which the
+  // decoder passed over without copying (meta is then nullopt); else 0. The
+  // state rules drop such an alive (memberlist.malformed.alive_meta).
+  size_t meta_dropped = 0;
   friend bool operator==(const Alive&, const Alive&) = default;
 };
 
@@ -140,6 +144,7 @@ struct PushNodeState {
   // and are ignored by the merge (as Go's switch ignores them).
   int64_t state = 0;
   std::optional<VersionVector> vsn;
+  size_t meta_dropped = 0;  // as Alive::meta_dropped
   friend bool operator==(const PushNodeState&, const PushNodeState&) = default;
 };
 

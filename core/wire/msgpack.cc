@@ -342,7 +342,17 @@ bool Reader::ReadString(std::string* v) {
 }
 
 bool Reader::ReadBytes(std::optional<std::string>* v) {
+  size_t dropped = 0;
+  const bool ok = ReadBytes(v, std::numeric_limits<size_t>::max(), &dropped);
+  SWIM_DCHECK(dropped == 0);
+  return ok;
+}
+
+bool Reader::ReadBytes(std::optional<std::string>* v, size_t max,
+                       size_t* dropped) {
   SWIM_DCHECK(v != nullptr && pos_ <= in_.size());
+  SWIM_DCHECK(dropped != nullptr);
+  *dropped = 0;
   if (!ok() || !Need(1)) return false;
   const uint8_t b = Byte();
   size_t n = 0;
@@ -366,12 +376,18 @@ bool Reader::ReadBytes(std::optional<std::string>* v) {
     --pos_;
     StructHeader h;
     if (!ReadStructHeader(&h)) return false;
+    const bool keep = h.count <= max;
     std::string out;
-    out.reserve(h.count);  // bounded: ReadStructHeader checked the input
+    if (keep) out.reserve(h.count);  // bounded: ReadStructHeader checked it
     for (uint32_t i = 0; i < h.count; ++i) {
       uint64_t e = 0;
       if (!ReadUint(0xff, &e)) return false;
-      out.push_back(static_cast<char>(e));
+      if (keep) out.push_back(static_cast<char>(e));
+    }
+    if (!keep) {
+      v->reset();
+      *dropped = h.count;
+      return true;
     }
     *v = std::move(out);
     SWIM_DCHECK((*v)->size() == h.count && pos_ <= in_.size());
@@ -382,6 +398,11 @@ bool Reader::ReadBytes(std::optional<std::string>* v) {
   }
   std::string_view s;
   if (!RawPayload(n, &s)) return false;
+  if (n > max) {  // checked and passed over, never copied
+    v->reset();
+    *dropped = n;
+    return true;
+  }
   v->emplace(s.data(), s.size());
   SWIM_DCHECK((*v)->size() == n && pos_ <= in_.size());
   return true;

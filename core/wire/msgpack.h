@@ -107,6 +107,11 @@ class Reader {
   // Go []byte field: nil -> nullopt; str or bin family -> bytes (empty
   // included); an array of integers 0..255 -> those bytes.
   bool ReadBytes(std::optional<std::string>* v);
+  // The same, but a value longer than `max` bytes is checked and passed over
+  // without being copied: *v is nullopt and *dropped its length (else 0).
+  // Decoders use it for fields with a size limit (Meta, issue 14 item 6),
+  // so a 10 KiB meta in a push/pull is never allocated.
+  bool ReadBytes(std::optional<std::string>* v, size_t max, size_t* dropped);
 
   // Skips one value of any type (nested maps/arrays up to kMaxNesting).
   bool Skip();

@@ -1,6 +1,9 @@
 // Issue 14 (hostile input), the protocol-core items: each test here failed
 // before its fix. One node at a time on a FakeEnv; messages go through the
 // real wire path (HandlePacket / HandleStream / stream replies).
+#include <algorithm>
+#include <iostream>
+
 #include <gtest/gtest.h>
 
 #include "core/limits.h"
@@ -473,6 +476,43 @@ TEST_F(Hardening, MadeUpMembersDrainWithin60sWithUnconfirmedTimeout) {
   ASSERT_TRUE(ml_->GetNode("real").has_value());
   EXPECT_NE(ml_->GetNode("real")->state, NodeState::kDead);
   EXPECT_EQ(Counter("memberlist.dropped.unconfirmed"), 10000u);
+}
+
+// The same 10,000 made-up members without the drain rule: they are gossiped
+// as real ones would be (Go re-gossips every alive a push/pull brings, at
+// retransmit_mult * log10(n+1) transmissions; honest traces depend on it),
+// so what bounds the node's output is its schedule, not the member count:
+// at most gossip_nodes packets per gossip_interval and, per probe, one ping
+// plus indirect_checks indirect pings. Counted in every 10 s window of
+// 200 s of virtual time after the push/pull (no packet comes in); prints the
+// totals for the report of issue 14.
+TEST_F(Hardening, MadeUpMembersRaiseTheSendRateOnlyUpToTheSchedule) {
+  const Config c = DefaultLocalConfig();
+  Build(c);
+  ml_->HandleStream(kPeer, FakeMembersStream(10000));
+  ASSERT_GT(ml_->NumMembers(), 10000);
+  env_.packets().clear();
+  const absl::Duration window = absl::Seconds(10);
+  const int64_t bound =
+      c.gossip_nodes * (window / c.gossip_interval + 1) +
+      (1 + c.indirect_checks) * (window / c.probe_interval + 1);
+  int64_t total = 0, busiest = 0;
+  absl::Duration busy;  // until the last window over 10 % of the bound
+  for (absl::Duration t; t < absl::Seconds(200); t += window) {
+    env_.Advance(window);
+    const int64_t n = static_cast<int64_t>(env_.packets().size());
+    env_.packets().clear();
+    EXPECT_LE(n, bound) << "window ending at " << t + window;
+    total += n;
+    busiest = std::max(busiest, n);
+    if (n * 10 > bound) busy = t + window;
+  }
+  // The gossip does saturate the schedule at first (else this test would
+  // not be measuring the bound).
+  EXPECT_GE(busiest * 10, bound * 9);
+  std::cout << "10,000 made-up members: " << total << " packets out in 200 s"
+            << ", busiest 10 s: " << busiest << " (bound " << bound
+            << "), over 10 % of the bound until " << busy << "\n";
 }
 
 TEST(ReapedNames, ForgetsAfterItsTimeAndHoldsAtMostCapacity) {
