@@ -221,7 +221,7 @@ absl::Status Messenger::SendBestEffort(const std::string& node,
   const NodeRecord* r = ctx_.table.Find(node);
   if (r == nullptr)
     return absl::NotFoundError(absl::StrCat("unknown node ", node));
-  SWIM_DCHECK(r->node.name == node);
+  SWIM_DCHECK(r->node.name() == node);
   if (msg.size() + 1 > limits::kMaxPacketSize - 100) {
     return absl::InvalidArgumentError("message too large for a packet");
   }
@@ -261,7 +261,7 @@ void Messenger::SendReliable(const std::string& node, std::string_view msg,
   Bytes buf;
   wire::EncodeUserStream(msg, &buf);
   Bytes stream = EncodeStreamMsg(buf);
-  SWIM_DCHECK(r->node.name == node);
+  SWIM_DCHECK(r->node.name() == node);
   SWIM_DCHECK(!stream.empty());
   CountSent(metric::kTcpSent, stream.size());
   std::weak_ptr<bool> alive = ctx_.alive_token;
@@ -654,9 +654,9 @@ wire::PushPull Messenger::LocalState(bool join) const {
   pp.nodes.reserve(ctx_.table.size());
   for (const NodeRecord* r : ctx_.table.order()) {
     wire::PushNodeState s;
-    s.name = r->node.name;
-    s.addr = r->node.addr;
-    s.port = r->node.port;
+    s.name = r->node.name();
+    s.addr = r->node.addr();
+    s.port = r->node.port();
     if (!r->node.meta().empty()) s.meta = r->node.meta();
     s.incarnation = r->node.incarnation;
     s.state = static_cast<int64_t>(r->node.state);
@@ -695,14 +695,14 @@ void Messenger::PushPullTick(std::function<void()> then) {
   SWIM_DCHECK(then != nullptr);
   std::vector<NodeRecord*> peers =
       ctx_.table.KRandom(1, [&](const NodeRecord& n) {
-        return ctx_.IsSelf(n.node.name) || n.node.state != NodeState::kAlive;
+        return ctx_.IsSelf(n.node.name()) || n.node.state != NodeState::kAlive;
       });
   if (peers.empty()) {
     then();
     return;
   }
   SWIM_DCHECK(peers.size() == 1 && peers[0]->node.state == NodeState::kAlive);
-  SWIM_DCHECK(!ctx_.IsSelf(peers[0]->node.name));
+  SWIM_DCHECK(!ctx_.IsSelf(peers[0]->node.name()));
   const Instant start = ctx_.env->Now();
   PushPullWith(peers[0]->node.address(), /*join=*/false,
                [this, start, then = std::move(then)](absl::Status s) {
