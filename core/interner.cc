@@ -39,8 +39,8 @@ const InternedString* Interner::Acquire(std::string_view s) {
     by_id_.push_back(nullptr);
   }
   void* mem = ::operator new(sizeof(InternedString) + s.size());
-  auto* e =
-      new (mem) InternedString(id, static_cast<uint32_t>(s.size()), Hash{}(s));
+  auto* e = new (mem)
+      InternedString(this, id, static_cast<uint32_t>(s.size()), Hash{}(s));
   if (!s.empty()) std::memcpy(e->data(), s.data(), s.size());
   e->refs_ = 1;
   SWIM_DCHECK(by_id_[id] == nullptr);

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -41,11 +42,13 @@ class InternedString {
 
  private:
   friend class Interner;
-  InternedString(uint32_t id, uint32_t len, size_t hash)
-      : hash_(hash), id_(id), len_(len) {}
+  friend class InternedRef;
+  InternedString(Interner* owner, uint32_t id, uint32_t len, size_t hash)
+      : owner_(owner), hash_(hash), id_(id), len_(len) {}
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
   char* data() { return reinterpret_cast<char*>(this + 1); }
 
+  Interner* owner_;
   size_t hash_;
   uint32_t id_;
   uint32_t len_;
@@ -94,11 +97,39 @@ class Interner {
   std::vector<uint32_t> free_ids_;
 };
 
-// The interners a node's member table uses: member names, and each
-// member's (address, port, meta) packed together.
+// An owning handle: one reference to an interned string, released when the
+// handle goes (the entry knows its interner). Empty handles view "".
+class InternedRef {
+ public:
+  InternedRef() = default;
+  InternedRef(Interner* in, std::string_view s) : e_(in->Acquire(s)) {}
+  InternedRef(const InternedRef& o) : e_(o.e_) {
+    if (e_ != nullptr) e_->owner_->AddRef(e_);
+  }
+  InternedRef(InternedRef&& o) noexcept : e_(o.e_) { o.e_ = nullptr; }
+  InternedRef& operator=(InternedRef o) noexcept {
+    std::swap(e_, o.e_);
+    return *this;
+  }
+  ~InternedRef() {
+    if (e_ != nullptr) e_->owner_->Release(e_);
+  }
+  std::string_view view() const {
+    return e_ == nullptr ? std::string_view() : e_->view();
+  }
+  const InternedString* get() const { return e_; }
+
+ private:
+  const InternedString* e_ = nullptr;
+};
+
+// The interners a node's core uses: member names (and broadcast names),
+// each member's (address, port, meta) packed together, and the encoded
+// alive/suspect/dead messages its broadcast queue holds.
 struct Interners {
   Interner names;
   Interner attrs;
+  Interner messages;
 };
 
 }  // namespace swim

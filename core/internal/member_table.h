@@ -136,6 +136,9 @@ class MemberTable {
   NodeRecord* at(size_t i) { return order_[i]; }
   const std::vector<NodeRecord*>& order() const { return order_; }
 
+  // The interners the records' names and attributes live in.
+  const std::shared_ptr<Interners>& interners() const { return interners_; }
+
   // Slab, index and order describe the same records.
   void CheckInvariants() const;
 

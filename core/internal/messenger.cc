@@ -50,6 +50,7 @@ void FixPushPullPorts(std::vector<wire::PushNodeState>& nodes,
 
 Messenger::Messenger(NodeContext& ctx)
     : ctx_(ctx),
+      interners_(ctx.table.interners()),
       broadcasts_([&ctx] { return static_cast<int>(ctx.table.size()); },
                   ctx.config.retransmit_mult),
       wire_(WireOptionsOf(ctx.config)),
@@ -66,8 +67,8 @@ void Messenger::QueueBroadcast(std::string name, Bytes msg,
   SWIM_DCHECK(transmit_scale >= 1);
   // Named by node (or, for our refutation, by our address): never unnamed.
   SWIM_DCHECK(!name.empty());
-  broadcasts_.QueueBroadcast(
-      MakeMemberlistBroadcast(name, msg, std::move(notify), transmit_scale));
+  broadcasts_.QueueBroadcast(MakeMemberlistBroadcast(
+      interners_.get(), name, msg, std::move(notify), transmit_scale));
 }
 
 std::vector<Bytes> Messenger::GetBroadcasts(size_t overhead, size_t limit,
