@@ -67,7 +67,8 @@ void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
 
   auto e = std::make_unique<Entry>();
   e->transmits = initial_transmits;
-  e->msg_len = static_cast<int64_t>(b->Message().size());
+  SWIM_CHECK(b->Message().size() <= std::numeric_limits<uint32_t>::max());
+  e->msg_len = static_cast<uint32_t>(b->Message().size());
   e->id = id_gen_;
   e->seq = ++seq_;
   e->named = !b->Name().empty();
@@ -134,7 +135,9 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
     // The first entry of this tier whose length is <= free: with the
     // longest-first order that is the lower bound of (tier, free, +inf id).
     probe.transmits = transmits;
-    probe.msg_len = free;
+    // Every length fits 32 bits, so a larger budget admits them all.
+    probe.msg_len = static_cast<uint32_t>(
+        std::min<int64_t>(free, std::numeric_limits<uint32_t>::max()));
     Entry* keep = nullptr;
     for (auto it = set_.lower_bound(&probe);
          it != set_.end() && (*it)->transmits == transmits; ++it) {

@@ -34,6 +34,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,8 @@
 #include "absl/types/span.h"
 
 namespace swim {
+
+struct Interners;  // core/interner.h
 
 enum class LogLevel : uint8_t { kDebug, kInfo, kWarn, kError };
 
@@ -139,6 +142,13 @@ class Env {
 
   // Logging sink. `message` is one line without a trailing newline.
   virtual void Log(LogLevel level, std::string_view message) = 0;
+
+  // Interners (core/interner.h) to share with every core object whose Env
+  // returns the same set, so a member's name, address and meta are stored
+  // once, not once per member table. Every user of one set must run on one
+  // thread (sim: the World's). Null (the default): each Memberlist keeps
+  // its own. Only memory depends on this, never behaviour.
+  virtual std::shared_ptr<Interners> SharedInterners() { return nullptr; }
 };
 
 }  // namespace swim

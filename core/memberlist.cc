@@ -455,14 +455,14 @@ std::vector<Node> Memberlist::AllNodes() const {
 std::optional<Node> Memberlist::GetNode(const std::string& name) const {
   const NodeRecord* r = p_->ctx.table.Find(name);
   if (r == nullptr) return std::nullopt;
-  SWIM_DCHECK(r->node.name == name);
+  SWIM_DCHECK(r->node.name() == name);
   return p_->ctx.ToNode(*r);
 }
 
 std::optional<NodeState> Memberlist::StateOf(std::string_view name) const {
   const NodeRecord* r = p_->ctx.table.Find(name);
   if (r == nullptr) return std::nullopt;
-  SWIM_DCHECK(r->node.state <= NodeState::kLeft && r->node.name == name);
+  SWIM_DCHECK(r->node.state <= NodeState::kLeft && r->node.name() == name);
   return r->node.state;
 }
 

@@ -82,4 +82,8 @@ void SimEnv::Log(swim::LogLevel level, std::string_view message) {
   world_->LogFor(id_, level, message);
 }
 
+std::shared_ptr<swim::Interners> SimEnv::SharedInterners() {
+  return world_->interners();
+}
+
 }  // namespace sim

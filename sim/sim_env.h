@@ -53,6 +53,7 @@ class SimEnv final : public swim::Env {
   std::optional<double> CpuIdlePercent() override { return cpu_idle_; }
   int64_t UnixMillis() override;
   void Log(swim::LogLevel level, std::string_view message) override;
+  std::shared_ptr<swim::Interners> SharedInterners() override;
 
   NodeId id() const { return id_; }
   World& world() { return *world_; }

@@ -64,6 +64,7 @@
 
 #include "core/address.h"
 #include "core/env.h"
+#include "core/interner.h"
 #include "core/rng.h"
 #include "core/time.h"
 
@@ -299,6 +300,12 @@ class World {
   // from it for scenario choices; that changes later network draws.
   swim::Rng& rng() { return rng_; }
 
+  // Member names and attributes interned once for every node of the world
+  // (SimEnv::SharedInterners): memory only, never behaviour.
+  const std::shared_ptr<swim::Interners>& interners() const {
+    return interners_;
+  }
+
  private:
   friend class SimEnv;
 
@@ -374,6 +381,8 @@ class World {
   static uint64_t V4Key(const swim::Address& a);
 
   WorldOptions options_;
+  std::shared_ptr<swim::Interners> interners_ =
+      std::make_shared<swim::Interners>();
   swim::Rng rng_;
   swim::Instant now_;
   EventQueue queue_;

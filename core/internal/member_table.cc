@@ -1,6 +1,8 @@
 #include "core/internal/member_table.h"
 
 #include <algorithm>
+#include <limits>
+#include <optional>
 #include <utility>
 
 #include "core/check.h"
@@ -12,45 +14,129 @@
 
 namespace swim::internal {
 
-const std::string& CompactNode::meta() const {
-  static const std::string* const kEmpty = new std::string();
-  return meta_ptr ? *meta_ptr : *kEmpty;
+std::string_view CompactNode::attrs() const {
+  SWIM_DCHECK(attrs_ != nullptr && !attrs_->view().empty());
+  return attrs_->view();
 }
 
-size_t MemberTable::NameHash::operator()(std::string_view s) const {
-  return absl::Hash<std::string_view>{}(s);
+IpAddress CompactNode::addr() const {
+  const std::string_view a = attrs();
+  const size_t len = static_cast<uint8_t>(a[0]);
+  SWIM_DCHECK(a.size() >= 1 + len + 2);
+  if (len == 0) return IpAddress();
+  std::optional<IpAddress> ip = IpAddress::FromBytes(
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(a.data()) + 1, len));
+  SWIM_DCHECK(ip.has_value());
+  return *ip;
 }
-size_t MemberTable::NameHash::operator()(const NodeRecord* r) const {
-  return (*this)(std::string_view(r->node.name));
+
+uint16_t CompactNode::port() const {
+  const std::string_view a = attrs();
+  const size_t at = 1 + static_cast<uint8_t>(a[0]);
+  SWIM_DCHECK(a.size() >= at + 2);
+  return static_cast<uint16_t>(static_cast<uint8_t>(a[at]) << 8 |
+                               static_cast<uint8_t>(a[at + 1]));
+}
+
+std::string_view CompactNode::meta() const {
+  const std::string_view a = attrs();
+  const size_t at = 1 + static_cast<uint8_t>(a[0]) + 2;
+  SWIM_DCHECK(a.size() >= at);
+  return a.substr(at);
+}
+
+namespace {
+
+// CompactNode's packed attributes (see member_table.h).
+std::string PackAttrs(const IpAddress& addr, uint16_t port,
+                      std::string_view meta) {
+  std::string out;
+  out.reserve(1 + addr.size() + 2 + meta.size());
+  out.push_back(static_cast<char>(addr.size()));
+  for (uint8_t b : addr.bytes()) out.push_back(static_cast<char>(b));
+  out.push_back(static_cast<char>(port >> 8));
+  out.push_back(static_cast<char>(port & 0xff));
+  out.append(meta);
+  return out;
+}
+
+}  // namespace
+
+MemberTable::MemberTable(Env* env)
+    : env_(env), interners_(env->SharedInterners()) {
+  SWIM_CHECK(env_ != nullptr);
+  if (interners_ == nullptr) interners_ = std::make_shared<Interners>();
+  SWIM_DCHECK(interners_ != nullptr);
+}
+
+MemberTable::~MemberTable() {
+  SWIM_DCHECK(order_.size() == num_indexed_);
+  for (NodeRecord* r : order_) Free(r);
+  SWIM_DCHECK(num_indexed_ == 0);
 }
 
 NodeRecord* MemberTable::Find(std::string_view name) {
-  SWIM_DCHECK(index_.size() <= slab_.size());
-  auto it = index_.find(name);
-  return it == index_.end() ? nullptr : *it;
+  return const_cast<NodeRecord*>(std::as_const(*this).Find(name));
 }
 
 const NodeRecord* MemberTable::Find(std::string_view name) const {
-  SWIM_DCHECK(index_.size() <= slab_.size());
-  auto it = index_.find(name);
-  return it == index_.end() ? nullptr : *it;
+  SWIM_DCHECK(num_indexed_ <= slab_.size());
+  const InternedString* e = interners_->names.Find(name);
+  if (e == nullptr || e->id() >= by_name_id_.size()) return nullptr;
+  const uint32_t slot = by_name_id_[e->id()];
+  SWIM_DCHECK(slot == 0 || slab_[slot - 1].node.name_ == e);
+  return slot == 0 ? nullptr : &slab_[slot - 1];
 }
 
-NodeRecord* MemberTable::Insert(const std::string& name) {
+void MemberTable::SetAttrs(NodeRecord* rec, const IpAddress& addr,
+                           uint16_t port, std::string_view meta) {
+  SWIM_DCHECK(rec != nullptr && rec->node.name_ != nullptr);
+  SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
+  const InternedString* old = rec->node.attrs_;
+  rec->node.attrs_ = interners_->attrs.Acquire(PackAttrs(addr, port, meta));
+  interners_->attrs.Release(old);
+}
+
+void MemberTable::Free(NodeRecord* rec) {
+  SWIM_DCHECK(rec != nullptr && rec->node.name_ != nullptr);
+  const uint32_t id = rec->node.name_->id();
+  SWIM_DCHECK(id < by_name_id_.size() && by_name_id_[id] != 0);
+  free_slots_.push_back(by_name_id_[id] - 1);
+  by_name_id_[id] = 0;
+  --num_indexed_;
+  interners_->names.Release(rec->node.name_);
+  interners_->attrs.Release(rec->node.attrs_);
+  rec->node.name_ = nullptr;
+  rec->node.attrs_ = nullptr;
+  rec->node.incarnation = 0;
+  rec->node.state = NodeState::kAlive;
+  rec->node.vsn = {};
+  rec->state_change = Instant();
+}
+
+NodeRecord* MemberTable::Insert(std::string_view name) {
   SWIM_DCHECK(!name.empty());
   SWIM_DCHECK(Find(name) == nullptr);
   NodeRecord* rec;
-  if (!free_records_.empty()) {
-    rec = free_records_.back();
-    free_records_.pop_back();
-    SWIM_DCHECK(rec->node.name.empty());  // freed records hold no name
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    rec = &slab_[slot];
+    SWIM_DCHECK(rec->node.name_ == nullptr);  // freed records hold no name
   } else {
+    SWIM_CHECK(slab_.size() < std::numeric_limits<uint32_t>::max());
+    slot = static_cast<uint32_t>(slab_.size());
     rec = &slab_.emplace_back();
   }
-  rec->node = CompactNode{};
-  rec->node.name = name;
+  rec->node.name_ = interners_->names.Acquire(name);
+  rec->node.attrs_ = interners_->attrs.Acquire(PackAttrs({}, 0, {}));
   rec->node.state = NodeState::kDead;
   rec->state_change = env_->Now();
+  const uint32_t id = rec->node.name_->id();
+  if (id >= by_name_id_.size()) by_name_id_.resize(id + 1, 0);
+  by_name_id_[id] = slot + 1;
+  ++num_indexed_;
   SWIM_DCHECK(rec->node.incarnation == 0 && rec->node.meta().empty());
   // Append, then swap with an existing slot in [0, n), as memberlist does
   // (state.go:1003-1008, randomOffset in util.go:55-60), so a new node
@@ -61,10 +147,9 @@ NodeRecord* MemberTable::Insert(const std::string& name) {
   order_.push_back(rec);
   std::swap(order_[offset], order_[n]);
   SWIM_DCHECK((n == 0 || offset < n) && order_.size() == n + 1);
-  index_.insert(rec);
-  SWIM_DCHECK(order_.size() == index_.size());
+  SWIM_DCHECK(order_.size() == num_indexed_);
   SWIM_DCHECK(Find(name) == rec);
-  SWIM_DCHECK(slab_.size() == order_.size() + free_records_.size());
+  SWIM_DCHECK(slab_.size() == order_.size() + free_slots_.size());
   return rec;
 }
 
@@ -78,7 +163,7 @@ size_t MemberTable::ReapAndShuffle(
   const size_t n = order_.size();
   size_t num_dead = 0;
   SWIM_DCHECK(dead_time >= absl::ZeroDuration());
-  SWIM_DCHECK(n == index_.size());
+  SWIM_DCHECK(n == num_indexed_);
   for (size_t i = 0; i + num_dead < n; ++i) {
     const NodeRecord& r = *order_[i];
     if (r.node.state != NodeState::kDead) continue;
@@ -95,16 +180,14 @@ size_t MemberTable::ReapAndShuffle(
     SWIM_DCHECK(rec->SinceChange(now) > dead_time);
     SWIM_COVER("reap_dead_member");
     on_reap(*rec);
-    index_.erase(rec);
-    rec->node = CompactNode{};  // frees the name and meta heap, if any
-    free_records_.push_back(rec);
+    Free(rec);  // releases the name and attributes
   }
   order_.resize(keep);
   Rng rng(env_->Random());
   rng.Shuffle(absl::MakeSpan(order_));
   SWIM_DCHECK(order_.size() == keep);
-  SWIM_DCHECK(slab_.size() == order_.size() + free_records_.size());
-  SWIM_DCHECK(order_.size() == index_.size());
+  SWIM_DCHECK(slab_.size() == order_.size() + free_slots_.size());
+  SWIM_DCHECK(order_.size() == num_indexed_);
   return num_dead;
 }
 
@@ -118,7 +201,7 @@ std::vector<NodeRecord*> MemberTable::KRandom(
   Rng rng(env_->Random());
   for (size_t i = 0; i < 3 * n && out.size() < static_cast<size_t>(k); ++i) {
     NodeRecord* cand = order_[static_cast<size_t>(rng.Uniform(n))];
-    SWIM_DCHECK(cand != nullptr && !cand->node.name.empty());
+    SWIM_DCHECK(cand != nullptr && !cand->node.name().empty());
     if (exclude(*cand)) continue;
     if (std::find(out.begin(), out.end(), cand) != out.end()) continue;
     out.push_back(cand);
@@ -130,15 +213,15 @@ std::vector<NodeRecord*> MemberTable::KRandom(
 
 bool MemberTable::AnyAliveExcept(std::string_view self) const {
   SWIM_DCHECK(!self.empty());
-  SWIM_DCHECK(order_.size() == index_.size());
+  SWIM_DCHECK(order_.size() == num_indexed_);
   for (const NodeRecord* r : order_) {
-    if (!DeadOrLeft(r->node.state) && r->node.name != self) return true;
+    if (!DeadOrLeft(r->node.state) && r->node.name() != self) return true;
   }
   return false;
 }
 
 int MemberTable::NumLive() const {
-  SWIM_DCHECK(order_.size() == index_.size());
+  SWIM_DCHECK(order_.size() == num_indexed_);
   int n = 0;
   for (const NodeRecord* r : order_) {
     if (!DeadOrLeft(r->node.state)) ++n;
@@ -148,24 +231,23 @@ int MemberTable::NumLive() const {
 }
 
 void MemberTable::CheckInvariants() const {
-  SWIM_DCHECK(order_.size() == index_.size());
-  SWIM_DCHECK(slab_.size() == order_.size() + free_records_.size());
+  SWIM_DCHECK(order_.size() == num_indexed_);
+  SWIM_DCHECK(slab_.size() == order_.size() + free_slots_.size());
   SWIM_DCHECK(env_ != nullptr);
 #if SWIM_SIM_ASSERTS_ENABLED
   for (const NodeRecord* r : order_) {
-    auto it = index_.find(std::string_view(r->node.name));
-    SWIM_SIM_ASSERT(it != index_.end() && *it == r);
-    SWIM_SIM_ASSERT(!r->node.name.empty());
+    SWIM_SIM_ASSERT(Find(r->node.name()) == r);
+    SWIM_SIM_ASSERT(!r->node.name().empty());
     SWIM_SIM_ASSERT(r->node.meta().size() <= limits::kMetaMaxSize);
     SWIM_SIM_ASSERT(r->node.state <= NodeState::kLeft);
-    SWIM_SIM_ASSERT(r->node.name.size() <= limits::kMaxNodeNameLength);
-    SWIM_SIM_ASSERT(r->node.meta_ptr == nullptr || !r->node.meta_ptr->empty());
+    SWIM_SIM_ASSERT(r->node.name().size() <= limits::kMaxNodeNameLength);
+    SWIM_SIM_ASSERT(r->node.attrs_ != nullptr);
     SWIM_SIM_ASSERT(r->state_change <= env_->Now());
   }
-  for (const NodeRecord* r : free_records_) {
-    SWIM_SIM_ASSERT(r->node.name.empty());
-    SWIM_SIM_ASSERT(r->node.meta_ptr == nullptr);
-    SWIM_SIM_ASSERT(!index_.contains(r));
+  for (uint32_t slot : free_slots_) {
+    SWIM_SIM_ASSERT(slot < slab_.size());
+    SWIM_SIM_ASSERT(slab_[slot].node.name_ == nullptr);
+    SWIM_SIM_ASSERT(slab_[slot].node.attrs_ == nullptr);
   }
 #endif
 }

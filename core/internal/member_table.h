@@ -2,8 +2,8 @@
 //
 // Records live in a slab (stable addresses, freed slots reused); the probe
 // order is a vector of record pointers, shuffled each round; a name index
-// finds a record by name (lookup only: never iterated for behaviour, so
-// hash order cannot leak into what the node does).
+// finds a record by its interned name's id (lookup only: never iterated for
+// behaviour, so hash order cannot leak into what the node does).
 //
 // The table knows nothing of the protocol's rules: StateRules decides what
 // a record becomes, the Prober walks the probe order and asks for reaping.
@@ -20,41 +20,55 @@
 
 #include "core/address.h"
 #include "core/env.h"
+#include "core/interner.h"
 #include "core/node.h"
 #include "core/time.h"
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 
 namespace swim::internal {
 
 // A member as the table keeps it: compact, because the simulator holds
-// 10,000 tables of 10,000 entries (about 80 bytes each plus 16 of index).
+// 10,000 tables of 10,000 entries. The name and the (address, port, meta)
+// are interned (core/interner.h): the record holds two handles to bytes
+// that exist once per World (or per table when the Env shares none). The
+// table sets them (Insert, SetAttrs); the rest of the record is plain data.
 // The public Node is built from it on demand (NodeContext::ToNode).
-struct CompactNode {
-  std::string name;  // names of up to 15 bytes need no heap (SSO)
-  IpAddress addr;
-  uint16_t port = 0;
-  NodeState state = NodeState::kAlive;
-  VersionVector vsn{};
-  uint32_t incarnation = 0;
-  std::unique_ptr<std::string> meta_ptr;  // null when empty
+class CompactNode {
+ public:
+  CompactNode() = default;
+  CompactNode(const CompactNode&) = delete;
+  CompactNode& operator=(const CompactNode&) = delete;
 
-  const std::string& meta() const;
-  void set_meta(std::string m) {
-    if (m.empty()) {
-      meta_ptr.reset();
-    } else {
-      meta_ptr = std::make_unique<std::string>(std::move(m));
-    }
+  std::string_view name() const {
+    return name_ == nullptr ? std::string_view() : name_->view();
   }
+  IpAddress addr() const;
+  uint16_t port() const;
+  std::string_view meta() const;
+
   uint8_t pmin() const { return vsn[0]; }
   uint8_t pmax() const { return vsn[1]; }
   uint8_t pcur() const { return vsn[2]; }
   uint8_t dmin() const { return vsn[3]; }
   uint8_t dmax() const { return vsn[4]; }
   uint8_t dcur() const { return vsn[5]; }
-  Address address() const { return Address{addr, port, name}; }
+  Address address() const {
+    return Address{addr(), port(), std::string(name())};
+  }
+
+  uint32_t incarnation = 0;
+  NodeState state = NodeState::kAlive;
+  VersionVector vsn{};
+
+ private:
+  friend class MemberTable;
+  // Packed (address, port, meta): [ip length][ip bytes][port, big
+  // endian][meta]. Null only in a freed record.
+  std::string_view attrs() const;
+
+  const InternedString* name_ = nullptr;
+  const InternedString* attrs_ = nullptr;
 };
 
 struct NodeRecord {
@@ -82,7 +96,10 @@ class MemberTable {
  public:
   // *env must outlive the table; it supplies the clock and the randomness
   // of insert positions, shuffles and random picks.
-  explicit MemberTable(Env* env) : env_(env) {}
+  // The name and attribute interners come from env->SharedInterners(), or
+  // are the table's own when the Env shares none.
+  explicit MemberTable(Env* env);
+  ~MemberTable();
   MemberTable(const MemberTable&) = delete;
   MemberTable& operator=(const MemberTable&) = delete;
 
@@ -92,7 +109,11 @@ class MemberTable {
   // Adds `name` as a kDead stub (so the update that follows counts as a
   // join) at a random position of the probe order.
   // REQUIRES: no record named `name`.
-  NodeRecord* Insert(const std::string& name);
+  NodeRecord* Insert(std::string_view name);
+
+  // Sets a record's address, port and meta (interned).
+  void SetAttrs(NodeRecord* rec, const IpAddress& addr, uint16_t port,
+                std::string_view meta);
 
   // Go's moveDeadNodes + shuffle: drops every dead record whose state is
   // older than `dead_time`, calling on_reap(record) before each is freed,
@@ -115,33 +136,26 @@ class MemberTable {
   NodeRecord* at(size_t i) { return order_[i]; }
   const std::vector<NodeRecord*>& order() const { return order_; }
 
+  // The interners the records' names and attributes live in.
+  const std::shared_ptr<Interners>& interners() const { return interners_; }
+
   // Slab, index and order describe the same records.
   void CheckInvariants() const;
 
  private:
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const;
-    size_t operator()(const NodeRecord* r) const;
-  };
-  struct NameEq {
-    using is_transparent = void;
-    bool operator()(const NodeRecord* a, const NodeRecord* b) const {
-      return a->node.name == b->node.name;
-    }
-    bool operator()(const NodeRecord* a, std::string_view b) const {
-      return a->node.name == b;
-    }
-    bool operator()(std::string_view a, const NodeRecord* b) const {
-      return a == b->node.name;
-    }
-  };
+  // Drops the record's interned handles, unindexes it and frees its slot
+  // (the probe order is the caller's).
+  void Free(NodeRecord* rec);
 
   Env* const env_;
+  std::shared_ptr<Interners> interners_;
   std::deque<NodeRecord> slab_;
-  std::vector<NodeRecord*> free_records_;
+  std::vector<uint32_t> free_slots_;  // slots of freed records
   std::vector<NodeRecord*> order_;
-  absl::flat_hash_set<NodeRecord*, NameHash, NameEq> index_;
+  // The name index, by the name's interned id: slot in slab_ + 1, 0 when
+  // the name is not in the table. Lookup only, never iterated.
+  std::vector<uint32_t> by_name_id_;
+  size_t num_indexed_ = 0;
 };
 
 }  // namespace swim::internal

@@ -50,6 +50,7 @@ void FixPushPullPorts(std::vector<wire::PushNodeState>& nodes,
 
 Messenger::Messenger(NodeContext& ctx)
     : ctx_(ctx),
+      interners_(ctx.table.interners()),
       broadcasts_([&ctx] { return static_cast<int>(ctx.table.size()); },
                   ctx.config.retransmit_mult),
       wire_(WireOptionsOf(ctx.config)),
@@ -66,8 +67,8 @@ void Messenger::QueueBroadcast(std::string name, Bytes msg,
   SWIM_DCHECK(transmit_scale >= 1);
   // Named by node (or, for our refutation, by our address): never unnamed.
   SWIM_DCHECK(!name.empty());
-  broadcasts_.QueueBroadcast(
-      MakeMemberlistBroadcast(name, msg, std::move(notify), transmit_scale));
+  broadcasts_.QueueBroadcast(MakeMemberlistBroadcast(
+      interners_.get(), name, msg, std::move(notify), transmit_scale));
 }
 
 std::vector<Bytes> Messenger::GetBroadcasts(size_t overhead, size_t limit,
@@ -221,7 +222,7 @@ absl::Status Messenger::SendBestEffort(const std::string& node,
   const NodeRecord* r = ctx_.table.Find(node);
   if (r == nullptr)
     return absl::NotFoundError(absl::StrCat("unknown node ", node));
-  SWIM_DCHECK(r->node.name == node);
+  SWIM_DCHECK(r->node.name() == node);
   if (msg.size() + 1 > limits::kMaxPacketSize - 100) {
     return absl::InvalidArgumentError("message too large for a packet");
   }
@@ -261,7 +262,7 @@ void Messenger::SendReliable(const std::string& node, std::string_view msg,
   Bytes buf;
   wire::EncodeUserStream(msg, &buf);
   Bytes stream = EncodeStreamMsg(buf);
-  SWIM_DCHECK(r->node.name == node);
+  SWIM_DCHECK(r->node.name() == node);
   SWIM_DCHECK(!stream.empty());
   CountSent(metric::kTcpSent, stream.size());
   std::weak_ptr<bool> alive = ctx_.alive_token;
@@ -656,9 +657,9 @@ wire::PushPull Messenger::LocalState(bool join) const {
   pp.nodes.reserve(ctx_.table.size());
   for (const NodeRecord* r : ctx_.table.order()) {
     wire::PushNodeState s;
-    s.name = r->node.name;
-    s.addr = r->node.addr;
-    s.port = r->node.port;
+    s.name = r->node.name();
+    s.addr = r->node.addr();
+    s.port = r->node.port();
     if (!r->node.meta().empty()) s.meta = r->node.meta();
     s.incarnation = r->node.incarnation;
     s.state = static_cast<int64_t>(r->node.state);
@@ -697,14 +698,14 @@ void Messenger::PushPullTick(std::function<void()> then) {
   SWIM_DCHECK(then != nullptr);
   std::vector<NodeRecord*> peers =
       ctx_.table.KRandom(1, [&](const NodeRecord& n) {
-        return ctx_.IsSelf(n.node.name) || n.node.state != NodeState::kAlive;
+        return ctx_.IsSelf(n.node.name()) || n.node.state != NodeState::kAlive;
       });
   if (peers.empty()) {
     then();
     return;
   }
   SWIM_DCHECK(peers.size() == 1 && peers[0]->node.state == NodeState::kAlive);
-  SWIM_DCHECK(!ctx_.IsSelf(peers[0]->node.name));
+  SWIM_DCHECK(!ctx_.IsSelf(peers[0]->node.name()));
   const Instant start = ctx_.env->Now();
   PushPullWith(peers[0]->node.address(), /*join=*/false,
                [this, start, then = std::move(then)](absl::Status s) {

@@ -140,6 +140,9 @@ class Messenger {
   absl::Status OnPushPullReply(absl::StatusOr<Bytes> reply, bool join);
 
   NodeContext& ctx_;
+  // Where queued broadcasts intern their bytes; declared before the queue
+  // so it outlives every broadcast that holds a reference into it.
+  const std::shared_ptr<Interners> interners_;
   TransmitLimitedQueue broadcasts_;
   // The codec's view of the config, derived once (core/wire/options.h).
   const wire::WireOptions wire_;

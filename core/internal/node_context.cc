@@ -73,14 +73,15 @@ void NodeContext::CancelAllTimers() {
 
 Node NodeContext::ToNode(const NodeRecord& r) const {
   Node n;
-  n.name = r.node.name;
-  n.addr = r.node.addr;
-  n.port = r.node.port;
+  n.name = r.node.name();
+  n.addr = r.node.addr();
+  n.port = r.node.port();
   n.meta = r.node.meta();
   n.state = r.node.state;
   n.incarnation = r.node.incarnation;
   n.vsn = r.node.vsn;
-  if (weights != nullptr) n.weight = weights->WeightOf(r.node.name);
+  if (weights != nullptr)
+    n.weight = weights->WeightOf(std::string(r.node.name()));
   SWIM_DCHECK(n.meta.size() <= limits::kMetaMaxSize);
   SWIM_DCHECK(n.state <= NodeState::kLeft);
   return n;
@@ -108,8 +109,8 @@ void NodeContext::CheckInvariants() const {
     SWIM_DCHECK(left || me->node.state == NodeState::kAlive);
     // Our record always carries our advertise address: an alive about us
     // from elsewhere is a conflict or a refutation, never an address change.
-    SWIM_DCHECK(me->node.addr == advertise.ip &&
-                me->node.port == advertise.port);
+    SWIM_DCHECK(me->node.addr() == advertise.ip &&
+                me->node.port() == advertise.port);
   }
 }
 

@@ -130,7 +130,8 @@ void Prober::HandlePing(ByteSpan body, const Address& from) {
   }
   to.name = p->source_node;
   if (const NodeRecord* r = ctx_.table.Find(p->source_node);
-      r != nullptr && r->node.addr == from.ip && r->node.port == from.port) {
+      r != nullptr && r->node.addr() == from.ip &&
+      r->node.port() == from.port) {
     ctx_.state->Confirm(p->source_node);  // a ping from it, from its address
   }
   Bytes msg;
@@ -254,7 +255,7 @@ void Prober::ProbeTick() {
       table.ReapAndShuffle(ctx_.config.gossip_to_the_dead_time,
                            [this](const NodeRecord& r) {
                              ctx_.state->OnReaped(r);
-                             ctx_.weights->Forget(r.node.name);
+                             ctx_.weights->Forget(std::string(r.node.name()));
                              ctx_.metrics.Incr(metric::kReaped);
                            });
       probe_index_ = 0;
@@ -264,7 +265,7 @@ void Prober::ProbeTick() {
     SWIM_DCHECK(probe_index_ < table.size());
     NodeRecord* node = table.at(probe_index_);
     ++probe_index_;
-    if (ctx_.IsSelf(node->node.name) || DeadOrLeft(node->node.state)) {
+    if (ctx_.IsSelf(node->node.name()) || DeadOrLeft(node->node.state)) {
       ++num_check;
       continue;
     }
@@ -275,7 +276,7 @@ void Prober::ProbeTick() {
 
 void Prober::StartProbe(NodeRecord* node) {
   SWIM_DCHECK(!probe_.has_value());
-  SWIM_DCHECK(!DeadOrLeft(node->node.state) && !ctx_.IsSelf(node->node.name));
+  SWIM_DCHECK(!DeadOrLeft(node->node.state) && !ctx_.IsSelf(node->node.name()));
   const absl::Duration interval =
       ctx_.awareness.ScaleTimeout(ctx_.config.probe_interval);
   if (interval > ctx_.config.probe_interval) {
@@ -284,7 +285,7 @@ void Prober::StartProbe(NodeRecord* node) {
   }
   Probe p;
   p.id = ++next_probe_id_;
-  p.target = node->node.name;
+  p.target = node->node.name();
   p.target_inc = node->node.incarnation;
   p.target_addr = node->node.address();
   p.target_pmax = node->node.pmax();
@@ -315,11 +316,11 @@ void Prober::StartProbe(NodeRecord* node) {
 }
 
 void Prober::SendProbePing(NodeRecord* node) {
-  SWIM_DCHECK(probe_.has_value() && probe_->target == node->node.name);
+  SWIM_DCHECK(probe_.has_value() && probe_->target == node->node.name());
   SWIM_DCHECK(!DeadOrLeft(node->node.state));  // alive or suspect
-  SWIM_DCHECK(!ctx_.IsSelf(node->node.name));
+  SWIM_DCHECK(!ctx_.IsSelf(node->node.name()));
   Bytes ping_msg;
-  wire::Encode(MakePing(probe_->seq_no, node->node.name),
+  wire::Encode(MakePing(probe_->seq_no, std::string(node->node.name())),
                ctx_.config.address_mode, &ping_msg);
   if (node->node.state == NodeState::kAlive) {
     ctx_.messenger->SendMsg(node->node.address(), node, std::move(ping_msg))
@@ -329,9 +330,9 @@ void Prober::SendProbePing(NodeRecord* node) {
   // Buddy system: tell a suspect it is suspected, with the ping.
   SWIM_COVER("buddy_suspect_ping");
   Bytes suspect_msg;
-  wire::Encode(
-      wire::Suspect{node->node.incarnation, node->node.name, ctx_.config.name},
-      &suspect_msg);
+  wire::Encode(wire::Suspect{node->node.incarnation,
+                             std::string(node->node.name()), ctx_.config.name},
+               &suspect_msg);
   std::vector<Bytes> parts;
   parts.push_back(std::move(ping_msg));
   parts.push_back(std::move(suspect_msg));
@@ -380,7 +381,7 @@ void Prober::SendIndirectProbes() {
   const std::string& target_name = probe_->target;
   std::vector<NodeRecord*> relays =
       ctx_.table.KRandom(ctx_.config.indirect_checks, [&](const NodeRecord& n) {
-        return ctx_.IsSelf(n.node.name) || n.node.name == target_name ||
+        return ctx_.IsSelf(n.node.name()) || n.node.name() == target_name ||
                n.node.state != NodeState::kAlive;
       });
   SWIM_DCHECK(relays.size() <=
@@ -537,7 +538,7 @@ void Prober::GossipTick() {
   const Config& c = ctx_.config;
   std::vector<NodeRecord*> targets =
       ctx_.table.KRandom(c.gossip_nodes, [&](const NodeRecord& n) {
-        if (ctx_.IsSelf(n.node.name)) return true;
+        if (ctx_.IsSelf(n.node.name())) return true;
         switch (n.node.state) {
           case NodeState::kAlive:
           case NodeState::kSuspect:
@@ -558,7 +559,7 @@ void Prober::GossipTick() {
     std::vector<Bytes> msgs = ctx_.messenger->GetBroadcasts(
         limits::kCompoundPartOverhead, avail, node);
     if (msgs.empty()) return;
-    SWIM_DCHECK(!ctx_.IsSelf(node->node.name));
+    SWIM_DCHECK(!ctx_.IsSelf(node->node.name()));
     SWIM_DCHECK(msgs.size() < limits::kMaxCompoundParts);
     ctx_.metrics.Incr(metric::kGossip);
     if (msgs.size() == 1) {

@@ -41,17 +41,17 @@ absl::Status StateRules::VerifyProtocol(
     max_dmin = std::max(max_dmin, r->node.dmin());
     min_dmax = std::min(min_dmax, r->node.dmax());
   }
-  auto check = [&](const std::string& name, uint8_t pcur,
+  auto check = [&](std::string_view name, uint8_t pcur,
                    uint8_t dcur) -> absl::Status {
     if (pcur < max_pmin || pcur > min_pmax) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("Node '", name, "' protocol version (", pcur,
-                       ") is incompatible: [", max_pmin, ", ", min_pmax, "]"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "Node '", std::string(name), "' protocol version (", pcur,
+          ") is incompatible: [", max_pmin, ", ", min_pmax, "]"));
     }
     if (dcur < max_dmin || dcur > min_dmax) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("Node '", name, "' delegate protocol version (", dcur,
-                       ") is incompatible: [", max_dmin, ", ", min_dmax, "]"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "Node '", std::string(name), "' delegate protocol version (", dcur,
+          ") is incompatible: [", max_dmin, ", ", min_dmax, "]"));
     }
     return absl::OkStatus();
   };
@@ -61,7 +61,7 @@ absl::Status StateRules::VerifyProtocol(
     SWIM_RETURN_IF_ERROR(check(rn.name, pcur, dcur));
   }
   for (const NodeRecord* r : ctx_.table.order()) {
-    SWIM_RETURN_IF_ERROR(check(r->node.name, r->node.pcur(), r->node.dcur()));
+    SWIM_RETURN_IF_ERROR(check(r->node.name(), r->node.pcur(), r->node.dcur()));
   }
   return absl::OkStatus();
 }
@@ -156,22 +156,21 @@ void StateRules::ReAddAsDead(const wire::PushNodeState& r) {
                         ": kept dead (memberlist.dropped.reaped_readd)"));
   if (ctx_.table.size() >= ctx_.config.max_members) return;
   NodeRecord* rec = ctx_.table.Insert(r.name);  // a dead stub, stamped now
-  rec->node.addr = r.addr;
-  rec->node.port = r.port;
+  ctx_.table.SetAttrs(rec, r.addr, r.port, /*meta=*/"");
   rec->node.incarnation = r.incarnation;
   if (r.vsn) rec->node.vsn = *r.vsn;
   SWIM_DCHECK(rec->node.state == NodeState::kDead);
   SWIM_DCHECK(ctx_.table.Find(r.name) == rec);
-  SWIM_DCHECK(!suspicions_.contains(std::string_view(rec->node.name)));
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(rec->node.name())));
 }
 
 void StateRules::OnReaped(const NodeRecord& r) {
   SWIM_DCHECK(r.node.state == NodeState::kDead);
-  SWIM_DCHECK(ctx_.table.Find(r.node.name) == &r);
-  reaped_.Add(r.node.name, r.node.incarnation,
+  SWIM_DCHECK(ctx_.table.Find(r.node.name()) == &r);
+  reaped_.Add(std::string(r.node.name()), r.node.incarnation,
               ctx_.env->Now() + ctx_.config.gossip_to_the_dead_time);
-  suspicions_.erase(std::string_view(r.node.name));
-  SWIM_DCHECK(!suspicions_.contains(std::string_view(r.node.name)));
+  suspicions_.erase(std::string_view(r.node.name()));
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(r.node.name())));
 }
 
 }  // namespace swim::internal

@@ -51,7 +51,7 @@ bool StateRules::Bug(PlantedBug b) const {
 
 void StateRules::NotifySuspect(const NodeRecord& r) {
   // We never suspect ourselves (a claim about us is refuted instead).
-  SWIM_DCHECK(!ctx_.IsSelf(r.node.name));
+  SWIM_DCHECK(!ctx_.IsSelf(r.node.name()));
   SWIM_DCHECK(DeadOrLeft(r.node.state) || r.node.state == NodeState::kSuspect);
   if (ctx_.config.events != nullptr) {
     ctx_.config.events->NotifySuspectSateChange(ctx_.ToNode(r));
@@ -114,20 +114,20 @@ void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
     SWIM_DCHECK(state == nullptr || state->node.state == NodeState::kDead);
     if (state == nullptr) return;
     created = true;
-  } else if (!(state->node.addr == a.addr) || state->node.port != a.port) {
+  } else if (!(state->node.addr() == a.addr) || state->node.port() != a.port) {
     if (!AddressChangeAllowed(*state, a)) return;  // step 5
     updates_node = true;
   }
   if (AliveIsStale(*state, a, is_local, updates_node)) return;  // step 6
-  SWIM_DCHECK(state->node.name == a.node);
+  SWIM_DCHECK(state->node.name() == a.node);
   SWIM_DCHECK(!(created && updates_node));
 
   // 7. An accepted alive ends any suspicion.
-  suspicions_.erase(std::string_view(state->node.name));
+  suspicions_.erase(std::string_view(state->node.name()));
 
-  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name)));
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name())));
   const NodeState old_state = state->node.state;
-  const std::string old_meta = state->node.meta();
+  const std::string old_meta(state->node.meta());
   const std::string meta = a.meta.value_or("");
   if (!bootstrap && is_local) {
     AliveAboutSelf(state, a, meta);  // step 8
@@ -145,7 +145,7 @@ void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
 bool StateRules::AliveAdmissible(const wire::Alive& a, const NodeRecord* known,
                                  bool is_local) {
   SWIM_DCHECK(is_local == ctx_.IsSelf(a.node));
-  SWIM_DCHECK(known == nullptr || known->node.name == a.node);
+  SWIM_DCHECK(known == nullptr || known->node.name() == a.node);
   // 1. After Leave we ignore alives about ourselves.
   if (ctx_.left && is_local) return false;
   if (JumpsTooFar(known, a.incarnation)) return false;  // issue 14 item 5
@@ -230,9 +230,7 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
   // stays so: never gossiped to, reaped at the next wrap, its name
   // reclaimable at once. An accepted alive stamps it below.
   r->state_change = NodeRecord::kNeverChanged;
-  r->node.addr = a.addr;
-  r->node.port = a.port;
-  r->node.set_meta(a.meta.value_or(""));
+  ctx_.table.SetAttrs(r, a.addr, a.port, a.meta.value_or(""));
   if (a.vsn.has_value()) r->node.vsn = *a.vsn;
   SWIM_DCHECK(r->node.state == NodeState::kDead && r->node.incarnation == 0);
   if (ctx_.config.unconfirmed_member_timeout > absl::ZeroDuration() &&
@@ -281,7 +279,7 @@ void StateRules::ExpireUnconfirmed() {
     if (r == nullptr || DeadOrLeft(r->node.state)) continue;
     // Never heard from: dead here only (no broadcast, nobody else is
     // told), so the usual reaping removes it.
-    suspicions_.erase(std::string_view(r->node.name));
+    suspicions_.erase(std::string_view(r->node.name()));
     r->node.state = NodeState::kDead;
     r->state_change = now;
     ctx_.metrics.Incr(metric::kDroppedUnconfirmed);
@@ -300,8 +298,8 @@ void StateRules::ExpireUnconfirmed() {
 
 bool StateRules::AddressChangeAllowed(const NodeRecord& r,
                                       const wire::Alive& a) {
-  SWIM_DCHECK(r.node.name == a.node);
-  SWIM_DCHECK(!(r.node.addr == a.addr) || r.node.port != a.port);
+  SWIM_DCHECK(r.node.name() == a.node);
+  SWIM_DCHECK(!(r.node.addr() == a.addr) || r.node.port() != a.port);
   // 5. Same name, different address: a reclaim of a left (or long dead)
   //    name, or a conflict.
   if (absl::Status s = ctx_.config.IPAllowed(a.addr); !s.ok()) {
@@ -342,8 +340,8 @@ bool StateRules::AddressChangeAllowed(const NodeRecord& r,
 
 bool StateRules::AliveIsStale(const NodeRecord& r, const wire::Alive& a,
                               bool is_local, bool updates_node) const {
-  SWIM_DCHECK(r.node.name == a.node);
-  SWIM_DCHECK(is_local == ctx_.IsSelf(r.node.name));
+  SWIM_DCHECK(r.node.name() == a.node);
+  SWIM_DCHECK(is_local == ctx_.IsSelf(r.node.name()));
   // 6. Incarnation checks.
   if (!is_local && !updates_node) {
     return Bug(kBugAcceptStaleAlive) ? a.incarnation < r.node.incarnation
@@ -355,9 +353,9 @@ bool StateRules::AliveIsStale(const NodeRecord& r, const wire::Alive& a,
 void StateRules::AliveAboutSelf(NodeRecord* me, const wire::Alive& a,
                                 const std::string& meta) {
   // 8. About ourselves: refute unless it is exactly what we said.
-  SWIM_DCHECK(ctx_.IsSelf(me->node.name));
+  SWIM_DCHECK(ctx_.IsSelf(me->node.name()));
   SWIM_DCHECK(!ctx_.left);  // step 1 drops alives about us after Leave
-  SWIM_DCHECK(me == ctx_.Self() && me->node.name == a.node);
+  SWIM_DCHECK(me == ctx_.Self() && me->node.name() == a.node);
   const VersionVector mine = me->node.vsn;
   if (a.incarnation == me->node.incarnation && meta == me->node.meta() &&
       a.vsn.has_value() && *a.vsn == mine) {
@@ -373,10 +371,10 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
                              std::function<void()> notify, bool created,
                              bool is_local, const std::string& meta) {
   // 9. Accept: re-broadcast and update the record.
-  SWIM_DCHECK(r->node.name == a.node);
+  SWIM_DCHECK(r->node.name() == a.node);
   SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
   SWIM_DCHECK(!is_local || a.incarnation >= r->node.incarnation);
-  SWIM_DCHECK(!suspicions_.contains(std::string_view(r->node.name)));
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(r->node.name())));
   Bytes msg;
   wire::Encode(a, ctx_.config.address_mode, &msg);
   // An alive that clears a suspicion or a death of a node we already knew
@@ -394,9 +392,7 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
   if (is_local) {
     SWIM_CHECK(a.incarnation <= incarnation_);
   }
-  r->node.set_meta(meta);
-  r->node.addr = a.addr;
-  r->node.port = a.port;
+  ctx_.table.SetAttrs(r, a.addr, a.port, meta);
   if (r->node.state != NodeState::kAlive) {
     r->node.state = NodeState::kAlive;
     r->state_change = ctx_.env->Now();
@@ -411,7 +407,7 @@ void StateRules::NotifyAliveEvents(const NodeRecord& r, NodeState old_state,
   //     replaces NotifyUpdate.
   SWIM_DCHECK(old_state <= NodeState::kLeft &&
               r.node.state <= NodeState::kLeft);
-  SWIM_DCHECK(ctx_.IsSelf(r.node.name) || r.node.state == NodeState::kAlive);
+  SWIM_DCHECK(ctx_.IsSelf(r.node.name()) || r.node.state == NodeState::kAlive);
   EventDelegate* events = ctx_.config.events;
   if (events == nullptr) return;
   if (old_state == NodeState::kDead || old_state == NodeState::kLeft) {
@@ -429,7 +425,7 @@ void StateRules::NotifyAliveEvents(const NodeRecord& r, NodeState old_state,
 // ---------------------------------------------------------------------------
 
 void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
-  SWIM_DCHECK(ctx_.IsSelf(me->node.name) && !ctx_.left);
+  SWIM_DCHECK(ctx_.IsSelf(me->node.name()) && !ctx_.left);
   SWIM_DCHECK(me == ctx_.Self());
   SWIM_DCHECK(me->node.incarnation <= incarnation_);
   // An accusation at (or our own incarnation already at) 2^32-1 cannot be
@@ -468,11 +464,12 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   // install it), so the alive built from scratch is the one Go rebuilds.
   SWIM_DCHECK(me->node.vsn == ctx_.OwnVsn());
   Bytes msg;
-  wire::Encode(SelfAlive(inc, me->node.meta()), ctx_.config.address_mode, &msg);
+  wire::Encode(SelfAlive(inc, std::string(me->node.meta())),
+               ctx_.config.address_mode, &msg);
   // Go keys the refutation by me.Addr.String(), the bare IP (state.go:912),
   // not by our name: it replaces a queued broadcast about us only when we
   // are named after our IP (as Go's own tests name nodes).
-  ctx_.messenger->QueueBroadcast(me->node.addr.ToString(), std::move(msg),
+  ctx_.messenger->QueueBroadcast(me->node.addr().ToString(), std::move(msg),
                                  nullptr, RefutationScale());
 }
 
@@ -490,7 +487,7 @@ void StateRules::RefuteWrapping(NodeRecord* me, uint32_t accused_inc) {
   // Go's refute (state.go): nextIncarnation, then skipIncarnation past the
   // accusation, in uint32 arithmetic that wraps. The alive it broadcasts
   // carries a low incarnation and loses everywhere.
-  SWIM_DCHECK(ctx_.IsSelf(me->node.name) &&
+  SWIM_DCHECK(ctx_.IsSelf(me->node.name()) &&
               ctx_.config.refute_at_max_incarnation);
   uint32_t inc = ++incarnation_;  // may wrap to 0
   if (accused_inc >= inc) {
@@ -502,13 +499,14 @@ void StateRules::RefuteWrapping(NodeRecord* me, uint32_t accused_inc) {
   ctx_.metrics.Incr(metric::kRefute);
   ctx_.metrics.Incr(metric::kRefuteExhausted);
   Bytes msg;
-  wire::Encode(SelfAlive(inc, me->node.meta()), ctx_.config.address_mode, &msg);
-  ctx_.messenger->QueueBroadcast(me->node.addr.ToString(), std::move(msg),
+  wire::Encode(SelfAlive(inc, std::string(me->node.meta())),
+               ctx_.config.address_mode, &msg);
+  ctx_.messenger->QueueBroadcast(me->node.addr().ToString(), std::move(msg),
                                  nullptr, RefutationScale());
 }
 
 bool StateRules::JumpsTooFar(const NodeRecord* known, uint32_t claimed) {
-  SWIM_DCHECK(known == nullptr || !known->node.name.empty());
+  SWIM_DCHECK(known == nullptr || !known->node.name().empty());
   if (!ctx_.config.drop_implausible_incarnations || known == nullptr ||
       !limits::ImplausibleIncarnationJump(known->node.incarnation, claimed)) {
     return false;
@@ -516,11 +514,12 @@ bool StateRules::JumpsTooFar(const NodeRecord* known, uint32_t claimed) {
   SWIM_DCHECK(claimed > known->node.incarnation);
   SWIM_DCHECK(claimed - known->node.incarnation > limits::kMaxIncarnationJump);
   ctx_.metrics.Incr(metric::kDroppedIncarnationJump);
-  ctx_.Log(LogLevel::kWarn,
-           absl::StrCat("dropping a claim about ", known->node.name,
-                        " at incarnation ", claimed,
-                        ", implausibly far past the ", known->node.incarnation,
-                        " we hold (memberlist.dropped.incarnation_jump)"));
+  ctx_.Log(
+      LogLevel::kWarn,
+      absl::StrCat("dropping a claim about ", std::string(known->node.name()),
+                   " at incarnation ", claimed, ", implausibly far past the ",
+                   known->node.incarnation,
+                   " we hold (memberlist.dropped.incarnation_jump)"));
   return true;
 }
 
@@ -533,9 +532,9 @@ void StateRules::SuspectNode(const wire::Suspect& s) {
   if (state == nullptr) return;
   if (JumpsTooFar(state, s.incarnation)) return;  // issue 14 item 5
   if (s.incarnation < state->node.incarnation) return;
-  SWIM_DCHECK(state->node.name == s.node);
+  SWIM_DCHECK(state->node.name() == s.node);
 
-  if (auto it = suspicions_.find(std::string_view(state->node.name));
+  if (auto it = suspicions_.find(std::string_view(state->node.name()));
       it != suspicions_.end()) {
     SWIM_DCHECK(state->node.state == NodeState::kSuspect);
     if (it->second->Confirm(s.from)) {
@@ -553,7 +552,7 @@ void StateRules::SuspectNode(const wire::Suspect& s) {
 
   if (state->node.state != NodeState::kAlive) return;
 
-  if (ctx_.IsSelf(state->node.name)) {
+  if (ctx_.IsSelf(state->node.name())) {
     if (Bug(kBugIgnoreRefute)) return;
     SWIM_COVER("refute_suspect");
     Refute(state, s.incarnation);
@@ -561,14 +560,14 @@ void StateRules::SuspectNode(const wire::Suspect& s) {
              absl::StrCat("refuting a suspect message (from: ", s.from, ")"));
     return;
   }
-  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name)));
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name())));
   StartSuspicion(state, s);
 }
 
 void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
   SWIM_DCHECK(state->node.state == NodeState::kAlive);
-  SWIM_DCHECK(!ctx_.IsSelf(state->node.name));
-  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name)));
+  SWIM_DCHECK(!ctx_.IsSelf(state->node.name()));
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name())));
   SWIM_DCHECK(s.incarnation >= state->node.incarnation);
   {
     Bytes msg;
@@ -595,12 +594,13 @@ void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
 
   if (Bug(kBugSkipSuspicion)) {
     NotifySuspect(*state);
-    DeadNode(wire::Dead{state->node.incarnation, state->node.name, c.name});
+    DeadNode(wire::Dead{state->node.incarnation,
+                        std::string(state->node.name()), c.name});
     return;
   }
 
-  const std::string name = state->node.name;
-  std::string_view key(state->node.name);
+  const std::string name(state->node.name());
+  std::string_view key(state->node.name());
   SWIM_DCHECK(!suspicions_.contains(key));
   suspicions_[key] = std::make_unique<Suspicion>(
       ctx_.env, s.from, k, min, max,
@@ -624,7 +624,7 @@ void StateRules::OnSuspicionTimeout(const std::string& name,
     return;
   }
   // The timer that fired belongs to the suspicion still running for it.
-  SWIM_DCHECK(suspicions_.contains(std::string_view(state->node.name)));
+  SWIM_DCHECK(suspicions_.contains(std::string_view(state->node.name())));
   SWIM_DCHECK(!ctx_.IsSelf(name));
   if (k > 0 && confirmations < k) ctx_.metrics.Incr(metric::kDegradedTimeout);
   SWIM_COVER_IF(k > 0 && confirmations >= k, "suspicion_timeout_accelerated");
@@ -633,8 +633,8 @@ void StateRules::OnSuspicionTimeout(const std::string& name,
       LogLevel::kInfo,
       absl::StrCat("marking ", name, " as failed, suspect timeout reached (",
                    confirmations, " peer confirmations)"));
-  DeadNode(
-      wire::Dead{state->node.incarnation, state->node.name, ctx_.config.name});
+  DeadNode(wire::Dead{state->node.incarnation, std::string(state->node.name()),
+                      ctx_.config.name});
   SWIM_DCHECK(DeadOrLeft(state->node.state));
   if (ctx_.check_invariants) ctx_.check_invariants();
 }
@@ -644,18 +644,18 @@ void StateRules::DeadNode(const wire::Dead& d) {
   if (state == nullptr) return;
   if (JumpsTooFar(state, d.incarnation)) return;  // issue 14 item 5
   if (d.incarnation < state->node.incarnation) return;
-  SWIM_DCHECK(state->node.name == d.node);
+  SWIM_DCHECK(state->node.name() == d.node);
 
   // The suspicion ends whatever happens next. Erasing destroys the timer; if
   // we are inside its callback, Suspicion tolerates that (it copies what it
   // needs before calling us).
-  suspicions_.erase(std::string_view(state->node.name));
+  suspicions_.erase(std::string_view(state->node.name()));
 
-  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name)));
+  SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name())));
   if (DeadOrLeft(state->node.state)) return;
 
   std::function<void()> notify;
-  if (ctx_.IsSelf(state->node.name)) {
+  if (ctx_.IsSelf(state->node.name())) {
     if (!ctx_.left) {
       if (Bug(kBugIgnoreRefute)) return;
       SWIM_COVER("refute_dead");
@@ -671,7 +671,7 @@ void StateRules::DeadNode(const wire::Dead& d) {
   wire::Encode(d, &msg);
   ctx_.messenger->QueueBroadcast(d.node, std::move(msg), std::move(notify));
   // Only our own departure declares us dead; otherwise we refuted above.
-  SWIM_DCHECK(!ctx_.IsSelf(state->node.name) || ctx_.left);
+  SWIM_DCHECK(!ctx_.IsSelf(state->node.name()) || ctx_.left);
 
   ctx_.metrics.Incr(metric::kMsgDead);
   SWIM_COVER_IF(d.node == d.from && !ctx_.IsSelf(d.node), "leave_accepted");
@@ -690,7 +690,8 @@ void StateRules::AnnounceLeave(std::function<void()> notify) {
   SWIM_CHECK(me != nullptr);
   SWIM_DCHECK(leave_notify_ == nullptr);
   SWIM_DCHECK(me->node.incarnation <= incarnation_);
-  const wire::Dead d{me->node.incarnation, me->node.name, me->node.name};
+  const wire::Dead d{me->node.incarnation, std::string(me->node.name()),
+                     std::string(me->node.name())};
   leave_notify_ = std::move(notify);
   DeadNode(d);
   SWIM_DCHECK(DeadOrLeft(me->node.state));
@@ -703,20 +704,20 @@ void StateRules::CheckInvariants() const {
   if (const NodeRecord* me = ctx_.Self(); me != nullptr) {
     // Our own incarnation in the table never runs ahead of our counter.
     SWIM_CHECK(me->node.incarnation <= incarnation_);
-    SWIM_DCHECK(!suspicions_.contains(std::string_view(me->node.name)));
+    SWIM_DCHECK(!suspicions_.contains(std::string_view(me->node.name())));
     SWIM_DCHECK(me->node.state != NodeState::kSuspect);
   }
 #if SWIM_SIM_ASSERTS_ENABLED
   for (const NodeRecord* r : ctx_.table.order()) {
     if (r->node.state != NodeState::kSuspect) {
-      SWIM_SIM_ASSERT(!suspicions_.contains(std::string_view(r->node.name)));
+      SWIM_SIM_ASSERT(!suspicions_.contains(std::string_view(r->node.name())));
     }
   }
   for (const auto& [name, s] : suspicions_) {
     const NodeRecord* r = ctx_.table.Find(name);
     SWIM_SIM_ASSERT(r != nullptr && r->node.state == NodeState::kSuspect);
     SWIM_SIM_ASSERT(name.data() ==
-                    r->node.name.data());  // the view is the record's
+                    r->node.name().data());  // the view is the record's
   }
 #endif
 }

@@ -84,7 +84,7 @@ void Weights::HandleWeight(const wire::Weight& w) {
                           " (memberlist.dropped.weight_future)"));
     return;
   }
-  WeightInfo& info = weights_[state->node.name];
+  WeightInfo& info = weights_[std::string(state->node.name())];
   // Only weights of members we know alive, at a current incarnation, and
   // never our own, get this far.
   SWIM_DCHECK(state->node.state == NodeState::kAlive && !ctx_.IsSelf(w.node));
@@ -103,7 +103,9 @@ void Weights::HandleWeight(const wire::Weight& w) {
       ctx_.config.events->NotifyWeight(ctx_.ToNode(*state));
     }
   }
-  SWIM_DCHECK(weights_.find(state->node.name)->second.weight_at == w.weight_at);
+  SWIM_DCHECK(
+      weights_.find(std::string(state->node.name()))->second.weight_at ==
+      w.weight_at);
 }
 
 std::optional<Node> Weights::PickWeighted() {
@@ -118,16 +120,16 @@ std::optional<Node> Weights::PickWeighted() {
   if (alive.empty()) return std::nullopt;
   std::sort(alive.begin(), alive.end(),
             [](const NodeRecord* a, const NodeRecord* b) {
-              return a->node.name < b->node.name;
+              return a->node.name() < b->node.name();
             });
   // Create missing entries first: inserting may rehash and move entries.
-  for (NodeRecord* r : alive) weights_.try_emplace(r->node.name);
+  for (NodeRecord* r : alive) weights_.try_emplace(std::string(r->node.name()));
   SWIM_DCHECK(weights_.size() <= ctx_.table.size());
   int64_t total = 0;
   WeightInfo* best = nullptr;
   NodeRecord* best_rec = nullptr;
   for (NodeRecord* r : alive) {
-    WeightInfo& info = weights_.find(r->node.name)->second;
+    WeightInfo& info = weights_.find(std::string(r->node.name()))->second;
     const int64_t w = info.weight > 0 ? info.weight : 1;
     SWIM_DCHECK(w >= 1 && info.weight_at >= 0);
     info.wrr_current += w;
@@ -151,7 +153,7 @@ int64_t Weights::WeightOf(const std::string& name) const {
 }
 
 bool Weights::PeerAccepts(const NodeRecord* peer) const {
-  SWIM_DCHECK(peer == nullptr || !peer->node.name.empty());
+  SWIM_DCHECK(peer == nullptr || !peer->node.name().empty());
   return ctx_.config.gossip_weights && peer != nullptr &&
          peer->node.dmax() >= ctx_.config.weight_min_delegate_version &&
          peer->node.dmax() > 0;
