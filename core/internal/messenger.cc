@@ -497,9 +497,8 @@ void Messenger::HandleDead(ByteSpan body) {
 
 void Messenger::HandleUser(ByteSpan body) {
   ctx_.metrics.Incr(metric::kMsgUser);
-  // Any length, an empty one too, as Go's handleUser (net.go:686-691).
-  // (A user message over a stream with no body is not delivered: Go's
-  // readUserMsg, see StreamUser.)
+  // Any length, an empty one too, as Go's handleUser (net.go:686-691); over
+  // a stream an empty body is not delivered (Go's readUserMsg, StreamUser).
   if (ctx_.config.delegate != nullptr) {
     ctx_.config.delegate->NotifyMsg(std::string_view(
         reinterpret_cast<const char*>(body.data()), body.size()));
