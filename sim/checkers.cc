@@ -96,10 +96,14 @@ bool Monitor::Mismatch(int o, int s) const {
   if (!up_[o] || o == s) return false;
   const Cell& c = cells_[static_cast<size_t>(o) * max_nodes_ + s];
   if (up_[s]) {
-    return c.view != View::kAlive ||
-           c.gen + size_t{1} != std::max<size_t>(addresses_[s].size(), 1);
+    return c.view != View::kAlive || !IsCurrentGen(s, c.gen);
   }
   return c.view == View::kAlive || c.view == View::kSuspect;
+}
+
+bool Monitor::IsCurrentGen(int s, uint16_t gen) const {
+  // A node that never moved has one address, generation 0.
+  return gen + size_t{1} == std::max<size_t>(addresses_[s].size(), 1);
 }
 
 uint16_t Monitor::AddressGen(int s, const swim::IpAddress& ip,
@@ -420,8 +424,7 @@ void Monitor::OnEvent(const ClusterEvent& e) {
   const char* kSusp = "suspicion_bounds";
   // Which of the subject's addresses the observer now holds.
   const uint16_t gen = AddressGen(s, e.addr, e.port);
-  const bool at_old_address =
-      gen + size_t{1} != std::max<size_t>(addresses_[s].size(), 1);
+  const bool at_old_address = !IsCurrentGen(s, gen);
 
   // (c) incarnations, against this observer's previous view (of the same
   // address: a name taken over by a new address starts a new story).

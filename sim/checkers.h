@@ -224,6 +224,8 @@ class Monitor {
   void SetCell(int o, int s, View v, uint32_t inc, uint16_t gen);
   // Which of node s's addresses (addresses_[s]) ip:port is.
   uint16_t AddressGen(int s, const swim::IpAddress& ip, uint16_t port) const;
+  // Whether generation `gen` is node s's current address.
+  bool IsCurrentGen(int s, uint16_t gen) const;
   static constexpr uint16_t kNoGen = 0xFFFF;
   void SetUp(int i, bool up, bool reset_row);
   void ResetRow(int o);
