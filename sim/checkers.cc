@@ -329,6 +329,40 @@ std::vector<std::string> Monitor::LinkCauses(int observer, int subject,
   return out;
 }
 
+std::vector<std::string> Monitor::AccuserCauses(int observer, int subject,
+                                                swim::Instant a,
+                                                swim::Instant t) const {
+  std::vector<std::string> out;
+  if (!track_) return out;
+  for (int o = 0; o < max_nodes_ && out.size() < 3; ++o) {
+    if (o == observer || o == subject) continue;
+    const Cell& c = cell(o, subject);
+    // suspect_since is the start of o's latest suspicion of the subject
+    // (the zero instant: it never suspected it).
+    if (c.suspect_since == swim::Instant() || c.suspect_since < a ||
+        c.suspect_since > t) {
+      continue;
+    }
+    std::vector<std::string> why;
+    if (PausedDuring(o, a, t)) why.push_back("it was paused");
+    for (const FaultRecord& f : cluster_->world().fault_log()) {
+      if (f.at > t) break;
+      if (f.kind == FaultKind::kPartition && f.node == static_cast<NodeId>(o) &&
+          f.at >= a - bounds_.cause_window) {
+        why.push_back(absl::StrCat("it was isolated at ", At(f.at)));
+      }
+    }
+    if (DriftOn(o)) why.push_back("clock drift on it");
+    for (std::string& l : LinkCauses(o, subject, a, t))
+      why.push_back(std::move(l));
+    if (why.empty()) continue;
+    out.push_back(absl::StrCat("suspected at ", At(c.suspect_since), " by ",
+                               Cluster::NodeName(o), ": ",
+                               absl::StrJoin(why, ", ")));
+  }
+  return out;
+}
+
 std::string Monitor::Explain(int observer, int subject, swim::Instant t) const {
   const swim::Instant a = t - bounds_.cause_window;
   std::vector<std::string> parts;
@@ -396,6 +430,12 @@ std::string Monitor::Explain(int observer, int subject, swim::Instant t) const {
   }
   for (std::string& c : LinkCauses(observer, subject, a, t))
     parts.push_back(std::move(c));
+  // Nothing on the accuser's or the subject's side: the observer may have
+  // declared the death on a suspicion it only heard of (gossip, push/pull),
+  // started by another node whose own links were slow or which was paused.
+  // Name those first-hand accusers' faults; "unexplained" is left for
+  // deaths no fault anywhere near the subject accounts for.
+  if (parts.empty()) parts = AccuserCauses(observer, subject, a, t);
   if (parts.empty()) return "no fault in the window: unexplained";
   return absl::StrJoin(parts, "; ");
 }

@@ -220,6 +220,9 @@ class Monitor {
   Cell& cell(int o, int s) {
     return cells_[static_cast<size_t>(o) * max_nodes_ + s];
   }
+  const Cell& cell(int o, int s) const {
+    return cells_[static_cast<size_t>(o) * max_nodes_ + s];
+  }
   bool Mismatch(int o, int s) const;
   void SetCell(int o, int s, View v, uint32_t inc, uint16_t gen);
   // Which of node s's addresses (addresses_[s]) ip:port is.
@@ -239,6 +242,11 @@ class Monitor {
 
   std::vector<std::string> LinkCauses(int observer, int subject,
                                       swim::Instant a, swim::Instant t) const;
+  // Faults of the other nodes that suspected `subject` in [a, t] (see
+  // Explain): at most three of them, each with its own faults.
+  std::vector<std::string> AccuserCauses(int observer, int subject,
+                                         swim::Instant a,
+                                         swim::Instant t) const;
 
   Cluster* cluster_;
   const FaultSet* faults_ = nullptr;

@@ -13,6 +13,11 @@ namespace sim {
 namespace {
 
 // Reads the input front to back; zeros past the end.
+//
+// One read per statement: two reads in one expression (two arguments of a
+// call, two operands of +) are unsequenced, and clang and gcc evaluate
+// them in different orders, so the clang-built fuzzer and a gcc-built
+// swimsim --from-fuzz would decode one input into two different worlds.
 class ByteReader {
  public:
   ByteReader(const uint8_t* data, size_t size) : data_(data), size_(size) {}
@@ -53,7 +58,9 @@ struct WorldShape {
 WorldShape AppendCluster(ByteReader& in, std::string* out) {
   WorldShape c;
   c.size = in.Range(kMinFuzzNodes, kMaxFuzzNodes);
-  c.seed = 1 + in.Byte() + 256u * in.Byte();
+  const uint32_t seed_lo = in.Byte();
+  const uint32_t seed_hi = in.Byte();
+  c.seed = 1 + seed_lo + 256u * seed_hi;
   static constexpr const char* kProfiles[] = {"lan", "local", "wan"};
   const char* profile = kProfiles[in.Byte() % 3];
   // Intervals stay near the LAN defaults so a run is a few seconds of CPU
@@ -76,9 +83,12 @@ WorldShape AppendCluster(ByteReader& in, std::string* out) {
     absl::StrAppend(out, "indirect_checks = ", in.Range(0, 4), "\n");
   }
   if (knobs & 0x08) {
-    absl::StrAppend(out, "retransmit_mult = ", in.Range(1, 5), "\n",
-                    "gossip_nodes = ", in.Range(1, 5), "\n",
-                    "gossip_interval = ", Ms(100 * in.Range(1, 4)), "\n");
+    const int retransmit_mult = in.Range(1, 5);
+    const int gossip_nodes = in.Range(1, 5);
+    const int gossip_interval_ms = 100 * in.Range(1, 4);
+    absl::StrAppend(out, "retransmit_mult = ", retransmit_mult, "\n",
+                    "gossip_nodes = ", gossip_nodes, "\n",
+                    "gossip_interval = ", Ms(gossip_interval_ms), "\n");
   }
   if (knobs & 0x10) {
     absl::StrAppend(out, "push_pull_interval = \"", in.Range(2, 30), "s\"\n");
@@ -107,17 +117,22 @@ void AppendNetwork(ByteReader& in, std::string* out) {
       absl::StrAppend(out, "latency = { kind = \"uniform\", min = \"100us\", ",
                       "max = \"", in.Range(1, 20), "ms\" }\n");
       break;
-    case 2:
-      absl::StrAppend(out,
-                      "latency = { kind = \"lognormal\", floor = \"100us\", ",
-                      "median = \"", 100 * in.Range(2, 20), "us\", sigma = 0.",
-                      in.Range(1, 9), " }\n");
+    case 2: {
+      const int median_us = 100 * in.Range(2, 20);
+      const int sigma_tenths = in.Range(1, 9);
+      absl::StrAppend(
+          out, "latency = { kind = \"lognormal\", floor = \"100us\", ",
+          "median = \"", median_us, "us\", sigma = 0.", sigma_tenths, " }\n");
       break;
-    default:
+    }
+    default: {
+      const int scale_us = 100 * in.Range(1, 10);
+      const double alpha = in.Range(12, 30) / 10.0;
       absl::StrAppend(out, "latency = { kind = \"pareto\", floor = \"200us\", ",
-                      "scale = \"", 100 * in.Range(1, 10), "us\", alpha = ",
-                      absl::StrFormat("%.1f", in.Range(12, 30) / 10.0), " }\n");
+                      "scale = \"", scale_us,
+                      "us\", alpha = ", absl::StrFormat("%.1f", alpha), " }\n");
       break;
+    }
   }
   const uint8_t knobs = in.Byte();
   if (knobs & 0x01) absl::StrAppend(out, "loss = 0.0", in.Range(1, 5), "\n");
@@ -125,8 +140,10 @@ void AppendNetwork(ByteReader& in, std::string* out) {
     absl::StrAppend(out, "duplicate = 0.00", in.Range(1, 9), "\n");
   }
   if (knobs & 0x04) {
-    absl::StrAppend(out, "reorder = 0.0", in.Range(1, 9), "\n",
-                    "reorder_delay = ", Ms(in.Range(1, 50)), "\n");
+    const int reorder_percent = in.Range(1, 9);
+    const int reorder_delay_ms = in.Range(1, 50);
+    absl::StrAppend(out, "reorder = 0.0", reorder_percent, "\n",
+                    "reorder_delay = ", Ms(reorder_delay_ms), "\n");
   }
   if (knobs & 0x08) {
     absl::StrAppend(out, "stream_reset = 0.0", in.Range(1, 5), "\n");
@@ -192,7 +209,9 @@ class Schedule {
   // unless `any`).
   std::vector<int> Subset() {
     const int n = static_cast<int>(life_.size());
-    const uint32_t mask = in_.Byte() | (in_.Byte() << 8);
+    const uint32_t mask_lo = in_.Byte();
+    const uint32_t mask_hi = in_.Byte();
+    const uint32_t mask = mask_lo | (mask_hi << 8);
     std::vector<int> v;
     for (int i = 0; i < n; ++i) {
       if (mask & (1u << i)) v.push_back(i);

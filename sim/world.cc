@@ -444,8 +444,11 @@ void World::OpenStream(NodeId from, const swim::Address& to,
       nodes_[*dst].host == nullptr) {
     // The host answers the SYN with a reset: "connection refused".
     RecordDrop(from, *dst, DropCause::kCrash, size, true);
-    const absl::Duration rtt =
-        SampleLatency(from, *dst) + SampleLatency(*dst, from);
+    // Two draws, sequenced: the operands of + are evaluated in an order
+    // the compiler picks, and a clang build must replay a gcc trace.
+    const absl::Duration syn = SampleLatency(from, *dst);
+    const absl::Duration rst = SampleLatency(*dst, from);
+    const absl::Duration rtt = syn + rst;
     PostStreamOutcome(handle, t0 + rtt, absl::StatusCode::kUnavailable, {});
     return;
   }
