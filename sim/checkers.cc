@@ -41,7 +41,12 @@ Bounds Bounds::From(const swim::Config& c, int n) {
                                 : c.gossip_to_the_dead_time;
   b.convergence = b.suspicion_max + 2 * pp + 10 * c.probe_interval;
   b.crash_detection = 12 * c.probe_interval + b.suspicion_max;
-  b.cause_window = b.suspicion_max + 5 * c.probe_interval;
+  // A death at t ends a suspicion begun at most suspicion_max earlier,
+  // which began when a probe ran out; Lifeguard stretches a probe of an
+  // unhealthy node to awareness_max_multiplier probe intervals. The
+  // packets whose loss started it can be that much older.
+  b.cause_window =
+      b.suspicion_max + (c.awareness_max_multiplier + 5) * c.probe_interval;
   return b;
 }
 

@@ -55,16 +55,20 @@ class Run final : public ActionContext {
     Bounds b = Bounds::From(sc.config, sc.max_nodes());
     // A node restarted at a new address gets its name back only once its
     // old entry is dead for dead_node_reclaim_time, or reaped after
-    // gossip_to_the_dead_time when the name is never reclaimable.
+    // gossip_to_the_dead_time when the name is never reclaimable. Before
+    // that the old entry has to die: a holder that missed the move (paused
+    // through it) suspects the old address only when its probe round comes
+    // to it, up to one probe interval per member later.
     for (const ScheduledEvent& e : sc.events) {
       const auto* p = std::get_if<RejoinParams>(&e.params);
       if (e.action != ActionKind::kRestart || p == nullptr || !p->new_address)
         continue;
       const absl::Duration reclaim = sc.config.dead_node_reclaim_time;
       b.convergence +=
-          reclaim > absl::ZeroDuration()
-              ? std::min(reclaim, sc.config.gossip_to_the_dead_time)
-              : sc.config.gossip_to_the_dead_time;
+          (reclaim > absl::ZeroDuration()
+               ? std::min(reclaim, sc.config.gossip_to_the_dead_time)
+               : sc.config.gossip_to_the_dead_time) +
+          sc.max_nodes() * sc.config.probe_interval;
       break;
     }
     if (sc.convergence_bound) b.convergence = *sc.convergence_bound;

@@ -272,5 +272,151 @@ retry = { interval = "1s", attempts = 5 }
   EXPECT_TRUE(JudgeFuzzRun(*r).empty());
 }
 
+// A later finding (tests/fuzz/corpus/schedule/paused_through_a_move):
+// node-3 is paused from 4 s to 26.2 s, while node-7 leaves and comes back
+// at a new address. Awake again, node-3 still holds node-7 alive at the
+// old address and refuses the new one (an address conflict) until its
+// probe round reaches the old address (13 s later), the suspicion there
+// runs out and the dead entry is reaped 30 s after that. The convergence
+// bound for a move allowed the reap but not the probe round in front of
+// it; it now adds one probe interval per member.
+TEST(FuzzFindings, AHolderPausedThroughAMoveConvergesWithinTheBound) {
+  const char* toml = R"(
+name = "paused_through_a_move"
+[cluster]
+size = 13
+profile = "lan"
+seed = 42116
+duration = "29s"
+join_retry = { interval = "1s", attempts = 5 }
+probe_interval = "1000ms"
+probe_timeout = "200ms"
+suspicion_mult = 4
+suspicion_max_timeout_mult = 1
+retransmit_mult = 3
+gossip_nodes = 3
+gossip_interval = "100ms"
+push_pull_interval = "2s"
+disable_tcp_pings = true
+[network]
+latency = { kind = "uniform", min = "100us", max = "10ms" }
+loss = 0.04
+duplicate = 0.008
+[[event]]
+at = "4000ms"
+action = "pause"
+nodes = [0, 1, 2, 3, 4, 6, 9, 10, 11]
+duration = "11500ms"
+[[event]]
+at = "6700ms"
+action = "loss"
+value = 0.26
+nodes = [4, 5, 6, 8, 10]
+duration = "10400ms"
+[[event]]
+at = "9900ms"
+action = "leave"
+nodes = [7]
+[[event]]
+at = "11700ms"
+action = "restart"
+nodes = [7]
+seeds = [12]
+address = "new"
+[[event]]
+at = "14700ms"
+action = "pause"
+nodes = [0, 1, 2, 3, 4, 6, 11]
+duration = "11500ms"
+[[event]]
+at = "18100ms"
+action = "partition"
+groups = [[0, 1, 2, 3, 4, 5, 7, 9, 11], [6, 8, 10, 12]]
+duration = "5300ms"
+[[event]]
+at = "27200ms"
+action = "rejoin"
+nodes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+seeds = [0]
+retry = { interval = "1s", attempts = 5 }
+[checkers]
+disable = ["crash_detection"]
+)";
+  absl::StatusOr<Scenario> sc = ParseScenario(toml, "finding.toml");
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  absl::StatusOr<RunResult> r = RunScenario(*sc, sc->seeds[0]);
+  ASSERT_TRUE(r.ok()) << r.status();
+  for (const CheckerOutcome& c : r->checkers) {
+    if (c.result.name == "convergence") {
+      EXPECT_FALSE(c.result.failed())
+          << (c.result.examples.empty() ? "" : c.result.examples[0]);
+    }
+  }
+  EXPECT_TRUE(JudgeFuzzRun(*r).empty());
+}
+
+// A later finding (tests/fuzz/corpus/schedule/
+// stretched_probe_of_a_cut_off_node): node-0's packets to everyone are
+// blocked (one_way) from 6 s. Every probe fails, its Lifeguard health
+// score climbs, and its probe of node-8 at 8.79 s (ping dropped) is given
+// 8 probe intervals (1.6 s) to conclude; the suspicion then runs 5.3 s
+// and node-0 declares node-8 dead at 15.7 s. The false-death cause window
+// (suspicion_max + 5 probe intervals, 6.35 s) began after the dropped ping,
+// so the death was "unexplained". The window now allows Lifeguard's
+// stretched probe as well.
+TEST(FuzzFindings, DeathAfterALifeguardStretchedProbeIsExplained) {
+  const char* toml = R"(
+name = "stretched_probe_of_a_cut_off_node"
+[cluster]
+size = 13
+profile = "lan"
+seed = 42116
+duration = "20s"
+join_retry = { interval = "1s", attempts = 5 }
+probe_interval = "200ms"
+probe_timeout = "40ms"
+suspicion_mult = 4
+suspicion_max_timeout_mult = 6
+retransmit_mult = 2
+gossip_nodes = 2
+gossip_interval = "100ms"
+push_pull_interval = "29s"
+disable_tcp_pings = true
+[network]
+latency = { kind = "pareto", floor = "200us", scale = "200us", alpha = 2.4 }
+reorder = 0.02
+reorder_delay = "3ms"
+[[event]]
+at = "2100ms"
+action = "isolate"
+nodes = [1]
+duration = "4300ms"
+[[event]]
+at = "6000ms"
+action = "one_way"
+from = [0]
+to = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+duration = "11900ms"
+[[event]]
+at = "18900ms"
+action = "rejoin"
+nodes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+seeds = [0]
+retry = { interval = "1s", attempts = 5 }
+[checkers]
+disable = ["crash_detection"]
+)";
+  absl::StatusOr<Scenario> sc = ParseScenario(toml, "finding.toml");
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  absl::StatusOr<RunResult> r = RunScenario(*sc, sc->seeds[0]);
+  ASSERT_TRUE(r.ok()) << r.status();
+  for (const FalsePositive& fp : r->false_positives) {
+    EXPECT_EQ(fp.causes.find("unexplained"), std::string::npos)
+        << "node-" << fp.observer << " declared node-" << fp.subject
+        << " dead: " << fp.causes;
+  }
+  EXPECT_TRUE(JudgeFuzzRun(*r).empty());
+}
+
 }  // namespace
 }  // namespace sim
