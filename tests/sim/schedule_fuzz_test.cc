@@ -1,6 +1,7 @@
 // The schedule fuzzer's decoder and judge (sim/fuzz_world.h), and the
 // findings it made, as regression tests.
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -133,6 +134,33 @@ TEST(FuzzJudge, UnexplainedDeathsAndInvariantFailuresAreFindings) {
   EXPECT_NE(f[3].find("unexplained"), std::string::npos);
 }
 
+// A finding's scenario, run at its pinned seed. Fails the test (r stays
+// empty) when it does not parse or run.
+void RunFinding(const char* toml, std::optional<RunResult>* r) {
+  absl::StatusOr<Scenario> sc = ParseScenario(toml, "finding.toml");
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  absl::StatusOr<RunResult> run = RunScenario(*sc, sc->seeds[0]);
+  ASSERT_TRUE(run.ok()) << run.status();
+  *r = *std::move(run);
+}
+
+void ExpectCheckerPassed(const RunResult& r, const std::string& name) {
+  for (const CheckerOutcome& c : r.checkers) {
+    if (c.result.name == name) {
+      EXPECT_FALSE(c.result.failed())
+          << (c.result.examples.empty() ? "" : c.result.examples[0]);
+    }
+  }
+}
+
+void ExpectNoUnexplainedDeath(const RunResult& r) {
+  for (const FalsePositive& fp : r.false_positives) {
+    EXPECT_EQ(fp.causes.find("unexplained"), std::string::npos)
+        << "node-" << fp.observer << " declared node-" << fp.subject
+        << " dead: " << fp.causes;
+  }
+}
+
 // The fuzzer's first finding (tests/fuzz/corpus/schedule/
 // restart_during_suspicion): node-6 crashes, is suspected, restarts at the
 // same incarnation 1 while a partition keeps node-9 from hearing it, and
@@ -186,16 +214,9 @@ retry = { interval = "1s", attempts = 5 }
 [checkers]
 disable = ["crash_detection"]
 )";
-  absl::StatusOr<Scenario> sc = ParseScenario(toml, "finding.toml");
-  ASSERT_TRUE(sc.ok()) << sc.status();
-  absl::StatusOr<RunResult> r = RunScenario(*sc, 42116);
-  ASSERT_TRUE(r.ok()) << r.status();
-  for (const CheckerOutcome& c : r->checkers) {
-    if (c.result.name == "suspicion_bounds") {
-      EXPECT_FALSE(c.result.failed())
-          << (c.result.examples.empty() ? "" : c.result.examples[0]);
-    }
-  }
+  std::optional<RunResult> r;
+  ASSERT_NO_FATAL_FAILURE(RunFinding(toml, &r));
+  ExpectCheckerPassed(*r, "suspicion_bounds");
   EXPECT_TRUE(JudgeFuzzRun(*r).empty());
 }
 
@@ -256,16 +277,12 @@ seeds = [0]
 retry = { interval = "1s", attempts = 5 }
 [checkers]
 )";
-  absl::StatusOr<Scenario> sc = ParseScenario(toml, "finding.toml");
-  ASSERT_TRUE(sc.ok()) << sc.status();
-  absl::StatusOr<RunResult> r = RunScenario(*sc, sc->seeds[0]);
-  ASSERT_TRUE(r.ok()) << r.status();
+  std::optional<RunResult> r;
+  ASSERT_NO_FATAL_FAILURE(RunFinding(toml, &r));
   ASSERT_FALSE(r->false_positives.empty());
+  ExpectNoUnexplainedDeath(*r);
   bool heard = false;
   for (const FalsePositive& fp : r->false_positives) {
-    EXPECT_EQ(fp.causes.find("unexplained"), std::string::npos)
-        << "node-" << fp.observer << " declared node-" << fp.subject
-        << " dead: " << fp.causes;
     if (fp.causes.rfind("suspected at ", 0) == 0) heard = true;
   }
   EXPECT_TRUE(heard) << "no death was explained by a first-hand accuser";
@@ -342,16 +359,9 @@ retry = { interval = "1s", attempts = 5 }
 [checkers]
 disable = ["crash_detection"]
 )";
-  absl::StatusOr<Scenario> sc = ParseScenario(toml, "finding.toml");
-  ASSERT_TRUE(sc.ok()) << sc.status();
-  absl::StatusOr<RunResult> r = RunScenario(*sc, sc->seeds[0]);
-  ASSERT_TRUE(r.ok()) << r.status();
-  for (const CheckerOutcome& c : r->checkers) {
-    if (c.result.name == "convergence") {
-      EXPECT_FALSE(c.result.failed())
-          << (c.result.examples.empty() ? "" : c.result.examples[0]);
-    }
-  }
+  std::optional<RunResult> r;
+  ASSERT_NO_FATAL_FAILURE(RunFinding(toml, &r));
+  ExpectCheckerPassed(*r, "convergence");
   EXPECT_TRUE(JudgeFuzzRun(*r).empty());
 }
 
@@ -406,15 +416,9 @@ retry = { interval = "1s", attempts = 5 }
 [checkers]
 disable = ["crash_detection"]
 )";
-  absl::StatusOr<Scenario> sc = ParseScenario(toml, "finding.toml");
-  ASSERT_TRUE(sc.ok()) << sc.status();
-  absl::StatusOr<RunResult> r = RunScenario(*sc, sc->seeds[0]);
-  ASSERT_TRUE(r.ok()) << r.status();
-  for (const FalsePositive& fp : r->false_positives) {
-    EXPECT_EQ(fp.causes.find("unexplained"), std::string::npos)
-        << "node-" << fp.observer << " declared node-" << fp.subject
-        << " dead: " << fp.causes;
-  }
+  std::optional<RunResult> r;
+  ASSERT_NO_FATAL_FAILURE(RunFinding(toml, &r));
+  ExpectNoUnexplainedDeath(*r);
   EXPECT_TRUE(JudgeFuzzRun(*r).empty());
 }
 
