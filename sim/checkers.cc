@@ -99,7 +99,7 @@ int Monitor::IndexOf(const std::string& name) {
 
 bool Monitor::Mismatch(int o, int s) const {
   if (!up_[o] || o == s) return false;
-  const Cell& c = cells_[static_cast<size_t>(o) * max_nodes_ + s];
+  const Cell& c = cell(o, s);
   if (up_[s]) {
     return c.view != View::kAlive || !IsCurrentGen(s, c.gen);
   }
@@ -334,6 +334,13 @@ std::vector<std::string> Monitor::LinkCauses(int observer, int subject,
   return out;
 }
 
+bool Monitor::IsolationOf(const FaultRecord& f, int node,
+                          swim::Instant a) const {
+  return f.kind == FaultKind::kPartition &&
+         f.node == static_cast<NodeId>(node) &&
+         f.at >= a - bounds_.cause_window;
+}
+
 std::vector<std::string> Monitor::AccuserCauses(int observer, int subject,
                                                 swim::Instant a,
                                                 swim::Instant t) const {
@@ -352,10 +359,8 @@ std::vector<std::string> Monitor::AccuserCauses(int observer, int subject,
     if (PausedDuring(o, a, t)) why.push_back("it was paused");
     for (const FaultRecord& f : cluster_->world().fault_log()) {
       if (f.at > t) break;
-      if (f.kind == FaultKind::kPartition && f.node == static_cast<NodeId>(o) &&
-          f.at >= a - bounds_.cause_window) {
+      if (IsolationOf(f, o, a))
         why.push_back(absl::StrCat("it was isolated at ", At(f.at)));
-      }
     }
     if (DriftOn(o)) why.push_back("clock drift on it");
     for (std::string& l : LinkCauses(o, subject, a, t))
@@ -382,15 +387,12 @@ std::string Monitor::Explain(int observer, int subject, swim::Instant t) const {
   bool isolated = false;
   for (const FaultRecord& f : cluster_->world().fault_log()) {
     if (f.at > t) break;
-    if (f.kind != FaultKind::kPartition || f.node == kWorldOwner) continue;
-    if (f.node == static_cast<NodeId>(subject) &&
-        f.at >= a - bounds_.cause_window) {
+    if (IsolationOf(f, subject, a)) {
       parts.push_back(absl::StrCat("subject ", Cluster::NodeName(subject),
                                    " was isolated at ", At(f.at)));
       isolated = true;
     }
-    if (f.node == static_cast<NodeId>(observer) &&
-        f.at >= a - bounds_.cause_window) {
+    if (IsolationOf(f, observer, a)) {
       parts.push_back(absl::StrCat("accuser ", Cluster::NodeName(observer),
                                    " was isolated at ", At(f.at)));
       isolated = true;

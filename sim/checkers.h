@@ -235,6 +235,9 @@ class Monitor {
   void Violation(const std::string& checker, std::string text);
   std::string Explain(int observer, int subject, swim::Instant t) const;
   bool PausedDuring(int node, swim::Instant a, swim::Instant b) const;
+  // Whether fault-log record f is a partition fault naming `node` (an
+  // isolation), recent enough to explain a death whose window starts at a.
+  bool IsolationOf(const FaultRecord& f, int node, swim::Instant a) const;
   bool PartitionDuring(swim::Instant a, swim::Instant b) const;
   bool DriftOn(int node) const;
   void OnConverged();
