@@ -92,12 +92,38 @@ uint64_t World::V4Key(const swim::Address& a) {
          (static_cast<uint64_t>(b[3]) << 16) | a.port;
 }
 
+namespace {
+
+// The k-th address of a numbered range: first.(second + k / 64,000).x.y,
+// 250 hosts (.1 to .250) per /24.
+swim::IpAddress NumberedV4(uint8_t first, uint8_t second, uint32_t k) {
+  return swim::IpAddress::V4(
+      first, static_cast<uint8_t>(second + k / (250 * 256)),
+      static_cast<uint8_t>((k / 250) % 256), static_cast<uint8_t>(k % 250 + 1));
+}
+
+}  // namespace
+
+void World::IndexAddress(const swim::Address& address, NodeId id) {
+  if (address.ip.is_v4()) {
+    v4_index_[V4Key(address)] = id;
+  } else {
+    other_index_[{address.ip, address.port}] = id;
+  }
+}
+
+void World::UnindexAddress(const swim::Address& address) {
+  if (address.ip.is_v4()) {
+    v4_index_.erase(V4Key(address));
+  } else {
+    other_index_.erase({address.ip, address.port});
+  }
+}
+
 NodeId World::AddNode() {
   const size_t n = nodes_.size();
   swim::Address a;
-  a.ip = swim::IpAddress::V4(10, static_cast<uint8_t>(n / (250 * 256)),
-                             static_cast<uint8_t>((n / 250) % 256),
-                             static_cast<uint8_t>(n % 250 + 1));
+  a.ip = NumberedV4(10, 0, static_cast<uint32_t>(n));
   a.port = 7946;
   a.name = "n" + std::to_string(n);
   return AddNode(a);
@@ -107,11 +133,7 @@ NodeId World::AddNode(const swim::Address& address) {
   SWIM_CHECK(!FindNode(address).has_value());
   SWIM_CHECK(nodes_.size() < kWorldOwner);
   const NodeId id = static_cast<NodeId>(nodes_.size());
-  if (address.ip.is_v4()) {
-    v4_index_[V4Key(address)] = id;
-  } else {
-    other_index_[{address.ip, address.port}] = id;
-  }
+  IndexAddress(address, id);
   Node node;
   node.address = address;
   node.env =
@@ -598,17 +620,11 @@ const swim::Address& World::MoveAddress(NodeId node) {
   do {
     const uint32_t k = moved_addresses_++;
     SWIM_CHECK(k < 16u * 256 * 250);
-    a.ip = swim::IpAddress::V4(172, static_cast<uint8_t>(16 + k / (256 * 250)),
-                               static_cast<uint8_t>((k / 250) % 256),
-                               static_cast<uint8_t>(k % 250 + 1));
+    a.ip = NumberedV4(172, 16, k);
     a.port = 7946;
   } while (FindNode(a).has_value());
-  if (n.address.ip.is_v4()) {
-    v4_index_.erase(V4Key(n.address));
-  } else {
-    other_index_.erase({n.address.ip, n.address.port});
-  }
-  v4_index_[V4Key(a)] = node;
+  UnindexAddress(n.address);
+  IndexAddress(a, node);
   TraceNote(absl::StrCat("address n", node, " ", n.address.ToString(), " -> ",
                          a.ToString()));
   n.address = std::move(a);

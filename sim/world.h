@@ -379,6 +379,9 @@ class World {
              std::string_view label);
 
   static uint64_t V4Key(const swim::Address& a);
+  // Adds or removes an address in the index FindNode reads.
+  void IndexAddress(const swim::Address& address, NodeId id);
+  void UnindexAddress(const swim::Address& address);
 
   WorldOptions options_;
   std::shared_ptr<swim::Interners> interners_ =
