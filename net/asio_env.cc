@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "core/check.h"
+#include "core/interner.h"
 #include "core/limits.h"
 #include "core/strings.h"
 #include "core/wire/framing.h"
@@ -260,6 +261,8 @@ class RuntimeLoop {
     SWIM_CHECK(!InThread());
     asio::post(io_, [this] {
       // Every Env is gone: nothing may keep run() from returning.
+      trim_interval_ns_ = 0;
+      trim_timer_.cancel();
       timers_.clear();
       ++wakeup_generation_;
       wakeup_armed_ = false;
@@ -279,10 +282,27 @@ class RuntimeLoop {
   // Envs attached (runtime loops pick the least loaded). Any thread.
   std::atomic<int>& envs() { return envs_; }
 
+  // The interners every core on this loop shares (core/interner.h): a
+  // member's name, address and meta are stored once per loop instead of
+  // once per member table. Used only on the loop thread, as the interner's
+  // single-thread rule requires: net::Memberlist destroys its core there
+  // too (AsioEnv::Stop's last_on_loop).
+  const std::shared_ptr<Interners>& interners() const { return interners_; }
+
   // The datagram buffer every Env on this loop reads into: a datagram is
   // handled before the next one is read (see Impl::OnReadable).
   absl::Span<uint8_t> packet_buffer() {
     return absl::MakeSpan(packet_buf_.data(), packet_buf_.size());
+  }
+
+  // Hands the allocator's free pages back to the OS every `interval`
+  // (malloc_trim). A join storm of N members queues O(N^2) broadcasts for
+  // a minute; once they are sent, glibc keeps the freed pages (fragmented,
+  // in each loop thread's arena), and a 1,000-member process would hold
+  // twice the memory its members use for good. Call before StartThread.
+  void TrimEvery(absl::Duration interval) {
+    trim_interval_ns_ = absl::ToInt64Nanoseconds(interval);
+    if (trim_interval_ns_ > 0) ArmTrim();
   }
 
   // ---- timers (loop thread; or before the loop thread starts) -----------
@@ -343,6 +363,15 @@ class RuntimeLoop {
     ArmWakeup();
   }
 
+  void ArmTrim() {
+    trim_timer_.expires_after(std::chrono::nanoseconds(trim_interval_ns_));
+    trim_timer_.async_wait([this](const error_code& ec) {
+      if (ec || trim_interval_ns_ <= 0) return;
+      malloc_trim(0);
+      ArmTrim();
+    });
+  }
+
   static thread_local const RuntimeLoop* tl_current_loop;
 
   const int64_t slack_ns_;
@@ -353,6 +382,7 @@ class RuntimeLoop {
   std::thread thread_;
   std::atomic<std::thread::id> thread_id_{};
   std::atomic<int> envs_{0};
+  const std::shared_ptr<Interners> interners_ = std::make_shared<Interners>();
 
   // Loop thread only from here on.
   std::array<uint8_t, limits::kMaxPacketSize> packet_buf_;
@@ -364,6 +394,8 @@ class RuntimeLoop {
   bool wakeup_armed_ = false;
   int64_t wakeup_deadline_ = 0;
   uint64_t wakeup_generation_ = 0;
+  asio::steady_timer trim_timer_{io_};
+  int64_t trim_interval_ns_ = 0;  // 0: never
 };
 
 thread_local const RuntimeLoop* RuntimeLoop::tl_current_loop = nullptr;
@@ -431,7 +463,15 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
     return absl::OkStatus();
   }
 
-  void Stop() {
+  void Stop(const std::function<void()>& last_on_loop) {
+    bool never_started = false;
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      never_started = state_ == State::kNew && !shared_;
+    }
+    // No loop thread ever ran: the caller's thread is the only one (and
+    // last_on_loop may call RunSync, which runs inline now).
+    if (never_started && last_on_loop) last_on_loop();
     {
       std::lock_guard<std::mutex> lock(state_mu_);
       if (state_ == State::kNew && !shared_) {
@@ -455,6 +495,7 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
     std::mutex mu;
     std::condition_variable cv;
     asio::post(loop_->io(), [&, self = shared_from_this()] {
+      if (last_on_loop) last_on_loop();
       self->stopping_ = true;
       self->DropEverything();
       std::lock_guard<std::mutex> l(mu);
@@ -695,6 +736,12 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
   }
 
   uint64_t Random() { return rng_(); }
+
+  // On a Runtime, the loop's set; an Env of its own keeps the core's
+  // private one (null), as before.
+  std::shared_ptr<Interners> SharedInterners() {
+    return shared_ ? loop_->interners() : nullptr;
+  }
 
   std::optional<double> CpuIdlePercent() {
     AssertLoopThread();
@@ -1196,10 +1243,12 @@ bool OnNetLoopThread() { return RuntimeLoop::Current() != nullptr; }
 
 AsioEnv::AsioEnv(AsioEnvOptions options)
     : impl_(std::make_shared<Impl>(std::move(options))) {}
-AsioEnv::~AsioEnv() { impl_->Stop(); }
+AsioEnv::~AsioEnv() { impl_->Stop(nullptr); }
 
 absl::Status AsioEnv::Start() { return impl_->Start(); }
-void AsioEnv::Stop() { impl_->Stop(); }
+void AsioEnv::Stop(const std::function<void()>& last_on_loop) {
+  impl_->Stop(last_on_loop);
+}
 uint16_t AsioEnv::port() const { return impl_->port(); }
 Address AsioEnv::local_address() const { return impl_->local_address(); }
 void AsioEnv::SetInbound(Inbound* inbound) { impl_->SetInbound(inbound); }
@@ -1229,6 +1278,9 @@ void AsioEnv::Resolve(const std::string& host, ResolveCallback done) {
   impl_->Resolve(host, std::move(done));
 }
 uint64_t AsioEnv::Random() { return impl_->Random(); }
+std::shared_ptr<Interners> AsioEnv::SharedInterners() {
+  return impl_->SharedInterners();
+}
 std::optional<double> AsioEnv::CpuIdlePercent() {
   return impl_->CpuIdlePercent();
 }
@@ -1252,6 +1304,8 @@ Runtime::Runtime(RuntimeOptions options) {
   if (n <= 0) n = 1;
   for (int i = 0; i < n; ++i) {
     loops_.push_back(std::make_shared<RuntimeLoop>(options.timer_slack));
+    // One loop trims for the process (malloc_trim covers every arena).
+    if (i == 0) loops_.back()->TrimEvery(options.trim_interval);
     loops_.back()->StartThread();
   }
 }

@@ -142,7 +142,13 @@ class AsioEnv : public Env {
 
   // Closes the sockets, drops pending callbacks unrun, drains and joins the
   // loop thread. Idempotent. REQUIRES: not called from the loop thread.
-  void Stop();
+  // `last_on_loop`, if given, runs on the loop thread once every Post and
+  // RunSync accepted before has run, and before anything is dropped (on
+  // the calling thread if no loop thread ever ran; not at all if the Env
+  // was already stopped).
+  // The owner of loop-bound state (a core Memberlist that uses the loop's
+  // shared interners) destroys it there.
+  void Stop(const std::function<void()>& last_on_loop = nullptr);
 
   // The bound port (the same for UDP and TCP); 0 before a successful Start.
   uint16_t port() const;
@@ -187,6 +193,10 @@ class AsioEnv : public Env {
                       absl::Duration timeout, StreamCallback done) override;
   void Resolve(const std::string& host, ResolveCallback done) override;
   uint64_t Random() override;
+  // On a Runtime: the interners of the Env's loop, shared by every core on
+  // it (so their destruction belongs on that loop too: see Stop). Without
+  // one: null, each core keeps its own.
+  std::shared_ptr<Interners> SharedInterners() override;
   // System-wide idle % since the previous call (the first call: since
   // Start()), from /proc/stat via CpuIdleSampler. nullopt if unreadable.
   std::optional<double> CpuIdlePercent() override;

@@ -251,15 +251,7 @@ void Memberlist::Shutdown() {
   }
   if (first) {
     // Stops the protocol; inline if we are the loop thread (a delegate).
-    if (env_ != nullptr) {
-      env_->RunSync([this] {
-        if (core_ != nullptr) {
-          env_->SetInbound(nullptr);
-          core_->Shutdown();
-          core_.reset();
-        }
-      });
-    }
+    if (env_ != nullptr) env_->RunSync([this] { DestroyCore(); });
     std::lock_guard<std::mutex> l(mu_);
     for (auto& w : waiters_) {
       if (!w->status) w->status = ShutDownError();
@@ -278,10 +270,20 @@ void Memberlist::Shutdown() {
     }
     stopping_env_ = true;
   }
-  env_->Stop();
+  // Where RunSync above was refused (a call from another Runtime loop), the
+  // core is still here. It must go on its own loop: on a Runtime it shares
+  // that loop's interners with the other members there.
+  env_->Stop([this] { DestroyCore(); });
   std::lock_guard<std::mutex> l(mu_);
   env_stopped_ = true;
   cv_.notify_all();
+}
+
+void Memberlist::DestroyCore() {
+  if (core_ == nullptr) return;
+  env_->SetInbound(nullptr);
+  core_->Shutdown();
+  core_.reset();
 }
 
 bool Memberlist::OnLoop(

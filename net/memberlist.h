@@ -221,6 +221,8 @@ class Memberlist {
       const std::function<void(swim::Memberlist&,
                                std::function<void(absl::Status)>)>& op);
   absl::Status CheckCallable() const;
+  // Loop thread: stops the core (if any) and destroys it.
+  void DestroyCore();
 
   std::shared_ptr<LogLimiter> log_limiter_;  // shared with env_'s sink
   std::string hostname_claim_;  // our name, when it came from the hostname

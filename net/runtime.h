@@ -51,6 +51,12 @@ struct RuntimeOptions {
   int threads = 0;
   // Timer coalescing window (see TIMERS above). Zero: exact deadlines.
   absl::Duration timer_slack = absl::Milliseconds(1);
+  // How often one loop hands the allocator's free pages back to the OS
+  // (glibc malloc_trim; it walks the free chunks of every arena, a few ms
+  // for a 1,000-member process). After a join storm most of the heap it
+  // needed is free but fragmented, and stays counted in RSS until trimmed.
+  // Zero: never.
+  absl::Duration trim_interval = absl::Seconds(30);
 };
 
 class Runtime {

@@ -5,12 +5,16 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/interner.h"
 
 #include "net/asio_env.h"
 #include "net/memberlist.h"
@@ -169,6 +173,83 @@ TEST(Runtime, StoppingOneEnvDropsOnlyItsTimers) {
   EXPECT_FALSE(envs[0]->RunSync([] {}));
   EXPECT_TRUE(envs[1]->RunSync([] {}));
   envs[1]->Stop();
+}
+
+TEST(Runtime, EnvsOfOneLoopShareInternersAndEnvsOfTheirOwnKeepPrivateOnes) {
+  Runtime runtime(RuntimeOptions{.threads = 2});
+  auto envs = StartedEnvs(&runtime, 4);
+  std::map<std::thread::id, Interners*> per_loop;
+  for (auto& env : envs) {
+    std::thread::id loop;
+    env->RunSync([&] { loop = std::this_thread::get_id(); });
+    std::shared_ptr<Interners> in = env->SharedInterners();
+    ASSERT_NE(in, nullptr);
+    auto [it, fresh] = per_loop.emplace(loop, in.get());
+    // One set per loop: every Env pinned to a loop gets that loop's.
+    EXPECT_EQ(it->second, in.get());
+  }
+  ASSERT_EQ(per_loop.size(), 2u);
+  EXPECT_NE(per_loop.begin()->second, std::next(per_loop.begin())->second);
+  AsioEnv own(OnRuntime(nullptr));
+  ASSERT_TRUE(own.Start().ok());
+  EXPECT_EQ(own.SharedInterners(), nullptr);
+  own.Stop();
+  for (auto& env : envs) env->Stop();
+}
+
+// A member shut down by a delegate running on another loop (its RunSync is
+// refused there) still has its core; destroying the member later, from any
+// thread, must destroy that core on the member's own loop, where the other
+// members share its interners and keep running.
+class ShutsDownOtherMember : public EventDelegate {
+ public:
+  std::atomic<Memberlist*> other{nullptr};
+  std::promise<void> called;
+  std::atomic<bool> done{false};
+  void NotifyJoin(const Node&) override {
+    if (other == nullptr || done.exchange(true)) return;
+    other.load()->Shutdown();
+    called.set_value();
+  }
+  void NotifyLeave(const Node&) override {}
+  void NotifyUpdate(const Node&) override {}
+};
+
+TEST(Runtime, CoreOfAMemberShutDownFromAnotherLoopIsDestroyedOnItsOwnLoop) {
+  Runtime runtime(RuntimeOptions{.threads = 2});
+  NetOptions o;
+  o.log_level = LogLevel::kError;
+  o.runtime = &runtime;
+  std::vector<std::unique_ptr<Memberlist>> nodes;  // loops 0, 1, 0, 1
+  ShutsDownOtherMember hook;
+  for (int i = 0; i < 4; ++i) {
+    Config c = testing::FastLocalConfig(absl::StrCat("x-", i));
+    if (i == 1) c.events = &hook;
+    auto m = Memberlist::Create(std::move(c), o);
+    ASSERT_TRUE(m.ok()) << m.status();
+    nodes.push_back(*std::move(m));
+  }
+  const std::string seed = nodes[0]->AdvertiseAddress().ToString();
+  ASSERT_TRUE(nodes[2]->Join({seed}).ok());
+  ASSERT_TRUE(nodes[3]->Join({seed}).ok());
+  hook.other = nodes[2].get();
+  auto called = hook.called.get_future();
+  // node 1's delegate (its loop) shuts node 2 down (the other loop) when
+  // node 1 hears of a member.
+  ASSERT_TRUE(nodes[1]->Join({seed}).ok());
+  ASSERT_EQ(called.wait_for(kWait), std::future_status::ready);
+  EXPECT_TRUE(nodes[2]->IsShutdown());
+  nodes[2].reset();  // from this thread, while node 0 runs on that loop
+  const auto end = std::chrono::steady_clock::now() + kWait * 2;
+  auto sees = [&](int i, int want) { return nodes[i]->NumMembers() == want; };
+  while (!(sees(0, 3) && sees(1, 3) && sees(3, 3)) &&
+         std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(sees(0, 3) && sees(1, 3) && sees(3, 3))
+      << nodes[0]->NumMembers() << " " << nodes[1]->NumMembers() << " "
+      << nodes[3]->NumMembers();
+  nodes.clear();  // before the runtime
 }
 
 TEST(Runtime, MembersOnSharedLoopsConvergeAndDetectACrash) {
