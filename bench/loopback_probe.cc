@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -72,8 +73,12 @@ Nodes NewNodes(int n, bool lan) {
                                                        : swim::LogLevel::kError;
     if (g_use_runtime) {
       if (!g_runtime) {
-        g_runtime = std::make_unique<swim::net::Runtime>(
-            swim::net::RuntimeOptions{.threads = g_runtime_threads});
+        swim::net::RuntimeOptions ro{.threads = g_runtime_threads};
+        // SWIM_PROBE_TRIM_S: the Runtime's malloc_trim interval (0: off).
+        if (const char* t = getenv("SWIM_PROBE_TRIM_S")) {
+          ro.trim_interval = absl::Seconds(atof(t));
+        }
+        g_runtime = std::make_unique<swim::net::Runtime>(ro);
       }
       o.runtime = g_runtime.get();
     }
@@ -144,6 +149,9 @@ double RssBytes() {
   }
   return 0;
 }
+
+// Heap bytes in use (all arenas), as glibc counts them.
+double HeapInUse() { return static_cast<double>(mallinfo2().uordblks); }
 
 struct Sent {
   double bytes = 0, packets = 0, tcp_bytes = 0;
@@ -283,16 +291,19 @@ int main(int argc, char** argv) {
     const double window = atof(argv[3]);
     const double settle = argc > 4 ? atof(argv[4]) : 5;
     const double rss0 = RssBytes();
+    const double heap0 = HeapInUse();
     Nodes nodes = NewNodes(n, /*lan=*/true);
     const auto start = Clock::now();
     // One join after another, as the Go side (which does not converge from
     // a large join storm within minutes); the cost is measured settled.
     const std::string seed = nodes[0]->AdvertiseAddress().ToString();
     for (size_t i = 1; i < nodes.size(); ++i) (void)nodes[i]->Join({seed});
-    if (!WaitConverged(nodes, n, start, 60).second) {
-      fprintf(stderr, "idle: cluster did not converge\n");
+    const auto [conv_s, converged] = WaitConverged(nodes, n, start, 180);
+    if (!converged) {
+      fprintf(stderr, "idle: cluster did not converge in 180 s\n");
       return 1;
     }
+    fprintf(stderr, "idle: %d members converged in %.1f s\n", n, conv_s);
     SleepS(settle);
     const Sent s0 = SentTotals(nodes);
     const double c0 = CpuSeconds();
@@ -302,16 +313,20 @@ int main(int argc, char** argv) {
     const double c1 = CpuSeconds();
     const Sent s1 = SentTotals(nodes);
     const double rss1 = RssBytes();
+    // heap_per_node: what the members hold; rss_per_node: what the process
+    // holds from the OS (heap plus whatever the allocator kept).
+    const double heap1 = HeapInUse();
     printf(
         "{\"impl\":\"cpp\",\"kind\":\"idle\",\"n\":%d,\"window\":%.3f,\"cpu_"
         "per_node\":%.6g,"
         "\"bytes_per_node\":%.6g,\"packets_per_node\":%.6g,\"rss_per_node\":%."
-        "6g,"
+        "6g,\"heap_per_node\":%.6g,"
         "\"rss0\":%.0f,\"rss\":%.0f,\"tcp_bytes_per_node\":%.6g,\"runtime\":%d}"
         "\n",
         n, el, (c1 - c0) / el / n, (s1.bytes - s0.bytes) / el / n,
-        (s1.packets - s0.packets) / el / n, (rss1 - rss0) / n, rss0, rss1,
-        (s1.tcp_bytes - s0.tcp_bytes) / el / n, RuntimeThreads());
+        (s1.packets - s0.packets) / el / n, (rss1 - rss0) / n,
+        (heap1 - heap0) / n, rss0, rss1, (s1.tcp_bytes - s0.tcp_bytes) / el / n,
+        RuntimeThreads());
     fflush(stdout);
     ShutdownAll(nodes);
   } else {
