@@ -78,6 +78,10 @@ Nodes NewNodes(int n, bool lan) {
         if (const char* t = getenv("SWIM_PROBE_TRIM_S")) {
           ro.trim_interval = absl::Seconds(atof(t));
         }
+        // SWIM_PROBE_SLACK_MS: the Runtime's timer coalescing window.
+        if (const char* t = getenv("SWIM_PROBE_SLACK_MS")) {
+          ro.timer_slack = absl::Milliseconds(atof(t));
+        }
         g_runtime = std::make_unique<swim::net::Runtime>(ro);
       }
       o.runtime = g_runtime.get();

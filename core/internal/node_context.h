@@ -19,7 +19,6 @@
 
 #include <functional>
 #include <memory>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +30,8 @@
 #include "core/internal/member_table.h"
 #include "core/metrics.h"
 #include "core/node.h"
+
+#include "absl/container/btree_set.h"
 
 namespace swim::internal {
 
@@ -112,8 +113,11 @@ class NodeContext {
 
  private:
   // Every pending timer we own, cancelled at Shutdown. Ordered, so the
-  // cancels happen in a deterministic order.
-  std::set<TimerId> timers_;
+  // cancels happen in a deterministic order. A b-tree rather than std::set:
+  // one insert and one erase per timer, the most frequent events of an idle
+  // node (a std::set node allocation and rebalance each: 4.7 % of an idle
+  // 200-member net::Runtime's CPU).
+  absl::btree_set<TimerId> timers_;
 };
 
 }  // namespace swim::internal
