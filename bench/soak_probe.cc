@@ -128,9 +128,14 @@ std::vector<Round> Schedule(const Args& a) {
   std::vector<int> down;
   for (double at = 0; at < a.seconds; at += a.round) {
     Round r{at, down, {}};
+    // Other members than the ones restarting now: one drawn twice would
+    // die before anyone heard it was back (the 2026-11-30 soak drew
+    // node-865 so, and its 990 + 988 observations came out "missed").
+    const std::set<int> restarting(down.begin(), down.end());
     std::set<int> chosen;
     while (static_cast<int>(chosen.size()) < per_round) {
-      chosen.insert(1 + static_cast<int>(next() % (a.n - 1)));
+      const int pick = 1 + static_cast<int>(next() % (a.n - 1));
+      if (restarting.count(pick) == 0) chosen.insert(pick);
     }
     r.crash.assign(chosen.begin(), chosen.end());
     down = r.crash;
@@ -242,6 +247,10 @@ int main(int argc, char** argv) {
       return Usage();
   }
   if (a.n < 3 || a.round <= 0 || a.seconds <= 0) return Usage();
+  // A round's victims are drawn from the members not restarting in it.
+  if (a.frac < 0 || 2 * std::max(1.0, a.n * a.frac + 0.5) > a.n - 1) {
+    return Usage();
+  }
   const std::vector<Round> rounds = Schedule(a);
   if (!a.print_scenario.empty()) {
     WriteScenario(a, rounds);
