@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <iterator>
 #include <map>
@@ -197,31 +198,45 @@ TEST(Runtime, EnvsOfOneLoopShareInternersAndEnvsOfTheirOwnKeepPrivateOnes) {
   for (auto& env : envs) env->Stop();
 }
 
+// A delegate that, on the first NotifyJoin after `other` is set, runs `act`
+// on that other member from its own loop thread and hands over the result.
+class ActsOnOtherMember : public EventDelegate {
+ public:
+  explicit ActsOnOtherMember(std::function<absl::Status(Memberlist&)> act)
+      : act_(std::move(act)) {}
+  std::atomic<Memberlist*> other{nullptr};
+  std::promise<absl::Status> result;
+  void NotifyJoin(const Node&) override {
+    if (other == nullptr || done_.exchange(true)) return;
+    result.set_value(act_(*other.load()));
+  }
+  void NotifyLeave(const Node&) override {}
+  void NotifyUpdate(const Node&) override {}
+
+ private:
+  std::function<absl::Status(Memberlist&)> act_;
+  std::atomic<bool> done_{false};
+};
+
+NetOptions QuietOn(Runtime* runtime) {
+  NetOptions o;
+  o.log_level = LogLevel::kError;
+  o.runtime = runtime;
+  return o;
+}
+
 // A member shut down by a delegate running on another loop (its RunSync is
 // refused there) still has its core; destroying the member later, from any
 // thread, must destroy that core on the member's own loop, where the other
 // members share its interners and keep running.
-class ShutsDownOtherMember : public EventDelegate {
- public:
-  std::atomic<Memberlist*> other{nullptr};
-  std::promise<void> called;
-  std::atomic<bool> done{false};
-  void NotifyJoin(const Node&) override {
-    if (other == nullptr || done.exchange(true)) return;
-    other.load()->Shutdown();
-    called.set_value();
-  }
-  void NotifyLeave(const Node&) override {}
-  void NotifyUpdate(const Node&) override {}
-};
-
 TEST(Runtime, CoreOfAMemberShutDownFromAnotherLoopIsDestroyedOnItsOwnLoop) {
   Runtime runtime(RuntimeOptions{.threads = 2});
-  NetOptions o;
-  o.log_level = LogLevel::kError;
-  o.runtime = &runtime;
+  const NetOptions o = QuietOn(&runtime);
   std::vector<std::unique_ptr<Memberlist>> nodes;  // loops 0, 1, 0, 1
-  ShutsDownOtherMember hook;
+  ActsOnOtherMember hook([](Memberlist& m) {
+    m.Shutdown();
+    return absl::OkStatus();
+  });
   for (int i = 0; i < 4; ++i) {
     Config c = testing::FastLocalConfig(absl::StrCat("x-", i));
     if (i == 1) c.events = &hook;
@@ -233,7 +248,7 @@ TEST(Runtime, CoreOfAMemberShutDownFromAnotherLoopIsDestroyedOnItsOwnLoop) {
   ASSERT_TRUE(nodes[2]->Join({seed}).ok());
   ASSERT_TRUE(nodes[3]->Join({seed}).ok());
   hook.other = nodes[2].get();
-  auto called = hook.called.get_future();
+  auto called = hook.result.get_future();
   // node 1's delegate (its loop) shuts node 2 down (the other loop) when
   // node 1 hears of a member.
   ASSERT_TRUE(nodes[1]->Join({seed}).ok());
@@ -254,9 +269,7 @@ TEST(Runtime, CoreOfAMemberShutDownFromAnotherLoopIsDestroyedOnItsOwnLoop) {
 
 TEST(Runtime, MembersOnSharedLoopsConvergeAndDetectACrash) {
   Runtime runtime(RuntimeOptions{.threads = 2});
-  NetOptions o;
-  o.log_level = LogLevel::kError;
-  o.runtime = &runtime;
+  const NetOptions o = QuietOn(&runtime);
   std::vector<std::unique_ptr<Memberlist>> nodes;
   for (int i = 0; i < 12; ++i) {
     auto m =
@@ -291,25 +304,11 @@ TEST(Runtime, MembersOnSharedLoopsConvergeAndDetectACrash) {
 
 // A delegate on a shared loop must not wait for any member of the Runtime:
 // the call fails at once instead of deadlocking the loops.
-class CallsOtherMember : public EventDelegate {
- public:
-  std::atomic<Memberlist*> other{nullptr};
-  std::promise<absl::Status> result;
-  std::atomic<bool> done{false};
-  void NotifyJoin(const Node&) override {
-    if (other == nullptr || done.exchange(true)) return;
-    result.set_value(other.load()->UpdateNode(absl::Seconds(1)));
-  }
-  void NotifyLeave(const Node&) override {}
-  void NotifyUpdate(const Node&) override {}
-};
-
 TEST(Runtime, BlockingCallFromADelegateOnAnyLoopFails) {
   Runtime runtime(RuntimeOptions{.threads = 2});
-  NetOptions o;
-  o.log_level = LogLevel::kError;
-  o.runtime = &runtime;
-  CallsOtherMember hook;
+  const NetOptions o = QuietOn(&runtime);
+  ActsOnOtherMember hook(
+      [](Memberlist& m) { return m.UpdateNode(absl::Seconds(1)); });
   Config ca = testing::FastLocalConfig("caller");
   ca.events = &hook;
   auto a = Memberlist::Create(std::move(ca), o);
