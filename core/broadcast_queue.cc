@@ -9,6 +9,16 @@
 
 namespace swim {
 
+namespace {
+
+// GetBroadcasts' search key: a broadcast that is never queued.
+class ProbeBroadcast final : public Broadcast {
+ public:
+  ByteSpan Message() const override { return {}; }
+};
+
+}  // namespace
+
 bool TransmitLimitedQueue::KeyLess(int transmits, int64_t msg_len, int64_t id,
                                    int o_transmits, int64_t o_msg_len,
                                    int64_t o_id) {
@@ -19,11 +29,13 @@ bool TransmitLimitedQueue::KeyLess(int transmits, int64_t msg_len, int64_t id,
 
 bool TransmitLimitedQueue::Less::operator()(const Entry* a,
                                             const Entry* b) const {
-  SWIM_DCHECK(a == b || a->seq != b->seq);  // seq is unique: a total order
-  if (a->transmits != b->transmits) return a->transmits < b->transmits;
-  if (a->msg_len != b->msg_len) return a->msg_len > b->msg_len;
-  if (a->id != b->id) return a->id > b->id;
-  return a->seq > b->seq;
+  const Broadcast::QueueHook& x = Hook(a);
+  const Broadcast::QueueHook& y = Hook(b);
+  SWIM_DCHECK(a == b || x.seq != y.seq);  // seq is unique: a total order
+  if (x.transmits != y.transmits) return x.transmits < y.transmits;
+  if (x.msg_len != y.msg_len) return x.msg_len > y.msg_len;
+  if (x.id != y.id) return x.id > y.id;
+  return x.seq > y.seq;
 }
 
 TransmitLimitedQueue::TransmitLimitedQueue(std::function<int()> num_nodes,
@@ -37,7 +49,7 @@ size_t TransmitLimitedQueue::NameHash::operator()(std::string_view s) const {
 }
 
 void TransmitLimitedQueue::EraseFromSet(Entry* e) {
-  SWIM_DCHECK(e != nullptr && e->b != nullptr);
+  SWIM_DCHECK(e != nullptr);
   set_.erase(e);
   // At idle there is no reason to let the id generator keep going (Go
   // resets it whenever the tree empties, even in the middle of a
@@ -48,15 +60,23 @@ void TransmitLimitedQueue::EraseFromSet(Entry* e) {
 std::unique_ptr<TransmitLimitedQueue::Entry> TransmitLimitedQueue::Remove(
     Entry* e) {
   EraseFromSet(e);
-  if (e->named) by_name_.erase(e);
+  if (Hook(e).named) {
+    by_name_.erase(e);
+    // absl's tables never shrink on erase: after a mass join each of N
+    // queues would keep a table sized for N names (18 KB at N = 1,000)
+    // long after it drained. A drained index gives a large table back.
+    if (by_name_.empty() && by_name_.capacity() > kKeptIndexCapacity) {
+      decltype(by_name_)().swap(by_name_);
+    }
+  }
   return std::unique_ptr<Entry>(e);
 }
 
 void TransmitLimitedQueue::Insert(std::unique_ptr<Entry> e) {
   Entry* raw = e.release();
-  SWIM_DCHECK(raw != nullptr && raw->b != nullptr);
+  SWIM_DCHECK(raw != nullptr);
   set_.insert(raw);
-  if (raw->named) by_name_.insert(raw);
+  if (Hook(raw).named) by_name_.insert(raw);
   SWIM_DCHECK(by_name_.size() <= set_.size());
 }
 
@@ -65,46 +85,47 @@ void TransmitLimitedQueue::QueueBroadcastAt(std::unique_ptr<Broadcast> b,
   SWIM_CHECK(b != nullptr);
   id_gen_ = id_gen_ == std::numeric_limits<int64_t>::max() ? 1 : id_gen_ + 1;
 
-  auto e = std::make_unique<Entry>();
-  e->transmits = initial_transmits;
-  SWIM_CHECK(b->Message().size() <= std::numeric_limits<uint32_t>::max());
-  e->msg_len = static_cast<uint32_t>(b->Message().size());
-  e->id = id_gen_;
-  e->seq = ++seq_;
-  e->named = !b->Name().empty();
+  std::unique_ptr<Entry> e = std::move(b);
+  Broadcast::QueueHook& h = Hook(e.get());
+  h.transmits = initial_transmits;
+  SWIM_CHECK(e->Message().size() <= std::numeric_limits<uint32_t>::max());
+  h.msg_len = static_cast<uint32_t>(e->Message().size());
+  h.id = id_gen_;
+  h.seq = ++seq_;
+  SWIM_CHECK(h.seq == seq_);  // 2^62 broadcasts: never in practice
+  h.named = !e->Name().empty();
   // Go: a named broadcast is never treated as unique.
-  e->unique = !e->named && b->IsUnique();
-  e->b = std::move(b);
+  h.unique = !h.named && e->IsUnique();
 
-  if (e->named) {
-    auto it = by_name_.find(e->name());
+  if (h.named) {
+    auto it = by_name_.find(e->Name());
     if (it != by_name_.end()) {
       // Go calls Finished() first, then deletes; Finished() may re-enter
       // the queue here (a user callback), so the queue is made whole
       // first and Finished() runs last.
       std::unique_ptr<Entry> old = Remove(*it);
       Insert(std::move(e));
-      old->b->Finished();
+      old->Finished();
       return;
     }
-  } else if (!e->unique) {
+  } else if (!h.unique) {
     // Slow path: ask the new broadcast about every unnamed, non-unique
     // entry, in queue order; remove them, then Finished in that order.
     std::vector<Entry*> invalidated;
     for (Entry* cur : set_) {
-      if (cur->named || cur->unique) continue;
-      if (e->b->Invalidates(*cur->b)) invalidated.push_back(cur);
+      if (Hook(cur).named || Hook(cur).unique) continue;
+      if (e->Invalidates(*cur)) invalidated.push_back(cur);
     }
     std::vector<std::unique_ptr<Entry>> retired;
     retired.reserve(invalidated.size());
     for (Entry* cur : invalidated) retired.push_back(Remove(cur));
     Insert(std::move(e));
-    for (auto& r : retired) r->b->Finished();
+    for (auto& r : retired) r->Finished();
     return;
   }
   // What it replaces is gone: the name is free.
-  SWIM_DCHECK(!e->named || by_name_.find(e->name()) == by_name_.end());
-  SWIM_DCHECK(e->id >= 1 && e->seq == seq_);
+  SWIM_DCHECK(!h.named || by_name_.find(e->Name()) == by_name_.end());
+  SWIM_DCHECK(h.id >= 1 && h.seq == seq_);
   Insert(std::move(e));
 }
 
@@ -122,28 +143,31 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
   std::vector<Entry*> reinsert;  // out of the set, still in the name index
   std::vector<std::unique_ptr<Entry>> retired;
 
-  const int min_tr = (*set_.begin())->transmits;
-  const int max_tr = (*set_.rbegin())->transmits;
+  const int min_tr = Hook(*set_.begin()).transmits;
+  const int max_tr = Hook(*set_.rbegin()).transmits;
   SWIM_DCHECK(min_tr <= max_tr);
-  Entry probe;
-  probe.id = std::numeric_limits<int64_t>::max();
-  probe.seq = std::numeric_limits<uint64_t>::max();
+  // A search key: sorts before every entry of its (transmits, length).
+  ProbeBroadcast probe;
+  Hook(&probe).id = std::numeric_limits<int64_t>::max();
+  Hook(&probe).seq = (uint64_t{1} << 62) - 1;
   for (int transmits = min_tr; transmits <= max_tr;) {
     const int64_t free = limit64 - bytes_used - overhead64;
     if (free <= 0) break;
 
     // The first entry of this tier whose length is <= free: with the
     // longest-first order that is the lower bound of (tier, free, +inf id).
-    probe.transmits = transmits;
+    Hook(&probe).transmits = transmits;
     // Every length fits 32 bits, so a larger budget admits them all.
-    probe.msg_len = static_cast<uint32_t>(
+    Hook(&probe).msg_len = static_cast<uint32_t>(
         std::min<int64_t>(free, std::numeric_limits<uint32_t>::max()));
     Entry* keep = nullptr;
+    ByteSpan msg;
     for (auto it = set_.lower_bound(&probe);
-         it != set_.end() && (*it)->transmits == transmits; ++it) {
+         it != set_.end() && Hook(*it).transmits == transmits; ++it) {
       // A message whose length changed while queued would break the order;
       // skip it like Go does rather than overrun the budget.
-      if (static_cast<int64_t>((*it)->b->Message().size()) > free) continue;
+      msg = (*it)->Message();
+      if (static_cast<int64_t>(msg.size()) > free) continue;
       keep = *it;
       break;
     }
@@ -152,18 +176,17 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
       continue;
     }
 
-    const ByteSpan msg = keep->b->Message();
     bytes_used += overhead64 + static_cast<int64_t>(msg.size());
     to_send.emplace_back(msg.begin(), msg.end());
     SWIM_DCHECK(bytes_used <= limit64);
 
-    if (keep->transmits + 1 >= transmit_limit * keep->b->TransmitScale()) {
+    if (Hook(keep).transmits + 1 >= transmit_limit * keep->TransmitScale()) {
       retired.push_back(Remove(keep));  // Finished() after the walk
     } else {
       // Moving up a tier is in the direction of the walk, so re-insert
       // only after it, or the message could be picked twice.
       EraseFromSet(keep);
-      ++keep->transmits;
+      ++Hook(keep).transmits;
       reinsert.push_back(keep);
     }
   }
@@ -171,14 +194,14 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
   SWIM_DCHECK(bytes_used <= limit64);
   SWIM_DCHECK(by_name_.size() <= set_.size());
   // Last, as Finished() may re-enter the queue; in the order picked.
-  for (auto& e : retired) e->b->Finished();
+  for (auto& e : retired) e->Finished();
   return to_send;
 }
 
 void TransmitLimitedQueue::Prune(size_t max_retain) {
   while (set_.size() > max_retain) {
     std::unique_ptr<Entry> last = Remove(*set_.rbegin());
-    last->b->Finished();  // may queue more: the loop prunes it too
+    last->Finished();  // may queue more: the loop prunes it too
   }
   SWIM_DCHECK(set_.size() <= max_retain);
 }
@@ -199,7 +222,7 @@ TransmitLimitedQueue::TakeAll() {
 void TransmitLimitedQueue::Reset() {
   // Empty the queue first: a Finished() that queues something finds an
   // empty queue, and what it queues stays.
-  for (auto& e : TakeAll()) e->b->Finished();
+  for (auto& e : TakeAll()) e->Finished();
 }
 
 void TransmitLimitedQueue::Clear() { TakeAll(); }
@@ -209,7 +232,7 @@ std::vector<TransmitLimitedQueue::EntryView> TransmitLimitedQueue::OrderedView(
   std::vector<EntryView> out;
   out.reserve(set_.size());
   for (const Entry* e : set_) {
-    out.push_back({e->transmits, e->msg_len, e->id, e->b.get()});
+    out.push_back({Hook(e).transmits, Hook(e).msg_len, Hook(e).id, e});
   }
   SWIM_DCHECK(out.size() == set_.size());
   if (reverse) std::reverse(out.begin(), out.end());

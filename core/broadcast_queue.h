@@ -73,6 +73,27 @@ class Broadcast {
   // How many times the queue's retransmit limit this broadcast is sent
   // (>= 1). Memberlist uses 1 except for refutations; see memberlist.cc.
   virtual int TransmitScale() const { return 1; }
+
+ private:
+  friend class TransmitLimitedQueue;
+  // The queue's bookkeeping for this broadcast, kept in it so that a queued
+  // message is one allocation, not an entry plus the broadcast: a mass join
+  // queues N broadcasts in each of N queues. 24 bytes; meaningful only
+  // while queued (a broadcast is in at most one queue: it owns it).
+  struct QueueHook {
+    int32_t transmits = 0;
+    uint32_t msg_len = 0;  // messages are checked to fit at queueing
+    int64_t id = 0;
+    // Never-reset insertion sequence. Breaks ties Go cannot have in a
+    // consistent way: Go resets ids when the queue empties, so a re-used id
+    // can collide with an entry that was out of the tree during a
+    // GetBroadcasts walk; Go's B-tree then silently drops one of them. We
+    // keep both, ordered newest first.
+    uint64_t seq : 62 = 0;
+    uint64_t named : 1 = 0;   // Name() is non-empty
+    uint64_t unique : 1 = 0;  // unnamed and IsUnique()
+  };
+  QueueHook queue_{};
 };
 
 // A Broadcast over owned bytes with an optional name and a completion
@@ -157,35 +178,24 @@ class TransmitLimitedQueue {
                       int o_transmits, int64_t o_msg_len, int64_t o_id);
 
  private:
-  // 40 bytes: a mass join queues N of these in each of N queues.
-  struct Entry {
-    int32_t transmits = 0;
-    uint32_t msg_len = 0;  // messages are checked to fit at queueing
-    int64_t id = 0;
-    // Never-reset insertion sequence. Breaks ties Go cannot have in a
-    // consistent way: Go resets ids when the queue empties, so a re-used id
-    // can collide with an entry that was out of the tree during a
-    // GetBroadcasts walk; Go's B-tree then silently drops one of them. We
-    // keep both, ordered newest first.
-    uint64_t seq = 0;
-    std::unique_ptr<Broadcast> b;
-    bool unique = false;
-    bool named = false;  // b->Name() is non-empty
-    std::string_view name() const { return b->Name(); }
-  };
+  // The queue's elements are the broadcasts themselves (Broadcast::queue_
+  // holds their keys); the set owns them.
+  using Entry = Broadcast;
+  static Broadcast::QueueHook& Hook(Entry* e) { return e->queue_; }
+  static const Broadcast::QueueHook& Hook(const Entry* e) { return e->queue_; }
   struct Less {
     bool operator()(const Entry* a, const Entry* b) const;
   };
-  // The name index: entries hashed and compared by b->Name().
+  // The name index: entries hashed and compared by Name().
   struct NameHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const;
-    size_t operator()(const Entry* e) const { return (*this)(e->name()); }
+    size_t operator()(const Entry* e) const { return (*this)(e->Name()); }
   };
   struct NameEq {
     using is_transparent = void;
     static std::string_view View(std::string_view s) { return s; }
-    static std::string_view View(const Entry* e) { return e->name(); }
+    static std::string_view View(const Entry* e) { return e->Name(); }
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {
       return View(a) == View(b);
@@ -203,6 +213,10 @@ class TransmitLimitedQueue {
   // entry it held, in queue order: Reset and Clear differ only in whether
   // the entries are told Finished() before they go.
   std::vector<std::unique_ptr<Entry>> TakeAll();
+
+  // The largest name-index table a drained queue keeps (a queue that
+  // empties and refills every gossip round reuses it).
+  static constexpr size_t kKeptIndexCapacity = 127;
 
   std::function<int()> num_nodes_;
   int retransmit_mult_;

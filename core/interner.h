@@ -123,9 +123,10 @@ class InternedRef {
   const InternedString* e_ = nullptr;
 };
 
-// The interners a node's core uses: member names (and broadcast names),
-// each member's (address, port, meta) packed together, and the encoded
-// alive/suspect/dead messages its broadcast queue holds.
+// The interners a node's core uses: member names, each member's (version
+// vector, address, port, meta) packed together, and the alive/suspect/dead
+// broadcasts its queue holds (each the node's name with the encoded
+// message, packed together; see core/internal/memberlist_broadcast.cc).
 struct Interners {
   Interner names;
   Interner attrs;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "core/check.h"
@@ -14,9 +15,25 @@
 
 namespace swim::internal {
 
+namespace {
+
+// CompactNode's packed attributes (see member_table.h).
+constexpr size_t kVsnBytes = std::tuple_size_v<VersionVector>;
+
+}  // namespace
+
 std::string_view CompactNode::attrs() const {
-  SWIM_DCHECK(attrs_ != nullptr && !attrs_->view().empty());
-  return attrs_->view();
+  SWIM_DCHECK(attrs_ != nullptr && attrs_->view().size() >= kVsnBytes + 3);
+  return attrs_->view().substr(kVsnBytes);
+}
+
+VersionVector CompactNode::vsn() const {
+  VersionVector v{};
+  if (attrs_ == nullptr) return v;  // a freed record
+  const std::string_view a = attrs_->view();
+  SWIM_DCHECK(a.size() >= kVsnBytes + 3);
+  for (size_t i = 0; i < kVsnBytes; ++i) v[i] = static_cast<uint8_t>(a[i]);
+  return v;
 }
 
 IpAddress CompactNode::addr() const {
@@ -47,11 +64,11 @@ std::string_view CompactNode::meta() const {
 
 namespace {
 
-// CompactNode's packed attributes (see member_table.h).
-std::string PackAttrs(const IpAddress& addr, uint16_t port,
-                      std::string_view meta) {
+std::string PackAttrs(const VersionVector& vsn, const IpAddress& addr,
+                      uint16_t port, std::string_view meta) {
   std::string out;
-  out.reserve(1 + addr.size() + 2 + meta.size());
+  out.reserve(kVsnBytes + 1 + addr.size() + 2 + meta.size());
+  for (uint8_t b : vsn) out.push_back(static_cast<char>(b));
   out.push_back(static_cast<char>(addr.size()));
   for (uint8_t b : addr.bytes()) out.push_back(static_cast<char>(b));
   out.push_back(static_cast<char>(port >> 8));
@@ -89,11 +106,13 @@ const NodeRecord* MemberTable::Find(std::string_view name) const {
 }
 
 void MemberTable::SetAttrs(NodeRecord* rec, const IpAddress& addr,
-                           uint16_t port, std::string_view meta) {
+                           uint16_t port, std::string_view meta,
+                           const std::optional<VersionVector>& vsn) {
   SWIM_DCHECK(rec != nullptr && rec->node.name_ != nullptr);
   SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
   const InternedString* old = rec->node.attrs_;
-  rec->node.attrs_ = interners_->attrs.Acquire(PackAttrs(addr, port, meta));
+  rec->node.attrs_ = interners_->attrs.Acquire(
+      PackAttrs(vsn.value_or(rec->node.vsn()), addr, port, meta));
   interners_->attrs.Release(old);
 }
 
@@ -110,7 +129,6 @@ void MemberTable::Free(NodeRecord* rec) {
   rec->node.attrs_ = nullptr;
   rec->node.incarnation = 0;
   rec->node.state = NodeState::kAlive;
-  rec->node.vsn = {};
   rec->state_change = Instant();
 }
 
@@ -130,7 +148,7 @@ NodeRecord* MemberTable::Insert(std::string_view name) {
     rec = &slab_.emplace_back();
   }
   rec->node.name_ = interners_->names.Acquire(name);
-  rec->node.attrs_ = interners_->attrs.Acquire(PackAttrs({}, 0, {}));
+  rec->node.attrs_ = interners_->attrs.Acquire(PackAttrs({}, {}, 0, {}));
   rec->node.state = NodeState::kDead;
   rec->state_change = env_->Now();
   const uint32_t id = rec->node.name_->id();

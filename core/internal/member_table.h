@@ -13,6 +13,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,24 +47,28 @@ class CompactNode {
   uint16_t port() const;
   std::string_view meta() const;
 
-  uint8_t pmin() const { return vsn[0]; }
-  uint8_t pmax() const { return vsn[1]; }
-  uint8_t pcur() const { return vsn[2]; }
-  uint8_t dmin() const { return vsn[3]; }
-  uint8_t dmax() const { return vsn[4]; }
-  uint8_t dcur() const { return vsn[5]; }
+  // The version vector (zero until an alive or push/pull brings one).
+  VersionVector vsn() const;
+  uint8_t pmin() const { return vsn()[0]; }
+  uint8_t pmax() const { return vsn()[1]; }
+  uint8_t pcur() const { return vsn()[2]; }
+  uint8_t dmin() const { return vsn()[3]; }
+  uint8_t dmax() const { return vsn()[4]; }
+  uint8_t dcur() const { return vsn()[5]; }
   Address address() const {
     return Address{addr(), port(), std::string(name())};
   }
 
   uint32_t incarnation = 0;
   NodeState state = NodeState::kAlive;
-  VersionVector vsn{};
 
  private:
   friend class MemberTable;
-  // Packed (address, port, meta): [ip length][ip bytes][port, big
-  // endian][meta]. Null only in a freed record.
+  // Packed (version vector, address, port, meta): [vsn, 6 bytes][ip
+  // length][ip bytes][port, big endian][meta]. The version vector changes
+  // only with the address (an alive or a push/pull entry), so it is
+  // interned with it rather than kept in every record: 8 bytes a pair less
+  // (a record is 32 bytes). Null only in a freed record.
   std::string_view attrs() const;
 
   const InternedString* name_ = nullptr;
@@ -86,6 +91,9 @@ struct NodeRecord {
     return now - state_change;
   }
 };
+
+// N tables of N records: every byte here is N² bytes of a world.
+static_assert(sizeof(NodeRecord) <= 32, "a member record grew");
 
 inline bool DeadOrLeft(NodeState s) {
   return s == NodeState::kDead || s == NodeState::kLeft;
@@ -113,7 +121,7 @@ class RecordSlab {
   }
 
  private:
-  static constexpr size_t kBlock = 256;  // 10 KiB of 40-byte records
+  static constexpr size_t kBlock = 256;  // 8 KiB of 32-byte records
   std::vector<std::unique_ptr<NodeRecord[]>> blocks_;
   size_t size_ = 0;
 };
@@ -137,9 +145,10 @@ class MemberTable {
   // REQUIRES: no record named `name`.
   NodeRecord* Insert(std::string_view name);
 
-  // Sets a record's address, port and meta (interned).
+  // Sets a record's address, port and meta (interned), and its version
+  // vector when `vsn` has one (else the record keeps the one it had).
   void SetAttrs(NodeRecord* rec, const IpAddress& addr, uint16_t port,
-                std::string_view meta);
+                std::string_view meta, const std::optional<VersionVector>& vsn);
 
   // Go's moveDeadNodes + shuffle: drops every dead record whose state is
   // older than `dead_time`, calling on_reap(record) before each is freed,

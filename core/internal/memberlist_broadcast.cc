@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <utility>
 
 #include "core/check.h"
@@ -11,38 +12,77 @@ namespace swim::internal {
 
 namespace {
 
-class MemberlistBroadcast final : public Broadcast {
- public:
-  MemberlistBroadcast(Interners* in, std::string_view name, ByteSpan msg,
-                      std::function<void()> notify, int transmit_scale)
-      : msg_(&in->messages,
-             std::string_view(reinterpret_cast<const char*>(msg.data()),
-                              msg.size())),
-        name_(&in->names, name),
-        transmit_scale_(static_cast<uint8_t>(transmit_scale)) {
-    if (notify) {
-      notify_ = std::make_unique<std::function<void()>>(std::move(notify));
-    }
+// Packs a broadcast's name and message into one interned string:
+// [name length, 4 bytes little endian][name][message]. Every node that
+// queues the same news about a member holds the same bytes, so a world
+// keeps them once, and a queued broadcast needs one handle, not two.
+std::string PackNamed(std::string_view name, ByteSpan msg) {
+  SWIM_CHECK(name.size() <= std::numeric_limits<uint32_t>::max());
+  const auto n = static_cast<uint32_t>(name.size());
+  std::string out;
+  out.reserve(4 + name.size() + msg.size());
+  for (int shift = 0; shift < 32; shift += 8) {
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
   }
+  out.append(name);
+  out.append(reinterpret_cast<const char*>(msg.data()), msg.size());
+  return out;
+}
 
-  ByteSpan Message() const override {
-    const std::string_view m = msg_.view();
+// The common case, 40 bytes with the queue's hook: an alive, suspect or
+// dead message that nobody waits for, sent RetransmitLimit times.
+class MemberlistBroadcast : public Broadcast {
+ public:
+  MemberlistBroadcast(Interners* in, std::string_view name, ByteSpan msg)
+      : packed_(&in->messages, PackNamed(name, msg)) {}
+
+  ByteSpan Message() const final {
+    const std::string_view m = packed_.view().substr(4 + NameLength());
     return ByteSpan(reinterpret_cast<const uint8_t*>(m.data()), m.size());
   }
-  std::string_view Name() const override { return name_.view(); }
+  std::string_view Name() const final {
+    return packed_.view().substr(4, NameLength());
+  }
+
+ private:
+  uint32_t NameLength() const {
+    const std::string_view p = packed_.view();
+    SWIM_DCHECK(p.size() >= 4);
+    uint32_t n = 0;
+    for (int i = 3; i >= 0; --i) n = n << 8 | static_cast<uint8_t>(p[i]);
+    SWIM_DCHECK(p.size() >= 4 + size_t{n});
+    return n;
+  }
+
+  InternedRef packed_;
+};
+
+// A mass join queues N of these in each of N queues.
+static_assert(sizeof(MemberlistBroadcast) <= 40, "a queued broadcast grew");
+
+// One with a waiter (Leave, UpdateNode) or a larger transmit scale (a
+// refutation): rare, so kept out of the common object.
+class NotifyingMemberlistBroadcast final : public MemberlistBroadcast {
+ public:
+  NotifyingMemberlistBroadcast(Interners* in, std::string_view name,
+                               ByteSpan msg, std::function<void()> notify,
+                               int transmit_scale)
+      : MemberlistBroadcast(in, name, msg),
+        notify_(std::move(notify)),
+        transmit_scale_(transmit_scale) {}
+
   int TransmitScale() const override { return transmit_scale_; }
   void Finished() override {
-    if (notify_ != nullptr) {
-      std::unique_ptr<std::function<void()>> n = std::move(notify_);
-      (*n)();
+    if (notify_) {
+      std::function<void()> n = std::move(notify_);
+      notify_ = nullptr;
+      n();
     }
   }
 
  private:
-  std::unique_ptr<std::function<void()>> notify_;  // null when none
-  InternedRef msg_;
-  InternedRef name_;
-  uint8_t transmit_scale_;
+  std::function<void()> notify_;  // empty when none
+  int transmit_scale_;
 };
 
 }  // namespace
@@ -54,8 +94,11 @@ std::unique_ptr<Broadcast> MakeMemberlistBroadcast(Interners* in,
                                                    int transmit_scale) {
   SWIM_CHECK(in != nullptr && !msg.empty());
   SWIM_CHECK(transmit_scale >= 1 && transmit_scale <= 255);
-  return std::make_unique<MemberlistBroadcast>(in, name, msg, std::move(notify),
-                                               transmit_scale);
+  if (!notify && transmit_scale == 1) {
+    return std::make_unique<MemberlistBroadcast>(in, name, msg);
+  }
+  return std::make_unique<NotifyingMemberlistBroadcast>(
+      in, name, msg, std::move(notify), transmit_scale);
 }
 
 }  // namespace swim::internal

@@ -662,7 +662,7 @@ wire::PushPull Messenger::LocalState(bool join) const {
     if (!r->node.meta().empty()) s.meta = r->node.meta();
     s.incarnation = r->node.incarnation;
     s.state = static_cast<int64_t>(r->node.state);
-    s.vsn = r->node.vsn;  // always 6 bytes: a missing Vsn fails Go's merge
+    s.vsn = r->node.vsn();  // always 6 bytes: a missing Vsn fails Go's merge
     SWIM_DCHECK(!s.name.empty());
     SWIM_DCHECK(s.state >= 0 &&
                 s.state <= static_cast<int64_t>(NodeState::kLeft));

@@ -79,7 +79,7 @@ Node NodeContext::ToNode(const NodeRecord& r) const {
   n.meta = r.node.meta();
   n.state = r.node.state;
   n.incarnation = r.node.incarnation;
-  n.vsn = r.node.vsn;
+  n.vsn = r.node.vsn();
   if (weights != nullptr)
     n.weight = weights->WeightOf(std::string(r.node.name()));
   SWIM_DCHECK(n.meta.size() <= limits::kMetaMaxSize);

@@ -156,9 +156,8 @@ void StateRules::ReAddAsDead(const wire::PushNodeState& r) {
                         ": kept dead (memberlist.dropped.reaped_readd)"));
   if (ctx_.table.size() >= ctx_.config.max_members) return;
   NodeRecord* rec = ctx_.table.Insert(r.name);  // a dead stub, stamped now
-  ctx_.table.SetAttrs(rec, r.addr, r.port, /*meta=*/"");
+  ctx_.table.SetAttrs(rec, r.addr, r.port, /*meta=*/"", r.vsn);
   rec->node.incarnation = r.incarnation;
-  if (r.vsn) rec->node.vsn = *r.vsn;
   SWIM_DCHECK(rec->node.state == NodeState::kDead);
   SWIM_DCHECK(ctx_.table.Find(r.name) == rec);
   SWIM_DCHECK(!suspicions_.contains(std::string_view(rec->node.name())));

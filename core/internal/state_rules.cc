@@ -230,8 +230,7 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
   // stays so: never gossiped to, reaped at the next wrap, its name
   // reclaimable at once. An accepted alive stamps it below.
   r->state_change = NodeRecord::kNeverChanged;
-  ctx_.table.SetAttrs(r, a.addr, a.port, a.meta.value_or(""));
-  if (a.vsn.has_value()) r->node.vsn = *a.vsn;
+  ctx_.table.SetAttrs(r, a.addr, a.port, a.meta.value_or(""), a.vsn);
   SWIM_DCHECK(r->node.state == NodeState::kDead && r->node.incarnation == 0);
   if (ctx_.config.unconfirmed_member_timeout > absl::ZeroDuration() &&
       !ctx_.IsSelf(a.node)) {
@@ -356,7 +355,7 @@ void StateRules::AliveAboutSelf(NodeRecord* me, const wire::Alive& a,
   SWIM_DCHECK(ctx_.IsSelf(me->node.name()));
   SWIM_DCHECK(!ctx_.left);  // step 1 drops alives about us after Leave
   SWIM_DCHECK(me == ctx_.Self() && me->node.name() == a.node);
-  const VersionVector mine = me->node.vsn;
+  const VersionVector mine = me->node.vsn();
   if (a.incarnation == me->node.incarnation && meta == me->node.meta() &&
       a.vsn.has_value() && *a.vsn == mine) {
     return;
@@ -387,12 +386,11 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
                 "alive_revives_dead");
   ctx_.messenger->QueueBroadcast(a.node, std::move(msg), std::move(notify),
                                  refutes ? RefutationScale() : 1);
-  if (a.vsn.has_value()) r->node.vsn = *a.vsn;
   r->node.incarnation = a.incarnation;
   if (is_local) {
     SWIM_CHECK(a.incarnation <= incarnation_);
   }
-  ctx_.table.SetAttrs(r, a.addr, a.port, meta);
+  ctx_.table.SetAttrs(r, a.addr, a.port, meta, a.vsn);
   if (r->node.state != NodeState::kAlive) {
     r->node.state = NodeState::kAlive;
     r->state_change = ctx_.env->Now();
@@ -462,7 +460,7 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
 
   // Our record always holds our own version vector (only bootstrap alives
   // install it), so the alive built from scratch is the one Go rebuilds.
-  SWIM_DCHECK(me->node.vsn == ctx_.OwnVsn());
+  SWIM_DCHECK(me->node.vsn() == ctx_.OwnVsn());
   Bytes msg;
   wire::Encode(SelfAlive(inc, std::string(me->node.meta())),
                ctx_.config.address_mode, &msg);
