@@ -301,10 +301,24 @@ int main(int argc, char** argv) {
     // One join after another, as the Go side (which does not converge from
     // a large join storm within minutes); the cost is measured settled.
     const std::string seed = nodes[0]->AdvertiseAddress().ToString();
-    for (size_t i = 1; i < nodes.size(); ++i) (void)nodes[i]->Join({seed});
+    // A join that fails (its push/pull timed out while the machine was
+    // busy) is retried, as an operator's retry_join would; a member left
+    // alone would keep the cluster from converging for good.
+    int join_failures = 0;
+    for (size_t i = 1; i < nodes.size(); ++i) {
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        if (nodes[i]->Join({seed}).ok()) break;
+        ++join_failures;
+      }
+    }
+    if (join_failures > 0) {
+      fprintf(stderr, "idle: %d joins failed and were retried\n",
+              join_failures);
+    }
     const auto [conv_s, converged] = WaitConverged(nodes, n, start, 180);
     if (!converged) {
       fprintf(stderr, "idle: cluster did not converge in 180 s\n");
+      Diagnose(nodes);
       return 1;
     }
     fprintf(stderr, "idle: %d members converged in %.1f s\n", n, conv_s);
