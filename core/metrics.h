@@ -7,6 +7,8 @@
 #ifndef SWIM_CORE_METRICS_H_
 #define SWIM_CORE_METRICS_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -27,8 +29,39 @@ struct TimingStats {
 
 class Metrics {
  public:
+  Metrics() = default;
+  // A copy has its own counters: the look-up cache (pointers into the
+  // maps) is not copied.
+  Metrics(const Metrics& o)
+      : counters_(o.counters_), gauges_(o.gauges_), timings_(o.timings_) {}
+  Metrics& operator=(const Metrics& o) {
+    if (this != &o) {
+      counters_ = o.counters_;
+      gauges_ = o.gauges_;
+      timings_ = o.timings_;
+      cache_ = {};
+    }
+    return *this;
+  }
+
   // The core's own metrics, by their typed names (core/metric_names.h).
-  void Incr(MetricName name, uint64_t by = 1) { Incr(name.str, by); }
+  // Those names are string constants, so their address and length identify
+  // them: a small direct-mapped cache finds a counter without a map search
+  // (each packet counts several; the search was 2-5 % of a 1,000-node
+  // simulation). Counters are never erased, so a cached pointer stays valid.
+  void Incr(MetricName name, uint64_t by = 1) {
+    const char* key = name.str.data();
+    CacheSlot& c =
+        cache_[(reinterpret_cast<uintptr_t>(key) >> 3) % kCacheSlots];
+    if (c.key != key || c.len != name.str.size()) {
+      Incr(name.str, 0);
+      c.key = key;
+      c.len = name.str.size();
+      c.value = &counters_.find(name.str)->second;
+    }
+    SWIM_DCHECK(c.value != nullptr);
+    *c.value += by;
+  }
   void SetGauge(MetricName name, double value) { SetGauge(name.str, value); }
   void AddTiming(MetricName name, absl::Duration d) { AddTiming(name.str, d); }
   uint64_t Counter(MetricName name) const { return Counter(name.str); }
@@ -71,6 +104,14 @@ class Metrics {
   std::map<std::string, uint64_t, std::less<>> counters_;
   std::map<std::string, double, std::less<>> gauges_;
   std::map<std::string, TimingStats, std::less<>> timings_;
+
+  struct CacheSlot {
+    const char* key = nullptr;
+    size_t len = 0;
+    uint64_t* value = nullptr;
+  };
+  static constexpr size_t kCacheSlots = 16;
+  std::array<CacheSlot, kCacheSlots> cache_{};
 };
 
 }  // namespace swim
