@@ -54,6 +54,8 @@ constexpr size_t kTrimAfterStreamBytes = 1 << 20;
 // Accept error backoff, as Go's NetTransport.tcpListen.
 constexpr absl::Duration kAcceptBackoffMin = absl::Milliseconds(5);
 constexpr absl::Duration kAcceptBackoffMax = absl::Seconds(1);
+// Connections one accept completion takes from the backlog at most.
+constexpr int kAcceptBurst = 64;
 
 asio::ip::address ToAsio(const IpAddress& ip) {
   if (ip.is_v4()) {
@@ -118,6 +120,7 @@ struct AtomicCounters {
   std::atomic<uint64_t> udp_bytes_sent{0};
   std::atomic<uint64_t> udp_send_errors{0};
   std::atomic<uint64_t> tcp_accepted{0};
+  std::atomic<uint64_t> tcp_accept_wakeups{0};
   std::atomic<uint64_t> tcp_accept_errors{0};
   std::atomic<uint64_t> tcp_rejected{0};
   std::atomic<uint64_t> tcp_inbound_messages{0};
@@ -586,6 +589,7 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
     c.udp_bytes_sent = counters_.udp_bytes_sent.load();
     c.udp_send_errors = counters_.udp_send_errors.load();
     c.tcp_accepted = counters_.tcp_accepted.load();
+    c.tcp_accept_wakeups = counters_.tcp_accept_wakeups.load();
     c.tcp_accept_errors = counters_.tcp_accept_errors.load();
     c.tcp_rejected = counters_.tcp_rejected.load();
     c.tcp_inbound_messages = counters_.tcp_inbound_messages.load();
@@ -872,6 +876,12 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
     if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
       return absl::UnavailableError(absl::StrCat("tcp listen: ", EcText(ec)));
     }
+    // OnAccept drains the backlog with synchronous accepts that must not
+    // block (async_accept is unaffected).
+    if (acceptor_.non_blocking(true, ec); ec) {
+      return absl::UnavailableError(
+          absl::StrCat("tcp non-blocking: ", EcText(ec)));
+    }
     const tcp::endpoint bound = acceptor_.local_endpoint(ec);
     if (ec) {
       return absl::UnavailableError(absl::StrCat("tcp local: ", EcText(ec)));
@@ -993,6 +1003,29 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
       return;
     }
     accept_backoff_ = absl::ZeroDuration();
+    Bump(counters_.tcp_accept_wakeups);
+    TakeConnection(std::move(socket));
+    // Drain the backlog now. A loop that many members share runs one
+    // completion per ready socket per round, so one accept per completion
+    // served a burst of N connections in N rounds: 999 members joining one
+    // member of a busy loop at once all timed out their push/pulls. Never
+    // past the inbound-stream limit: what stays in the backlog is taken by
+    // the next completion, under the same rule.
+    for (int i = 0;
+         i < kAcceptBurst && inbound_active_ < options_.max_inbound_streams;
+         ++i) {
+      tcp::socket next(loop_->io());
+      error_code next_ec;
+      acceptor_.accept(next, next_ec);
+      if (next_ec) break;  // would_block; a real error recurs in async_accept
+      TakeConnection(std::move(next));
+    }
+    DoAccept();
+  }
+
+  // An accepted connection: served as an inbound stream, or closed when
+  // over the limit or already gone.
+  void TakeConnection(tcp::socket socket) {
     Bump(counters_.tcp_accepted);
     error_code peer_ec;
     const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
@@ -1014,7 +1047,6 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
       conn->StartInbound(Address{FromAsio(peer.address()), peer.port(), ""},
                          options_.tcp_timeout);
     }
-    DoAccept();
   }
 
   AsioEnvOptions options_;

@@ -112,6 +112,9 @@ struct AsioEnvCounters {
   uint64_t udp_bytes_sent = 0;
   uint64_t udp_send_errors = 0;
   uint64_t tcp_accepted = 0;
+  // Accept completions that took at least one connection; a burst that
+  // waited in the backlog is taken in one (tcp_accepted counts each).
+  uint64_t tcp_accept_wakeups = 0;
   uint64_t tcp_accept_errors = 0;
   uint64_t tcp_rejected = 0;  // over max_inbound_streams
   uint64_t tcp_inbound_messages = 0;
