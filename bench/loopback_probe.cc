@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -196,6 +197,27 @@ void Diagnose(const Nodes& nodes) {
           lo, hi, (unsigned long long)rejected, (unsigned long long)failed,
           (unsigned long long)in_errors, (unsigned long long)send_errors,
           (unsigned long long)recv_errors);
+  // Who is missing where, and whether suspicions and deaths were going on
+  // (a member declared dead during the storm is missing until it refutes).
+  std::set<std::string> all;
+  for (const auto& m : nodes) all.insert(m->LocalNode().name);
+  std::set<std::string> missing;
+  uint64_t suspects = 0, deaths = 0;
+  for (const auto& m : nodes) {
+    std::set<std::string> seen;
+    for (const swim::Node& x : m->Members()) seen.insert(x.name);
+    for (const std::string& name : all) {
+      if (!seen.contains(name)) missing.insert(name);
+    }
+    const swim::Metrics met = m->GetMetrics();
+    suspects += met.Counter("memberlist.msg.suspect");
+    deaths += met.Counter("memberlist.msg.dead");
+  }
+  fprintf(stderr,
+          "%zu distinct members missing somewhere; suspect messages accepted "
+          "%llu, dead messages accepted %llu (all nodes)\n",
+          missing.size(), (unsigned long long)suspects,
+          (unsigned long long)deaths);
 }
 
 int Usage() {
