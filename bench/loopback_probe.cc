@@ -5,6 +5,7 @@
 //
 //   loopback_probe massjoin N CAP_S   every node joins node 0 at once (one
 //       thread each); time from the first Join until every node lists N.
+//       Local config, as the Go side; SWIM_PROBE_LAN=1: LAN config.
 //   loopback_probe detect N CRASHES   after convergence, CRASHES times: shut
 //       one node down without leaving; time until the first / every other
 //       node drops it from Members().
@@ -21,6 +22,7 @@
 // (payload bytes, as Go's transport sees them); packets are the transport's
 // "net.udp.packets_sent".
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -98,13 +100,27 @@ Nodes NewNodes(int n, bool lan) {
 }
 
 // Every node but 0 joins node 0, all at once; returns when all returned.
+// Every node but node 0 joins node 0, each from its own thread, all at
+// once. A join that fails is retried at once, up to three attempts, as an
+// operator's retry_join would: node 0 refuses streams over its
+// max_inbound_streams (128) rather than queue them, and a member whose join
+// failed would stay alone for good. The failures are printed.
 void JoinAll(Nodes& nodes) {
   const std::string seed = nodes[0]->AdvertiseAddress().ToString();
+  std::atomic<int> failures{0};
   std::vector<std::thread> ts;
   for (size_t i = 1; i < nodes.size(); ++i) {
-    ts.emplace_back([&, i] { (void)nodes[i]->Join({seed}); });
+    ts.emplace_back([&, i] {
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        if (nodes[i]->Join({seed}).ok()) return;
+        ++failures;
+      }
+    });
   }
   for (auto& t : ts) t.join();
+  if (failures > 0) {
+    fprintf(stderr, "%d joins failed and were retried\n", failures.load());
+  }
 }
 
 bool Converged(const Nodes& nodes, int want) {
@@ -250,7 +266,7 @@ int main(int argc, char** argv) {
   const int n = atoi(argv[2]);
   if (mode == "massjoin") {
     const double cap = atof(argv[3]);
-    Nodes nodes = NewNodes(n, /*lan=*/false);
+    Nodes nodes = NewNodes(n, /*lan=*/getenv("SWIM_PROBE_LAN") != nullptr);
     const auto start = Clock::now();
     std::thread joiner([&] { JoinAll(nodes); });
     auto [secs, ok] = WaitConverged(nodes, n, start, cap);
