@@ -139,17 +139,28 @@ func seed(m *memberlist.Memberlist) string {
 }
 
 // joinAll starts every join at once; returns when all returned.
+// joinAll: every node but node 0 joins node 0 at once. A failed join is
+// retried at once, up to three attempts, as loopback_probe's JoinAll does.
 func joinAll(nodes []*memberlist.Memberlist) {
 	var wg sync.WaitGroup
+	var failures int64
 	s := seed(nodes[0])
 	for _, m := range nodes[1:] {
 		wg.Add(1)
 		go func(m *memberlist.Memberlist) {
 			defer wg.Done()
-			m.Join([]string{s})
+			for attempt := 0; attempt < 3; attempt++ {
+				if _, err := m.Join([]string{s}); err == nil {
+					return
+				}
+				atomic.AddInt64(&failures, 1)
+			}
 		}(m)
 	}
 	wg.Wait()
+	if failures > 0 {
+		fmt.Fprintf(os.Stderr, "%d joins failed and were retried\n", failures)
+	}
 }
 
 func converged(nodes []*memberlist.Memberlist, want int) bool {
@@ -231,7 +242,12 @@ func main() {
 	case "member":
 		runMember(*index, *joinAddr)
 	case "massjoin":
-		nodes := newNodes(*n, "local")
+		// Local config, as loopback_probe; SWIM_PROBE_LAN=1: LAN config.
+		profile := "local"
+		if os.Getenv("SWIM_PROBE_LAN") != "" {
+			profile = "lan"
+		}
+		nodes := newNodes(*n, profile)
 		start := time.Now()
 		go joinAll(nodes)
 		d, ok := waitConverged(nodes, *n, start, *capD)
