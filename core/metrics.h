@@ -54,10 +54,9 @@ class Metrics {
     CacheSlot& c =
         cache_[(reinterpret_cast<uintptr_t>(key) >> 3) % kCacheSlots];
     if (c.key != key || c.len != name.str.size()) {
-      Incr(name.str, 0);
       c.key = key;
       c.len = name.str.size();
-      c.value = &counters_.find(name.str)->second;
+      c.value = &CounterRef(name.str);
     }
     SWIM_DCHECK(c.value != nullptr);
     *c.value += by;
@@ -67,12 +66,7 @@ class Metrics {
   uint64_t Counter(MetricName name) const { return Counter(name.str); }
 
   // Any name (net/ and sim/ count their own).
-  void Incr(std::string_view name, uint64_t by = 1) {
-    SWIM_DCHECK(!name.empty());
-    auto it = counters_.find(name);  // no allocation on the hot path
-    if (it == counters_.end()) it = counters_.emplace(name, 0).first;
-    it->second += by;
-  }
+  void Incr(std::string_view name, uint64_t by = 1) { CounterRef(name) += by; }
   void SetGauge(std::string_view name, double value) {
     gauges_[std::string(name)] = value;
   }
@@ -101,6 +95,14 @@ class Metrics {
   }
 
  private:
+  // The counter named `name`, created at zero if new.
+  uint64_t& CounterRef(std::string_view name) {
+    SWIM_DCHECK(!name.empty());
+    auto it = counters_.find(name);  // no allocation on the hot path
+    if (it == counters_.end()) it = counters_.emplace(name, 0).first;
+    return it->second;
+  }
+
   std::map<std::string, uint64_t, std::less<>> counters_;
   std::map<std::string, double, std::less<>> gauges_;
   std::map<std::string, TimingStats, std::less<>> timings_;
