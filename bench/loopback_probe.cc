@@ -99,23 +99,29 @@ Nodes NewNodes(int n, bool lan) {
   return nodes;
 }
 
-// Every node but 0 joins node 0, all at once; returns when all returned.
-// Every node but node 0 joins node 0, each from its own thread, all at
-// once. A join that fails is retried at once, up to three attempts, as an
+// Joins `seed`, retrying a failed join at once, up to three attempts, as an
 // operator's retry_join would: node 0 refuses streams over its
-// max_inbound_streams (128) rather than queue them, and a member whose join
-// failed would stay alone for good. The failures are printed.
+// max_inbound_streams (128) rather than queue them, a push/pull can time out
+// on a busy machine, and a member whose join failed would miss the members
+// that joined before it until the next push/pull, or stay alone for good.
+// Returns the failed attempts.
+int JoinWithRetry(swim::net::Memberlist& m, const std::string& seed) {
+  int failures = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (m.Join({seed}).ok()) break;
+    ++failures;
+  }
+  return failures;
+}
+
+// Every node but node 0 joins node 0, each from its own thread, all at
+// once (JoinWithRetry); the failed attempts are printed.
 void JoinAll(Nodes& nodes) {
   const std::string seed = nodes[0]->AdvertiseAddress().ToString();
   std::atomic<int> failures{0};
   std::vector<std::thread> ts;
   for (size_t i = 1; i < nodes.size(); ++i) {
-    ts.emplace_back([&, i] {
-      for (int attempt = 0; attempt < 3; ++attempt) {
-        if (nodes[i]->Join({seed}).ok()) return;
-        ++failures;
-      }
-    });
+    ts.emplace_back([&, i] { failures += JoinWithRetry(*nodes[i], seed); });
   }
   for (auto& t : ts) t.join();
   if (failures > 0) {
@@ -339,15 +345,9 @@ int main(int argc, char** argv) {
     // One join after another, as the Go side (which does not converge from
     // a large join storm within minutes); the cost is measured settled.
     const std::string seed = nodes[0]->AdvertiseAddress().ToString();
-    // A join that fails (its push/pull timed out while the machine was
-    // busy) is retried, as an operator's retry_join would; a member left
-    // alone would keep the cluster from converging for good.
     int join_failures = 0;
     for (size_t i = 1; i < nodes.size(); ++i) {
-      for (int attempt = 0; attempt < 3; ++attempt) {
-        if (nodes[i]->Join({seed}).ok()) break;
-        ++join_failures;
-      }
+      join_failures += JoinWithRetry(*nodes[i], seed);
     }
     if (join_failures > 0) {
       fprintf(stderr, "idle: %d joins failed and were retried\n",
