@@ -114,6 +114,9 @@ int JoinWithRetry(swim::net::Memberlist& m, const std::string& seed) {
   return failures;
 }
 
+// Joins that have returned (for SWIM_PROBE_TRACE).
+std::atomic<int> g_joins_done{0};
+
 // Every node but node 0 joins node 0, each from its own thread, all at
 // once (JoinWithRetry); the failed attempts are printed.
 void JoinAll(Nodes& nodes) {
@@ -121,7 +124,10 @@ void JoinAll(Nodes& nodes) {
   std::atomic<int> failures{0};
   std::vector<std::thread> ts;
   for (size_t i = 1; i < nodes.size(); ++i) {
-    ts.emplace_back([&, i] { failures += JoinWithRetry(*nodes[i], seed); });
+    ts.emplace_back([&, i] {
+      failures += JoinWithRetry(*nodes[i], seed);
+      ++g_joins_done;
+    });
   }
   for (auto& t : ts) t.join();
   if (failures > 0) {
@@ -136,10 +142,39 @@ bool Converged(const Nodes& nodes, int want) {
   return true;
 }
 
+// The process's user + system CPU seconds, all threads.
+double CpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+}
+
+// SWIM_PROBE_TRACE=1: every 250 ms, on stderr, the joins returned, the
+// fewest / median / most members any node lists, and the process's CPU
+// seconds: where a mass join spends its time.
+void MaybeTrace(const Nodes& nodes, Clock::time_point start,
+                double* next_trace) {
+  static const bool on = getenv("SWIM_PROBE_TRACE") != nullptr;
+  if (!on || Since(start) < *next_trace) return;
+  *next_trace += 0.25;
+  std::vector<int> seen;
+  seen.reserve(nodes.size());
+  for (const auto& m : nodes) seen.push_back(m->NumMembers());
+  std::sort(seen.begin(), seen.end());
+  const size_t at_n = static_cast<size_t>(
+      std::count(seen.begin(), seen.end(), static_cast<int>(nodes.size())));
+  fprintf(stderr,
+          "trace t=%.2f joins=%d min=%d p50=%d max=%d complete=%zu cpu=%.2f\n",
+          Since(start), g_joins_done.load(), seen.front(),
+          seen[seen.size() / 2], seen.back(), at_n, CpuSeconds());
+}
+
 // Polls every 20 ms (as the Go side): seconds taken, and whether converged.
 std::pair<double, bool> WaitConverged(const Nodes& nodes, int want,
                                       Clock::time_point start, double cap) {
+  double next_trace = 0;
   while (true) {
+    MaybeTrace(nodes, start, &next_trace);
     if (Converged(nodes, want)) return {Since(start), true};
     if (Since(start) > cap) return {Since(start), false};
     SleepS(0.02);
@@ -152,20 +187,6 @@ void ShutdownAll(Nodes& nodes) {
     if (m) ts.emplace_back([&m] { m->Shutdown(); });
   }
   for (auto& t : ts) t.join();
-}
-
-double CpuSeconds() {
-  std::ifstream f("/proc/self/stat");
-  std::string s((std::istreambuf_iterator<char>(f)),
-                std::istreambuf_iterator<char>());
-  std::istringstream rest(s.substr(s.rfind(')') + 2));
-  std::string field;
-  double ut = 0, st = 0;
-  for (int i = 0; i <= 12 && rest >> field; ++i) {
-    if (i == 11) ut = atof(field.c_str());
-    if (i == 12) st = atof(field.c_str());
-  }
-  return (ut + st) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double RssBytes() {

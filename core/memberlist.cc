@@ -443,6 +443,10 @@ std::vector<Node> Memberlist::Members() const {
 
 int Memberlist::NumMembers() const { return p_->ctx.table.NumLive(); }
 
+void Memberlist::SetNumMembersObserver(std::function<void(int)> observer) {
+  p_->ctx.table.SetLiveCountObserver(std::move(observer));
+}
+
 std::vector<Node> Memberlist::AllNodes() const {
   std::vector<Node> out;
   out.reserve(p_->ctx.table.size());

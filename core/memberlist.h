@@ -111,7 +111,12 @@ class Memberlist final : public Inbound {
   // ------------------------------------------------------------------ Members
   // that are alive or suspect (not dead, not left), ourselves included.
   std::vector<Node> Members() const;
+  // O(1): the table counts its live records as their states change.
   int NumMembers() const;
+  // Called with NumMembers() now and again on every change, on the Env's
+  // thread, before anything else sees the change (a Join's callback, an
+  // event delegate). net/ keeps the value for NumMembers() on any thread.
+  void SetNumMembersObserver(std::function<void(int)> observer);
   // Every entry of the table, whatever its state (for tests and the simulator).
   std::vector<Node> AllNodes() const;
   std::optional<Node> GetNode(const std::string& name) const;

@@ -198,6 +198,13 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
       started = core.status();
       return;
     }
+    (*core)->SetNumMembersObserver([self](int n) {
+      // Shutdown's 0 stands: the core may still change on its way down.
+      std::lock_guard<std::mutex> l(self->mu_);
+      if (!self->shutting_down_) {
+        self->num_members_.store(n, std::memory_order_release);
+      }
+    });
     started = (*core)->Start();
     if (!started.ok()) return;
     self->core_ = std::move(*core);
@@ -245,6 +252,7 @@ void Memberlist::Shutdown() {
     if (!shutting_down_) {
       shutting_down_ = true;
       first = true;
+      num_members_.store(0, std::memory_order_release);  // as Members()
     } else if (!on_loop) {
       cv_.wait(l, [this] { return shutdown_; });
     }
@@ -408,9 +416,12 @@ std::vector<Node> Memberlist::Members() const {
 }
 
 int Memberlist::NumMembers() const {
-  int n = 0;
-  OnLoop([&](swim::Memberlist& core) { n = core.NumMembers(); });
-  return n;
+  // No loop round trip: a health check polling a busy member must not wait
+  // behind its queue (Go's NumMembers takes only a read lock). The core
+  // publishes each change before any completion it causes runs, so a call
+  // after Join returns sees what the join brought; from Shutdown on, the
+  // count is 0, as Members() is empty.
+  return num_members_.load(std::memory_order_acquire);
 }
 
 Node Memberlist::LocalNode() const {

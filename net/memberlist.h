@@ -51,6 +51,7 @@
 #ifndef SWIM_NET_MEMBERLIST_H_
 #define SWIM_NET_MEMBERLIST_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -155,6 +156,8 @@ class Memberlist {
 
   // Alive and suspect members, ourselves included. Empty after Shutdown.
   std::vector<Node> Members() const;
+  // Never waits for the loop: the core publishes the count on each change.
+  // 0 from Shutdown on.
   int NumMembers() const;
   // Our own node (nullopt-like default Node after Shutdown).
   Node LocalNode() const;
@@ -241,6 +244,8 @@ class Memberlist {
   bool stopping_env_ ABSL_GUARDED_BY(mu_) = false;
   bool env_stopped_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::shared_ptr<Waiter>> waiters_ ABSL_GUARDED_BY(mu_);
+  // The core's NumMembers(), published by its observer (loop thread).
+  std::atomic<int> num_members_{0};
 };
 
 // The kinds of event a ChannelEventDelegate delivers.

@@ -118,6 +118,8 @@ void MemberTable::SetAttrs(NodeRecord* rec, const IpAddress& addr,
 
 void MemberTable::Free(NodeRecord* rec) {
   SWIM_DCHECK(rec != nullptr && rec->node.name_ != nullptr);
+  // Only the dead are reaped; the destructor frees whatever is left.
+  if (!DeadOrLeft(rec->node.state)) --num_live_;
   const uint32_t id = rec->node.name_->id();
   SWIM_DCHECK(id < by_name_id_.size() && by_name_id_[id] != 0);
   free_slots_.push_back(by_name_id_[id] - 1);
@@ -238,14 +240,16 @@ bool MemberTable::AnyAliveExcept(std::string_view self) const {
   return false;
 }
 
-int MemberTable::NumLive() const {
-  SWIM_DCHECK(order_.size() == num_indexed_);
-  int n = 0;
-  for (const NodeRecord* r : order_) {
-    if (!DeadOrLeft(r->node.state)) ++n;
-  }
-  SWIM_DCHECK(n >= 0 && static_cast<size_t>(n) <= order_.size());
-  return n;
+void MemberTable::SetState(NodeRecord* rec, NodeState s) {
+  SWIM_DCHECK(rec != nullptr && rec->node.name_ != nullptr);
+  SWIM_DCHECK(s <= NodeState::kLeft);
+  const bool was_live = !DeadOrLeft(rec->node.state);
+  rec->node.state = s;
+  const bool live = !DeadOrLeft(s);
+  if (was_live == live) return;
+  num_live_ += live ? 1 : -1;
+  SWIM_DCHECK(num_live_ >= 0 && static_cast<size_t>(num_live_) <= num_indexed_);
+  if (live_observer_) live_observer_(num_live_);
 }
 
 void MemberTable::CheckInvariants() const {
@@ -253,7 +257,9 @@ void MemberTable::CheckInvariants() const {
   SWIM_DCHECK(slab_.size() == order_.size() + free_slots_.size());
   SWIM_DCHECK(env_ != nullptr);
 #if SWIM_SIM_ASSERTS_ENABLED
+  int live = 0;
   for (const NodeRecord* r : order_) {
+    if (!DeadOrLeft(r->node.state)) ++live;
     SWIM_SIM_ASSERT(Find(r->node.name()) == r);
     SWIM_SIM_ASSERT(!r->node.name().empty());
     SWIM_SIM_ASSERT(r->node.meta().size() <= limits::kMetaMaxSize);
@@ -262,6 +268,7 @@ void MemberTable::CheckInvariants() const {
     SWIM_SIM_ASSERT(r->node.attrs_ != nullptr);
     SWIM_SIM_ASSERT(r->state_change <= env_->Now());
   }
+  SWIM_SIM_ASSERT(live == num_live_);  // every state change was counted
   for (uint32_t slot : free_slots_) {
     SWIM_SIM_ASSERT(slot < slab_.size());
     SWIM_SIM_ASSERT(slab_[slot].node.name_ == nullptr);

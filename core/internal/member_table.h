@@ -163,8 +163,21 @@ class MemberTable {
 
   // True if a member other than `self` is alive or suspect.
   bool AnyAliveExcept(std::string_view self) const;
-  // Members that are alive or suspect.
-  int NumLive() const;
+  // Members that are alive or suspect: O(1), counted as states change.
+  int NumLive() const { return num_live_; }
+
+  // Every change of a record's state goes through here, so that NumLive
+  // stays a count rather than a scan (Go's NumMembers scans; the answer is
+  // the same).
+  void SetState(NodeRecord* rec, NodeState s);
+
+  // Called on the Env's thread with the new NumLive() each time it
+  // changes, before the change is visible to anything else the node does
+  // (net/ publishes it for NumMembers() from other threads).
+  void SetLiveCountObserver(std::function<void(int)> observer) {
+    live_observer_ = std::move(observer);
+    if (live_observer_) live_observer_(num_live_);
+  }
 
   // The probe order.
   size_t size() const { return order_.size(); }
@@ -191,6 +204,8 @@ class MemberTable {
   // the name is not in the table. Lookup only, never iterated.
   std::vector<uint32_t> by_name_id_;
   size_t num_indexed_ = 0;
+  int num_live_ = 0;  // records not dead or left
+  std::function<void(int)> live_observer_;
 };
 
 }  // namespace swim::internal

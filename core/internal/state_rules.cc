@@ -279,7 +279,7 @@ void StateRules::ExpireUnconfirmed() {
     // Never heard from: dead here only (no broadcast, nobody else is
     // told), so the usual reaping removes it.
     suspicions_.erase(std::string_view(r->node.name()));
-    r->node.state = NodeState::kDead;
+    ctx_.table.SetState(r, NodeState::kDead);
     r->state_change = now;
     ctx_.metrics.Incr(metric::kDroppedUnconfirmed);
     if (ctx_.config.events != nullptr) {
@@ -392,7 +392,7 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
   }
   ctx_.table.SetAttrs(r, a.addr, a.port, meta, a.vsn);
   if (r->node.state != NodeState::kAlive) {
-    r->node.state = NodeState::kAlive;
+    ctx_.table.SetState(r, NodeState::kAlive);
     r->state_change = ctx_.env->Now();
   }
   SWIM_DCHECK(r->node.state == NodeState::kAlive &&
@@ -575,7 +575,7 @@ void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
   ctx_.metrics.Incr(metric::kMsgSuspect);
 
   state->node.incarnation = s.incarnation;
-  state->node.state = NodeState::kSuspect;
+  ctx_.table.SetState(state, NodeState::kSuspect);
   const Instant change_time = ctx_.env->Now();
   state->state_change = change_time;
 
@@ -674,7 +674,8 @@ void StateRules::DeadNode(const wire::Dead& d) {
   ctx_.metrics.Incr(metric::kMsgDead);
   SWIM_COVER_IF(d.node == d.from && !ctx_.IsSelf(d.node), "leave_accepted");
   state->node.incarnation = d.incarnation;
-  state->node.state = d.node == d.from ? NodeState::kLeft : NodeState::kDead;
+  ctx_.table.SetState(state,
+                      d.node == d.from ? NodeState::kLeft : NodeState::kDead);
   SWIM_DCHECK(DeadOrLeft(state->node.state));
   SWIM_DCHECK(state->node.incarnation == d.incarnation);
   state->state_change = ctx_.env->Now();

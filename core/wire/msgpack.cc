@@ -136,7 +136,10 @@ void Writer::RawHeader(size_t n) {
 
 void Writer::Raw(std::string_view s) {
   RawHeader(s.size());
-  out_->insert(out_->end(), s.begin(), s.end());
+  // Through uint8_t pointers: a char range into a vector<uint8_t> is copied
+  // element by element, not by memmove (3.5 % of a mass join's CPU).
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  out_->insert(out_->end(), p, p + s.size());
 }
 
 // --- Reader -----------------------------------------------------------------

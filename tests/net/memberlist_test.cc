@@ -3,6 +3,8 @@
 #include "net/memberlist.h"
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -387,6 +389,50 @@ TEST(NetMemberlist, BlockingCallFromDelegateFailsInsteadOfDeadlocking) {
                       absl::Seconds(5)));
   (*a)->Shutdown();
   events.ml = nullptr;
+}
+
+// Blocks the loop in NotifyJoin (bounded) until released.
+class BlockingJoinEvents : public EventDelegate {
+ public:
+  std::atomic<bool> entered{false};
+  std::atomic<bool> release{false};
+  void NotifyJoin(const Node& n) override {
+    if (n.name != "busy-1") return;
+    entered = true;
+    const absl::Time end = absl::Now() + absl::Seconds(20);
+    while (!release.load() && absl::Now() < end)
+      absl::SleepFor(absl::Milliseconds(1));
+  }
+  void NotifyLeave(const Node&) override {}
+  void NotifyUpdate(const Node&) override {}
+};
+
+// NumMembers is a health check's call: it must not queue behind whatever
+// the loop is doing (Go's takes a read lock). The count is published before
+// the delegate runs, so the busy node already counts the joiner.
+TEST(NetMemberlist, NumMembersAnswersWhileTheLoopIsBusy) {
+  BlockingJoinEvents events;
+  Config c0 = FastLocalConfig("busy-0");
+  c0.events = &events;
+  auto a = Memberlist::Create(c0);
+  ASSERT_TRUE(a.ok());
+  auto b = Memberlist::Create(FastLocalConfig("busy-1"));
+  ASSERT_TRUE(b.ok());
+  std::thread joiner(
+      [&] { (void)(*b)->Join({(*a)->AdvertiseAddress().ToString()}); });
+  ASSERT_TRUE(
+      WaitFor([&] { return events.entered.load(); }, absl::Seconds(10)));
+  auto count =
+      std::async(std::launch::async, [&] { return (*a)->NumMembers(); });
+  const bool answered =
+      count.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+  events.release = true;
+  EXPECT_TRUE(answered) << "NumMembers waited for the busy loop";
+  EXPECT_EQ(count.get(), 2);
+  joiner.join();
+  (*b)->Shutdown();
+  (*a)->Shutdown();
+  EXPECT_EQ((*a)->NumMembers(), 0);
 }
 
 // Many threads use the API at once while nodes join, leave and crash; meant
