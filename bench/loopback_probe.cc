@@ -71,6 +71,7 @@ Nodes NewNodes(int n, bool lan) {
     c.name = absl::StrCat("node-", i);
     c.bind_addr = "127.0.0.1";
     c.bind_port = 0;
+    if (getenv("SWIM_PROBE_NO_JOIN_SYNC") != nullptr) c.join_sync = false;
     swim::net::NetOptions o;
     o.log_level = getenv("SWIM_PROBE_WARN") != nullptr ? swim::LogLevel::kWarn
                                                        : swim::LogLevel::kError;

@@ -60,6 +60,12 @@ void TransmitLimitedQueue::EraseFromSet(Entry* e) {
 std::unique_ptr<TransmitLimitedQueue::Entry> TransmitLimitedQueue::Remove(
     Entry* e) {
   EraseFromSet(e);
+  Unindex(e);
+  return std::unique_ptr<Entry>(e);
+}
+
+void TransmitLimitedQueue::Unindex(Entry* e) {
+  SWIM_DCHECK(e != nullptr);
   if (Hook(e).named) {
     by_name_.erase(e);
     // absl's tables never shrink on erase: after a mass join each of N
@@ -69,7 +75,6 @@ std::unique_ptr<TransmitLimitedQueue::Entry> TransmitLimitedQueue::Remove(
       decltype(by_name_)().swap(by_name_);
     }
   }
-  return std::unique_ptr<Entry>(e);
 }
 
 void TransmitLimitedQueue::Insert(std::unique_ptr<Entry> e) {
@@ -150,8 +155,8 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
   ProbeBroadcast probe;
   Hook(&probe).id = std::numeric_limits<int64_t>::max();
   Hook(&probe).seq = (uint64_t{1} << 62) - 1;
-  for (int transmits = min_tr; transmits <= max_tr;) {
-    const int64_t free = limit64 - bytes_used - overhead64;
+  for (int transmits = min_tr; transmits <= max_tr; ++transmits) {
+    int64_t free = limit64 - bytes_used - overhead64;
     if (free <= 0) break;
 
     // The first entry of this tier whose length is <= free: with the
@@ -160,34 +165,47 @@ std::vector<Bytes> TransmitLimitedQueue::GetBroadcasts(size_t overhead,
     // Every length fits 32 bits, so a larger budget admits them all.
     Hook(&probe).msg_len = static_cast<uint32_t>(
         std::min<int64_t>(free, std::numeric_limits<uint32_t>::max()));
-    Entry* keep = nullptr;
-    ByteSpan msg;
-    for (auto it = set_.lower_bound(&probe);
-         it != set_.end() && Hook(*it).transmits == transmits; ++it) {
+    auto it = set_.lower_bound(&probe);
+    // Go searches the tier again after each pick, with the smaller budget.
+    // The walk goes on from the pick instead while the next entry fits:
+    // what precedes it in the tier is longer than the old budget, so that
+    // search would land right here. Same picks, and a mass join's runs of
+    // equal-length alives cost one search per tier instead of three per
+    // message (the erase and the re-insert searched too).
+    while (it != set_.end() && Hook(*it).transmits == transmits) {
+      if (static_cast<int64_t>(Hook(*it).msg_len) > free) {
+        // Longer than what is left: search, as Go does, rather than step
+        // over what may be the rest of the tier.
+        Hook(&probe).msg_len = static_cast<uint32_t>(free);
+        it = set_.lower_bound(&probe);
+        continue;
+      }
       // A message whose length changed while queued would break the order;
       // skip it like Go does rather than overrun the budget.
-      msg = (*it)->Message();
-      if (static_cast<int64_t>(msg.size()) > free) continue;
-      keep = *it;
-      break;
-    }
-    if (keep == nullptr) {
-      ++transmits;  // nothing more of a fitting size in this tier
-      continue;
-    }
+      const ByteSpan msg = (*it)->Message();
+      if (static_cast<int64_t>(msg.size()) > free) {
+        ++it;
+        continue;
+      }
+      Entry* keep = *it;
+      bytes_used += overhead64 + static_cast<int64_t>(msg.size());
+      to_send.emplace_back(msg.begin(), msg.end());
+      SWIM_DCHECK(bytes_used <= limit64);
 
-    bytes_used += overhead64 + static_cast<int64_t>(msg.size());
-    to_send.emplace_back(msg.begin(), msg.end());
-    SWIM_DCHECK(bytes_used <= limit64);
-
-    if (Hook(keep).transmits + 1 >= transmit_limit * keep->TransmitScale()) {
-      retired.push_back(Remove(keep));  // Finished() after the walk
-    } else {
-      // Moving up a tier is in the direction of the walk, so re-insert
-      // only after it, or the message could be picked twice.
-      EraseFromSet(keep);
-      ++Hook(keep).transmits;
-      reinsert.push_back(keep);
+      it = set_.erase(it);
+      // Go resets its id generator whenever the tree empties, even here.
+      if (set_.empty()) id_gen_ = 0;
+      if (Hook(keep).transmits + 1 >= transmit_limit * keep->TransmitScale()) {
+        Unindex(keep);
+        retired.emplace_back(keep);  // Finished() after the walk
+      } else {
+        // Moving up a tier is in the direction of the walk, so re-insert
+        // only after it, or the message could be picked twice.
+        ++Hook(keep).transmits;
+        reinsert.push_back(keep);
+      }
+      free = limit64 - bytes_used - overhead64;
+      if (free <= 0) break;
     }
   }
   for (Entry* e : reinsert) set_.insert(e);

@@ -205,6 +205,9 @@ class TransmitLimitedQueue {
   // Removes `e` from the set and the name index; resets the id generator
   // when the set becomes empty. Ownership passes to the caller.
   std::unique_ptr<Entry> Remove(Entry* e);
+  // Removes `e` from the name index only (a drained index gives a large
+  // table back).
+  void Unindex(Entry* e);
   void Insert(std::unique_ptr<Entry> e);
   // Removes `e` from the set only (it keeps its place in the name index);
   // resets the id generator when the set becomes empty.

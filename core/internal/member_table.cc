@@ -111,8 +111,12 @@ void MemberTable::SetAttrs(NodeRecord* rec, const IpAddress& addr,
   SWIM_DCHECK(rec != nullptr && rec->node.name_ != nullptr);
   SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
   const InternedString* old = rec->node.attrs_;
-  rec->node.attrs_ = interners_->attrs.Acquire(
-      PackAttrs(vsn.value_or(rec->node.vsn()), addr, port, meta));
+  std::string packed =
+      PackAttrs(vsn.value_or(rec->node.vsn()), addr, port, meta);
+  // An accepted alive usually repeats what the record holds (a new member's
+  // record was just set from the same alive): no interner round trip.
+  if (old != nullptr && old->view() == packed) return;
+  rec->node.attrs_ = interners_->attrs.Acquire(packed);
   interners_->attrs.Release(old);
 }
 

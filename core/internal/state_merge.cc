@@ -34,12 +34,15 @@ absl::Status StateRules::VerifyProtocol(
     max_dmin = std::max(max_dmin, v[3]);
     min_dmax = std::min(min_dmax, v[4]);
   }
+  // One unpacking of each record's version vector per pass: this runs over
+  // the whole table on every push/pull (as Go's verifyProtocol does).
   for (const NodeRecord* r : ctx_.table.order()) {
     if (r->node.state != NodeState::kAlive) continue;
-    max_pmin = std::max(max_pmin, r->node.pmin());
-    min_pmax = std::min(min_pmax, r->node.pmax());
-    max_dmin = std::max(max_dmin, r->node.dmin());
-    min_dmax = std::min(min_dmax, r->node.dmax());
+    const VersionVector v = r->node.vsn();
+    max_pmin = std::max(max_pmin, v[0]);
+    min_pmax = std::min(min_pmax, v[1]);
+    max_dmin = std::max(max_dmin, v[3]);
+    min_dmax = std::min(min_dmax, v[4]);
   }
   auto check = [&](std::string_view name, uint8_t pcur,
                    uint8_t dcur) -> absl::Status {
@@ -61,7 +64,8 @@ absl::Status StateRules::VerifyProtocol(
     SWIM_RETURN_IF_ERROR(check(rn.name, pcur, dcur));
   }
   for (const NodeRecord* r : ctx_.table.order()) {
-    SWIM_RETURN_IF_ERROR(check(r->node.name(), r->node.pcur(), r->node.dcur()));
+    const VersionVector v = r->node.vsn();
+    SWIM_RETURN_IF_ERROR(check(r->node.name(), v[2], v[5]));
   }
   return absl::OkStatus();
 }
