@@ -43,6 +43,7 @@
 #include "net/runtime.h"
 
 #include "absl/strings/str_cat.h"
+#include "bench/join_retry.h"
 
 namespace {
 
@@ -100,20 +101,7 @@ Nodes NewNodes(int n, bool lan) {
   return nodes;
 }
 
-// Joins `seed`, retrying a failed join at once, up to three attempts, as an
-// operator's retry_join would: node 0 refuses streams over its
-// max_inbound_streams (128) rather than queue them, a push/pull can time out
-// on a busy machine, and a member whose join failed would miss the members
-// that joined before it until the next push/pull, or stay alone for good.
-// Returns the failed attempts.
-int JoinWithRetry(swim::net::Memberlist& m, const std::string& seed) {
-  int failures = 0;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    if (m.Join({seed}).ok()) break;
-    ++failures;
-  }
-  return failures;
-}
+using swim::bench::JoinWithRetry;
 
 // Joins that have returned (for SWIM_PROBE_TRACE).
 std::atomic<int> g_joins_done{0};

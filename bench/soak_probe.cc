@@ -49,6 +49,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "bench/join_retry.h"
 
 namespace {
 
@@ -276,10 +277,20 @@ int main(int argc, char** argv) {
   const std::string seed = nodes[0]->AdvertiseAddress().ToString();
   {
     std::vector<std::thread> ts;
+    std::atomic<int> failures{0}, alone{0};
     for (int i = 1; i < a.n; ++i) {
-      ts.emplace_back([&, i] { (void)nodes[i]->Join({seed}); });
+      ts.emplace_back([&, i] {
+        const int f = swim::bench::JoinWithRetry(*nodes[i], seed);
+        failures += f;
+        if (f == 3) ++alone;
+      });
     }
     for (auto& t : ts) t.join();
+    if (failures > 0) {
+      fprintf(stderr,
+              "soak: %d joins failed and were retried; %d never joined\n",
+              failures.load(), alone.load());
+    }
   }
   auto converged = [&] {
     for (const auto& m : nodes) {
@@ -319,7 +330,9 @@ int main(int argc, char** argv) {
       nodes[s] = *std::move(m);
       down[s].back().second = t;
       restarts.push_back({s, t});
-      (void)nodes[s]->Join({seed});
+      if (swim::bench::JoinWithRetry(*nodes[s], seed) == 3) {
+        fprintf(stderr, "soak: restarted member %d could not join\n", s);
+      }
     }
     for (int s : r.crash) {
       const double t = Now();
