@@ -112,6 +112,43 @@ TEST(LzwEquivalence, DecoderMatchesReferenceOnValidAndDamagedStreams) {
   }
 }
 
+// A stream no Go writer makes: no CLEAR when the codes run out, so the
+// reader's table fills at 12 bits and freezes (Go stops adding entries and
+// forgets `last`). Codes that name the last entry, 4095, and literals must
+// decode as the reference does.
+TEST(LzwEquivalence, DecoderMatchesReferenceWhenTheTableIsFull) {
+  Bytes c;
+  uint64_t acc = 0;
+  int nacc = 0;
+  auto put = [&](uint32_t code, int width) {
+    acc |= static_cast<uint64_t>(code) << nacc;
+    nacc += width;
+    while (nacc >= 8) {
+      c.push_back(static_cast<uint8_t>(acc));
+      acc >>= 8;
+      nacc -= 8;
+    }
+  };
+  int width = 9;
+  uint32_t hi = 257;
+  put(256, width);  // CLEAR
+  // Literals, then each new entry once, until the table is full.
+  for (int i = 0; hi < 4095; ++i) {
+    const uint32_t code = i % 3 == 2 && hi > 258 ? hi - 1 : (i * 7) % 256;
+    put(code, width);
+    ++hi;
+    if (hi == (1u << width) && width < 12) ++width;
+  }
+  for (uint32_t code : {4095u, 65u, 4095u, 4000u, 300u, 4095u}) put(code, 12);
+  put(257, 12);  // EOF
+  if (nacc > 0) c.push_back(static_cast<uint8_t>(acc));
+  const Decoded want = ReferenceDecode(c, 1 << 24);
+  ASSERT_EQ(want.code, absl::StatusCode::kOk);
+  ASSERT_GT(want.out.size(), 4096u);
+  EXPECT_EQ(FastDecode(c, 1 << 24), want);
+  EXPECT_EQ(FastDecode(c, 5000), ReferenceDecode(c, 5000));
+}
+
 TEST(LzwEquivalence, DecoderMatchesReferenceOnArbitraryBytes) {
   EXPECT_TRUE(rc::check(
       "fast decode == reference decode", [](const std::vector<uint8_t>& v) {
