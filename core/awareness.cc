@@ -26,6 +26,7 @@ void Awareness::ApplyDelta(int delta) {
   if (score_ != initial && metrics_ != nullptr) {
     metrics_->SetGauge(metric::kHealthScore, score_);
   }
+  if (score_ != initial && observer_) observer_(score_);
 }
 
 }  // namespace swim

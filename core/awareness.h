@@ -11,6 +11,9 @@
 #ifndef SWIM_CORE_AWARENESS_H_
 #define SWIM_CORE_AWARENESS_H_
 
+#include <functional>
+#include <utility>
+
 #include "core/metrics.h"
 
 #include "absl/time/time.h"
@@ -33,6 +36,13 @@ class Awareness {
   // The current score, in [0, max - 1].
   int GetHealthScore() const { return score_; }
 
+  // Called with the score now and again each time it changes, on the
+  // core's thread (net/ publishes it for GetHealthScore on any thread).
+  void SetObserver(std::function<void(int)> observer) {
+    observer_ = std::move(observer);
+    if (observer_) observer_(score_);
+  }
+
   // timeout * (score + 1).
   absl::Duration ScaleTimeout(absl::Duration timeout) const {
     return timeout * (score_ + 1);
@@ -42,6 +52,7 @@ class Awareness {
   int max_;
   int score_ = 0;
   Metrics* metrics_;
+  std::function<void(int)> observer_;
 };
 
 }  // namespace swim

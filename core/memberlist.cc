@@ -447,6 +447,10 @@ void Memberlist::SetNumMembersObserver(std::function<void(int)> observer) {
   p_->ctx.table.SetLiveCountObserver(std::move(observer));
 }
 
+void Memberlist::SetHealthScoreObserver(std::function<void(int)> observer) {
+  p_->ctx.awareness.SetObserver(std::move(observer));
+}
+
 std::vector<Node> Memberlist::AllNodes() const {
   std::vector<Node> out;
   out.reserve(p_->ctx.table.size());

@@ -117,6 +117,8 @@ class Memberlist final : public Inbound {
   // thread, before anything else sees the change (a Join's callback, an
   // event delegate). net/ keeps the value for NumMembers() on any thread.
   void SetNumMembersObserver(std::function<void(int)> observer);
+  // The same for GetHealthScore().
+  void SetHealthScoreObserver(std::function<void(int)> observer);
   // Every entry of the table, whatever its state (for tests and the simulator).
   std::vector<Node> AllNodes() const;
   std::optional<Node> GetNode(const std::string& name) const;

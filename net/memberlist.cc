@@ -198,11 +198,18 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
       started = core.status();
       return;
     }
+    // What health checks read without waiting for the loop. Shutdown's 0
+    // stands: the core may still change on its way down.
     (*core)->SetNumMembersObserver([self](int n) {
-      // Shutdown's 0 stands: the core may still change on its way down.
       std::lock_guard<std::mutex> l(self->mu_);
       if (!self->shutting_down_) {
         self->num_members_.store(n, std::memory_order_release);
+      }
+    });
+    (*core)->SetHealthScoreObserver([self](int score) {
+      std::lock_guard<std::mutex> l(self->mu_);
+      if (!self->shutting_down_) {
+        self->health_score_.store(score, std::memory_order_release);
       }
     });
     started = (*core)->Start();
@@ -253,6 +260,7 @@ void Memberlist::Shutdown() {
       shutting_down_ = true;
       first = true;
       num_members_.store(0, std::memory_order_release);  // as Members()
+      health_score_.store(0, std::memory_order_release);
     } else if (!on_loop) {
       cv_.wait(l, [this] { return shutdown_; });
     }
@@ -431,9 +439,9 @@ Node Memberlist::LocalNode() const {
 }
 
 int Memberlist::GetHealthScore() const {
-  int score = 0;
-  OnLoop([&](swim::Memberlist& core) { score = core.GetHealthScore(); });
-  return score;
+  // As NumMembers: published by the core on each change (swimd's
+  // /v1/health must not time out because the loop is busy).
+  return health_score_.load(std::memory_order_acquire);
 }
 
 uint8_t Memberlist::ProtocolVersion() const {

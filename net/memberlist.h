@@ -244,8 +244,10 @@ class Memberlist {
   bool stopping_env_ ABSL_GUARDED_BY(mu_) = false;
   bool env_stopped_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::shared_ptr<Waiter>> waiters_ ABSL_GUARDED_BY(mu_);
-  // The core's NumMembers(), published by its observer (loop thread).
+  // The core's NumMembers() and GetHealthScore(), published by its
+  // observers (loop thread).
   std::atomic<int> num_members_{0};
+  std::atomic<int> health_score_{0};
 };
 
 // The kinds of event a ChannelEventDelegate delivers.

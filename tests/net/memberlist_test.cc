@@ -410,7 +410,7 @@ class BlockingJoinEvents : public EventDelegate {
 // NumMembers is a health check's call: it must not queue behind whatever
 // the loop is doing (Go's takes a read lock). The count is published before
 // the delegate runs, so the busy node already counts the joiner.
-TEST(NetMemberlist, NumMembersAnswersWhileTheLoopIsBusy) {
+TEST(NetMemberlist, NumMembersAndHealthScoreAnswerWhileTheLoopIsBusy) {
   BlockingJoinEvents events;
   Config c0 = FastLocalConfig("busy-0");
   c0.events = &events;
@@ -424,15 +424,22 @@ TEST(NetMemberlist, NumMembersAnswersWhileTheLoopIsBusy) {
       WaitFor([&] { return events.entered.load(); }, absl::Seconds(10)));
   auto count =
       std::async(std::launch::async, [&] { return (*a)->NumMembers(); });
+  auto score =
+      std::async(std::launch::async, [&] { return (*a)->GetHealthScore(); });
   const bool answered =
       count.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+  const bool scored =
+      score.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
   events.release = true;
   EXPECT_TRUE(answered) << "NumMembers waited for the busy loop";
+  EXPECT_TRUE(scored) << "GetHealthScore waited for the busy loop";
   EXPECT_EQ(count.get(), 2);
+  EXPECT_EQ(score.get(), 0);
   joiner.join();
   (*b)->Shutdown();
   (*a)->Shutdown();
   EXPECT_EQ((*a)->NumMembers(), 0);
+  EXPECT_EQ((*a)->GetHealthScore(), 0);
 }
 
 // Many threads use the API at once while nodes join, leave and crash; meant
