@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -375,19 +376,28 @@ class ReentrantEvents : public EventDelegate {
   void NotifyUpdate(const Node&) override {}
 };
 
+// Two members, PREFIX-0 with `events` as its event delegate and PREFIX-1;
+// nulls (and a test failure) if either cannot start.
+std::pair<std::unique_ptr<Memberlist>, std::unique_ptr<Memberlist>>
+PairWithEvents(EventDelegate* events, const std::string& prefix) {
+  Config c0 = FastLocalConfig(prefix + "-0");
+  c0.events = events;
+  auto a = Memberlist::Create(c0);
+  auto b = Memberlist::Create(FastLocalConfig(prefix + "-1"));
+  EXPECT_TRUE(a.ok() && b.ok());
+  if (!a.ok() || !b.ok()) return {};
+  return {*std::move(a), *std::move(b)};
+}
+
 TEST(NetMemberlist, BlockingCallFromDelegateFailsInsteadOfDeadlocking) {
   ReentrantEvents events;
-  Config c0 = FastLocalConfig("r-0");
-  c0.events = &events;
-  auto a = Memberlist::Create(c0);
-  ASSERT_TRUE(a.ok());
-  events.ml = a->get();
-  auto b = Memberlist::Create(FastLocalConfig("r-1"));
-  ASSERT_TRUE(b.ok());
-  ASSERT_TRUE((*b)->Join({(*a)->AdvertiseAddress().ToString()}).ok());
+  auto [a, b] = PairWithEvents(&events, "r");
+  ASSERT_TRUE(a != nullptr);
+  events.ml = a.get();
+  ASSERT_TRUE(b->Join({a->AdvertiseAddress().ToString()}).ok());
   EXPECT_TRUE(WaitFor([&] { return events.failed_precondition.load() > 0; },
                       absl::Seconds(5)));
-  (*a)->Shutdown();
+  a->Shutdown();
   events.ml = nullptr;
 }
 
@@ -407,25 +417,21 @@ class BlockingJoinEvents : public EventDelegate {
   void NotifyUpdate(const Node&) override {}
 };
 
-// NumMembers is a health check's call: it must not queue behind whatever
-// the loop is doing (Go's takes a read lock). The count is published before
-// the delegate runs, so the busy node already counts the joiner.
+// NumMembers and GetHealthScore are a health check's calls (swimd's
+// /v1/health): they must not queue behind whatever the loop is doing (Go's
+// take a read lock). The count is published before the delegate runs, so
+// the busy node already counts the joiner.
 TEST(NetMemberlist, NumMembersAndHealthScoreAnswerWhileTheLoopIsBusy) {
   BlockingJoinEvents events;
-  Config c0 = FastLocalConfig("busy-0");
-  c0.events = &events;
-  auto a = Memberlist::Create(c0);
-  ASSERT_TRUE(a.ok());
-  auto b = Memberlist::Create(FastLocalConfig("busy-1"));
-  ASSERT_TRUE(b.ok());
+  auto [a, b] = PairWithEvents(&events, "busy");
+  ASSERT_TRUE(a != nullptr);
   std::thread joiner(
-      [&] { (void)(*b)->Join({(*a)->AdvertiseAddress().ToString()}); });
+      [&] { (void)b->Join({a->AdvertiseAddress().ToString()}); });
   ASSERT_TRUE(
       WaitFor([&] { return events.entered.load(); }, absl::Seconds(10)));
-  auto count =
-      std::async(std::launch::async, [&] { return (*a)->NumMembers(); });
+  auto count = std::async(std::launch::async, [&] { return a->NumMembers(); });
   auto score =
-      std::async(std::launch::async, [&] { return (*a)->GetHealthScore(); });
+      std::async(std::launch::async, [&] { return a->GetHealthScore(); });
   const bool answered =
       count.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
   const bool scored =
@@ -436,10 +442,10 @@ TEST(NetMemberlist, NumMembersAndHealthScoreAnswerWhileTheLoopIsBusy) {
   EXPECT_EQ(count.get(), 2);
   EXPECT_EQ(score.get(), 0);
   joiner.join();
-  (*b)->Shutdown();
-  (*a)->Shutdown();
-  EXPECT_EQ((*a)->NumMembers(), 0);
-  EXPECT_EQ((*a)->GetHealthScore(), 0);
+  b->Shutdown();
+  a->Shutdown();
+  EXPECT_EQ(a->NumMembers(), 0);
+  EXPECT_EQ(a->GetHealthScore(), 0);
 }
 
 // Many threads use the API at once while nodes join, leave and crash; meant
