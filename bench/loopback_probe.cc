@@ -29,13 +29,11 @@
 #include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <malloc.h>
-#include <unistd.h>
 
 #include "core/config.h"
 
@@ -43,7 +41,7 @@
 #include "net/runtime.h"
 
 #include "absl/strings/str_cat.h"
-#include "bench/join_retry.h"
+#include "bench/probe_util.h"
 
 namespace {
 
@@ -101,6 +99,7 @@ Nodes NewNodes(int n, bool lan) {
   return nodes;
 }
 
+using swim::bench::CpuSeconds;
 using swim::bench::JoinWithRetry;
 
 // Joins that have returned (for SWIM_PROBE_TRACE).
@@ -129,13 +128,6 @@ bool Converged(const Nodes& nodes, int want) {
     if (m->NumMembers() != want) return false;
   }
   return true;
-}
-
-// The process's user + system CPU seconds, all threads.
-double CpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
 }
 
 // SWIM_PROBE_TRACE=1: every 250 ms, on stderr, the joins returned, the

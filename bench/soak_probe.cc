@@ -34,12 +34,9 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <unistd.h>
 
 #include "core/config.h"
 #include "core/delegate.h"
@@ -49,7 +46,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "bench/join_retry.h"
+#include "bench/probe_util.h"
 
 namespace {
 
@@ -165,20 +162,6 @@ double Percentile(std::vector<double> v, double p) {
   return v[k - 1];
 }
 
-double CpuSeconds() {
-  std::ifstream f("/proc/self/stat");
-  std::string s((std::istreambuf_iterator<char>(f)),
-                std::istreambuf_iterator<char>());
-  std::istringstream rest(s.substr(s.rfind(')') + 2));
-  std::string field;
-  double ut = 0, st = 0;
-  for (int i = 0; i <= 12 && rest >> field; ++i) {
-    if (i == 11) ut = atof(field.c_str());
-    if (i == 12) st = atof(field.c_str());
-  }
-  return (ut + st) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 void WriteScenario(const Args& a, const std::vector<Round>& rounds) {
   std::ofstream f(a.print_scenario);
   const double lead = 30;  // the cluster joins and settles first
@@ -282,7 +265,7 @@ int main(int argc, char** argv) {
       ts.emplace_back([&, i] {
         const int f = swim::bench::JoinWithRetry(*nodes[i], seed);
         failures += f;
-        if (f == 3) ++alone;
+        if (f == swim::bench::kJoinAttempts) ++alone;
       });
     }
     for (auto& t : ts) t.join();
@@ -311,7 +294,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds(10));
 
   const double start = Now();
-  const double cpu0 = CpuSeconds();
+  const double cpu0 = swim::bench::CpuSeconds();
   // subject -> [crash time, restart time) intervals
   std::map<int, std::vector<std::pair<double, double>>> down;
   std::vector<std::pair<int, double>> crashes, restarts;
@@ -330,7 +313,8 @@ int main(int argc, char** argv) {
       nodes[s] = *std::move(m);
       down[s].back().second = t;
       restarts.push_back({s, t});
-      if (swim::bench::JoinWithRetry(*nodes[s], seed) == 3) {
+      if (swim::bench::JoinWithRetry(*nodes[s], seed) ==
+          swim::bench::kJoinAttempts) {
         fprintf(stderr, "soak: restarted member %d could not join\n", s);
       }
     }
@@ -346,7 +330,7 @@ int main(int argc, char** argv) {
   const double end_at = start + a.seconds + a.round;
   while (Now() < end_at)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const double cpu1 = CpuSeconds();
+  const double cpu1 = swim::bench::CpuSeconds();
   const double wall = Now() - start;
   std::vector<Ev> evs;
   {
