@@ -198,20 +198,11 @@ absl::StatusOr<std::unique_ptr<Memberlist>> Memberlist::Create(
       started = core.status();
       return;
     }
-    // What health checks read without waiting for the loop. Shutdown's 0
-    // stands: the core may still change on its way down.
-    (*core)->SetNumMembersObserver([self](int n) {
-      std::lock_guard<std::mutex> l(self->mu_);
-      if (!self->shutting_down_) {
-        self->num_members_.store(n, std::memory_order_release);
-      }
-    });
-    (*core)->SetHealthScoreObserver([self](int score) {
-      std::lock_guard<std::mutex> l(self->mu_);
-      if (!self->shutting_down_) {
-        self->health_score_.store(score, std::memory_order_release);
-      }
-    });
+    // What health checks read without waiting for the loop.
+    (*core)->SetNumMembersObserver(
+        [self](int n) { self->Publish(&self->num_members_, n); });
+    (*core)->SetHealthScoreObserver(
+        [self](int score) { self->Publish(&self->health_score_, score); });
     started = (*core)->Start();
     if (!started.ok()) return;
     self->core_ = std::move(*core);
@@ -421,6 +412,12 @@ std::vector<Node> Memberlist::Members() const {
   std::vector<Node> out;
   OnLoop([&](swim::Memberlist& core) { out = core.Members(); });
   return out;
+}
+
+void Memberlist::Publish(std::atomic<int>* cell, int value) {
+  // Shutdown's 0 stands: the core may still change on its way down.
+  std::lock_guard<std::mutex> l(mu_);
+  if (!shutting_down_) cell->store(value, std::memory_order_release);
 }
 
 int Memberlist::NumMembers() const {

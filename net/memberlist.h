@@ -226,6 +226,8 @@ class Memberlist {
   absl::Status CheckCallable() const;
   // Loop thread: stops the core (if any) and destroys it.
   void DestroyCore();
+  // Stores a value the core reports (loop thread), unless shutting down.
+  void Publish(std::atomic<int>* cell, int value);
 
   std::shared_ptr<LogLimiter> log_limiter_;  // shared with env_'s sink
   std::string hostname_claim_;  // our name, when it came from the hostname
@@ -245,7 +247,7 @@ class Memberlist {
   bool env_stopped_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::shared_ptr<Waiter>> waiters_ ABSL_GUARDED_BY(mu_);
   // The core's NumMembers() and GetHealthScore(), published by its
-  // observers (loop thread).
+  // observers (loop thread) through Publish.
   std::atomic<int> num_members_{0};
   std::atomic<int> health_score_{0};
 };
