@@ -200,7 +200,9 @@ struct Config {
   // this second exchange hands every joiner the whole table: a mass join
   // converges in about one probe interval instead of waiting for gossip's
   // limited retransmits and the periodic push/pull. Costs one stream per
-  // join; Go peers see an ordinary anti-entropy exchange.
+  // join; Go peers see an ordinary anti-entropy exchange. When that seed
+  // was the only one the join reached, our half carries only our own entry
+  // (the rest came from the seed); otherwise the whole table.
   bool join_sync = true;
   // Refutations (our own, and alives that clear a suspicion or death of a
   // known node) are retransmitted this many times the usual limit; Go: 1.

@@ -63,8 +63,18 @@ void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
 }
 
 // See Config::join_sync: one more push/pull with the first seed that
-// answered, after a random delay in [0.5, 1] x probe_interval.
-void ScheduleJoinSync(NodeContext& ctx, const Address& addr) {
+// answered, after a random delay in [0.5, 1] x probe_interval. It is there
+// to pull: the seed has meanwhile learned who joined after us. When that
+// seed is the only one this join reached (the join has ended and nobody
+// else answered), all we know came from it at the join or by gossip since,
+// which reaches it too, so our half carries only our own entry instead of the
+// whole table; with several seeds (say, a join that merges two clusters)
+// our table is news to it and goes whole. In a mass join every joiner
+// syncs with the one seed, whose loop then decompresses and merges N
+// tables of N entries for nothing: at 1,000 members on two loops that was
+// the critical path (loopback_probe massjoin, docs/performance.md).
+void ScheduleJoinSync(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
+                      const Address& addr) {
   SWIM_DCHECK(ctx.config.probe_interval > absl::ZeroDuration());
   SWIM_DCHECK(ctx.config.join_sync && !ctx.shutdown);
   const int64_t half = absl::ToInt64Nanoseconds(ctx.config.probe_interval) / 2;
@@ -73,9 +83,15 @@ void ScheduleJoinSync(NodeContext& ctx, const Address& addr) {
                                   static_cast<uint64_t>(half + 1)));
   SWIM_DCHECK(delay >= ctx.config.probe_interval / 2 - absl::Nanoseconds(1));
   SWIM_DCHECK(delay <= ctx.config.probe_interval);
-  ctx.After(delay, "join_sync", [&ctx, addr] {
+  ctx.After(delay, "join_sync", [&ctx, st, addr] {
     ctx.metrics.Incr(metric::kJoinSync);
-    ctx.messenger->PushPullWith(addr, /*join=*/false, [](absl::Status) {});
+    const bool ended = st->pending == 0 && !st->resolving;
+    const bool only_seed = ended && st->contacted == 1;
+    SWIM_DCHECK(st->contacted >= 1);
+    ctx.messenger->PushPullWith(
+        addr, /*join=*/false,
+        only_seed ? Messenger::Push::kSelfOnly : Messenger::Push::kWholeTable,
+        [](absl::Status) {});
   });
 }
 
@@ -84,7 +100,8 @@ void JoinPushPull(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
   ++st->pending;
   SWIM_DCHECK(st->done != nullptr && st->pending >= 1);
   ctx.messenger->PushPullWith(
-      addr, /*join=*/true, [&ctx, st, addr](absl::Status s) {
+      addr, /*join=*/true, Messenger::Push::kWholeTable,
+      [&ctx, st, addr](absl::Status s) {
         --st->pending;
         SWIM_DCHECK(st->pending >= 0);
         // A join reports once, after its last exchange: this one was pending.
@@ -93,7 +110,7 @@ void JoinPushPull(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
           ++st->contacted;
           if (st->contacted == 1 && ctx.config.join_sync && !ctx.shutdown &&
               ctx.config.probe_interval > absl::ZeroDuration()) {
-            ScheduleJoinSync(ctx, addr);
+            ScheduleJoinSync(ctx, st, addr);
           }
         } else {
           // Go's wording: the IP, without the port (memberlist.go:270).

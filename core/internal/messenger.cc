@@ -621,7 +621,8 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   ctx_.metrics.Incr(metric::kTcpPushPullIn);
   // Reply with our state first (as Go does), then merge theirs.
   Bytes local;
-  wire::Encode(LocalState(pp->join), wire_.address_mode, &local);
+  wire::Encode(LocalState(pp->join, Push::kWholeTable), wire_.address_mode,
+               &local);
   std::optional<Bytes> reply = EncodeStreamMsg(local);
   SWIM_DCHECK(reply.has_value() && !reply->empty());
   if (absl::Status s = ctx_.state->MergeRemoteState(*pp, pp->join); !s.ok()) {
@@ -650,25 +651,39 @@ StreamResult Messenger::StreamUser(ByteSpan body, const Address& from) {
 // Push/pull (§2.7)
 // ---------------------------------------------------------------------------
 
-wire::PushPull Messenger::LocalState(bool join) const {
+namespace {
+
+wire::PushNodeState PushStateOf(const NodeRecord& r) {
+  wire::PushNodeState s;
+  s.name = r.node.name();
+  s.addr = r.node.addr();
+  s.port = r.node.port();
+  if (!r.node.meta().empty()) s.meta = r.node.meta();
+  s.incarnation = r.node.incarnation;
+  s.state = static_cast<int64_t>(r.node.state);
+  s.vsn = r.node.vsn();  // always 6 bytes: a missing Vsn fails Go's merge
+  SWIM_DCHECK(!s.name.empty());
+  SWIM_DCHECK(s.state >= 0 &&
+              s.state <= static_cast<int64_t>(NodeState::kLeft));
+  return s;
+}
+
+}  // namespace
+
+wire::PushPull Messenger::LocalState(bool join, Push push) const {
   wire::PushPull pp;
   pp.join = join;
-  pp.nodes.reserve(ctx_.table.size());
-  for (const NodeRecord* r : ctx_.table.order()) {
-    wire::PushNodeState s;
-    s.name = r->node.name();
-    s.addr = r->node.addr();
-    s.port = r->node.port();
-    if (!r->node.meta().empty()) s.meta = r->node.meta();
-    s.incarnation = r->node.incarnation;
-    s.state = static_cast<int64_t>(r->node.state);
-    s.vsn = r->node.vsn();  // always 6 bytes: a missing Vsn fails Go's merge
-    SWIM_DCHECK(!s.name.empty());
-    SWIM_DCHECK(s.state >= 0 &&
-                s.state <= static_cast<int64_t>(NodeState::kLeft));
-    pp.nodes.push_back(std::move(s));
+  if (push == Push::kSelfOnly) {
+    const NodeRecord* self = ctx_.Self();
+    SWIM_CHECK(self != nullptr);  // our own record is never removed
+    pp.nodes.push_back(PushStateOf(*self));
+  } else {
+    pp.nodes.reserve(ctx_.table.size());
+    for (const NodeRecord* r : ctx_.table.order()) {
+      pp.nodes.push_back(PushStateOf(*r));
+    }
+    SWIM_DCHECK(pp.nodes.size() == ctx_.table.size());
   }
-  SWIM_DCHECK(pp.nodes.size() == ctx_.table.size());
   if (ctx_.config.delegate != nullptr) {
     pp.user_state = ctx_.config.delegate->LocalState(join);
   }
@@ -706,7 +721,7 @@ void Messenger::PushPullTick(std::function<void()> then) {
   SWIM_DCHECK(peers.size() == 1 && peers[0]->node.state == NodeState::kAlive);
   SWIM_DCHECK(!ctx_.IsSelf(peers[0]->node.name()));
   const Instant start = ctx_.env->Now();
-  PushPullWith(peers[0]->node.address(), /*join=*/false,
+  PushPullWith(peers[0]->node.address(), /*join=*/false, Push::kWholeTable,
                [this, start, then = std::move(then)](absl::Status s) {
                  ctx_.metrics.AddTiming(metric::kPushPullNodeTiming,
                                         ctx_.env->Now() - start);
@@ -720,7 +735,7 @@ void Messenger::PushPullTick(std::function<void()> then) {
                });
 }
 
-void Messenger::PushPullWith(const Address& addr, bool join,
+void Messenger::PushPullWith(const Address& addr, bool join, Push push,
                              std::function<void(absl::Status)> done) {
   SWIM_DCHECK(done != nullptr);
   // Go's sendAndReceiveState refuses an address without a name first
@@ -730,7 +745,7 @@ void Messenger::PushPullWith(const Address& addr, bool join,
     return;
   }
   Bytes msg;
-  wire::Encode(LocalState(join), wire_.address_mode, &msg);
+  wire::Encode(LocalState(join, push), wire_.address_mode, &msg);
   Bytes stream = EncodeStreamMsg(msg);
   SWIM_DCHECK(!stream.empty());
   SWIM_DCHECK(ctx_.alive_token != nullptr && *ctx_.alive_token);

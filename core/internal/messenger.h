@@ -93,7 +93,11 @@ class Messenger {
   // next interval only once that exchange has ended (it blocks Go's
   // goroutine for up to TCPTimeout).
   void StartPushPull(absl::Duration stagger);
-  void PushPullWith(const Address& addr, bool join,
+  // What our half of an exchange carries: the whole table, as Go always
+  // sends, or only our own entry (Config::join_sync's pull, see join.cc;
+  // the wire format is the same, with one node).
+  enum class Push { kWholeTable, kSelfOnly };
+  void PushPullWith(const Address& addr, bool join, Push push,
                     std::function<void(absl::Status)> done);
 
   // The queue holds only what we queued; options agree with the config.
@@ -136,7 +140,7 @@ class Messenger {
   // One periodic exchange; `then` runs when it has ended (at once if there
   // is nobody to exchange with).
   void PushPullTick(std::function<void()> then);
-  wire::PushPull LocalState(bool join) const;
+  wire::PushPull LocalState(bool join, Push push) const;
   absl::Status OnPushPullReply(absl::StatusOr<Bytes> reply, bool join);
 
   NodeContext& ctx_;

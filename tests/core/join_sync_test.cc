@@ -1,0 +1,146 @@
+// Config::join_sync (docs/departures.md): the second push/pull a joiner
+// makes with its seed, and what our half of it carries. One node on
+// FakeEnv; the test plays the seeds by answering its streams.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/memberlist.h"
+#include "core/metric_names.h"
+#include "core/wire/framing.h"
+#include "core/wire/messages.h"
+
+#include "tests/core/fake_env.h"
+
+namespace swim {
+namespace {
+
+const VersionVector kVsn = {1, 5, 2, 0, 0, 0};
+const IpAddress kSelfIp = IpAddress::V4(10, 0, 0, 1);
+
+wire::PushNodeState Entry(const std::string& name, uint8_t last_octet) {
+  wire::PushNodeState s;
+  s.name = name;
+  s.addr = IpAddress::V4(10, 0, 0, last_octet);
+  s.port = 7946;
+  s.incarnation = 1;
+  s.state = static_cast<int64_t>(NodeState::kAlive);
+  s.vsn = kVsn;
+  return s;
+}
+
+// The push/pull a stream request we started carries.
+wire::PushPull RequestOf(const FakeEnv::StreamCall& call) {
+  absl::StatusOr<Bytes> m = wire::DecodeStream(call.request, nullptr, true);
+  EXPECT_TRUE(m.ok()) << m.status();
+  if (!m.ok() || m->empty()) return {};
+  EXPECT_EQ((*m)[0], static_cast<uint8_t>(wire::MessageType::kPushPull));
+  absl::StatusOr<wire::PushPull> pp =
+      wire::DecodePushPull(ByteSpan(*m).subspan(1), AddressMode::kBinary);
+  EXPECT_TRUE(pp.ok()) << pp.status();
+  return pp.ok() ? *pp : wire::PushPull{};
+}
+
+std::vector<std::string> NamesOf(const wire::PushPull& pp) {
+  std::vector<std::string> out;
+  for (const auto& n : pp.nodes) out.push_back(n.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class JoinSyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Config c = DefaultLANConfig();
+    c.name = "self";
+    c.bind_port = 7946;
+    c.probe_interval = absl::Seconds(1);
+    ASSERT_TRUE(c.join_sync);
+    auto ml = Memberlist::Create(c, &env_, Address{kSelfIp, 7946, ""});
+    ASSERT_TRUE(ml.ok()) << ml.status();
+    ml_ = std::move(*ml);
+    ASSERT_TRUE(ml_->Start().ok());
+  }
+
+  // Completes stream `i` with a push/pull reply holding `nodes`.
+  void Answer(size_t i, std::vector<wire::PushNodeState> nodes) {
+    ASSERT_LT(i, env_.streams().size());
+    wire::PushPull pp;
+    pp.nodes = std::move(nodes);
+    Bytes msg;
+    wire::Encode(pp, AddressMode::kBinary, &msg);
+    Bytes stream = wire::EncodeStream(msg, wire::OutgoingOptions{},
+                                      [](absl::Span<uint8_t>) {});
+    Env::StreamCallback done = std::move(env_.streams()[i].done);
+    done(std::move(stream));
+  }
+
+  // Runs timers until the node has started `want` streams (at most 2 s).
+  void AwaitStreams(size_t want) {
+    for (int i = 0; i < 2000 && env_.streams().size() < want; ++i) {
+      env_.Advance(absl::Milliseconds(1));
+    }
+    ASSERT_GE(env_.streams().size(), want);
+  }
+
+  FakeEnv env_;
+  std::unique_ptr<Memberlist> ml_;
+};
+
+TEST_F(JoinSyncTest, PullsTheSeedsTableAndPushesOnlyItselfAfterOneSeed) {
+  int joined = -1;
+  ml_->Join({"seed/10.0.0.2:7946"}, [&](int n, absl::Status) { joined = n; });
+  ASSERT_EQ(env_.streams().size(), 1u);
+  EXPECT_TRUE(RequestOf(env_.streams()[0]).join);
+  Answer(0, {Entry("seed", 2), Entry("early", 3)});
+  ASSERT_EQ(joined, 1);
+  EXPECT_EQ(ml_->NumMembers(), 3);
+
+  AwaitStreams(2);
+  const wire::PushPull sync = RequestOf(env_.streams()[1]);
+  EXPECT_FALSE(sync.join);
+  EXPECT_EQ(env_.streams()[1].to.name, "seed");
+  // Everything else we know came from the seed: our half is our own entry.
+  EXPECT_EQ(NamesOf(sync), std::vector<std::string>{"self"});
+  EXPECT_EQ(sync.nodes[0].addr, kSelfIp);
+  EXPECT_EQ(sync.nodes[0].port, 7946);
+
+  // The seed's half is what the sync is for: who joined after us.
+  Answer(1, {Entry("seed", 2), Entry("early", 3), Entry("late", 4)});
+  EXPECT_EQ(ml_->NumMembers(), 4);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinSync.str), 1u);
+}
+
+TEST_F(JoinSyncTest, PushesTheWholeTableWhenSeveralSeedsAnswered) {
+  int joined = -1;
+  ml_->Join({"a/10.0.0.2:7946", "b/10.0.0.3:7946"},
+            [&](int n, absl::Status) { joined = n; });
+  ASSERT_EQ(env_.streams().size(), 2u);  // both seeds at once
+  Answer(0, {Entry("a", 2), Entry("a2", 4)});
+  Answer(1, {Entry("b", 3), Entry("b2", 5)});
+  ASSERT_EQ(joined, 2);
+
+  AwaitStreams(3);
+  const wire::PushPull sync = RequestOf(env_.streams()[2]);
+  EXPECT_FALSE(sync.join);
+  EXPECT_EQ(env_.streams()[2].to.name, "a");
+  // b's side of the cluster is news to a: the whole table goes.
+  EXPECT_EQ(NamesOf(sync),
+            (std::vector<std::string>{"a", "a2", "b", "b2", "self"}));
+}
+
+TEST_F(JoinSyncTest, PushesTheWholeTableWhenAnotherSeedIsStillPending) {
+  ml_->Join({"a/10.0.0.2:7946", "b/10.0.0.3:7946"}, [](int, absl::Status) {});
+  ASSERT_EQ(env_.streams().size(), 2u);
+  Answer(0, {Entry("a", 2)});  // b's exchange has not ended at sync time
+
+  AwaitStreams(3);
+  const wire::PushPull sync = RequestOf(env_.streams()[2]);
+  EXPECT_EQ(NamesOf(sync), (std::vector<std::string>{"a", "self"}));
+}
+
+}  // namespace
+}  // namespace swim
