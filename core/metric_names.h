@@ -33,7 +33,8 @@ SWIM_METRIC(kTcpAccept, "memberlist.tcp.accept");
 SWIM_METRIC(kTcpConnect, "memberlist.tcp.connect");
 SWIM_METRIC(kTcpPushPullIn, "memberlist.tcp.push_pull_in");
 SWIM_METRIC(kGossip, "memberlist.gossip");
-SWIM_METRIC(kJoinSync, "memberlist.join_sync");
+SWIM_METRIC(kJoinSync, "memberlist.join_sync");  // attempts
+SWIM_METRIC(kJoinSyncFailed, "memberlist.join_sync_failed");
 
 // --- state changes -----------------------------------------------------------
 SWIM_METRIC(kMsgAlive, "memberlist.msg.alive");

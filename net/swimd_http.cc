@@ -366,6 +366,7 @@ constexpr const char* kCoreCounters[] = {
     "memberlist.dropped.weight_stale",
     "memberlist.gossip",
     "memberlist.join_sync",
+    "memberlist.join_sync_failed",
     "memberlist.malformed.alive_meta",
     "memberlist.malformed.alive_name",
     "memberlist.malformed.compound_truncated",

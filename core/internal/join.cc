@@ -67,23 +67,31 @@ void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
 // to pull: the seed has meanwhile learned who joined after us. When that
 // seed is the only one this join reached (the join has ended and nobody
 // else answered), all we know came from it at the join or by gossip since,
-// which reaches it too, so our half carries only our own entry instead of the
-// whole table; with several seeds (say, a join that merges two clusters)
-// our table is news to it and goes whole. In a mass join every joiner
-// syncs with the one seed, whose loop then decompresses and merges N
-// tables of N entries for nothing: at 1,000 members on two loops that was
-// the critical path (loopback_probe massjoin, docs/performance.md).
+// which reaches it too, so our half carries only our own entry instead of
+// the whole table; with several seeds (say, a join that merges two
+// clusters) our table is news to it and goes whole. In a mass join every
+// joiner syncs with the one seed, whose loop then decompressed and merged N
+// tables of N entries for nothing (bench/runtime_results.md).
+//
+// A sync that fails is tried again after another such delay, up to
+// kJoinSyncAttempts in all: a seed under a join storm refuses streams over
+// its limit (Go's maxPushPulls, 128) or answers after the timeout, and a
+// joiner whose one sync was refused waited for gossip alone, 15 s more at
+// 1,000 members.
+constexpr int kJoinSyncAttempts = 3;
+
 void ScheduleJoinSync(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
-                      const Address& addr) {
+                      const Address& addr, int attempt) {
   SWIM_DCHECK(ctx.config.probe_interval > absl::ZeroDuration());
   SWIM_DCHECK(ctx.config.join_sync && !ctx.shutdown);
+  SWIM_DCHECK(attempt >= 1 && attempt <= kJoinSyncAttempts);
   const int64_t half = absl::ToInt64Nanoseconds(ctx.config.probe_interval) / 2;
   const absl::Duration delay = absl::Nanoseconds(
       half + static_cast<int64_t>(ctx.env->Random() %
                                   static_cast<uint64_t>(half + 1)));
   SWIM_DCHECK(delay >= ctx.config.probe_interval / 2 - absl::Nanoseconds(1));
   SWIM_DCHECK(delay <= ctx.config.probe_interval);
-  ctx.After(delay, "join_sync", [&ctx, st, addr] {
+  ctx.After(delay, "join_sync", [&ctx, st, addr, attempt] {
     ctx.metrics.Incr(metric::kJoinSync);
     const bool ended = st->pending == 0 && !st->resolving;
     const bool only_seed = ended && st->contacted == 1;
@@ -91,7 +99,12 @@ void ScheduleJoinSync(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
     ctx.messenger->PushPullWith(
         addr, /*join=*/false,
         only_seed ? Messenger::Push::kSelfOnly : Messenger::Push::kWholeTable,
-        [](absl::Status) {});
+        [&ctx, st, addr, attempt](absl::Status s) {
+          if (s.ok()) return;
+          ctx.metrics.Incr(metric::kJoinSyncFailed);
+          if (ctx.shutdown || attempt == kJoinSyncAttempts) return;
+          ScheduleJoinSync(ctx, st, addr, attempt + 1);
+        });
   });
 }
 
@@ -110,7 +123,7 @@ void JoinPushPull(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
           ++st->contacted;
           if (st->contacted == 1 && ctx.config.join_sync && !ctx.shutdown &&
               ctx.config.probe_interval > absl::ZeroDuration()) {
-            ScheduleJoinSync(ctx, st, addr);
+            ScheduleJoinSync(ctx, st, addr, /*attempt=*/1);
           }
         } else {
           // Go's wording: the IP, without the port (memberlist.go:270).

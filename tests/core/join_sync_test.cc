@@ -32,6 +32,12 @@ wire::PushNodeState Entry(const std::string& name, uint8_t last_octet) {
   return s;
 }
 
+bool IsPushPull(const FakeEnv::StreamCall& call) {
+  absl::StatusOr<Bytes> m = wire::DecodeStream(call.request, nullptr, true);
+  return m.ok() && !m->empty() &&
+         (*m)[0] == static_cast<uint8_t>(wire::MessageType::kPushPull);
+}
+
 // The push/pull a stream request we started carries.
 wire::PushPull RequestOf(const FakeEnv::StreamCall& call) {
   absl::StatusOr<Bytes> m = wire::DecodeStream(call.request, nullptr, true);
@@ -84,6 +90,30 @@ class JoinSyncTest : public ::testing::Test {
       env_.Advance(absl::Milliseconds(1));
     }
     ASSERT_GE(env_.streams().size(), want);
+  }
+
+  // Indexes of the push/pull streams started so far (probes of the silent
+  // seed also open TCP fallback pings).
+  std::vector<size_t> PushPulls() {
+    std::vector<size_t> out;
+    for (size_t i = 0; i < env_.streams().size(); ++i) {
+      if (IsPushPull(env_.streams()[i])) out.push_back(i);
+    }
+    return out;
+  }
+  // Runs timers until `want` push/pulls were started (at most 2 s); returns
+  // the index of the last one.
+  size_t AwaitPushPulls(size_t want) {
+    for (int i = 0; i < 2000 && PushPulls().size() < want; ++i) {
+      env_.Advance(absl::Milliseconds(1));
+    }
+    const std::vector<size_t> pp = PushPulls();
+    EXPECT_GE(pp.size(), want);
+    return pp.size() >= want ? pp[want - 1] : 0;
+  }
+  void Fail(size_t i, absl::Status s) {
+    Env::StreamCallback done = std::move(env_.streams()[i].done);
+    done(s);
   }
 
   FakeEnv env_;
@@ -140,6 +170,35 @@ TEST_F(JoinSyncTest, PushesTheWholeTableWhenAnotherSeedIsStillPending) {
   AwaitStreams(3);
   const wire::PushPull sync = RequestOf(env_.streams()[2]);
   EXPECT_EQ(NamesOf(sync), (std::vector<std::string>{"a", "self"}));
+}
+
+// A seed in a join storm refuses streams over its limit: a refused sync is
+// tried again (after another 0.5-1 probe interval), up to three attempts.
+TEST_F(JoinSyncTest, RefusedSyncIsRetriedUpToThreeAttempts) {
+  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
+  Answer(0, {Entry("seed", 2)});
+  for (size_t attempt = 1; attempt <= 3; ++attempt) {
+    const size_t i = AwaitPushPulls(attempt + 1);
+    ASSERT_FALSE(::testing::Test::HasFailure());
+    EXPECT_FALSE(RequestOf(env_.streams()[i]).join);
+    Fail(i, absl::UnavailableError("connection refused"));
+  }
+  env_.Advance(absl::Seconds(2));  // no fourth attempt within 2 intervals
+  EXPECT_EQ(PushPulls().size(), 4u);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinSync.str), 3u);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinSyncFailed.str), 3u);
+}
+
+TEST_F(JoinSyncTest, RetriedSyncThatSucceedsStops) {
+  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
+  Answer(0, {Entry("seed", 2)});
+  Fail(AwaitPushPulls(2), absl::DeadlineExceededError("timeout"));
+  Answer(AwaitPushPulls(3), {Entry("seed", 2), Entry("late", 4)});
+  EXPECT_EQ(ml_->NumMembers(), 3);
+  env_.Advance(absl::Seconds(2));
+  EXPECT_EQ(PushPulls().size(), 3u);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinSync.str), 2u);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinSyncFailed.str), 1u);
 }
 
 }  // namespace
