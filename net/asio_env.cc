@@ -27,6 +27,7 @@
 #include "net/cpu_idle.h"
 #include "net/runtime.h"
 
+#include "absl/container/btree_map.h"
 #include "absl/strings/str_cat.h"
 
 namespace swim::net {
@@ -391,7 +392,9 @@ class RuntimeLoop {
   std::array<uint8_t, limits::kMaxPacketSize> packet_buf_;
   // Ordered by (deadline, id): ids grow, so equal deadlines fire in
   // scheduling order.
-  std::map<std::pair<int64_t, TimerId>, TimerEntry> timers_;
+  // A b-tree: no node allocation and rebalancing per timer (a member's
+  // gossip and probe ticks re-arm 6 times a second).
+  absl::btree_map<std::pair<int64_t, TimerId>, TimerEntry> timers_;
   TimerId next_timer_id_ = 1;
   asio::steady_timer wakeup_;
   bool wakeup_armed_ = false;
@@ -1080,7 +1083,7 @@ class AsioEnv::Impl : public std::enable_shared_from_this<AsioEnv::Impl> {
   std::map<uint64_t, PendingResolve> resolvers_;
 
   // This Env's pending timers (id -> deadline); the loop holds the queue.
-  std::map<TimerId, int64_t> timer_deadlines_;
+  absl::btree_map<TimerId, int64_t> timer_deadlines_;
   uint64_t next_dropped_timer_id_ = 1;
   asio::steady_timer accept_backoff_timer_;
 };
