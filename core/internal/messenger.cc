@@ -623,7 +623,18 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   Bytes local;
   wire::Encode(LocalState(pp->join, Push::kWholeTable), wire_.address_mode,
                &local);
-  std::optional<Bytes> reply = EncodeStreamMsg(local);
+  std::optional<Bytes> reply;
+  if (PacketOptions(nullptr).keyring != nullptr) {
+    reply = EncodeStreamMsg(local);  // a fresh nonce every time
+  } else if (!reply_memo_plain_.empty() && local == reply_memo_plain_) {
+    reply = reply_memo_stream_;
+    reply_memo_used_ = ctx_.env->Now();
+  } else {
+    reply = EncodeStreamMsg(local);
+    reply_memo_plain_ = std::move(local);
+    reply_memo_stream_ = *reply;
+    reply_memo_used_ = ctx_.env->Now();
+  }
   SWIM_DCHECK(reply.has_value() && !reply->empty());
   if (absl::Status s = ctx_.state->MergeRemoteState(*pp, pp->join); !s.ok()) {
     ctx_.metrics.Incr(metric::kPushPullMergeFailed);
@@ -796,6 +807,14 @@ absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
   // pushPullNode), so a reply claiming Join=false cannot skip our
   // MergeDelegate's veto on a join.
   return ctx_.state->MergeRemoteState(*pp, join);
+}
+
+void Messenger::ReleaseIdleReplyMemo(Instant now) {
+  if (reply_memo_plain_.empty()) return;
+  if (now - reply_memo_used_ < absl::Seconds(1)) return;
+  Bytes().swap(reply_memo_plain_);
+  Bytes().swap(reply_memo_stream_);
+  SWIM_DCHECK(reply_memo_plain_.capacity() == 0);
 }
 
 void Messenger::CheckInvariants() const {

@@ -100,6 +100,10 @@ class Messenger {
   void PushPullWith(const Address& addr, bool join, Push push,
                     std::function<void(absl::Status)> done);
 
+  // Gives back the reply memo (see StreamPushPull) once it has gone unused
+  // for a second; the probe and gossip ticks call it.
+  void ReleaseIdleReplyMemo(Instant now);
+
   // The queue holds only what we queued; options agree with the config.
   void CheckInvariants() const;
 
@@ -152,6 +156,16 @@ class Messenger {
   const wire::WireOptions wire_;
   HandoffQueues handoff_;
   bool handoff_armed_ = false;  // a DrainHandoff is scheduled
+
+  // The last push/pull reply we encoded: the plain message and the stream
+  // bytes it became. A reply whose plain bytes are the same is the same
+  // stream (compression is deterministic), so it is copied instead of
+  // compressed again; never with encryption, whose every message takes a
+  // fresh nonce. A seed answering a join storm's syncs sends one unchanged
+  // table hundreds of times once the joins are in.
+  Bytes reply_memo_plain_;
+  Bytes reply_memo_stream_;
+  Instant reply_memo_used_;
 };
 
 }  // namespace swim::internal

@@ -239,6 +239,7 @@ void Prober::Ping(const std::string& node, const Address& addr,
 // ---------------------------------------------------------------------------
 
 void Prober::ProbeTick() {
+  ctx_.messenger->ReleaseIdleReplyMemo(ctx_.env->Now());
   if (probe_.has_value()) {
     // Go's ticker keeps at most one tick while a probe runs long.
     probe_tick_pending_ = true;
@@ -535,6 +536,7 @@ void Prober::ProbeFinish(uint64_t probe_id, bool success, int awareness_delta) {
 
 void Prober::GossipTick() {
   const Instant now = ctx_.env->Now();
+  ctx_.messenger->ReleaseIdleReplyMemo(now);
   const Config& c = ctx_.config;
   std::vector<NodeRecord*> targets =
       ctx_.table.KRandom(c.gossip_nodes, [&](const NodeRecord& n) {

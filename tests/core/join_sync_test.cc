@@ -3,6 +3,7 @@
 // FakeEnv; the test plays the seeds by answering its streams.
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "core/memberlist.h"
 #include "core/metric_names.h"
+#include "core/security/keyring.h"
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
 
@@ -199,6 +201,95 @@ TEST_F(JoinSyncTest, RetriedSyncThatSucceedsStops) {
   EXPECT_EQ(PushPulls().size(), 3u);
   EXPECT_EQ(ml_->metrics().Counter(metric::kJoinSync.str), 2u);
   EXPECT_EQ(ml_->metrics().Counter(metric::kJoinSyncFailed.str), 1u);
+}
+
+// The reply a push/pull request gets: the seed keeps the last reply it
+// encoded and sends it again while its table is unchanged. The memo must
+// never answer with an old table.
+class PushPullReplyTest : public JoinSyncTest {
+ protected:
+  std::optional<Bytes> Request() {
+    wire::PushPull pp;
+    pp.nodes = {Entry("joiner", 9)};
+    Bytes msg;
+    wire::Encode(pp, AddressMode::kBinary, &msg);
+    Bytes stream = wire::EncodeStream(msg, wire::OutgoingOptions{},
+                                      [](absl::Span<uint8_t>) {});
+    return ml_->HandleStream(Address{IpAddress::V4(10, 0, 0, 9), 7946, ""},
+                             stream);
+  }
+  std::vector<std::string> Names(const std::optional<Bytes>& reply) {
+    if (!reply.has_value()) return {};
+    FakeEnv::StreamCall call;
+    call.request = *reply;
+    return NamesOf(RequestOf(call));
+  }
+};
+
+TEST_F(PushPullReplyTest, RepeatedRequestGetsTheSameBytesUntilTheTableChanges) {
+  const std::optional<Bytes> first = Request();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(Names(first), (std::vector<std::string>{"self"}));
+  // The first request made "joiner" a member: the table changed.
+  const std::optional<Bytes> second = Request();
+  EXPECT_EQ(Names(second), (std::vector<std::string>{"joiner", "self"}));
+  const std::optional<Bytes> third = Request();
+  EXPECT_EQ(third, second);
+
+  // A new member (by an alive packet) must be in the next reply.
+  wire::Alive a;
+  a.node = "newcomer";
+  a.incarnation = 1;
+  a.addr = IpAddress::V4(10, 0, 0, 7);
+  a.port = 7946;
+  a.vsn = kVsn;
+  Bytes b;
+  wire::Encode(a, AddressMode::kBinary, &b);
+  ml_->HandlePacket(Address{IpAddress::V4(10, 0, 0, 7), 7946, ""}, b,
+                    env_.Now());
+  EXPECT_EQ(Names(Request()),
+            (std::vector<std::string>{"joiner", "newcomer", "self"}));
+
+  // Released after a second unused (by the ticks), and rebuilt the same.
+  env_.Advance(absl::Seconds(3));
+  const std::optional<Bytes> after = Request();
+  EXPECT_EQ(Names(after),
+            (std::vector<std::string>{"joiner", "newcomer", "self"}));
+}
+
+// With encryption every reply is sealed with a fresh nonce: no memo.
+TEST(PushPullReplyEncrypted, TwoRepliesToTheSameRequestDiffer) {
+  FakeEnv env;
+  Config c = DefaultLANConfig();
+  c.name = "self";
+  c.bind_port = 7946;
+  auto ring =
+      security::Keyring::Create({std::string(16, 'k')}, std::string(16, 'k'));
+  ASSERT_TRUE(ring.ok()) << ring.status();
+  c.keyring = std::make_shared<security::Keyring>(*std::move(ring));
+  auto ml = Memberlist::Create(c, &env, Address{kSelfIp, 7946, ""});
+  ASSERT_TRUE(ml.ok()) << ml.status();
+  ASSERT_TRUE((*ml)->Start().ok());
+
+  wire::PushPull pp;
+  pp.nodes = {Entry("joiner", 9)};
+  Bytes msg;
+  wire::Encode(pp, AddressMode::kBinary, &msg);
+  wire::OutgoingOptions o;
+  o.keyring = c.keyring.get();
+  const Bytes stream = wire::EncodeStream(msg, o, [](absl::Span<uint8_t> out) {
+    for (uint8_t& b : out) b = 7;
+  });
+  const Address from{IpAddress::V4(10, 0, 0, 9), 7946, ""};
+  (*ml)->HandleStream(from, stream);  // makes "joiner" a member
+  const std::optional<Bytes> a = (*ml)->HandleStream(from, stream);
+  const std::optional<Bytes> b = (*ml)->HandleStream(from, stream);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  EXPECT_NE(*a, *b);
+  absl::StatusOr<Bytes> pa = wire::DecodeStream(*a, c.keyring.get(), true);
+  absl::StatusOr<Bytes> pb = wire::DecodeStream(*b, c.keyring.get(), true);
+  ASSERT_TRUE(pa.ok() && pb.ok());
+  EXPECT_EQ(*pa, *pb);  // the same table under different nonces
 }
 
 }  // namespace
