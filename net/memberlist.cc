@@ -330,8 +330,17 @@ absl::Status Memberlist::Await(
     waiters_.push_back(w);
   }
   auto complete = [this, w](absl::Status s) {
+    // The waiting thread gets a Status rep of its own (and takes it out of
+    // the Waiter, below): the loop may still hold copies of `s` and the
+    // Waiter after the caller has returned, and a shared rep is freed by
+    // whichever thread drops it last, through a reference count inside
+    // absl that tsan cannot see (Debian's absl is not instrumented):
+    // correct, but reported as a race (swimd_test under --config=tsan, 1
+    // run in 3 before).
+    absl::Status own =
+        s.ok() ? absl::OkStatus() : absl::Status(s.code(), s.message());
     std::lock_guard<std::mutex> l(mu_);
-    if (!w->status) w->status = std::move(s);
+    if (!w->status) w->status = std::move(own);
     cv_.notify_all();
   };
   if (!OnLoop([&](swim::Memberlist& core) { op(core, complete); })) {
@@ -340,7 +349,9 @@ absl::Status Memberlist::Await(
   std::unique_lock<std::mutex> l(mu_);
   cv_.wait(l, [&] { return w->status.has_value(); });
   waiters_.erase(std::find(waiters_.begin(), waiters_.end(), w));
-  return *w->status;
+  // Moved out, not copied: the loop may free the Waiter after we return.
+  absl::Status result = std::move(*w->status);
+  return result;
 }
 
 absl::StatusOr<int> Memberlist::Join(const std::vector<std::string>& seeds) {

@@ -59,7 +59,7 @@ void FinishJoinIfDone(NodeContext& ctx, const std::shared_ptr<JoinState>& st) {
   // An error exactly when no seed answered and some seed was tried.
   SWIM_DCHECK(s.ok() == (st->contacted > 0 || st->errors.empty()));
   JoinCallback cb = std::move(st->done);
-  cb(st->contacted, s);
+  cb(st->contacted, std::move(s));
 }
 
 // See Config::join_sync: one more push/pull with the first seed that
