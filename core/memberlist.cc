@@ -104,36 +104,17 @@ absl::Status ShutDownError() {
   return absl::FailedPreconditionError("memberlist is shut down");
 }
 
-// One tick of a periodic loop, due at `due`. It re-arms first, for the
-// first multiple of `every` after `due` that is still ahead, as Go's
-// time.Ticker does (runtime timer: when += period * (1 + (now-when)/period)):
-// a tick that fires late (an Env may fire timers late: a net::Runtime's
-// timer slack, a paused process) neither shifts the phase of the ticks after
-// it nor is made up for. Re-arming from the time it fired instead stretched
-// every period by the lateness (about 2.5 % of the LAN gossip interval with
-// a 10 ms slack).
-void ArmTick(NodeContext& ctx, Instant due, absl::Duration every,
-             const char* label, std::function<void()> tick) {
-  SWIM_DCHECK(every > absl::ZeroDuration());
-  SWIM_DCHECK(tick != nullptr);
-  const absl::Duration delay =
-      std::max(absl::ZeroDuration(), due - ctx.env->Now());
-  ctx.After(delay, label, [&ctx, due, every, label, tick] {
-    const int64_t late = absl::ToInt64Nanoseconds(ctx.env->Now() - due);
-    const int64_t skipped =
-        late > 0 ? late / absl::ToInt64Nanoseconds(every) : 0;
-    SWIM_DCHECK(skipped >= 0);
-    ArmTick(ctx, due + every * (skipped + 1), every, label, tick);
-    tick();
-  });
-}
-
-// A periodic loop, first ticking after `first`.
+// A periodic loop: reschedules first so the period does not drift with the
+// work done.
 void ScheduleLoop(NodeContext& ctx, absl::Duration first, absl::Duration every,
                   const char* label, std::function<void()> tick) {
   SWIM_DCHECK(every > absl::ZeroDuration());
   SWIM_DCHECK(first >= absl::ZeroDuration() && first <= every);
-  ArmTick(ctx, ctx.env->Now() + first, every, label, std::move(tick));
+  SWIM_DCHECK(tick != nullptr);
+  ctx.After(first, label, [&ctx, every, label, tick] {
+    ScheduleLoop(ctx, every, every, label, tick);
+    tick();
+  });
 }
 
 // A random delay in [0, interval): loops start staggered.

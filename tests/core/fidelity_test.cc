@@ -3,7 +3,6 @@
 // file:line) or from the go-doudou fork, one node at a time on FakeEnv.
 // docs/plans/fidelity-go-0.2.2.md gives the spec of every item. Each test
 // failed before its fix.
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -724,60 +723,6 @@ TEST(FidelityQueue, FinishedThatQueuesDuringResetLeavesOnlyThatEntry) {
   EXPECT_EQ(q.NumQueued(), 1u);
   std::vector<Bytes> out = q.GetBroadcasts(0, 100);
   EXPECT_EQ(out, std::vector<Bytes>{Bytes{2}});
-}
-
-}  // namespace
-}  // namespace swim
-
-namespace swim {
-namespace {
-
-// An Env that fires every timer `late` after its deadline, as a
-// net::Runtime's timer slack or a busy loop may (env.h allows late, never
-// early).
-class LateEnv : public FakeEnv {
- public:
-  explicit LateEnv(absl::Duration late) : late_(late) {}
-  TimerId Schedule(absl::Duration delay, std::string_view label,
-                   std::function<void()> fn) override {
-    return FakeEnv::Schedule(delay + late_, label, std::move(fn));
-  }
-
- private:
-  const absl::Duration late_;
-};
-
-std::optional<Instant> PendingDeadline(const FakeEnv& env,
-                                       std::string_view label) {
-  for (const FakeEnv::TimerInfo& t : env.Timers()) {
-    if (t.label == label) return t.deadline;
-  }
-  return std::nullopt;
-}
-
-// Go's gossip and probe loops run on a time.Ticker, which keeps its phase
-// when a tick is delivered late. Ours re-armed from the moment a tick ran,
-// so a 7 ms lateness stretched every 200 ms gossip period to 207 ms.
-TEST(TickerFidelity, LateTicksKeepThePhaseOfTheGrid) {
-  LateEnv env(absl::Milliseconds(7));
-  Config c = DefaultLANConfig();
-  c.name = "self";
-  c.bind_port = 7946;
-  ASSERT_EQ(c.gossip_interval, absl::Milliseconds(200));
-  auto ml = Memberlist::Create(c, &env, Address{kSelfIp, 7946, ""});
-  ASSERT_TRUE(ml.ok()) << ml.status();
-  ASSERT_TRUE((*ml)->Start().ok());
-  const std::optional<Instant> first = PendingDeadline(env, "gossip");
-  ASSERT_TRUE(first.has_value());
-  env.Advance(absl::Seconds(10));
-  const std::optional<Instant> now_due = PendingDeadline(env, "gossip");
-  ASSERT_TRUE(now_due.has_value());
-  const int64_t since = absl::ToInt64Nanoseconds(*now_due - *first);
-  // 10 s of ticks: ~50 periods, every pending one on the first's grid.
-  EXPECT_EQ(since % absl::ToInt64Nanoseconds(c.gossip_interval), 0)
-      << "the gossip loop drifted by "
-      << since % absl::ToInt64Nanoseconds(c.gossip_interval) << " ns";
-  EXPECT_GE(since, absl::ToInt64Nanoseconds(absl::Milliseconds(9800)));
 }
 
 }  // namespace
