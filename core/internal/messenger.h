@@ -145,6 +145,9 @@ class Messenger {
   // is nobody to exchange with).
   void PushPullTick(std::function<void()> then);
   wire::PushPull LocalState(bool join, Push push) const;
+  // The stream a push/pull reply's plain bytes become, through the memo
+  // below.
+  Bytes EncodeReply(Bytes plain);
   absl::Status OnPushPullReply(absl::StatusOr<Bytes> reply, bool join);
 
   NodeContext& ctx_;

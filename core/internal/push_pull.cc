@@ -63,18 +63,7 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   Bytes local;
   wire::Encode(LocalState(pp->join, Push::kWholeTable), wire_.address_mode,
                &local);
-  std::optional<Bytes> reply;
-  if (PacketOptions(nullptr).keyring != nullptr) {
-    reply = EncodeStreamMsg(local);  // a fresh nonce every time
-  } else if (!reply_memo_plain_.empty() && local == reply_memo_plain_) {
-    reply = reply_memo_stream_;
-    reply_memo_used_ = ctx_.env->Now();
-  } else {
-    reply = EncodeStreamMsg(local);
-    reply_memo_plain_ = std::move(local);
-    reply_memo_stream_ = *reply;
-    reply_memo_used_ = ctx_.env->Now();
-  }
+  std::optional<Bytes> reply = EncodeReply(std::move(local));
   SWIM_DCHECK(reply.has_value() && !reply->empty());
   if (absl::Status s = ctx_.state->MergeRemoteState(*pp, pp->join); !s.ok()) {
     ctx_.metrics.Incr(metric::kPushPullMergeFailed);
@@ -234,6 +223,19 @@ absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
   // pushPullNode), so a reply claiming Join=false cannot skip our
   // MergeDelegate's veto on a join.
   return ctx_.state->MergeRemoteState(*pp, join);
+}
+
+Bytes Messenger::EncodeReply(Bytes plain) {
+  SWIM_DCHECK(!plain.empty());
+  if (PacketOptions(nullptr).keyring != nullptr) {
+    return EncodeStreamMsg(plain);  // a fresh nonce every time
+  }
+  if (plain != reply_memo_plain_) {  // the memo starts empty: a miss
+    reply_memo_stream_ = EncodeStreamMsg(plain);
+    reply_memo_plain_ = std::move(plain);
+  }
+  reply_memo_used_ = ctx_.env->Now();
+  return reply_memo_stream_;
 }
 
 void Messenger::ReleaseIdleReplyMemo(Instant now) {

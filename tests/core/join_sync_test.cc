@@ -40,9 +40,22 @@ bool IsPushPull(const FakeEnv::StreamCall& call) {
          (*m)[0] == static_cast<uint8_t>(wire::MessageType::kPushPull);
 }
 
-// The push/pull a stream request we started carries.
-wire::PushPull RequestOf(const FakeEnv::StreamCall& call) {
-  absl::StatusOr<Bytes> m = wire::DecodeStream(call.request, nullptr, true);
+// A push/pull stream message holding `nodes`, framed with `o` (the nonce,
+// when encrypting, is fixed).
+Bytes PushPullStream(std::vector<wire::PushNodeState> nodes,
+                     const wire::OutgoingOptions& o = {}) {
+  wire::PushPull pp;
+  pp.nodes = std::move(nodes);
+  Bytes msg;
+  wire::Encode(pp, AddressMode::kBinary, &msg);
+  return wire::EncodeStream(msg, o, [](absl::Span<uint8_t> out) {
+    for (uint8_t& b : out) b = 7;
+  });
+}
+
+// The push/pull a plain stream message carries.
+wire::PushPull PushPullOf(const Bytes& stream) {
+  absl::StatusOr<Bytes> m = wire::DecodeStream(stream, nullptr, true);
   EXPECT_TRUE(m.ok()) << m.status();
   if (!m.ok() || m->empty()) return {};
   EXPECT_EQ((*m)[0], static_cast<uint8_t>(wire::MessageType::kPushPull));
@@ -50,6 +63,11 @@ wire::PushPull RequestOf(const FakeEnv::StreamCall& call) {
       wire::DecodePushPull(ByteSpan(*m).subspan(1), AddressMode::kBinary);
   EXPECT_TRUE(pp.ok()) << pp.status();
   return pp.ok() ? *pp : wire::PushPull{};
+}
+
+// The push/pull a stream request we started carries.
+wire::PushPull RequestOf(const FakeEnv::StreamCall& call) {
+  return PushPullOf(call.request);
 }
 
 std::vector<std::string> NamesOf(const wire::PushPull& pp) {
@@ -76,14 +94,8 @@ class JoinSyncTest : public ::testing::Test {
   // Completes stream `i` with a push/pull reply holding `nodes`.
   void Answer(size_t i, std::vector<wire::PushNodeState> nodes) {
     ASSERT_LT(i, env_.streams().size());
-    wire::PushPull pp;
-    pp.nodes = std::move(nodes);
-    Bytes msg;
-    wire::Encode(pp, AddressMode::kBinary, &msg);
-    Bytes stream = wire::EncodeStream(msg, wire::OutgoingOptions{},
-                                      [](absl::Span<uint8_t>) {});
     Env::StreamCallback done = std::move(env_.streams()[i].done);
-    done(std::move(stream));
+    done(PushPullStream(std::move(nodes)));
   }
 
   // Runs timers until the node has started `want` streams (at most 2 s).
@@ -209,20 +221,12 @@ TEST_F(JoinSyncTest, RetriedSyncThatSucceedsStops) {
 class PushPullReplyTest : public JoinSyncTest {
  protected:
   std::optional<Bytes> Request() {
-    wire::PushPull pp;
-    pp.nodes = {Entry("joiner", 9)};
-    Bytes msg;
-    wire::Encode(pp, AddressMode::kBinary, &msg);
-    Bytes stream = wire::EncodeStream(msg, wire::OutgoingOptions{},
-                                      [](absl::Span<uint8_t>) {});
     return ml_->HandleStream(Address{IpAddress::V4(10, 0, 0, 9), 7946, ""},
-                             stream);
+                             PushPullStream({Entry("joiner", 9)}));
   }
   std::vector<std::string> Names(const std::optional<Bytes>& reply) {
     if (!reply.has_value()) return {};
-    FakeEnv::StreamCall call;
-    call.request = *reply;
-    return NamesOf(RequestOf(call));
+    return NamesOf(PushPullOf(*reply));
   }
 };
 
@@ -271,15 +275,9 @@ TEST(PushPullReplyEncrypted, TwoRepliesToTheSameRequestDiffer) {
   ASSERT_TRUE(ml.ok()) << ml.status();
   ASSERT_TRUE((*ml)->Start().ok());
 
-  wire::PushPull pp;
-  pp.nodes = {Entry("joiner", 9)};
-  Bytes msg;
-  wire::Encode(pp, AddressMode::kBinary, &msg);
   wire::OutgoingOptions o;
   o.keyring = c.keyring.get();
-  const Bytes stream = wire::EncodeStream(msg, o, [](absl::Span<uint8_t> out) {
-    for (uint8_t& b : out) b = 7;
-  });
+  const Bytes stream = PushPullStream({Entry("joiner", 9)}, o);
   const Address from{IpAddress::V4(10, 0, 0, 9), 7946, ""};
   (*ml)->HandleStream(from, stream);  // makes "joiner" a member
   const std::optional<Bytes> a = (*ml)->HandleStream(from, stream);
