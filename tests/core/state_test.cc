@@ -7,6 +7,7 @@
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tests/core/fake_env.h"
@@ -417,6 +418,14 @@ TEST_F(StateTest, PushPullWithIncompatibleVersionIsRefused) {
                     wire::EncodeStream(msg, {}, nullptr));
   EXPECT_FALSE(ml_->GetNode("old").has_value());
   EXPECT_EQ(ml_->metrics().Counter("memberlist.push_pull.merge_failed"), 1u);
+  // "old" caps the range at protocol 1; our own record speaks 2 and is the
+  // one named (Go's wording).
+  bool named = false;
+  for (const auto& l : env_.logs()) {
+    named |= absl::StrContains(
+        l.message, "Node 'self' protocol version (2) is incompatible: [1, 1]");
+  }
+  EXPECT_TRUE(named);
 }
 
 TEST_F(StateTest, MalformedInputIsCountedNotFatal) {
