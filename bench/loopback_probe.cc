@@ -71,6 +71,10 @@ Nodes NewNodes(int n, bool lan) {
     c.bind_addr = "127.0.0.1";
     c.bind_port = 0;
     if (getenv("SWIM_PROBE_NO_JOIN_SYNC") != nullptr) c.join_sync = false;
+    // SWIM_PROBE_REPLY_AGE_MS: Config::push_pull_reply_max_age (0: off).
+    if (const char* t = getenv("SWIM_PROBE_REPLY_AGE_MS")) {
+      c.push_pull_reply_max_age = absl::Milliseconds(atof(t));
+    }
     swim::net::NetOptions o;
     o.log_level = getenv("SWIM_PROBE_WARN") != nullptr ? swim::LogLevel::kWarn
                                                        : swim::LogLevel::kError;
@@ -280,11 +284,20 @@ int main(int argc, char** argv) {
     auto [secs, ok] = WaitConverged(nodes, n, start, cap);
     joiner.join();
     if (!ok) Diagnose(nodes);
+    // Push/pulls served, and how many of the replies reused a recent
+    // encoding (Config::push_pull_reply_max_age).
+    double served = 0, reused = 0;
+    for (const auto& m : nodes) {
+      const swim::Metrics met = m->GetMetrics();
+      served += met.Counter("memberlist.tcp.push_pull_in");
+      reused += met.Counter("memberlist.push_pull.reply_reused");
+    }
     printf(
         "{\"impl\":\"cpp\",\"kind\":\"massjoin\",\"n\":%d,\"seconds\":%.4f,"
         "\"converged\":%s,"
-        "\"cap\":%.0f,\"runtime\":%d}\n",
-        n, secs, ok ? "true" : "false", cap, RuntimeThreads());
+        "\"cap\":%.0f,\"runtime\":%d,\"push_pulls_served\":%.0f,"
+        "\"replies_reused\":%.0f}\n",
+        n, secs, ok ? "true" : "false", cap, RuntimeThreads(), served, reused);
     fflush(stdout);
     ShutdownAll(nodes);
   } else if (mode == "detect") {

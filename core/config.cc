@@ -21,6 +21,9 @@ absl::Status ValidateDepartures(const Config& c) {
   if (c.handoff_service_time < absl::ZeroDuration()) {
     return Bad("handoff_service_time", "must be >= 0");
   }
+  if (c.push_pull_reply_max_age < absl::ZeroDuration()) {
+    return Bad("push_pull_reply_max_age", "must be >= 0");
+  }
   if (c.refutation_transmit_scale < 1) {
     return Bad("refutation_transmit_scale", "must be >= 1");
   }
@@ -193,6 +196,7 @@ Config& Config::ApplyGoCompat() {
   join_concurrent = false;
   join_gossip_now = false;
   join_sync = false;
+  push_pull_reply_max_age = absl::ZeroDuration();
   refutation_transmit_scale = 1;
   cidr_scope = CidrScope::kAliveOnly;
   tcp_fallback_grace = absl::InfiniteDuration();

@@ -204,6 +204,16 @@ struct Config {
   // was the only one the join reached, our half carries only our own entry
   // (the rest came from the seed); otherwise the whole table.
   bool join_sync = true;
+  // A push/pull reply may carry our table as we encoded it for another
+  // reply up to this long ago, if we have since gained at most 1/32 more
+  // members, instead of encoding (and compressing) it again: a seed in a
+  // join storm answers hundreds of push/pulls a second while its table
+  // grows with each. The reply is then as old as if it had waited this
+  // long to be sent, which a loaded Go node also does.
+  // Never with encryption (a fresh nonce per message) or a delegate (Go
+  // calls its LocalState once per reply). GoCompat: 0 (a reply is reused
+  // only while the table it carries is unchanged, which no peer can tell).
+  absl::Duration push_pull_reply_max_age = absl::Milliseconds(50);
   // Refutations (our own, and alives that clear a suspicion or death of a
   // known node) are retransmitted this many times the usual limit; Go: 1.
   int refutation_transmit_scale = 3;

@@ -47,6 +47,8 @@ SWIM_METRIC(kRefuteExhausted, "memberlist.refute_exhausted");
 SWIM_METRIC(kConflict, "memberlist.conflict");
 SWIM_METRIC(kReaped, "memberlist.reaped");
 SWIM_METRIC(kPushPullMergeFailed, "memberlist.push_pull.merge_failed");
+// A reply that reused a recent encoding (Config::push_pull_reply_max_age).
+SWIM_METRIC(kPushPullReplyReused, "memberlist.push_pull.reply_reused");
 
 // --- probing and health
 // --------------------------------------------------------

@@ -378,6 +378,7 @@ constexpr const char* kCoreCounters[] = {
     "memberlist.msg.weight",
     "memberlist.probe.tcp_fallback_lost",
     "memberlist.push_pull.merge_failed",
+    "memberlist.push_pull.reply_reused",
     "memberlist.reaped",
     "memberlist.refute",
     "memberlist.refute_exhausted",

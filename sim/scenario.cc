@@ -221,6 +221,9 @@ const std::map<std::string, ConfigSetter>& ConfigFields() {
       {"gossip_weights",
        BoolField(&swim::Config::gossip_weights, "gossip_weights")},
       {"join_sync", BoolField(&swim::Config::join_sync, "join_sync")},
+      {"push_pull_reply_max_age",
+       DurField(&swim::Config::push_pull_reply_max_age,
+                "push_pull_reply_max_age")},
       // Departures from Go 0.2.2 one by one (compat = "go" sets them all).
       {"join_concurrent",
        BoolField(&swim::Config::join_concurrent, "join_concurrent")},

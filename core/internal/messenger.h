@@ -100,8 +100,8 @@ class Messenger {
   void PushPullWith(const Address& addr, bool join, Push push,
                     std::function<void(absl::Status)> done);
 
-  // Gives back the reply memo (see StreamPushPull) once it has gone unused
-  // for a second; the probe and gossip ticks call it.
+  // Gives back the reply memos (see StreamPushPull) once unused for a
+  // second; the probe and gossip ticks call it.
   void ReleaseIdleReplyMemo(Instant now);
 
   // The queue holds only what we queued; options agree with the config.
@@ -145,9 +145,13 @@ class Messenger {
   // is nobody to exchange with).
   void PushPullTick(std::function<void()> then);
   wire::PushPull LocalState(bool join, Push push) const;
+  // The reply to a push/pull with this join flag: the memo's stream while
+  // it is at most Config::push_pull_reply_max_age old, else our table
+  // encoded now (EncodeReply).
+  Bytes Reply(bool join);
   // The stream a push/pull reply's plain bytes become, through the memo
   // below.
-  Bytes EncodeReply(Bytes plain);
+  Bytes EncodeReply(bool join, Bytes plain);
   absl::Status OnPushPullReply(absl::StatusOr<Bytes> reply, bool join);
 
   NodeContext& ctx_;
@@ -160,15 +164,22 @@ class Messenger {
   HandoffQueues handoff_;
   bool handoff_armed_ = false;  // a DrainHandoff is scheduled
 
-  // The last push/pull reply we encoded: the plain message and the stream
-  // bytes it became. A reply whose plain bytes are the same is the same
-  // stream (compression is deterministic), so it is copied instead of
-  // compressed again; never with encryption, whose every message takes a
-  // fresh nonce. A seed answering a join storm's syncs sends one unchanged
-  // table hundreds of times once the joins are in.
-  Bytes reply_memo_plain_;
-  Bytes reply_memo_stream_;
-  Instant reply_memo_used_;
+  // The last push/pull reply we encoded, one per join flag (the reply
+  // carries the request's): the plain message and the stream bytes it
+  // became. A reply whose plain bytes are the same is the same stream
+  // (compression is deterministic), so it is copied instead of compressed
+  // again; never with encryption, whose every message takes a fresh
+  // nonce. A seed answering a join storm's syncs sends one unchanged table
+  // hundreds of times once the joins are in. `encoded`: when `plain` was
+  // last our table, and that table's size (Config::push_pull_reply_max_age).
+  struct ReplyMemo {
+    Bytes plain;
+    Bytes stream;
+    Instant encoded;
+    Instant used;
+    size_t table_size = 0;
+  };
+  ReplyMemo reply_memo_[2];
 };
 
 }  // namespace swim::internal

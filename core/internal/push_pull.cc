@@ -60,10 +60,7 @@ StreamResult Messenger::StreamPushPull(ByteSpan body, const Address& from) {
   }
   ctx_.metrics.Incr(metric::kTcpPushPullIn);
   // Reply with our state first (as Go does), then merge theirs.
-  Bytes local;
-  wire::Encode(LocalState(pp->join, Push::kWholeTable), wire_.address_mode,
-               &local);
-  std::optional<Bytes> reply = EncodeReply(std::move(local));
+  std::optional<Bytes> reply = Reply(pp->join);
   SWIM_DCHECK(reply.has_value() && !reply->empty());
   if (absl::Status s = ctx_.state->MergeRemoteState(*pp, pp->join); !s.ok()) {
     ctx_.metrics.Incr(metric::kPushPullMergeFailed);
@@ -225,25 +222,55 @@ absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
   return ctx_.state->MergeRemoteState(*pp, join);
 }
 
-Bytes Messenger::EncodeReply(Bytes plain) {
+Bytes Messenger::Reply(bool join) {
+  ReplyMemo& memo = reply_memo_[join ? 1 : 0];
+  const Instant now = ctx_.env->Now();
+  // Encryption: a fresh nonce per message. A delegate: Go asks its
+  // LocalState for every reply.
+  const bool reusable =
+      ctx_.config.push_pull_reply_max_age > absl::ZeroDuration() &&
+      PacketOptions(nullptr).keyring == nullptr &&
+      ctx_.config.delegate == nullptr;
+  // At most 1/32 of our members may be missing from a reused reply: in a
+  // small cluster, whose joiners all reach the seed at once, every reply
+  // still carries everyone merged before it.
+  if (reusable && !memo.stream.empty() &&
+      now - memo.encoded <= ctx_.config.push_pull_reply_max_age &&
+      ctx_.table.size() <= memo.table_size + memo.table_size / 32) {
+    SWIM_DCHECK(!memo.plain.empty() && memo.encoded <= now);
+    memo.used = now;
+    ctx_.metrics.Incr(metric::kPushPullReplyReused);
+    return memo.stream;
+  }
+  Bytes local;
+  wire::Encode(LocalState(join, Push::kWholeTable), wire_.address_mode, &local);
+  return EncodeReply(join, std::move(local));
+}
+
+Bytes Messenger::EncodeReply(bool join, Bytes plain) {
   SWIM_DCHECK(!plain.empty());
   if (PacketOptions(nullptr).keyring != nullptr) {
     return EncodeStreamMsg(plain);  // a fresh nonce every time
   }
-  if (plain != reply_memo_plain_) {  // the memo starts empty: a miss
-    reply_memo_stream_ = EncodeStreamMsg(plain);
-    reply_memo_plain_ = std::move(plain);
+  ReplyMemo& memo = reply_memo_[join ? 1 : 0];
+  if (plain != memo.plain) {  // the memo starts empty: a miss
+    memo.stream = EncodeStreamMsg(plain);
+    memo.plain = std::move(plain);
   }
-  reply_memo_used_ = ctx_.env->Now();
-  return reply_memo_stream_;
+  memo.encoded = memo.used = ctx_.env->Now();
+  memo.table_size = ctx_.table.size();
+  SWIM_DCHECK(!memo.stream.empty());
+  return memo.stream;
 }
 
 void Messenger::ReleaseIdleReplyMemo(Instant now) {
-  if (reply_memo_plain_.empty()) return;
-  if (now - reply_memo_used_ < absl::Seconds(1)) return;
-  Bytes().swap(reply_memo_plain_);
-  Bytes().swap(reply_memo_stream_);
-  SWIM_DCHECK(reply_memo_plain_.capacity() == 0);
+  for (ReplyMemo& memo : reply_memo_) {
+    if (memo.plain.empty()) continue;
+    if (now - memo.used < absl::Seconds(1)) continue;
+    Bytes().swap(memo.plain);
+    Bytes().swap(memo.stream);
+    SWIM_DCHECK(memo.plain.capacity() == 0 && memo.stream.empty());
+  }
 }
 
 }  // namespace swim::internal

@@ -59,6 +59,13 @@ const std::map<std::string, Departure>& Departures() {
       {"join_sync",
        {[](const Config& c) { return c.join_sync; },
         [](const Config& c) { return !c.join_sync; }}},
+      {"push_pull_reply_max_age",
+       {[](const Config& c) {
+          return c.push_pull_reply_max_age > absl::ZeroDuration();
+        },
+        [](const Config& c) {
+          return c.push_pull_reply_max_age == absl::ZeroDuration();
+        }}},
       {"refutation_transmit_scale",
        {[](const Config& c) { return c.refutation_transmit_scale == 3; },
         [](const Config& c) { return c.refutation_transmit_scale == 1; }}},

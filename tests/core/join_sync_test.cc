@@ -15,6 +15,7 @@
 #include "core/wire/framing.h"
 #include "core/wire/messages.h"
 
+#include "absl/strings/str_cat.h"
 #include "tests/core/fake_env.h"
 
 namespace swim {
@@ -85,11 +86,15 @@ class JoinSyncTest : public ::testing::Test {
     c.bind_port = 7946;
     c.probe_interval = absl::Seconds(1);
     ASSERT_TRUE(c.join_sync);
+    Tweak(c);
     auto ml = Memberlist::Create(c, &env_, Address{kSelfIp, 7946, ""});
     ASSERT_TRUE(ml.ok()) << ml.status();
     ml_ = std::move(*ml);
     ASSERT_TRUE(ml_->Start().ok());
   }
+
+  // A subclass's changes to the config.
+  virtual void Tweak(Config& c) {}
 
   // Completes stream `i` with a push/pull reply holding `nodes`.
   void Answer(size_t i, std::vector<wire::PushNodeState> nodes) {
@@ -217,9 +222,12 @@ TEST_F(JoinSyncTest, RetriedSyncThatSucceedsStops) {
 
 // The reply a push/pull request gets: the seed keeps the last reply it
 // encoded and sends it again while its table is unchanged. The memo must
-// never answer with an old table.
+// never answer with an old table (push_pull_reply_max_age 0, Go's).
 class PushPullReplyTest : public JoinSyncTest {
  protected:
+  void Tweak(Config& c) override {
+    c.push_pull_reply_max_age = absl::ZeroDuration();
+  }
   std::optional<Bytes> Request() {
     return ml_->HandleStream(Address{IpAddress::V4(10, 0, 0, 9), 7946, ""},
                              PushPullStream({Entry("joiner", 9)}));
@@ -259,6 +267,110 @@ TEST_F(PushPullReplyTest, RepeatedRequestGetsTheSameBytesUntilTheTableChanges) {
   const std::optional<Bytes> after = Request();
   EXPECT_EQ(Names(after),
             (std::vector<std::string>{"joiner", "newcomer", "self"}));
+}
+
+// Config::push_pull_reply_max_age: within it, a reply reuses the last
+// encoding even if the table changed since; never past it.
+class RecentReplyTest : public PushPullReplyTest {
+ protected:
+  void Tweak(Config& c) override {
+    c.push_pull_reply_max_age = absl::Milliseconds(50);
+  }
+};
+
+// `n` members besides us, learned from alive packets.
+void AddMembers(Memberlist& ml, FakeEnv& env, int n) {
+  for (int i = 0; i < n; ++i) {
+    wire::Alive a;
+    a.node = absl::StrCat("m", i);
+    a.incarnation = 1;
+    a.addr = IpAddress::V4(10, 1, static_cast<uint8_t>(i / 200),
+                           static_cast<uint8_t>(1 + i % 200));
+    a.port = 7946;
+    a.vsn = kVsn;
+    Bytes b;
+    wire::Encode(a, AddressMode::kBinary, &b);
+    ml.HandlePacket(Address{a.addr, 7946, ""}, b, env.Now());
+  }
+}
+
+TEST_F(RecentReplyTest, ReplyWithinMaxAgeReusesTheEncodingThenRefreshes) {
+  AddMembers(*ml_, env_, 63);  // 64 members: 2 may join unseen
+  const std::optional<Bytes> first = Request();  // "joiner" merges after
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(Names(first).size(), 64u);
+  EXPECT_EQ(ml_->NumMembers(), 65);
+  // One member more than the encoding, 50 ms later: reused.
+  env_.Advance(absl::Milliseconds(50));
+  EXPECT_EQ(Request(), first);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kPushPullReplyReused.str), 1u);
+  // Past the age the table is encoded again.
+  env_.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(Names(Request()).size(), 65u);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kPushPullReplyReused.str), 1u);
+}
+
+TEST_F(RecentReplyTest, ReplyMissingMoreThanOneThirtySecondIsEncodedAgain) {
+  AddMembers(*ml_, env_, 63);
+  const std::optional<Bytes> first = Request();
+  ASSERT_TRUE(first.has_value());
+  AddMembers(*ml_, env_, 66);  // m63..m65 are new: 3 > 64 / 32
+  EXPECT_EQ(ml_->NumMembers(), 68);
+  EXPECT_EQ(Names(Request()).size(), 68u);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kPushPullReplyReused.str), 0u);
+}
+
+// A small cluster's joiners reach the seed at once: each reply still
+// lists every member merged before it.
+TEST_F(RecentReplyTest, SmallTableIsNeverReusedOnceItGrew) {
+  const std::optional<Bytes> first = Request();
+  EXPECT_EQ(Names(first), (std::vector<std::string>{"self"}));
+  EXPECT_EQ(Names(Request()), (std::vector<std::string>{"joiner", "self"}));
+  EXPECT_EQ(ml_->metrics().Counter(metric::kPushPullReplyReused.str), 0u);
+}
+
+// The reply carries the request's join flag: one memo per flag.
+TEST_F(RecentReplyTest, JoinAndNonJoinRepliesKeepTheirOwnFlag) {
+  const Address from{IpAddress::V4(10, 0, 0, 9), 7946, ""};
+  wire::PushPull join_req;
+  join_req.join = true;
+  join_req.nodes = {Entry("joiner", 9)};
+  Bytes msg;
+  wire::Encode(join_req, AddressMode::kBinary, &msg);
+  const std::optional<Bytes> join_reply =
+      ml_->HandleStream(from, wire::EncodeStream(msg, {}, nullptr));
+  const std::optional<Bytes> plain_reply = Request();
+  ASSERT_TRUE(join_reply.has_value() && plain_reply.has_value());
+  EXPECT_TRUE(PushPullOf(*join_reply).join);
+  EXPECT_FALSE(PushPullOf(*plain_reply).join);
+  EXPECT_FALSE(PushPullOf(*Request()).join);  // reused, still not a join
+}
+
+// A delegate's LocalState is asked for every reply, as Go does: no reuse.
+TEST(RecentReplyDelegate, EveryReplyAsksTheDelegate) {
+  struct Counting : public DelegateBase {
+    std::string LocalState(bool) override {
+      ++calls;
+      return "state";
+    }
+    int calls = 0;
+  } delegate;
+  FakeEnv env;
+  Config c = DefaultLANConfig();
+  c.name = "self";
+  c.bind_port = 7946;
+  c.delegate = &delegate;
+  ASSERT_GT(c.push_pull_reply_max_age, absl::ZeroDuration());
+  auto ml = Memberlist::Create(c, &env, Address{kSelfIp, 7946, ""});
+  ASSERT_TRUE(ml.ok()) << ml.status();
+  ASSERT_TRUE((*ml)->Start().ok());
+  const Address from{IpAddress::V4(10, 0, 0, 9), 7946, ""};
+  const int before = delegate.calls;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*ml)->HandleStream(from, PushPullStream({Entry("j", 9)})));
+  }
+  EXPECT_EQ(delegate.calls - before, 3);
+  EXPECT_EQ((*ml)->metrics().Counter(metric::kPushPullReplyReused.str), 0u);
 }
 
 // With encryption every reply is sealed with a fresh nonce: no memo.
