@@ -295,9 +295,10 @@ int main(int argc, char** argv) {
     printf(
         "{\"impl\":\"cpp\",\"kind\":\"massjoin\",\"n\":%d,\"seconds\":%.4f,"
         "\"converged\":%s,"
-        "\"cap\":%.0f,\"runtime\":%d,\"push_pulls_served\":%.0f,"
-        "\"replies_reused\":%.0f}\n",
-        n, secs, ok ? "true" : "false", cap, RuntimeThreads(), served, reused);
+        "\"cap\":%.0f,\"runtime\":%d,\"config\":\"%s\","
+        "\"push_pulls_served\":%.0f,\"replies_reused\":%.0f}\n",
+        n, secs, ok ? "true" : "false", cap, RuntimeThreads(),
+        getenv("SWIM_PROBE_LAN") != nullptr ? "lan" : "local", served, reused);
     fflush(stdout);
     ShutdownAll(nodes);
   } else if (mode == "detect") {
