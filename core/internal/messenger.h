@@ -171,13 +171,16 @@ class Messenger {
   // again; never with encryption, whose every message takes a fresh
   // nonce. A seed answering a join storm's syncs sends one unchanged table
   // hundreds of times once the joins are in. `encoded`: when `plain` was
-  // last our table, and that table's size (Config::push_pull_reply_max_age).
+  // last our table, that table's size and our own record's incarnation
+  // and state in it (Config::push_pull_reply_max_age).
   struct ReplyMemo {
     Bytes plain;
     Bytes stream;
     Instant encoded;
     Instant used;
     size_t table_size = 0;
+    uint32_t self_incarnation = 0;
+    NodeState self_state = NodeState::kDead;
   };
   ReplyMemo reply_memo_[2];
 };

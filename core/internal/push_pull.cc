@@ -233,10 +233,15 @@ Bytes Messenger::Reply(bool join) {
       ctx_.config.delegate == nullptr;
   // At most 1/32 of our members may be missing from a reused reply: in a
   // small cluster, whose joiners all reach the seed at once, every reply
-  // still carries everyone merged before it.
+  // still carries everyone merged before it. Our own entry is never stale:
+  // a reply after we refuted (or left, or changed our meta) carries it.
+  const NodeRecord* self = ctx_.Self();
+  SWIM_CHECK(self != nullptr);  // our own record is never removed
   if (reusable && !memo.stream.empty() &&
       now - memo.encoded <= ctx_.config.push_pull_reply_max_age &&
-      ctx_.table.size() <= memo.table_size + memo.table_size / 32) {
+      ctx_.table.size() <= memo.table_size + memo.table_size / 32 &&
+      self->node.incarnation == memo.self_incarnation &&
+      self->node.state == memo.self_state) {
     SWIM_DCHECK(!memo.plain.empty() && memo.encoded <= now);
     memo.used = now;
     ctx_.metrics.Incr(metric::kPushPullReplyReused);
@@ -259,6 +264,10 @@ Bytes Messenger::EncodeReply(bool join, Bytes plain) {
   }
   memo.encoded = memo.used = ctx_.env->Now();
   memo.table_size = ctx_.table.size();
+  const NodeRecord* self = ctx_.Self();
+  SWIM_CHECK(self != nullptr);
+  memo.self_incarnation = self->node.incarnation;
+  memo.self_state = self->node.state;
   SWIM_DCHECK(!memo.stream.empty());
   return memo.stream;
 }

@@ -329,6 +329,31 @@ TEST_F(RecentReplyTest, SmallTableIsNeverReusedOnceItGrew) {
   EXPECT_EQ(ml_->metrics().Counter(metric::kPushPullReplyReused.str), 0u);
 }
 
+// Our own entry is never stale: a refutation is in the next reply.
+TEST_F(RecentReplyTest, ReplyAfterWeRefutedCarriesTheRefutation) {
+  AddMembers(*ml_, env_, 63);
+  const std::optional<Bytes> first = Request();
+  ASSERT_TRUE(first.has_value());
+  uint32_t before = 0;
+  for (const auto& n : PushPullOf(*first).nodes) {
+    if (n.name == "self") before = n.incarnation;
+  }
+  Bytes b;
+  wire::Encode(wire::Suspect{before, "self", "m1"}, &b);
+  ml_->HandlePacket(Address{IpAddress::V4(10, 1, 0, 2), 7946, ""}, b,
+                    env_.Now());
+  ASSERT_GT(ml_->LocalNode().incarnation, before);  // we refuted
+  env_.Advance(absl::Milliseconds(1));
+  const std::optional<Bytes> next = Request();
+  ASSERT_TRUE(next.has_value());
+  uint32_t after = 0;
+  for (const auto& n : PushPullOf(*next).nodes) {
+    if (n.name == "self") after = n.incarnation;
+  }
+  EXPECT_EQ(after, ml_->LocalNode().incarnation);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kPushPullReplyReused.str), 0u);
+}
+
 // The reply carries the request's join flag: one memo per flag.
 TEST_F(RecentReplyTest, JoinAndNonJoinRepliesKeepTheirOwnFlag) {
   const Address from{IpAddress::V4(10, 0, 0, 9), 7946, ""};
