@@ -209,7 +209,8 @@ struct Config {
   // members, instead of encoding (and compressing) it again: a seed in a
   // join storm answers hundreds of push/pulls a second while its table
   // grows with each. The reply is then as old as if it had waited this
-  // long to be sent, which a loaded Go node also does.
+  // long to be sent, which a loaded Go node also does; our own entry in it
+  // is always current (a refutation is never held back).
   // Never with encryption (a fresh nonce per message) or a delegate (Go
   // calls its LocalState once per reply). GoCompat: 0 (a reply is reused
   // only while the table it carries is unchanged, which no peer can tell).
