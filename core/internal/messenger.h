@@ -145,13 +145,9 @@ class Messenger {
   // is nobody to exchange with).
   void PushPullTick(std::function<void()> then);
   wire::PushPull LocalState(bool join, Push push) const;
-  // The reply to a push/pull with this join flag: the memo's stream while
-  // it is at most Config::push_pull_reply_max_age old, else our table
-  // encoded now (EncodeReply).
+  // The stream that answers a push/pull with this join flag: our table,
+  // through the memo below.
   Bytes Reply(bool join);
-  // The stream a push/pull reply's plain bytes become, through the memo
-  // below.
-  Bytes EncodeReply(bool join, Bytes plain);
   absl::Status OnPushPullReply(absl::StatusOr<Bytes> reply, bool join);
 
   NodeContext& ctx_;

@@ -223,21 +223,28 @@ absl::Status Messenger::OnPushPullReply(absl::StatusOr<Bytes> reply,
 }
 
 Bytes Messenger::Reply(bool join) {
+  const auto encode = [&] {
+    Bytes plain;
+    wire::Encode(LocalState(join, Push::kWholeTable), wire_.address_mode,
+                 &plain);
+    SWIM_DCHECK(!plain.empty());
+    return plain;
+  };
+  if (PacketOptions(nullptr).keyring != nullptr) {
+    return EncodeStreamMsg(encode());  // a fresh nonce every time: no memo
+  }
   ReplyMemo& memo = reply_memo_[join ? 1 : 0];
   const Instant now = ctx_.env->Now();
-  // Encryption: a fresh nonce per message. A delegate: Go asks its
-  // LocalState for every reply.
-  const bool reusable =
-      ctx_.config.push_pull_reply_max_age > absl::ZeroDuration() &&
-      PacketOptions(nullptr).keyring == nullptr &&
-      ctx_.config.delegate == nullptr;
-  // At most 1/32 of our members may be missing from a reused reply: in a
-  // small cluster, whose joiners all reach the seed at once, every reply
-  // still carries everyone merged before it. Our own entry is never stale:
-  // a reply after we refuted (or left, or changed our meta) carries it.
   const NodeRecord* self = ctx_.Self();
   SWIM_CHECK(self != nullptr);  // our own record is never removed
-  if (reusable && !memo.stream.empty() &&
+  // Config::push_pull_reply_max_age. Not with a delegate: Go asks its
+  // LocalState for every reply. At most 1/32 of our members may be missing
+  // from a reused reply: in a small cluster, whose joiners all reach the
+  // seed at once, every reply still carries everyone merged before it. Our
+  // own entry is never stale: a reply after we refuted (or left, or changed
+  // our meta) carries it.
+  if (ctx_.config.push_pull_reply_max_age > absl::ZeroDuration() &&
+      ctx_.config.delegate == nullptr && !memo.stream.empty() &&
       now - memo.encoded <= ctx_.config.push_pull_reply_max_age &&
       ctx_.table.size() <= memo.table_size + memo.table_size / 32 &&
       self->node.incarnation == memo.self_incarnation &&
@@ -247,25 +254,15 @@ Bytes Messenger::Reply(bool join) {
     ctx_.metrics.Incr(metric::kPushPullReplyReused);
     return memo.stream;
   }
-  Bytes local;
-  wire::Encode(LocalState(join, Push::kWholeTable), wire_.address_mode, &local);
-  return EncodeReply(join, std::move(local));
-}
-
-Bytes Messenger::EncodeReply(bool join, Bytes plain) {
-  SWIM_DCHECK(!plain.empty());
-  if (PacketOptions(nullptr).keyring != nullptr) {
-    return EncodeStreamMsg(plain);  // a fresh nonce every time
-  }
-  ReplyMemo& memo = reply_memo_[join ? 1 : 0];
+  // The same plain bytes are the same stream (compression is
+  // deterministic): only a changed table is compressed again.
+  Bytes plain = encode();
   if (plain != memo.plain) {  // the memo starts empty: a miss
     memo.stream = EncodeStreamMsg(plain);
     memo.plain = std::move(plain);
   }
-  memo.encoded = memo.used = ctx_.env->Now();
+  memo.encoded = memo.used = now;
   memo.table_size = ctx_.table.size();
-  const NodeRecord* self = ctx_.Self();
-  SWIM_CHECK(self != nullptr);
   memo.self_incarnation = self->node.incarnation;
   memo.self_state = self->node.state;
   SWIM_DCHECK(!memo.stream.empty());
