@@ -44,8 +44,9 @@ bool IsPushPull(const FakeEnv::StreamCall& call) {
 // A push/pull stream message holding `nodes`, framed with `o` (the nonce,
 // when encrypting, is fixed).
 Bytes PushPullStream(std::vector<wire::PushNodeState> nodes,
-                     const wire::OutgoingOptions& o = {}) {
+                     const wire::OutgoingOptions& o = {}, bool join = false) {
   wire::PushPull pp;
+  pp.join = join;
   pp.nodes = std::move(nodes);
   Bytes msg;
   wire::Encode(pp, AddressMode::kBinary, &msg);
@@ -69,6 +70,28 @@ wire::PushPull PushPullOf(const Bytes& stream) {
 // The push/pull a stream request we started carries.
 wire::PushPull RequestOf(const FakeEnv::StreamCall& call) {
   return PushPullOf(call.request);
+}
+
+// Our own incarnation in a push/pull reply (0 if we are not in it).
+uint32_t SelfIncarnationIn(const Bytes& reply) {
+  for (const auto& n : PushPullOf(reply).nodes) {
+    if (n.name == "self") return n.incarnation;
+  }
+  return 0;
+}
+
+// Delivers an alive packet about `name` at `ip` (incarnation 1).
+void DeliverAlive(Memberlist& ml, FakeEnv& env, const std::string& name,
+                  IpAddress ip) {
+  wire::Alive a;
+  a.node = name;
+  a.incarnation = 1;
+  a.addr = ip;
+  a.port = 7946;
+  a.vsn = kVsn;
+  Bytes b;
+  wire::Encode(a, AddressMode::kBinary, &b);
+  ml.HandlePacket(Address{ip, 7946, ""}, b, env.Now());
 }
 
 std::vector<std::string> NamesOf(const wire::PushPull& pp) {
@@ -249,16 +272,7 @@ TEST_F(PushPullReplyTest, RepeatedRequestGetsTheSameBytesUntilTheTableChanges) {
   EXPECT_EQ(third, second);
 
   // A new member (by an alive packet) must be in the next reply.
-  wire::Alive a;
-  a.node = "newcomer";
-  a.incarnation = 1;
-  a.addr = IpAddress::V4(10, 0, 0, 7);
-  a.port = 7946;
-  a.vsn = kVsn;
-  Bytes b;
-  wire::Encode(a, AddressMode::kBinary, &b);
-  ml_->HandlePacket(Address{IpAddress::V4(10, 0, 0, 7), 7946, ""}, b,
-                    env_.Now());
+  DeliverAlive(*ml_, env_, "newcomer", IpAddress::V4(10, 0, 0, 7));
   EXPECT_EQ(Names(Request()),
             (std::vector<std::string>{"joiner", "newcomer", "self"}));
 
@@ -281,16 +295,9 @@ class RecentReplyTest : public PushPullReplyTest {
 // `n` members besides us, learned from alive packets.
 void AddMembers(Memberlist& ml, FakeEnv& env, int n) {
   for (int i = 0; i < n; ++i) {
-    wire::Alive a;
-    a.node = absl::StrCat("m", i);
-    a.incarnation = 1;
-    a.addr = IpAddress::V4(10, 1, static_cast<uint8_t>(i / 200),
-                           static_cast<uint8_t>(1 + i % 200));
-    a.port = 7946;
-    a.vsn = kVsn;
-    Bytes b;
-    wire::Encode(a, AddressMode::kBinary, &b);
-    ml.HandlePacket(Address{a.addr, 7946, ""}, b, env.Now());
+    DeliverAlive(ml, env, absl::StrCat("m", i),
+                 IpAddress::V4(10, 1, static_cast<uint8_t>(i / 200),
+                               static_cast<uint8_t>(1 + i % 200)));
   }
 }
 
@@ -334,10 +341,8 @@ TEST_F(RecentReplyTest, ReplyAfterWeRefutedCarriesTheRefutation) {
   AddMembers(*ml_, env_, 63);
   const std::optional<Bytes> first = Request();
   ASSERT_TRUE(first.has_value());
-  uint32_t before = 0;
-  for (const auto& n : PushPullOf(*first).nodes) {
-    if (n.name == "self") before = n.incarnation;
-  }
+  const uint32_t before = SelfIncarnationIn(*first);
+  ASSERT_GT(before, 0u);
   Bytes b;
   wire::Encode(wire::Suspect{before, "self", "m1"}, &b);
   ml_->HandlePacket(Address{IpAddress::V4(10, 1, 0, 2), 7946, ""}, b,
@@ -346,24 +351,15 @@ TEST_F(RecentReplyTest, ReplyAfterWeRefutedCarriesTheRefutation) {
   env_.Advance(absl::Milliseconds(1));
   const std::optional<Bytes> next = Request();
   ASSERT_TRUE(next.has_value());
-  uint32_t after = 0;
-  for (const auto& n : PushPullOf(*next).nodes) {
-    if (n.name == "self") after = n.incarnation;
-  }
-  EXPECT_EQ(after, ml_->LocalNode().incarnation);
+  EXPECT_EQ(SelfIncarnationIn(*next), ml_->LocalNode().incarnation);
   EXPECT_EQ(ml_->metrics().Counter(metric::kPushPullReplyReused.str), 0u);
 }
 
 // The reply carries the request's join flag: one memo per flag.
 TEST_F(RecentReplyTest, JoinAndNonJoinRepliesKeepTheirOwnFlag) {
-  const Address from{IpAddress::V4(10, 0, 0, 9), 7946, ""};
-  wire::PushPull join_req;
-  join_req.join = true;
-  join_req.nodes = {Entry("joiner", 9)};
-  Bytes msg;
-  wire::Encode(join_req, AddressMode::kBinary, &msg);
-  const std::optional<Bytes> join_reply =
-      ml_->HandleStream(from, wire::EncodeStream(msg, {}, nullptr));
+  const std::optional<Bytes> join_reply = ml_->HandleStream(
+      Address{IpAddress::V4(10, 0, 0, 9), 7946, ""},
+      PushPullStream({Entry("joiner", 9)}, {}, /*join=*/true));
   const std::optional<Bytes> plain_reply = Request();
   ASSERT_TRUE(join_reply.has_value() && plain_reply.has_value());
   EXPECT_TRUE(PushPullOf(*join_reply).join);
