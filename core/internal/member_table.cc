@@ -1,6 +1,7 @@
 #include "core/internal/member_table.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <tuple>
@@ -64,18 +65,31 @@ std::string_view CompactNode::meta() const {
 
 namespace {
 
-std::string PackAttrs(const VersionVector& vsn, const IpAddress& addr,
-                      uint16_t port, std::string_view meta) {
-  std::string out;
-  out.reserve(kVsnBytes + 1 + addr.size() + 2 + meta.size());
-  for (uint8_t b : vsn) out.push_back(static_cast<char>(b));
-  out.push_back(static_cast<char>(addr.size()));
-  for (uint8_t b : addr.bytes()) out.push_back(static_cast<char>(b));
-  out.push_back(static_cast<char>(port >> 8));
-  out.push_back(static_cast<char>(port & 0xff));
-  out.append(meta);
-  return out;
-}
+// The packed form, built on the stack: a record's attributes are set on
+// every accepted alive, and most of the time they are already interned.
+class PackedAttrs {
+ public:
+  PackedAttrs(const VersionVector& vsn, const IpAddress& addr, uint16_t port,
+              std::string_view meta) {
+    SWIM_CHECK(meta.size() <= limits::kMetaMaxSize);  // fits buf_
+    SWIM_DCHECK(addr.size() <= 16);
+    for (uint8_t b : vsn) Put(static_cast<char>(b));
+    Put(static_cast<char>(addr.size()));
+    for (uint8_t b : addr.bytes()) Put(static_cast<char>(b));
+    Put(static_cast<char>(port >> 8));
+    Put(static_cast<char>(port & 0xff));
+    if (!meta.empty()) std::memcpy(buf_ + len_, meta.data(), meta.size());
+    len_ += meta.size();
+    SWIM_DCHECK(len_ == kVsnBytes + 1 + addr.size() + 2 + meta.size());
+  }
+  std::string_view view() const { return {buf_, len_}; }
+
+ private:
+  void Put(char c) { buf_[len_++] = c; }
+
+  char buf_[kVsnBytes + 1 + 16 + 2 + limits::kMetaMaxSize];
+  size_t len_ = 0;
+};
 
 }  // namespace
 
@@ -111,12 +125,11 @@ void MemberTable::SetAttrs(NodeRecord* rec, const IpAddress& addr,
   SWIM_DCHECK(rec != nullptr && rec->node.name_ != nullptr);
   SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
   const InternedString* old = rec->node.attrs_;
-  std::string packed =
-      PackAttrs(vsn.value_or(rec->node.vsn()), addr, port, meta);
-  // An accepted alive usually repeats what the record holds (a new member's
-  // record was just set from the same alive): no interner round trip.
-  if (old != nullptr && old->view() == packed) return;
-  rec->node.attrs_ = interners_->attrs.Acquire(packed);
+  const PackedAttrs packed(vsn.value_or(rec->node.vsn()), addr, port, meta);
+  // An accepted alive usually repeats what the record holds: no interner
+  // round trip.
+  if (old != nullptr && old->view() == packed.view()) return;
+  rec->node.attrs_ = interners_->attrs.Acquire(packed.view());
   interners_->attrs.Release(old);
 }
 
@@ -138,7 +151,9 @@ void MemberTable::Free(NodeRecord* rec) {
   rec->state_change = Instant();
 }
 
-NodeRecord* MemberTable::Insert(std::string_view name) {
+NodeRecord* MemberTable::Insert(std::string_view name, const IpAddress& addr,
+                                uint16_t port, std::string_view meta,
+                                const std::optional<VersionVector>& vsn) {
   SWIM_DCHECK(!name.empty());
   SWIM_DCHECK(Find(name) == nullptr);
   NodeRecord* rec;
@@ -154,14 +169,15 @@ NodeRecord* MemberTable::Insert(std::string_view name) {
     rec = &slab_.emplace_back();
   }
   rec->node.name_ = interners_->names.Acquire(name);
-  rec->node.attrs_ = interners_->attrs.Acquire(PackAttrs({}, {}, 0, {}));
+  rec->node.attrs_ = interners_->attrs.Acquire(
+      PackedAttrs(vsn.value_or(VersionVector{}), addr, port, meta).view());
   rec->node.state = NodeState::kDead;
   rec->state_change = env_->Now();
   const uint32_t id = rec->node.name_->id();
   if (id >= by_name_id_.size()) by_name_id_.resize(id + 1, 0);
   by_name_id_[id] = slot + 1;
   ++num_indexed_;
-  SWIM_DCHECK(rec->node.incarnation == 0 && rec->node.meta().empty());
+  SWIM_DCHECK(rec->node.incarnation == 0 && rec->node.meta() == meta);
   // Append, then swap with an existing slot in [0, n), as memberlist does
   // (state.go:1003-1008, randomOffset in util.go:55-60), so a new node
   // does not always wait for the end of the probe round.

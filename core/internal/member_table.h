@@ -141,9 +141,12 @@ class MemberTable {
   const NodeRecord* Find(std::string_view name) const;
 
   // Adds `name` as a kDead stub (so the update that follows counts as a
-  // join) at a random position of the probe order.
-  // REQUIRES: no record named `name`.
-  NodeRecord* Insert(std::string_view name);
+  // join) at a random position of the probe order, with the given address,
+  // port and meta, and version vector (zeros without one).
+  // REQUIRES: no record named `name`; meta.size() <= kMetaMaxSize.
+  NodeRecord* Insert(std::string_view name, const IpAddress& addr,
+                     uint16_t port, std::string_view meta,
+                     const std::optional<VersionVector>& vsn);
 
   // Sets a record's address, port and meta (interned), and its version
   // vector when `vsn` has one (else the record keeps the one it had).

@@ -8,6 +8,8 @@
 
 #include "core/check.h"
 
+#include "absl/container/inlined_vector.h"
+
 namespace swim::internal {
 
 namespace {
@@ -15,26 +17,29 @@ namespace {
 // Packs a broadcast's name and message into one interned string:
 // [name length, 4 bytes little endian][name][message]. Every node that
 // queues the same news about a member holds the same bytes, so a world
-// keeps them once, and a queued broadcast needs one handle, not two.
-std::string PackNamed(std::string_view name, ByteSpan msg) {
+// keeps them once, and a queued broadcast needs one handle, not two. Built
+// on the stack: most of the time the interner has these bytes already.
+using Packed = absl::InlinedVector<char, 384>;
+Packed PackNamed(std::string_view name, ByteSpan msg) {
   SWIM_CHECK(name.size() <= std::numeric_limits<uint32_t>::max());
   const auto n = static_cast<uint32_t>(name.size());
-  std::string out;
-  out.reserve(4 + name.size() + msg.size());
-  for (int shift = 0; shift < 32; shift += 8) {
-    out.push_back(static_cast<char>((n >> shift) & 0xff));
+  Packed out(4 + name.size() + msg.size());
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+  if (!name.empty()) std::memcpy(out.data() + 4, name.data(), name.size());
+  if (!msg.empty()) {
+    std::memcpy(out.data() + 4 + name.size(), msg.data(), msg.size());
   }
-  out.append(name);
-  out.append(reinterpret_cast<const char*>(msg.data()), msg.size());
   return out;
 }
+
+std::string_view View(const Packed& p) { return {p.data(), p.size()}; }
 
 // The common case, 40 bytes with the queue's hook: an alive, suspect or
 // dead message that nobody waits for, sent RetransmitLimit times.
 class MemberlistBroadcast : public Broadcast {
  public:
   MemberlistBroadcast(Interners* in, std::string_view name, ByteSpan msg)
-      : packed_(&in->messages, PackNamed(name, msg)) {}
+      : packed_(&in->messages, View(PackNamed(name, msg))) {}
 
   ByteSpan Message() const final {
     const std::string_view m = packed_.view().substr(4 + NameLength());

@@ -48,7 +48,7 @@ Messenger::Messenger(NodeContext& ctx)
 // Broadcasts
 // ---------------------------------------------------------------------------
 
-void Messenger::QueueBroadcast(std::string name, Bytes msg,
+void Messenger::QueueBroadcast(std::string_view name, ByteSpan msg,
                                std::function<void()> notify,
                                int transmit_scale) {
   SWIM_DCHECK(!msg.empty());

@@ -38,8 +38,9 @@ class Messenger {
   // Queues one of memberlist's own broadcasts (alive/suspect/dead), named so
   // a newer one about the same node replaces it; `notify` runs when it is
   // retired; it is sent transmit_scale times the usual limit.
-  void QueueBroadcast(std::string name, Bytes msg, std::function<void()> notify,
-                      int transmit_scale = 1);
+  // The queue keeps its own (interned) copy of name and msg.
+  void QueueBroadcast(std::string_view name, ByteSpan msg,
+                      std::function<void()> notify, int transmit_scale = 1);
   // Messages to piggyback towards `to`: ours, then weights (if `to` reads
   // them), then the delegate's; each costs overhead, all fit in limit.
   std::vector<Bytes> GetBroadcasts(size_t overhead, size_t limit,

@@ -173,8 +173,9 @@ void StateRules::ReAddAsDead(const wire::PushNodeState& r) {
                         "incarnation ", r.incarnation,
                         ": kept dead (memberlist.dropped.reaped_readd)"));
   if (ctx_.table.size() >= ctx_.config.max_members) return;
-  NodeRecord* rec = ctx_.table.Insert(r.name);  // a dead stub, stamped now
-  ctx_.table.SetAttrs(rec, r.addr, r.port, /*meta=*/"", r.vsn);
+  // A dead stub, stamped now.
+  NodeRecord* rec =
+      ctx_.table.Insert(r.name, r.addr, r.port, /*meta=*/"", r.vsn);
   rec->node.incarnation = r.incarnation;
   SWIM_DCHECK(rec->node.state == NodeState::kDead);
   SWIM_DCHECK(ctx_.table.Find(r.name) == rec);

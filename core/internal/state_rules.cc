@@ -123,7 +123,9 @@ void StateRules::AliveNode(const wire::Alive& a, std::function<void()> notify,
   SWIM_DCHECK(!(created && updates_node));
 
   // 7. An accepted alive ends any suspicion.
-  suspicions_.erase(std::string_view(state->node.name()));
+  if (!suspicions_.empty()) {
+    suspicions_.erase(std::string_view(state->node.name()));
+  }
 
   SWIM_DCHECK(!suspicions_.contains(std::string_view(state->node.name())));
   const NodeState old_state = state->node.state;
@@ -222,7 +224,8 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
                           " (memberlist.dropped.table_full)"));
     return nullptr;
   }
-  NodeRecord* r = ctx_.table.Insert(a.node);
+  NodeRecord* r =
+      ctx_.table.Insert(a.node, a.addr, a.port, a.meta.value_or(""), a.vsn);
   SWIM_DCHECK(r != nullptr && ctx_.table.Find(a.node) == r);
   SWIM_DCHECK(ctx_.table.size() <= ctx_.config.max_members);
   // Go's new nodeState leaves StateChange at the zero time
@@ -230,7 +233,6 @@ NodeRecord* StateRules::AddNewNode(const wire::Alive& a) {
   // stays so: never gossiped to, reaped at the next wrap, its name
   // reclaimable at once. An accepted alive stamps it below.
   r->state_change = NodeRecord::kNeverChanged;
-  ctx_.table.SetAttrs(r, a.addr, a.port, a.meta.value_or(""), a.vsn);
   SWIM_DCHECK(r->node.state == NodeState::kDead && r->node.incarnation == 0);
   if (ctx_.config.unconfirmed_member_timeout > absl::ZeroDuration() &&
       !ctx_.IsSelf(a.node)) {
@@ -374,8 +376,8 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
   SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
   SWIM_DCHECK(!is_local || a.incarnation >= r->node.incarnation);
   SWIM_DCHECK(!suspicions_.contains(std::string_view(r->node.name())));
-  Bytes msg;
-  wire::Encode(a, ctx_.config.address_mode, &msg);
+  alive_scratch_.clear();
+  wire::Encode(a, ctx_.config.address_mode, &alive_scratch_);
   // An alive that clears a suspicion or a death of a node we already knew
   // is a refutation: spread it harder (RefutationScale()).
   const bool refutes = !created && (r->node.state == NodeState::kSuspect ||
@@ -384,13 +386,16 @@ void StateRules::AcceptAlive(NodeRecord* r, const wire::Alive& a,
                 "alive_clears_suspicion");
   SWIM_COVER_IF(refutes && r->node.state == NodeState::kDead,
                 "alive_revives_dead");
-  ctx_.messenger->QueueBroadcast(a.node, std::move(msg), std::move(notify),
+  ctx_.messenger->QueueBroadcast(a.node, alive_scratch_, std::move(notify),
                                  refutes ? RefutationScale() : 1);
   r->node.incarnation = a.incarnation;
   if (is_local) {
     SWIM_CHECK(a.incarnation <= incarnation_);
   }
-  ctx_.table.SetAttrs(r, a.addr, a.port, meta, a.vsn);
+  // A record created for this alive (AddNewNode) already holds its
+  // address, port, meta and versions.
+  if (!created) ctx_.table.SetAttrs(r, a.addr, a.port, meta, a.vsn);
+  SWIM_DCHECK(r->node.port() == a.port && r->node.meta() == meta);
   if (r->node.state != NodeState::kAlive) {
     ctx_.table.SetState(r, NodeState::kAlive);
     r->state_change = ctx_.env->Now();
@@ -467,8 +472,8 @@ void StateRules::Refute(NodeRecord* me, uint32_t accused_inc) {
   // Go keys the refutation by me.Addr.String(), the bare IP (state.go:912),
   // not by our name: it replaces a queued broadcast about us only when we
   // are named after our IP (as Go's own tests name nodes).
-  ctx_.messenger->QueueBroadcast(me->node.addr().ToString(), std::move(msg),
-                                 nullptr, RefutationScale());
+  ctx_.messenger->QueueBroadcast(me->node.addr().ToString(), msg, nullptr,
+                                 RefutationScale());
 }
 
 int StateRules::RefutationScale() const {
@@ -499,8 +504,8 @@ void StateRules::RefuteWrapping(NodeRecord* me, uint32_t accused_inc) {
   Bytes msg;
   wire::Encode(SelfAlive(inc, std::string(me->node.meta())),
                ctx_.config.address_mode, &msg);
-  ctx_.messenger->QueueBroadcast(me->node.addr().ToString(), std::move(msg),
-                                 nullptr, RefutationScale());
+  ctx_.messenger->QueueBroadcast(me->node.addr().ToString(), msg, nullptr,
+                                 RefutationScale());
 }
 
 bool StateRules::JumpsTooFar(const NodeRecord* known, uint32_t claimed) {
@@ -543,7 +548,7 @@ void StateRules::SuspectNode(const wire::Suspect& s) {
       SWIM_COVER("suspicion_confirmed");
       Bytes msg;
       wire::Encode(s, &msg);
-      ctx_.messenger->QueueBroadcast(s.node, std::move(msg), nullptr);
+      ctx_.messenger->QueueBroadcast(s.node, msg, nullptr);
     }
     return;
   }
@@ -570,7 +575,7 @@ void StateRules::StartSuspicion(NodeRecord* state, const wire::Suspect& s) {
   {
     Bytes msg;
     wire::Encode(s, &msg);
-    ctx_.messenger->QueueBroadcast(s.node, std::move(msg), nullptr);
+    ctx_.messenger->QueueBroadcast(s.node, msg, nullptr);
   }
   ctx_.metrics.Incr(metric::kMsgSuspect);
 
@@ -667,7 +672,7 @@ void StateRules::DeadNode(const wire::Dead& d) {
   }
   Bytes msg;
   wire::Encode(d, &msg);
-  ctx_.messenger->QueueBroadcast(d.node, std::move(msg), std::move(notify));
+  ctx_.messenger->QueueBroadcast(d.node, msg, std::move(notify));
   // Only our own departure declares us dead; otherwise we refuted above.
   SWIM_DCHECK(!ctx_.IsSelf(state->node.name()) || ctx_.left);
 

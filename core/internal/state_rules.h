@@ -133,6 +133,11 @@ class StateRules {
   absl::flat_hash_map<std::string, Instant> unconfirmed_;
   std::deque<std::pair<Instant, std::string>> unconfirmed_order_;
   bool unconfirmed_armed_ = false;
+  // AcceptAlive encodes each accepted alive here, for the broadcast queue
+  // to intern a copy of: a mass join accepts N alives on each of N nodes.
+  // Free again once QueueBroadcast has returned (a Finished callback that
+  // re-enters AcceptAlive runs after the copy is made).
+  Bytes alive_scratch_;
 };
 
 }  // namespace swim::internal
