@@ -241,6 +241,34 @@ void Diagnose(const Nodes& nodes) {
     suspects += met.Counter("memberlist.msg.suspect");
     deaths += met.Counter("memberlist.msg.dead");
   }
+  // The members that lack others, fewest first: who they miss, and how
+  // much they exchanged (a straggler is a member or a missed member).
+  std::vector<std::pair<int, size_t>> by_count;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    by_count.emplace_back(nodes[i]->NumMembers(), i);
+  }
+  std::sort(by_count.begin(), by_count.end());
+  for (size_t k = 0; k < by_count.size() && k < 8; ++k) {
+    if (by_count[k].first >= static_cast<int>(nodes.size())) break;
+    const auto& m = nodes[by_count[k].second];
+    std::set<std::string> seen;
+    for (const swim::Node& x : m->Members()) seen.insert(x.name);
+    std::string lacks;
+    int shown = 0;
+    for (const std::string& name : all) {
+      if (seen.contains(name) || ++shown > 6) continue;
+      lacks += " " + name;
+    }
+    const swim::Metrics met = m->GetMetrics();
+    fprintf(stderr,
+            "  %s lists %d; lacks%s%s; push/pulls out %.0f in %.0f, udp "
+            "packets in %.0f\n",
+            m->LocalNode().name.c_str(), by_count[k].first, lacks.c_str(),
+            shown > 6 ? " ..." : "",
+            static_cast<double>(met.Counter("memberlist.tcp.connect")),
+            static_cast<double>(met.Counter("memberlist.tcp.push_pull_in")),
+            static_cast<double>(met.Counter("net.udp.packets_received")));
+  }
   fprintf(stderr,
           "%zu distinct members missing somewhere; suspect messages accepted "
           "%llu, dead messages accepted %llu (all nodes)\n",
