@@ -61,7 +61,8 @@
   X("tcp_fallback_rescued",                                                  \
     "only the TCP ping reached the target: the probe counts as success")     \
   X("push_pull_failed", "a periodic push/pull gets no usable answer")        \
-  X("join_failed", "a join reaches none of its seeds")
+  X("join_failed", "a join reaches none of its seeds")                       \
+  X("join_catch_up", "a joiner still learning pulls from a random member")
 
 namespace swim::cover {
 

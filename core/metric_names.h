@@ -35,6 +35,7 @@ SWIM_METRIC(kTcpPushPullIn, "memberlist.tcp.push_pull_in");
 SWIM_METRIC(kGossip, "memberlist.gossip");
 SWIM_METRIC(kJoinSync, "memberlist.join_sync");  // attempts
 SWIM_METRIC(kJoinSyncFailed, "memberlist.join_sync_failed");
+SWIM_METRIC(kJoinCatchUp, "memberlist.join_catch_up");  // pulls started
 
 // --- state changes -----------------------------------------------------------
 SWIM_METRIC(kMsgAlive, "memberlist.msg.alive");

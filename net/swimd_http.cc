@@ -367,6 +367,7 @@ constexpr const char* kCoreCounters[] = {
     "memberlist.gossip",
     "memberlist.join_sync",
     "memberlist.join_sync_failed",
+    "memberlist.join_catch_up",
     "memberlist.malformed.alive_meta",
     "memberlist.malformed.alive_name",
     "memberlist.malformed.compound_truncated",

@@ -108,6 +108,45 @@ void ScheduleJoinSync(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
   });
 }
 
+// Also Config::join_sync: the catch-up pulls. A joiner whose sync came
+// before the seed had heard of every member learns the rest by gossip, and
+// in a join storm every sender's queue holds ~N alives, so one of them can
+// take many seconds to reach it (a loopback mass join of 1,000 members had
+// one run in 10-15 where a member learned its last 20-30 peers one by one
+// over 5-13 s). So 2 and 3 probe intervals after the join, a joiner that
+// is still learning (a member was added to its table within the last half
+// interval) pulls once more, from a random live member rather than the
+// seed (whose loop the storm already loads): by then most members know
+// everyone. A member that learned nothing lately does nothing.
+constexpr int kJoinCatchUpChecks = 2;
+
+void ScheduleJoinCatchUp(NodeContext& ctx, int check) {
+  SWIM_DCHECK(ctx.config.probe_interval > absl::ZeroDuration());
+  SWIM_DCHECK(check >= 1 && check <= kJoinCatchUpChecks);
+  const absl::Duration delay = ctx.config.probe_interval * (check == 1 ? 2 : 1);
+  ctx.After(delay, "join_catch_up", [&ctx, check] {
+    if (ctx.shutdown || ctx.left) return;
+    const absl::Duration since = ctx.env->Now() - ctx.table.last_insert();
+    SWIM_DCHECK(since >= absl::ZeroDuration());
+    if (since < ctx.config.probe_interval / 2) {
+      std::vector<NodeRecord*> peer =
+          ctx.table.KRandom(1, [&ctx](const NodeRecord& n) {
+            return ctx.IsSelf(n.node.name()) ||
+                   n.node.state != NodeState::kAlive;
+          });
+      if (!peer.empty()) {
+        SWIM_DCHECK(!ctx.IsSelf(peer[0]->node.name()));
+        ctx.metrics.Incr(metric::kJoinCatchUp);
+        SWIM_COVER("join_catch_up");
+        ctx.messenger->PushPullWith(peer[0]->node.address(), /*join=*/false,
+                                    Messenger::Push::kSelfOnly,
+                                    [](absl::Status) {});
+      }
+    }
+    if (check < kJoinCatchUpChecks) ScheduleJoinCatchUp(ctx, check + 1);
+  });
+}
+
 void JoinPushPull(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
                   const Address& addr) {
   ++st->pending;
@@ -124,6 +163,7 @@ void JoinPushPull(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
           if (st->contacted == 1 && ctx.config.join_sync && !ctx.shutdown &&
               ctx.config.probe_interval > absl::ZeroDuration()) {
             ScheduleJoinSync(ctx, st, addr, /*attempt=*/1);
+            ScheduleJoinCatchUp(ctx, /*check=*/1);
           }
         } else {
           // Go's wording: the IP, without the port (memberlist.go:270).

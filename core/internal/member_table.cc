@@ -129,6 +129,11 @@ void MemberTable::SetAttrs(NodeRecord* rec, const IpAddress& addr,
   // An accepted alive usually repeats what the record holds: no interner
   // round trip.
   if (old != nullptr && old->view() == packed.view()) return;
+  if (vsn.has_value() && *vsn != rec->node.vsn()) {
+    const bool alive = rec->node.state == NodeState::kAlive;
+    CountVersion(rec->node.vsn(), -1, alive);
+    CountVersion(*vsn, 1, alive);
+  }
   rec->node.attrs_ = interners_->attrs.Acquire(packed.view());
   interners_->attrs.Release(old);
 }
@@ -137,6 +142,7 @@ void MemberTable::Free(NodeRecord* rec) {
   SWIM_DCHECK(rec != nullptr && rec->node.name_ != nullptr);
   // Only the dead are reaped; the destructor frees whatever is left.
   if (!DeadOrLeft(rec->node.state)) --num_live_;
+  CountVersion(rec->node.vsn(), -1, rec->node.state == NodeState::kAlive);
   const uint32_t id = rec->node.name_->id();
   SWIM_DCHECK(id < by_name_id_.size() && by_name_id_[id] != 0);
   free_slots_.push_back(by_name_id_[id] - 1);
@@ -172,7 +178,8 @@ NodeRecord* MemberTable::Insert(std::string_view name, const IpAddress& addr,
   rec->node.attrs_ = interners_->attrs.Acquire(
       PackedAttrs(vsn.value_or(VersionVector{}), addr, port, meta).view());
   rec->node.state = NodeState::kDead;
-  rec->state_change = env_->Now();
+  rec->state_change = last_insert_ = env_->Now();
+  CountVersion(rec->node.vsn(), 1, /*alive=*/false);
   const uint32_t id = rec->node.name_->id();
   if (id >= by_name_id_.size()) by_name_id_.resize(id + 1, 0);
   by_name_id_[id] = slot + 1;
@@ -264,12 +271,27 @@ void MemberTable::SetState(NodeRecord* rec, NodeState s) {
   SWIM_DCHECK(rec != nullptr && rec->node.name_ != nullptr);
   SWIM_DCHECK(s <= NodeState::kLeft);
   const bool was_live = !DeadOrLeft(rec->node.state);
+  const bool was_alive = rec->node.state == NodeState::kAlive;
+  if (was_alive != (s == NodeState::kAlive)) {
+    const VersionVector v = rec->node.vsn();
+    CountVersion(v, -1, was_alive);
+    CountVersion(v, 1, !was_alive);
+  }
   rec->node.state = s;
   const bool live = !DeadOrLeft(s);
   if (was_live == live) return;
   num_live_ += live ? 1 : -1;
   SWIM_DCHECK(num_live_ >= 0 && static_cast<size_t>(num_live_) <= num_indexed_);
   if (live_observer_) live_observer_(num_live_);
+}
+
+void MemberTable::CountVersion(const VersionVector& v, int delta, bool alive) {
+  SWIM_DCHECK(delta == 1 || delta == -1);
+  VersionCount& c = versions_[v];
+  c.records += delta;
+  if (alive) c.alive += delta;
+  SWIM_CHECK(c.records >= 0 && c.alive >= 0 && c.alive <= c.records);
+  if (c.records == 0) versions_.erase(v);
 }
 
 void MemberTable::CheckInvariants() const {
@@ -289,6 +311,18 @@ void MemberTable::CheckInvariants() const {
     SWIM_SIM_ASSERT(r->state_change <= env_->Now());
   }
   SWIM_SIM_ASSERT(live == num_live_);  // every state change was counted
+  absl::btree_map<VersionVector, VersionCount> versions;
+  for (const NodeRecord* r : order_) {
+    VersionCount& c = versions[r->node.vsn()];
+    ++c.records;
+    if (r->node.state == NodeState::kAlive) ++c.alive;
+  }
+  SWIM_SIM_ASSERT(versions.size() == versions_.size());
+  for (const auto& [v, c] : versions) {
+    auto it = versions_.find(v);
+    SWIM_SIM_ASSERT(it != versions_.end() && it->second.records == c.records &&
+                    it->second.alive == c.alive);
+  }
   for (uint32_t slot : free_slots_) {
     SWIM_SIM_ASSERT(slot < slab_.size());
     SWIM_SIM_ASSERT(slab_[slot].node.name_ == nullptr);

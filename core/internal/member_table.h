@@ -24,6 +24,7 @@
 #include "core/node.h"
 #include "core/time.h"
 
+#include "absl/container/btree_map.h"
 #include "absl/time/time.h"
 
 namespace swim::internal {
@@ -187,6 +188,21 @@ class MemberTable {
   NodeRecord* at(size_t i) { return order_[i]; }
   const std::vector<NodeRecord*>& order() const { return order_; }
 
+  // The version vectors the records hold, each with how many records hold
+  // it and how many of those are alive (state kAlive): what Go's
+  // verifyProtocol scans the whole table for on every push/pull. Usually
+  // one or two entries. Ordered, so reading it is deterministic.
+  struct VersionCount {
+    int records = 0;
+    int alive = 0;
+  };
+  const absl::btree_map<VersionVector, VersionCount>& versions() const {
+    return versions_;
+  }
+
+  // When the last record was inserted (Instant() before any).
+  Instant last_insert() const { return last_insert_; }
+
   // The interners the records' names and attributes live in.
   const std::shared_ptr<Interners>& interners() const { return interners_; }
 
@@ -207,7 +223,12 @@ class MemberTable {
   // the name is not in the table. Lookup only, never iterated.
   std::vector<uint32_t> by_name_id_;
   size_t num_indexed_ = 0;
+  // Adds `delta` records (alive or not) holding `v` to versions_.
+  void CountVersion(const VersionVector& v, int delta, bool alive);
+
   int num_live_ = 0;  // records not dead or left
+  absl::btree_map<VersionVector, VersionCount> versions_;
+  Instant last_insert_;
   std::function<void(int)> live_observer_;
 };
 

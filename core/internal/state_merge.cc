@@ -34,19 +34,19 @@ absl::Status StateRules::VerifyProtocol(
     max_dmin = std::max(max_dmin, v[3]);
     min_dmax = std::min(min_dmax, v[4]);
   }
-  // This runs over the whole table on every push/pull (as Go's
-  // verifyProtocol does), so each record's version vector is unpacked once:
-  // the same pass takes the range of the versions our records speak, and
-  // the per-record check below runs only if that range does not fit (to
-  // name the first record that fails, as Go's loop does).
+  // Go's verifyProtocol runs over the whole table on every push/pull; the
+  // table counts the distinct version vectors its records hold (usually one
+  // or two), so the same ranges come from those. The per-record check
+  // below runs only if the range does not fit (to name the first record
+  // that fails, as Go's loop does).
   uint8_t lo_pcur = 255, hi_pcur = 0, lo_dcur = 255, hi_dcur = 0;
-  for (const NodeRecord* r : ctx_.table.order()) {
-    const VersionVector v = r->node.vsn();
+  for (const auto& [v, count] : ctx_.table.versions()) {
+    SWIM_DCHECK(count.records > 0 && count.alive <= count.records);
     lo_pcur = std::min(lo_pcur, v[2]);
     hi_pcur = std::max(hi_pcur, v[2]);
     lo_dcur = std::min(lo_dcur, v[5]);
     hi_dcur = std::max(hi_dcur, v[5]);
-    if (r->node.state != NodeState::kAlive) continue;
+    if (count.alive == 0) continue;
     max_pmin = std::max(max_pmin, v[0]);
     min_pmax = std::min(min_pmax, v[1]);
     max_dmin = std::max(max_dmin, v[3]);

@@ -243,6 +243,64 @@ TEST_F(JoinSyncTest, RetriedSyncThatSucceedsStops) {
   EXPECT_EQ(ml_->metrics().Counter(metric::kJoinSyncFailed.str), 1u);
 }
 
+// The catch-up pulls: 2 and 3 probe intervals after the join, a joiner that
+// added a member within the last half interval pulls once from a random
+// live member, pushing only itself.
+TEST_F(JoinSyncTest, JoinerStillLearningPullsOnceMoreFromALiveMember) {
+  const Instant joined_at = env_.Now();
+  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
+  Answer(0, {Entry("seed", 2), Entry("early", 3)});
+  Answer(AwaitPushPulls(2), {Entry("seed", 2), Entry("early", 3)});
+  env_.AdvanceTo(joined_at + absl::Milliseconds(1800));
+  ASSERT_EQ(PushPulls().size(), 2u);
+  DeliverAlive(*ml_, env_, "late", IpAddress::V4(10, 0, 0, 9));  // by gossip
+  ASSERT_EQ(ml_->NumMembers(), 4);
+
+  env_.AdvanceTo(joined_at + absl::Seconds(2));
+  ASSERT_EQ(PushPulls().size(), 3u);
+  const FakeEnv::StreamCall& pull = env_.streams()[PushPulls()[2]];
+  EXPECT_FALSE(RequestOf(pull).join);
+  EXPECT_EQ(NamesOf(RequestOf(pull)), std::vector<std::string>{"self"});
+  EXPECT_NE(pull.to.name, "self");
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 1u);
+  Answer(PushPulls()[2], {Entry("seed", 2), Entry("early", 3), Entry("late", 9),
+                          Entry("later", 10)});
+  EXPECT_EQ(ml_->NumMembers(), 5);
+
+  // At 3 intervals the last member was added a second ago: no more pulls.
+  env_.AdvanceTo(joined_at + absl::Seconds(4));
+  EXPECT_EQ(PushPulls().size(), 3u);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 1u);
+}
+
+TEST_F(JoinSyncTest, JoinerThatLearnedNothingLatelyDoesNotPullAgain) {
+  const Instant joined_at = env_.Now();
+  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
+  Answer(0, {Entry("seed", 2)});
+  // The sync teaches a member, half a second or more before the checks.
+  Answer(AwaitPushPulls(2), {Entry("seed", 2), Entry("late", 4)});
+  ASSERT_LE(env_.Now(), joined_at + absl::Seconds(1));
+  env_.AdvanceTo(joined_at + absl::Seconds(5));
+  EXPECT_EQ(PushPulls().size(), 2u);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 0u);
+}
+
+TEST_F(JoinSyncTest, CatchUpChecksTwiceThenStops) {
+  const Instant joined_at = env_.Now();
+  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
+  Answer(0, {Entry("seed", 2)});
+  Answer(AwaitPushPulls(2), {Entry("seed", 2)});
+  // A new member shortly before each check, and before a third one would be.
+  for (int k = 2; k <= 4; ++k) {
+    env_.AdvanceTo(joined_at + absl::Seconds(k) - absl::Milliseconds(100));
+    DeliverAlive(*ml_, env_, absl::StrCat("gossiped", k),
+                 IpAddress::V4(10, 0, 1, static_cast<uint8_t>(k)));
+  }
+  env_.AdvanceTo(joined_at + absl::Seconds(6));
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 2u);
+  EXPECT_EQ(PushPulls().size(), 4u);
+}
+
 // The reply a push/pull request gets: the seed keeps the last reply it
 // encoded and sends it again while its table is unchanged. The memo must
 // never answer with an old table (push_pull_reply_max_age 0, Go's).

@@ -428,6 +428,50 @@ TEST_F(StateTest, PushPullWithIncompatibleVersionIsRefused) {
   EXPECT_TRUE(named);
 }
 
+// The version ranges a push/pull is checked against come from counts the
+// table keeps as records change (MemberTable::versions), not from a scan: a
+// member that moves to other versions, or dies, moves the range with it.
+TEST_F(StateTest, VersionRangeFollowsMembersChangingVersionsAndDying) {
+  auto alive = [&](uint32_t inc, VersionVector v) {
+    wire::Alive a;
+    a.node = "mover";
+    a.incarnation = inc;
+    a.addr = IpAddress::V4(10, 0, 0, 5);
+    a.port = 7946;
+    a.vsn = v;
+    Bytes b;
+    wire::Encode(a, AddressMode::kBinary, &b);
+    Deliver(b);
+  };
+  // Whether a push/pull listing `name`, which speaks only protocol 1, is
+  // merged.
+  auto merged = [&](const std::string& name) {
+    wire::PushPull pp;
+    wire::PushNodeState n;
+    n.name = name;
+    n.addr = IpAddress::V4(10, 0, 0, 8);
+    n.port = 7946;
+    n.incarnation = 1;
+    n.vsn = VersionVector{1, 5, 1, 0, 0, 0};
+    pp.nodes.push_back(n);
+    Bytes msg;
+    wire::Encode(pp, AddressMode::kBinary, &msg);
+    ml_->HandleStream(Address{IpAddress::V4(10, 0, 0, 8), 7946, ""},
+                      wire::EncodeStream(msg, {}, nullptr));
+    return ml_->GetNode(name).has_value();
+  };
+  alive(1, {2, 5, 2, 0, 0, 0});  // an alive member needs protocol >= 2
+  EXPECT_FALSE(merged("p1"));
+  alive(2, {1, 5, 2, 0, 0, 0});  // it reads protocol 1 again
+  EXPECT_TRUE(merged("p2"));
+  alive(3, {2, 5, 2, 0, 0, 0});
+  EXPECT_FALSE(merged("p3"));
+  Dead("mover", 3, "someone");  // the dead set no lower bound
+  ASSERT_EQ(ml_->GetNode("mover")->state, NodeState::kDead);
+  EXPECT_TRUE(merged("p4"));
+  EXPECT_EQ(ml_->metrics().Counter("memberlist.push_pull.merge_failed"), 2u);
+}
+
 TEST_F(StateTest, MalformedInputIsCountedNotFatal) {
   Deliver(Bytes{});
   Deliver(Bytes{0xff, 0x01});

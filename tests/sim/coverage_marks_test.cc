@@ -216,6 +216,21 @@ action = "crash"
 nodes = [1]
 )";
 
+// A member joins while an earlier joiner is between its catch-up checks (2
+// and 3 probe intervals after its join): that joiner learns it by gossip
+// and pulls once more.
+const char* kLateJoiner = R"(
+name = "coverage_join_catch_up"
+[cluster]
+size = 2
+seed = 1
+duration = "10s"
+[[event]]
+at = "2.6s"
+action = "join"
+count = 1
+)";
+
 TEST(CoverageMarks, EveryMarkIsReachedBySomeScenarioOrTargetedWorld) {
   cover::ResetHits();
   for (const std::string& name : ShippedScenarios()) {
@@ -232,6 +247,10 @@ TEST(CoverageMarks, EveryMarkIsReachedBySomeScenarioOrTargetedWorld) {
       sim::ParseScenario(kPushPullToCrashedPeer, "coverage_pp.toml");
   ASSERT_TRUE(pp.ok()) << pp.status();
   ASSERT_TRUE(sim::RunScenario(*pp, pp->seeds[0]).ok());
+  absl::StatusOr<sim::Scenario> late =
+      sim::ParseScenario(kLateJoiner, "coverage_late.toml");
+  ASSERT_TRUE(late.ok()) << late.status();
+  ASSERT_TRUE(sim::RunScenario(*late, late->seeds[0]).ok());
   ConflictAndReclaim();
   ConfirmedBySuspect();
   ReapedNameHandedBack();
