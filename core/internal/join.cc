@@ -110,40 +110,55 @@ void ScheduleJoinSync(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
 
 // Also Config::join_sync: the catch-up pulls. A joiner whose sync came
 // before the seed had heard of every member learns the rest by gossip, and
-// in a join storm every sender's queue holds ~N alives, so one of them can
+// in a join storm each sender's queue holds ~N alives, so the last few can
 // take many seconds to reach it (a loopback mass join of 1,000 members had
-// one run in 10-15 where a member learned its last 20-30 peers one by one
-// over 5-13 s). So 2 and 3 probe intervals after the join, a joiner that
-// is still learning (a member was added to its table within the last half
-// interval) pulls once more, from a random live member rather than the
-// seed (whose loop the storm already loads): by then most members know
-// everyone. A member that learned nothing lately does nothing.
-constexpr int kJoinCatchUpChecks = 2;
+// one run in 10-15 where a member learned its last 10-30 peers one by one
+// over 5-20 s). So from 3 to 6 probe intervals after the join, once per
+// interval, a joiner whose table gained a member since the interval before
+// (not counting what a catch-up pull itself taught) pulls once more,
+// pushing only itself, from a random live member rather than the seed
+// (whose loop the storm loads). By 3 intervals most joiners have long
+// stopped learning; one still learning is missing members nobody has told
+// it about yet. A joiner that learned nothing does nothing.
+constexpr int kJoinCatchUpChecks = 4;
 
-void ScheduleJoinCatchUp(NodeContext& ctx, int check) {
+struct CatchUp {
+  uint64_t inserts = 0;  // MemberTable::inserts() at the last look
+};
+
+void ScheduleJoinCatchUp(NodeContext& ctx, std::shared_ptr<CatchUp> cu,
+                         int check) {
   SWIM_DCHECK(ctx.config.probe_interval > absl::ZeroDuration());
-  SWIM_DCHECK(check >= 1 && check <= kJoinCatchUpChecks);
-  const absl::Duration delay = ctx.config.probe_interval * (check == 1 ? 2 : 1);
-  ctx.After(delay, "join_catch_up", [&ctx, check] {
+  SWIM_DCHECK(check >= 0 && check <= kJoinCatchUpChecks);
+  // Check 0 only notes the count, 2 intervals after the join.
+  const absl::Duration delay = ctx.config.probe_interval * (check == 0 ? 2 : 1);
+  ctx.After(delay, "join_catch_up", [&ctx, cu, check] {
     if (ctx.shutdown || ctx.left) return;
-    const absl::Duration since = ctx.env->Now() - ctx.table.last_insert();
-    SWIM_DCHECK(since >= absl::ZeroDuration());
-    if (since < ctx.config.probe_interval / 2) {
-      std::vector<NodeRecord*> peer =
-          ctx.table.KRandom(1, [&ctx](const NodeRecord& n) {
-            return ctx.IsSelf(n.node.name()) ||
-                   n.node.state != NodeState::kAlive;
-          });
-      if (!peer.empty()) {
-        SWIM_DCHECK(!ctx.IsSelf(peer[0]->node.name()));
-        ctx.metrics.Incr(metric::kJoinCatchUp);
-        SWIM_COVER("join_catch_up");
-        ctx.messenger->PushPullWith(peer[0]->node.address(), /*join=*/false,
-                                    Messenger::Push::kSelfOnly,
-                                    [](absl::Status) {});
-      }
+    const uint64_t inserts = ctx.table.inserts();
+    SWIM_DCHECK(inserts >= cu->inserts);
+    const bool learning = check > 0 && inserts > cu->inserts;
+    cu->inserts = inserts;
+    std::vector<NodeRecord*> peer;
+    if (learning) {
+      peer = ctx.table.KRandom(1, [&ctx](const NodeRecord& n) {
+        return ctx.IsSelf(n.node.name()) || n.node.state != NodeState::kAlive;
+      });
     }
-    if (check < kJoinCatchUpChecks) ScheduleJoinCatchUp(ctx, check + 1);
+    if (!peer.empty()) {
+      SWIM_DCHECK(!ctx.IsSelf(peer[0]->node.name()));
+      ctx.metrics.Incr(metric::kJoinCatchUp);
+      SWIM_COVER("join_catch_up");
+      std::weak_ptr<bool> alive = ctx.alive_token;
+      ctx.messenger->PushPullWith(peer[0]->node.address(), /*join=*/false,
+                                  Messenger::Push::kSelfOnly,
+                                  [&ctx, alive, cu](absl::Status) {
+                                    // What the pull taught is not news of a
+                                    // member still joining.
+                                    if (!alive.expired())
+                                      cu->inserts = ctx.table.inserts();
+                                  });
+    }
+    if (check < kJoinCatchUpChecks) ScheduleJoinCatchUp(ctx, cu, check + 1);
   });
 }
 
@@ -163,7 +178,8 @@ void JoinPushPull(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
           if (st->contacted == 1 && ctx.config.join_sync && !ctx.shutdown &&
               ctx.config.probe_interval > absl::ZeroDuration()) {
             ScheduleJoinSync(ctx, st, addr, /*attempt=*/1);
-            ScheduleJoinCatchUp(ctx, /*check=*/1);
+            ScheduleJoinCatchUp(ctx, std::make_shared<CatchUp>(),
+                                /*check=*/0);
           }
         } else {
           // Go's wording: the IP, without the port (memberlist.go:270).

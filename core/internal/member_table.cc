@@ -178,7 +178,8 @@ NodeRecord* MemberTable::Insert(std::string_view name, const IpAddress& addr,
   rec->node.attrs_ = interners_->attrs.Acquire(
       PackedAttrs(vsn.value_or(VersionVector{}), addr, port, meta).view());
   rec->node.state = NodeState::kDead;
-  rec->state_change = last_insert_ = env_->Now();
+  rec->state_change = env_->Now();
+  ++inserts_;
   CountVersion(rec->node.vsn(), 1, /*alive=*/false);
   const uint32_t id = rec->node.name_->id();
   if (id >= by_name_id_.size()) by_name_id_.resize(id + 1, 0);

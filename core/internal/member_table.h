@@ -200,8 +200,8 @@ class MemberTable {
     return versions_;
   }
 
-  // When the last record was inserted (Instant() before any).
-  Instant last_insert() const { return last_insert_; }
+  // Records inserted since the table was made (never decreases).
+  uint64_t inserts() const { return inserts_; }
 
   // The interners the records' names and attributes live in.
   const std::shared_ptr<Interners>& interners() const { return interners_; }
@@ -228,7 +228,7 @@ class MemberTable {
 
   int num_live_ = 0;  // records not dead or left
   absl::btree_map<VersionVector, VersionCount> versions_;
-  Instant last_insert_;
+  uint64_t inserts_ = 0;
   std::function<void(int)> live_observer_;
 };
 

@@ -243,20 +243,20 @@ TEST_F(JoinSyncTest, RetriedSyncThatSucceedsStops) {
   EXPECT_EQ(ml_->metrics().Counter(metric::kJoinSyncFailed.str), 1u);
 }
 
-// The catch-up pulls: 2 and 3 probe intervals after the join, a joiner that
-// added a member within the last half interval pulls once from a random
-// live member, pushing only itself.
+// The catch-up pulls: at 3, 4, 5 and 6 probe intervals after the join, a
+// joiner whose table gained a member since the interval before pulls once
+// from a random live member, pushing only itself.
 TEST_F(JoinSyncTest, JoinerStillLearningPullsOnceMoreFromALiveMember) {
   const Instant joined_at = env_.Now();
   ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
   Answer(0, {Entry("seed", 2), Entry("early", 3)});
   Answer(AwaitPushPulls(2), {Entry("seed", 2), Entry("early", 3)});
-  env_.AdvanceTo(joined_at + absl::Milliseconds(1800));
+  env_.AdvanceTo(joined_at + absl::Milliseconds(2800));
   ASSERT_EQ(PushPulls().size(), 2u);
   DeliverAlive(*ml_, env_, "late", IpAddress::V4(10, 0, 0, 9));  // by gossip
   ASSERT_EQ(ml_->NumMembers(), 4);
 
-  env_.AdvanceTo(joined_at + absl::Seconds(2));
+  env_.AdvanceTo(joined_at + absl::Seconds(3));
   ASSERT_EQ(PushPulls().size(), 3u);
   const FakeEnv::StreamCall& pull = env_.streams()[PushPulls()[2]];
   EXPECT_FALSE(RequestOf(pull).join);
@@ -267,38 +267,40 @@ TEST_F(JoinSyncTest, JoinerStillLearningPullsOnceMoreFromALiveMember) {
                           Entry("later", 10)});
   EXPECT_EQ(ml_->NumMembers(), 5);
 
-  // At 3 intervals the last member was added a second ago: no more pulls.
-  env_.AdvanceTo(joined_at + absl::Seconds(4));
+  // What the pull taught does not count: nothing new after it, no pulls.
+  env_.AdvanceTo(joined_at + absl::Seconds(8));
   EXPECT_EQ(PushPulls().size(), 3u);
   EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 1u);
 }
 
-TEST_F(JoinSyncTest, JoinerThatLearnedNothingLatelyDoesNotPullAgain) {
+TEST_F(JoinSyncTest, JoinerThatStoppedLearningEarlyDoesNotPullAgain) {
   const Instant joined_at = env_.Now();
   ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
   Answer(0, {Entry("seed", 2)});
-  // The sync teaches a member, half a second or more before the checks.
+  // The sync teaches a member, and gossip another, before 2 intervals.
   Answer(AwaitPushPulls(2), {Entry("seed", 2), Entry("late", 4)});
-  ASSERT_LE(env_.Now(), joined_at + absl::Seconds(1));
-  env_.AdvanceTo(joined_at + absl::Seconds(5));
+  env_.AdvanceTo(joined_at + absl::Milliseconds(1900));
+  DeliverAlive(*ml_, env_, "gossiped", IpAddress::V4(10, 0, 0, 9));
+  ASSERT_EQ(ml_->NumMembers(), 4);
+  env_.AdvanceTo(joined_at + absl::Seconds(8));
   EXPECT_EQ(PushPulls().size(), 2u);
   EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 0u);
 }
 
-TEST_F(JoinSyncTest, CatchUpChecksTwiceThenStops) {
+TEST_F(JoinSyncTest, CatchUpChecksFourTimesThenStops) {
   const Instant joined_at = env_.Now();
   ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
   Answer(0, {Entry("seed", 2)});
   Answer(AwaitPushPulls(2), {Entry("seed", 2)});
-  // A new member shortly before each check, and before a third one would be.
-  for (int k = 2; k <= 4; ++k) {
+  // A new member shortly before each check, and before a fifth would be.
+  for (int k = 3; k <= 7; ++k) {
     env_.AdvanceTo(joined_at + absl::Seconds(k) - absl::Milliseconds(100));
     DeliverAlive(*ml_, env_, absl::StrCat("gossiped", k),
                  IpAddress::V4(10, 0, 1, static_cast<uint8_t>(k)));
   }
-  env_.AdvanceTo(joined_at + absl::Seconds(6));
-  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 2u);
-  EXPECT_EQ(PushPulls().size(), 4u);
+  env_.AdvanceTo(joined_at + absl::Seconds(9));
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 4u);
+  EXPECT_EQ(PushPulls().size(), 6u);
 }
 
 // The reply a push/pull request gets: the seed keeps the last reply it

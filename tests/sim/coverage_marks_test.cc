@@ -217,7 +217,7 @@ nodes = [1]
 )";
 
 // A member joins while an earlier joiner is between its catch-up checks (2
-// and 3 probe intervals after its join): that joiner learns it by gossip
+// to 6 probe intervals after its join): that joiner learns it by gossip
 // and pulls once more.
 const char* kLateJoiner = R"(
 name = "coverage_join_catch_up"
