@@ -115,11 +115,14 @@ void ScheduleJoinSync(NodeContext& ctx, const std::shared_ptr<JoinState>& st,
 // one run in 10-15 where a member learned its last 10-30 peers one by one
 // over 5-20 s). So from 3 to 6 probe intervals after the join, once per
 // interval, a joiner whose table gained a member since the interval before
-// (not counting what a catch-up pull itself taught) pulls once more,
-// pushing only itself, from a random live member rather than the seed
-// (whose loop the storm loads). By 3 intervals most joiners have long
-// stopped learning; one still learning is missing members nobody has told
-// it about yet. A joiner that learned nothing does nothing.
+// pulls once more, pushing only itself, from a random live member rather
+// than the seed (whose loop the storm loads). By 3 intervals most joiners
+// of a storm have long stopped learning; one still learning is missing
+// members nobody has told it about yet. One successful pull per join at
+// most: in a cluster that keeps growing (members started one after
+// another) every joiner sees growth at every check, and one full table is
+// all a joiner needs; after a failed one the checks go on. A joiner that
+// learned nothing does nothing.
 constexpr int kJoinCatchUpChecks = 4;
 
 struct CatchUp {
@@ -149,14 +152,18 @@ void ScheduleJoinCatchUp(NodeContext& ctx, std::shared_ptr<CatchUp> cu,
       ctx.metrics.Incr(metric::kJoinCatchUp);
       SWIM_COVER("join_catch_up");
       std::weak_ptr<bool> alive = ctx.alive_token;
-      ctx.messenger->PushPullWith(peer[0]->node.address(), /*join=*/false,
-                                  Messenger::Push::kSelfOnly,
-                                  [&ctx, alive, cu](absl::Status) {
-                                    // What the pull taught is not news of a
-                                    // member still joining.
-                                    if (!alive.expired())
-                                      cu->inserts = ctx.table.inserts();
-                                  });
+      ctx.messenger->PushPullWith(
+          peer[0]->node.address(), /*join=*/false, Messenger::Push::kSelfOnly,
+          [&ctx, alive, cu, check](absl::Status s) {
+            if (alive.expired() || ctx.shutdown || s.ok()) return;
+            // A failed pull (a refused or timed-out stream) leaves the
+            // checks going, counting growth from now.
+            cu->inserts = ctx.table.inserts();
+            if (check < kJoinCatchUpChecks) {
+              ScheduleJoinCatchUp(ctx, cu, check + 1);
+            }
+          });
+      return;  // the pull's outcome decides what follows
     }
     if (check < kJoinCatchUpChecks) ScheduleJoinCatchUp(ctx, cu, check + 1);
   });

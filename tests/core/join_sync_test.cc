@@ -243,9 +243,9 @@ TEST_F(JoinSyncTest, RetriedSyncThatSucceedsStops) {
   EXPECT_EQ(ml_->metrics().Counter(metric::kJoinSyncFailed.str), 1u);
 }
 
-// The catch-up pulls: at 3, 4, 5 and 6 probe intervals after the join, a
+// The catch-up pull: at 3, 4, 5 and 6 probe intervals after the join, a
 // joiner whose table gained a member since the interval before pulls once
-// from a random live member, pushing only itself.
+// from a random live member, pushing only itself; once per join at most.
 TEST_F(JoinSyncTest, JoinerStillLearningPullsOnceMoreFromALiveMember) {
   const Instant joined_at = env_.Now();
   ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
@@ -267,7 +267,9 @@ TEST_F(JoinSyncTest, JoinerStillLearningPullsOnceMoreFromALiveMember) {
                           Entry("later", 10)});
   EXPECT_EQ(ml_->NumMembers(), 5);
 
-  // What the pull taught does not count: nothing new after it, no pulls.
+  // Still learning afterwards: no second pull.
+  env_.AdvanceTo(joined_at + absl::Milliseconds(3900));
+  DeliverAlive(*ml_, env_, "latest", IpAddress::V4(10, 0, 0, 11));
   env_.AdvanceTo(joined_at + absl::Seconds(8));
   EXPECT_EQ(PushPulls().size(), 3u);
   EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 1u);
@@ -287,20 +289,45 @@ TEST_F(JoinSyncTest, JoinerThatStoppedLearningEarlyDoesNotPullAgain) {
   EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 0u);
 }
 
-TEST_F(JoinSyncTest, CatchUpChecksFourTimesThenStops) {
+TEST_F(JoinSyncTest, FailedCatchUpPullLeavesTheChecksGoing) {
+  const Instant joined_at = env_.Now();
+  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
+  Answer(0, {Entry("seed", 2), Entry("early", 3)});
+  Answer(AwaitPushPulls(2), {Entry("seed", 2), Entry("early", 3)});
+  env_.AdvanceTo(joined_at + absl::Milliseconds(2800));
+  DeliverAlive(*ml_, env_, "late", IpAddress::V4(10, 0, 0, 9));
+  env_.AdvanceTo(joined_at + absl::Seconds(3));
+  ASSERT_EQ(PushPulls().size(), 3u);
+  Fail(PushPulls()[2], absl::UnavailableError("connection refused"));
+  env_.AdvanceTo(joined_at + absl::Milliseconds(3900));
+  DeliverAlive(*ml_, env_, "later", IpAddress::V4(10, 0, 0, 10));
+  env_.AdvanceTo(joined_at + absl::Seconds(8));
+  EXPECT_EQ(PushPulls().size(), 4u);
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 2u);
+}
+
+TEST_F(JoinSyncTest, CatchUpStillLooksAtTheSixthInterval) {
   const Instant joined_at = env_.Now();
   ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
   Answer(0, {Entry("seed", 2)});
   Answer(AwaitPushPulls(2), {Entry("seed", 2)});
-  // A new member shortly before each check, and before a fifth would be.
-  for (int k = 3; k <= 7; ++k) {
-    env_.AdvanceTo(joined_at + absl::Seconds(k) - absl::Milliseconds(100));
-    DeliverAlive(*ml_, env_, absl::StrCat("gossiped", k),
-                 IpAddress::V4(10, 0, 1, static_cast<uint8_t>(k)));
-  }
-  env_.AdvanceTo(joined_at + absl::Seconds(9));
-  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 4u);
-  EXPECT_EQ(PushPulls().size(), 6u);
+  env_.AdvanceTo(joined_at + absl::Milliseconds(5900));
+  DeliverAlive(*ml_, env_, "sixth", IpAddress::V4(10, 0, 1, 6));
+  env_.AdvanceTo(joined_at + absl::Seconds(6));
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 1u);
+  EXPECT_EQ(PushPulls().size(), 3u);
+}
+
+TEST_F(JoinSyncTest, CatchUpEndsAfterSixIntervals) {
+  const Instant joined_at = env_.Now();
+  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
+  Answer(0, {Entry("seed", 2)});
+  Answer(AwaitPushPulls(2), {Entry("seed", 2)});
+  env_.AdvanceTo(joined_at + absl::Milliseconds(6100));
+  DeliverAlive(*ml_, env_, "seventh", IpAddress::V4(10, 0, 1, 7));
+  env_.AdvanceTo(joined_at + absl::Seconds(10));
+  EXPECT_EQ(ml_->metrics().Counter(metric::kJoinCatchUp.str), 0u);
+  EXPECT_EQ(PushPulls().size(), 2u);
 }
 
 // The reply a push/pull request gets: the seed keeps the last reply it
