@@ -157,6 +157,15 @@ class JoinSyncTest : public ::testing::Test {
     Env::StreamCallback done = std::move(env_.streams()[i].done);
     done(s);
   }
+  // Joins the one seed, whose join reply and sync reply both hold `nodes`;
+  // returns when the join started.
+  Instant JoinAndSync(const std::vector<wire::PushNodeState>& nodes) {
+    const Instant joined_at = env_.Now();
+    ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
+    Answer(0, nodes);
+    Answer(AwaitPushPulls(2), nodes);
+    return joined_at;
+  }
 
   FakeEnv env_;
   std::unique_ptr<Memberlist> ml_;
@@ -247,10 +256,7 @@ TEST_F(JoinSyncTest, RetriedSyncThatSucceedsStops) {
 // joiner whose table gained a member since the interval before pulls once
 // from a random live member, pushing only itself; once per join at most.
 TEST_F(JoinSyncTest, JoinerStillLearningPullsOnceMoreFromALiveMember) {
-  const Instant joined_at = env_.Now();
-  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
-  Answer(0, {Entry("seed", 2), Entry("early", 3)});
-  Answer(AwaitPushPulls(2), {Entry("seed", 2), Entry("early", 3)});
+  const Instant joined_at = JoinAndSync({Entry("seed", 2), Entry("early", 3)});
   env_.AdvanceTo(joined_at + absl::Milliseconds(2800));
   ASSERT_EQ(PushPulls().size(), 2u);
   DeliverAlive(*ml_, env_, "late", IpAddress::V4(10, 0, 0, 9));  // by gossip
@@ -290,10 +296,7 @@ TEST_F(JoinSyncTest, JoinerThatStoppedLearningEarlyDoesNotPullAgain) {
 }
 
 TEST_F(JoinSyncTest, FailedCatchUpPullLeavesTheChecksGoing) {
-  const Instant joined_at = env_.Now();
-  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
-  Answer(0, {Entry("seed", 2), Entry("early", 3)});
-  Answer(AwaitPushPulls(2), {Entry("seed", 2), Entry("early", 3)});
+  const Instant joined_at = JoinAndSync({Entry("seed", 2), Entry("early", 3)});
   env_.AdvanceTo(joined_at + absl::Milliseconds(2800));
   DeliverAlive(*ml_, env_, "late", IpAddress::V4(10, 0, 0, 9));
   env_.AdvanceTo(joined_at + absl::Seconds(3));
@@ -307,10 +310,7 @@ TEST_F(JoinSyncTest, FailedCatchUpPullLeavesTheChecksGoing) {
 }
 
 TEST_F(JoinSyncTest, CatchUpStillLooksAtTheSixthInterval) {
-  const Instant joined_at = env_.Now();
-  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
-  Answer(0, {Entry("seed", 2)});
-  Answer(AwaitPushPulls(2), {Entry("seed", 2)});
+  const Instant joined_at = JoinAndSync({Entry("seed", 2)});
   env_.AdvanceTo(joined_at + absl::Milliseconds(5900));
   DeliverAlive(*ml_, env_, "sixth", IpAddress::V4(10, 0, 1, 6));
   env_.AdvanceTo(joined_at + absl::Seconds(6));
@@ -319,10 +319,7 @@ TEST_F(JoinSyncTest, CatchUpStillLooksAtTheSixthInterval) {
 }
 
 TEST_F(JoinSyncTest, CatchUpEndsAfterSixIntervals) {
-  const Instant joined_at = env_.Now();
-  ml_->Join({"seed/10.0.0.2:7946"}, [](int, absl::Status) {});
-  Answer(0, {Entry("seed", 2)});
-  Answer(AwaitPushPulls(2), {Entry("seed", 2)});
+  const Instant joined_at = JoinAndSync({Entry("seed", 2)});
   env_.AdvanceTo(joined_at + absl::Milliseconds(6100));
   DeliverAlive(*ml_, env_, "seventh", IpAddress::V4(10, 0, 1, 7));
   env_.AdvanceTo(joined_at + absl::Seconds(10));

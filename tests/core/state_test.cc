@@ -63,14 +63,14 @@ class StateTest : public ::testing::Test {
   void Alive(const std::string& node, uint32_t inc,
              IpAddress ip = IpAddress::V4(10, 0, 0, 2),
              std::optional<std::string> meta = std::nullopt,
-             uint16_t port = 7946) {
+             uint16_t port = 7946, VersionVector vsn = kVsn) {
     wire::Alive a;
     a.node = node;
     a.incarnation = inc;
     a.addr = ip;
     a.port = port;
     a.meta = meta;
-    a.vsn = kVsn;
+    a.vsn = vsn;
     Bytes b;
     wire::Encode(a, AddressMode::kBinary, &b);
     Deliver(b);
@@ -433,15 +433,7 @@ TEST_F(StateTest, PushPullWithIncompatibleVersionIsRefused) {
 // member that moves to other versions, or dies, moves the range with it.
 TEST_F(StateTest, VersionRangeFollowsMembersChangingVersionsAndDying) {
   auto alive = [&](uint32_t inc, VersionVector v) {
-    wire::Alive a;
-    a.node = "mover";
-    a.incarnation = inc;
-    a.addr = IpAddress::V4(10, 0, 0, 5);
-    a.port = 7946;
-    a.vsn = v;
-    Bytes b;
-    wire::Encode(a, AddressMode::kBinary, &b);
-    Deliver(b);
+    Alive("mover", inc, IpAddress::V4(10, 0, 0, 5), std::nullopt, 7946, v);
   };
   // Whether a push/pull listing `name`, which speaks only protocol 1, is
   // merged.
