@@ -129,10 +129,12 @@ struct CatchUp {
   uint64_t inserts = 0;  // MemberTable::inserts() at the last look
 };
 
+// Schedules check number `check` (none past the last).
 void ScheduleJoinCatchUp(NodeContext& ctx, std::shared_ptr<CatchUp> cu,
                          int check) {
   SWIM_DCHECK(ctx.config.probe_interval > absl::ZeroDuration());
-  SWIM_DCHECK(check >= 0 && check <= kJoinCatchUpChecks);
+  SWIM_DCHECK(check >= 0);
+  if (check > kJoinCatchUpChecks) return;
   // Check 0 only notes the count, 2 intervals after the join.
   const absl::Duration delay = ctx.config.probe_interval * (check == 0 ? 2 : 1);
   ctx.After(delay, "join_catch_up", [&ctx, cu, check] {
@@ -141,31 +143,26 @@ void ScheduleJoinCatchUp(NodeContext& ctx, std::shared_ptr<CatchUp> cu,
     SWIM_DCHECK(inserts >= cu->inserts);
     const bool learning = check > 0 && inserts > cu->inserts;
     cu->inserts = inserts;
-    std::vector<NodeRecord*> peer;
-    if (learning) {
-      peer = ctx.table.KRandom(1, [&ctx](const NodeRecord& n) {
-        return ctx.IsSelf(n.node.name()) || n.node.state != NodeState::kAlive;
-      });
+    const NodeRecord* peer = learning ? ctx.RandomAlivePeer() : nullptr;
+    if (peer == nullptr) {
+      ScheduleJoinCatchUp(ctx, cu, check + 1);
+      return;
     }
-    if (!peer.empty()) {
-      SWIM_DCHECK(!ctx.IsSelf(peer[0]->node.name()));
-      ctx.metrics.Incr(metric::kJoinCatchUp);
-      SWIM_COVER("join_catch_up");
-      std::weak_ptr<bool> alive = ctx.alive_token;
-      ctx.messenger->PushPullWith(
-          peer[0]->node.address(), /*join=*/false, Messenger::Push::kSelfOnly,
-          [&ctx, alive, cu, check](absl::Status s) {
-            if (alive.expired() || ctx.shutdown || s.ok()) return;
-            // A failed pull (a refused or timed-out stream) leaves the
-            // checks going, counting growth from now.
-            cu->inserts = ctx.table.inserts();
-            if (check < kJoinCatchUpChecks) {
-              ScheduleJoinCatchUp(ctx, cu, check + 1);
-            }
-          });
-      return;  // the pull's outcome decides what follows
-    }
-    if (check < kJoinCatchUpChecks) ScheduleJoinCatchUp(ctx, cu, check + 1);
+    ctx.metrics.Incr(metric::kJoinCatchUp);
+    SWIM_COVER("join_catch_up");
+    std::weak_ptr<bool> alive = ctx.alive_token;
+    // The pull's outcome decides what follows: none after a success.
+    ctx.messenger->PushPullWith(peer->node.address(), /*join=*/false,
+                                Messenger::Push::kSelfOnly,
+                                [&ctx, alive, cu, check](absl::Status s) {
+                                  if (alive.expired() || ctx.shutdown || s.ok())
+                                    return;
+                                  // A failed pull (a refused or timed-out
+                                  // stream) leaves the checks going, counting
+                                  // growth from now.
+                                  cu->inserts = ctx.table.inserts();
+                                  ScheduleJoinCatchUp(ctx, cu, check + 1);
+                                });
   });
 }
 

@@ -125,13 +125,14 @@ void MemberTable::SetAttrs(NodeRecord* rec, const IpAddress& addr,
   SWIM_DCHECK(rec != nullptr && rec->node.name_ != nullptr);
   SWIM_DCHECK(meta.size() <= limits::kMetaMaxSize);
   const InternedString* old = rec->node.attrs_;
-  const PackedAttrs packed(vsn.value_or(rec->node.vsn()), addr, port, meta);
+  const VersionVector old_vsn = rec->node.vsn();
+  const PackedAttrs packed(vsn.value_or(old_vsn), addr, port, meta);
   // An accepted alive usually repeats what the record holds: no interner
   // round trip.
   if (old != nullptr && old->view() == packed.view()) return;
-  if (vsn.has_value() && *vsn != rec->node.vsn()) {
+  if (vsn.has_value() && *vsn != old_vsn) {
     const bool alive = rec->node.state == NodeState::kAlive;
-    CountVersion(rec->node.vsn(), -1, alive);
+    CountVersion(old_vsn, -1, alive);
     CountVersion(*vsn, 1, alive);
   }
   rec->node.attrs_ = interners_->attrs.Acquire(packed.view());
@@ -174,13 +175,15 @@ NodeRecord* MemberTable::Insert(std::string_view name, const IpAddress& addr,
     slot = static_cast<uint32_t>(slab_.size());
     rec = &slab_.emplace_back();
   }
+  const VersionVector v = vsn.value_or(VersionVector{});
   rec->node.name_ = interners_->names.Acquire(name);
-  rec->node.attrs_ = interners_->attrs.Acquire(
-      PackedAttrs(vsn.value_or(VersionVector{}), addr, port, meta).view());
+  rec->node.attrs_ =
+      interners_->attrs.Acquire(PackedAttrs(v, addr, port, meta).view());
   rec->node.state = NodeState::kDead;
   rec->state_change = env_->Now();
   ++inserts_;
-  CountVersion(rec->node.vsn(), 1, /*alive=*/false);
+  CountVersion(v, 1, /*alive=*/false);
+  SWIM_DCHECK(rec->node.vsn() == v);
   const uint32_t id = rec->node.name_->id();
   if (id >= by_name_id_.size()) by_name_id_.resize(id + 1, 0);
   by_name_id_[id] = slot + 1;

@@ -1,6 +1,7 @@
 #include "core/internal/node_context.h"
 
 #include <utility>
+#include <vector>
 
 #include "core/check.h"
 #include "core/internal/weights.h"
@@ -69,6 +70,16 @@ void NodeContext::CancelTimer(TimerId id) {
 void NodeContext::CancelAllTimers() {
   for (TimerId id : timers_) env->Cancel(id);
   timers_.clear();
+}
+
+NodeRecord* NodeContext::RandomAlivePeer() {
+  std::vector<NodeRecord*> peer = table.KRandom(1, [this](const NodeRecord& n) {
+    return IsSelf(n.node.name()) || n.node.state != NodeState::kAlive;
+  });
+  SWIM_DCHECK(peer.size() <= 1);
+  SWIM_DCHECK(peer.empty() || (!IsSelf(peer[0]->node.name()) &&
+                               peer[0]->node.state == NodeState::kAlive));
+  return peer.empty() ? nullptr : peer[0];
 }
 
 Node NodeContext::ToNode(const NodeRecord& r) const {

@@ -101,6 +101,9 @@ class NodeContext {
   NodeRecord* Self() { return table.Find(config.name); }
   const NodeRecord* Self() const { return table.Find(config.name); }
   bool IsSelf(std::string_view name) const { return name == config.name; }
+  // One alive member other than us, at random (Go's push/pull peer), or
+  // null if there is none.
+  NodeRecord* RandomAlivePeer();
 
   // The public view of a record: the record plus its fork weight.
   Node ToNode(const NodeRecord& r) const;

@@ -134,18 +134,13 @@ void Messenger::ArmPushPull() {
 
 void Messenger::PushPullTick(std::function<void()> then) {
   SWIM_DCHECK(then != nullptr);
-  std::vector<NodeRecord*> peers =
-      ctx_.table.KRandom(1, [&](const NodeRecord& n) {
-        return ctx_.IsSelf(n.node.name()) || n.node.state != NodeState::kAlive;
-      });
-  if (peers.empty()) {
+  const NodeRecord* peer = ctx_.RandomAlivePeer();
+  if (peer == nullptr) {
     then();
     return;
   }
-  SWIM_DCHECK(peers.size() == 1 && peers[0]->node.state == NodeState::kAlive);
-  SWIM_DCHECK(!ctx_.IsSelf(peers[0]->node.name()));
   const Instant start = ctx_.env->Now();
-  PushPullWith(peers[0]->node.address(), /*join=*/false, Push::kWholeTable,
+  PushPullWith(peer->node.address(), /*join=*/false, Push::kWholeTable,
                [this, start, then = std::move(then)](absl::Status s) {
                  ctx_.metrics.AddTiming(metric::kPushPullNodeTiming,
                                         ctx_.env->Now() - start);
